@@ -1,0 +1,15 @@
+//! paperboy's domain: papers and the rules about them, free of storage, HTTP and parsing.
+//!
+//! Everything here is plain data and pure functions, so that the store, the ingest pipeline,
+//! search and the web layer agree on one meaning of "the same paper" and "a newer version".
+
+pub mod arxiv_id;
+pub mod document;
+pub mod limits;
+pub mod merge;
+pub mod paper;
+pub mod text;
+
+pub use arxiv_id::{ArxivId, IdError, VersionedId};
+pub use document::PaperDocument;
+pub use paper::{DailyEntry, Links, Paper, PaperVersion};
