@@ -1,1 +1,72 @@
+//! paperboy's storage: the [`PaperStore`] trait the rest of the program talks to, and its
+//! embedded SQLite implementation ([`sqlite::SqliteStore`]).
+//!
+//! The store is the source of truth: search indexes and caches are derived from it and can be
+//! rebuilt. Merging rules live in `paperboy_domain::merge`; a store only applies them inside
+//! its own transactions, so that every backend behaves the same.
 
+use chrono::NaiveDate;
+use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
+use serde::Serialize;
+
+mod error;
+pub mod sqlite;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+/// One paper to merge into the store, with its daily-list appearances.
+#[derive(Debug, Clone, Copy)]
+pub struct Upsert<'a> {
+    pub paper: &'a Paper,
+    pub daily: &'a [DailyEntry],
+}
+
+/// What merging one [`Upsert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// Counts shown by `paperboy stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    pub papers: u64,
+    /// Distinct days that have a daily list.
+    pub daily_days: u64,
+    pub daily_entries: u64,
+    /// First and last day that have a daily list.
+    pub first_day: Option<NaiveDate>,
+    pub last_day: Option<NaiveDate>,
+    /// First and last arXiv announcement day among the papers.
+    pub first_announced: Option<NaiveDate>,
+    pub last_announced: Option<NaiveDate>,
+    /// Highest change sequence number: derived indexes compare theirs against it.
+    pub change_seq: i64,
+}
+
+/// Storage for papers and what hangs off them. Implemented by SQLite (embedded default) and,
+/// for multi-instance deployments, PostgreSQL.
+///
+/// Methods are blocking; async callers run them on a blocking thread.
+pub trait PaperStore: Send + Sync {
+    /// Merges a batch in one transaction: either all of it is stored or none of it.
+    fn upsert_batch(&self, batch: &[Upsert<'_>]) -> Result<Vec<UpsertOutcome>, StoreError>;
+
+    /// A paper with its daily entries and vote count.
+    fn paper(&self, id: &ArxivId) -> Result<Option<PaperDocument>, StoreError>;
+
+    /// Visits every paper in id order, streaming (memory stays flat).
+    fn for_each_paper(
+        &self,
+        visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// Small named state that must survive restarts (harvest resumption points).
+    fn state(&self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,144 @@
+//! The embedded store: one SQLite file in the data folder, in WAL mode.
+//!
+//! One connection writes (SQLite allows one writer at a time anyway); readers take pooled
+//! connections of their own, so that reads never wait for a long ingest transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use paperboy_domain::{ArxivId, PaperDocument};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::{PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
+
+mod migrations;
+mod papers;
+
+/// The file name of the database inside the data folder.
+pub const DATABASE_FILE: &str = "paperboy.sqlite3";
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir` and applies pending migrations.
+    pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
+            path: data_dir.to_path_buf(),
+            source: Box::new(e),
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let mut writer = open_connection(&path)?;
+        migrations::migrate(&mut writer, &path)?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on a pooled read connection.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open_connection(&self.path)?,
+        };
+        let result = f(&conn);
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(conn);
+        result
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A panic while holding the lock leaves no half-done transaction (it rolls back on
+        // drop), so a poisoned lock is safe to keep using.
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut conn)
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })?;
+    // WAL: readers don't block the writer. synchronous=NORMAL: a crash of paperboy loses
+    // nothing committed; a power cut may lose the last transactions but never corrupts.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA cache_size = -32000;",
+    )
+    .map_err(|e| StoreError::Open {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })?;
+    Ok(conn)
+}
+
+impl PaperStore for SqliteStore {
+    fn upsert_batch(&self, batch: &[Upsert<'_>]) -> Result<Vec<UpsertOutcome>, StoreError> {
+        self.write(|conn| papers::upsert_batch(conn, batch))
+    }
+
+    fn paper(&self, id: &ArxivId) -> Result<Option<PaperDocument>, StoreError> {
+        self.read(|conn| papers::document(conn, id.as_str()))
+    }
+
+    fn for_each_paper(
+        &self,
+        visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.read(|conn| papers::for_each(conn, visit))
+    }
+
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.read(papers::stats)
+    }
+
+    fn state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        })
+    }
+
+    fn set_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        self.write(|conn| {
+            match value {
+                Some(value) => conn.execute(
+                    "INSERT INTO state (key, value, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    rusqlite::params![key, value, chrono::Utc::now().to_rfc3339()],
+                )?,
+                None => conn.execute("DELETE FROM state WHERE key = ?1", [key])?,
+            };
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,298 @@
+//! Papers and daily entries in SQLite: row mapping, merging upserts, reads.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use paperboy_domain::merge::{merge_daily, merge_paper};
+use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument, PaperVersion};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use crate::{StoreError, StoreStats, Upsert, UpsertOutcome};
+
+const PAPER_COLUMNS: &str =
+    "id, version, title, abstract, authors, categories, comment, journal_ref, doi, license, \
+     submitter, published, updated, announced, versions, code_url, project_url, as_of";
+
+/// A paper row before its JSON columns are decoded (decoding errors need the id to report).
+struct PaperRow {
+    id: String,
+    version: Option<u32>,
+    title: String,
+    abstract_text: String,
+    authors: String,
+    categories: String,
+    comment: Option<String>,
+    journal_ref: Option<String>,
+    doi: Option<String>,
+    license: Option<String>,
+    submitter: Option<String>,
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    announced: Option<NaiveDate>,
+    versions: String,
+    code_url: Option<String>,
+    project_url: Option<String>,
+    as_of: Option<DateTime<Utc>>,
+}
+
+fn paper_row(row: &Row<'_>) -> rusqlite::Result<PaperRow> {
+    Ok(PaperRow {
+        id: row.get(0)?,
+        version: row.get(1)?,
+        title: row.get(2)?,
+        abstract_text: row.get(3)?,
+        authors: row.get(4)?,
+        categories: row.get(5)?,
+        comment: row.get(6)?,
+        journal_ref: row.get(7)?,
+        doi: row.get(8)?,
+        license: row.get(9)?,
+        submitter: row.get(10)?,
+        published: row.get(11)?,
+        updated: row.get(12)?,
+        announced: row.get(13)?,
+        versions: row.get(14)?,
+        code_url: row.get(15)?,
+        project_url: row.get(16)?,
+        as_of: row.get(17)?,
+    })
+}
+
+impl PaperRow {
+    fn into_paper(self) -> Result<Paper, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt {
+            id: self.id.clone(),
+            message: format!("{what}: {e}"),
+        };
+        let id = ArxivId::parse(&self.id).map_err(|e| corrupt("id", &e))?;
+        let authors: Vec<String> =
+            serde_json::from_str(&self.authors).map_err(|e| corrupt("authors", &e))?;
+        let categories: Vec<String> =
+            serde_json::from_str(&self.categories).map_err(|e| corrupt("categories", &e))?;
+        let versions: Vec<PaperVersion> =
+            serde_json::from_str(&self.versions).map_err(|e| corrupt("versions", &e))?;
+        Ok(Paper {
+            id,
+            version: self.version,
+            title: self.title,
+            abstract_text: self.abstract_text,
+            authors,
+            categories,
+            comment: self.comment,
+            journal_ref: self.journal_ref,
+            doi: self.doi,
+            license: self.license,
+            submitter: self.submitter,
+            published: self.published,
+            updated: self.updated,
+            announced: self.announced,
+            versions,
+            code_url: self.code_url,
+            project_url: self.project_url,
+            as_of: self.as_of,
+        })
+    }
+}
+
+fn json(value: &impl serde::Serialize) -> String {
+    // Serialising plain strings and numbers cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+fn load_paper(tx: &Transaction<'_>, id: &str) -> Result<Option<Paper>, StoreError> {
+    let mut select =
+        tx.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
+    let row = select.query_row([id], paper_row).optional()?;
+    row.map(PaperRow::into_paper).transpose()
+}
+
+fn write_paper(tx: &Transaction<'_>, paper: &Paper, seq: i64) -> Result<(), StoreError> {
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT INTO papers ({PAPER_COLUMNS}, primary_category, change_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         ON CONFLICT (id) DO UPDATE SET
+            version = excluded.version, title = excluded.title, abstract = excluded.abstract,
+            authors = excluded.authors, categories = excluded.categories, comment = excluded.comment,
+            journal_ref = excluded.journal_ref, doi = excluded.doi, license = excluded.license,
+            submitter = excluded.submitter, published = excluded.published, updated = excluded.updated,
+            announced = excluded.announced, versions = excluded.versions, code_url = excluded.code_url,
+            project_url = excluded.project_url, as_of = excluded.as_of,
+            primary_category = excluded.primary_category, change_seq = excluded.change_seq"
+    ))?;
+    upsert.execute(params![
+        paper.id.as_str(),
+        paper.version,
+        paper.title,
+        paper.abstract_text,
+        json(&paper.authors),
+        json(&paper.categories),
+        paper.comment,
+        paper.journal_ref,
+        paper.doi,
+        paper.license,
+        paper.submitter,
+        paper.published,
+        paper.updated,
+        paper.announced,
+        json(&paper.versions),
+        paper.code_url,
+        paper.project_url,
+        paper.as_of,
+        paper.primary_category(),
+        seq,
+    ])?;
+    Ok(())
+}
+
+fn daily_entry(row: &Row<'_>) -> rusqlite::Result<DailyEntry> {
+    Ok(DailyEntry {
+        day: row.get(0)?,
+        upvotes: row.get(1)?,
+        comments: row.get(2)?,
+        submitted_by: row.get(3)?,
+        source: row.get(4)?,
+    })
+}
+
+/// Merges the daily entries of one paper; true when any changed.
+fn upsert_daily(
+    tx: &Transaction<'_>,
+    id: &str,
+    entries: &[DailyEntry],
+) -> Result<bool, StoreError> {
+    let mut select = tx.prepare_cached("SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE day = ?1 AND paper_id = ?2")?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO daily_entries (day, paper_id, upvotes, comments, submitted_by, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (day, paper_id) DO UPDATE SET upvotes = excluded.upvotes, comments = excluded.comments,
+            submitted_by = excluded.submitted_by, source = excluded.source",
+    )?;
+    let mut changed = false;
+    for entry in entries {
+        let existing = select
+            .query_row(params![entry.day, id], daily_entry)
+            .optional()?;
+        let to_write = match existing {
+            None => Some(entry.clone()),
+            Some(existing) => merge_daily(&existing, entry),
+        };
+        if let Some(e) = to_write {
+            upsert.execute(params![
+                e.day,
+                id,
+                e.upvotes,
+                e.comments,
+                e.submitted_by,
+                e.source
+            ])?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+pub fn upsert_batch(
+    conn: &mut Connection,
+    batch: &[Upsert<'_>],
+) -> Result<Vec<UpsertOutcome>, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut seq: i64 =
+        tx.query_row("SELECT COALESCE(MAX(change_seq), 0) FROM papers", [], |r| {
+            r.get(0)
+        })?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for item in batch {
+        let id = item.paper.id.as_str();
+        let existing = load_paper(&tx, id)?;
+        let (merged, mut outcome) = match &existing {
+            None => {
+                let fresh = merge_paper(&Paper::new(item.paper.id.clone()), item.paper)
+                    .unwrap_or_else(|| item.paper.clone());
+                (Some(fresh), UpsertOutcome::Inserted)
+            }
+            Some(stored) => match merge_paper(stored, item.paper) {
+                Some(merged) => (Some(merged), UpsertOutcome::Updated),
+                None => (None, UpsertOutcome::Unchanged),
+            },
+        };
+        let daily_changed = {
+            if let Some(paper) = &merged {
+                seq += 1;
+                write_paper(&tx, paper, seq)?;
+            }
+            upsert_daily(&tx, id, item.daily)?
+        };
+        if daily_changed && outcome == UpsertOutcome::Unchanged {
+            outcome = UpsertOutcome::Updated;
+            seq += 1;
+            tx.prepare_cached("UPDATE papers SET change_seq = ?1 WHERE id = ?2")?
+                .execute(params![seq, id])?;
+        }
+        outcomes.push(outcome);
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn daily_entries(conn: &Connection, id: &str) -> Result<Vec<DailyEntry>, StoreError> {
+    let mut select = conn.prepare_cached("SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE paper_id = ?1 ORDER BY day")?;
+    let entries = select
+        .query_map([id], daily_entry)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(entries)
+}
+
+fn to_document(conn: &Connection, paper: Paper) -> Result<PaperDocument, StoreError> {
+    let entries = daily_entries(conn, paper.id.as_str())?;
+    let upvotes = entries.iter().map(|e| e.upvotes).max().unwrap_or(0);
+    Ok(PaperDocument::new(paper, entries, upvotes))
+}
+
+pub fn document(conn: &Connection, id: &str) -> Result<Option<PaperDocument>, StoreError> {
+    let mut select =
+        conn.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
+    let Some(row) = select.query_row([id], paper_row).optional()? else {
+        return Ok(None);
+    };
+    to_document(conn, row.into_paper()?).map(Some)
+}
+
+pub fn for_each(
+    conn: &Connection,
+    visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut select = conn.prepare(&format!("SELECT {PAPER_COLUMNS} FROM papers ORDER BY id"))?;
+    let mut rows = select.query([])?;
+    while let Some(row) = rows.next()? {
+        let paper = paper_row(row)?.into_paper()?;
+        visit(to_document(conn, paper)?)?;
+    }
+    Ok(())
+}
+
+pub fn stats(conn: &Connection) -> Result<StoreStats, StoreError> {
+    let (papers, first_announced, last_announced, change_seq) = conn.query_row(
+        "SELECT COUNT(*), MIN(announced), MAX(announced), COALESCE(MAX(change_seq), 0) FROM papers",
+        [],
+        |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let (daily_days, daily_entries, first_day, last_day) = conn.query_row(
+        "SELECT COUNT(DISTINCT day), COUNT(*), MIN(day), MAX(day) FROM daily_entries",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
+        },
+    )?;
+    Ok(StoreStats {
+        papers: papers as u64,
+        daily_days: daily_days as u64,
+        daily_entries: daily_entries as u64,
+        first_day,
+        last_day,
+        first_announced,
+        last_announced,
+        change_seq,
+    })
+}

@@ -1,0 +1,156 @@
+//! Behaviour of the embedded store through its public trait.
+
+use chrono::NaiveDate;
+use paperboy_domain::{ArxivId, DailyEntry, Paper};
+use paperboy_store::{PaperStore, SqliteStore, StoreError, Upsert, UpsertOutcome};
+
+fn paper(id: &str, version: u32, title: &str) -> Paper {
+    let mut p = Paper::new(ArxivId::parse(id).unwrap());
+    p.version = Some(version);
+    p.title = title.into();
+    p.authors = vec!["Ada Lovelace".into()];
+    p.categories = vec!["cs.LG".into(), "stat.ML".into()];
+    p
+}
+
+fn entry(day: &str, upvotes: i64) -> DailyEntry {
+    DailyEntry {
+        day: day.parse().unwrap(),
+        upvotes,
+        comments: 0,
+        submitted_by: None,
+        source: "hf".into(),
+    }
+}
+
+fn upsert(store: &SqliteStore, p: &Paper, daily: &[DailyEntry]) -> UpsertOutcome {
+    store.upsert_batch(&[Upsert { paper: p, daily }]).unwrap()[0]
+}
+
+#[test]
+fn insert_then_same_again_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let p = paper("2404.01234", 1, "Title");
+    assert_eq!(
+        upsert(&store, &p, &[entry("2026-01-02", 5)]),
+        UpsertOutcome::Inserted
+    );
+    assert_eq!(
+        upsert(&store, &p, &[entry("2026-01-02", 5)]),
+        UpsertOutcome::Unchanged
+    );
+    assert_eq!(
+        upsert(&store, &p, &[entry("2026-01-02", 9)]),
+        UpsertOutcome::Updated,
+        "new upvote count"
+    );
+    let doc = store.paper(&p.id).unwrap().unwrap();
+    assert_eq!(doc.paper.title, "Title");
+    assert_eq!(doc.upvotes, 9);
+    assert_eq!(
+        doc.daily,
+        vec![NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()]
+    );
+}
+
+#[test]
+fn older_version_never_overwrites_newer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    upsert(&store, &paper("2404.01234", 2, "New title"), &[]);
+    assert_eq!(
+        upsert(&store, &paper("2404.01234", 1, "Old title"), &[]),
+        UpsertOutcome::Unchanged
+    );
+    assert_eq!(
+        store
+            .paper(&ArxivId::parse("2404.01234").unwrap())
+            .unwrap()
+            .unwrap()
+            .paper
+            .title,
+        "New title"
+    );
+    assert_eq!(
+        upsert(&store, &paper("2404.01234", 3, "Newest"), &[]),
+        UpsertOutcome::Updated
+    );
+}
+
+#[test]
+fn data_survives_reopen_and_stats_count_it() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        upsert(
+            &store,
+            &paper("2404.00001", 1, "A"),
+            &[entry("2026-01-02", 1)],
+        );
+        upsert(
+            &store,
+            &paper("hep-th/9901001", 1, "B"),
+            &[entry("2026-01-05", 1), entry("2026-01-02", 3)],
+        );
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let stats = store.stats().unwrap();
+    assert_eq!(stats.papers, 2);
+    assert_eq!(stats.daily_days, 2);
+    assert_eq!(stats.daily_entries, 3);
+    assert_eq!(stats.first_day, NaiveDate::from_ymd_opt(2026, 1, 2));
+    assert_eq!(stats.last_day, NaiveDate::from_ymd_opt(2026, 1, 5));
+    let mut ids = Vec::new();
+    store
+        .for_each_paper(&mut |doc| Ok(ids.push(doc.paper.id.to_string())))
+        .unwrap();
+    assert_eq!(ids, vec!["2404.00001", "hep-th/9901001"]);
+}
+
+#[test]
+fn change_seq_moves_only_on_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let p = paper("2404.01234", 1, "T");
+    upsert(&store, &p, &[]);
+    let before = store.stats().unwrap().change_seq;
+    upsert(&store, &p, &[]);
+    assert_eq!(store.stats().unwrap().change_seq, before);
+    upsert(&store, &paper("2404.01234", 2, "T2"), &[]);
+    assert!(store.stats().unwrap().change_seq > before);
+}
+
+#[test]
+fn state_is_kept_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.state("k").unwrap(), None);
+    store.set_state("k", Some("v1")).unwrap();
+    store.set_state("k", Some("v2")).unwrap();
+    assert_eq!(store.state("k").unwrap().as_deref(), Some("v2"));
+    store.set_state("k", None).unwrap();
+    assert_eq!(store.state("k").unwrap(), None);
+}
+
+#[test]
+fn a_store_from_a_newer_paperboy_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.path().to_path_buf()
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 'x')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    match SqliteStore::open(dir.path()) {
+        Err(err @ StoreError::NewerSchema { .. }) => {
+            assert!(err.to_string().contains("upgrade paperboy"))
+        }
+        other => panic!("expected NewerSchema, got {:?}", other.err()),
+    }
+}
