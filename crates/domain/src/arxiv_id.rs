@@ -129,17 +129,15 @@ fn normalise_new_style(body: &str) -> Option<String> {
         let month: u32 = yymm[2..].parse().ok()?;
         (1..=12).contains(&month)
     };
-    let valid_number =
-        (4..=5).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit());
+    let valid_number = (4..=5).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit());
     (valid_yymm && valid_number).then(|| body.to_string())
 }
 
 fn normalise_old_style(archive: &str, number: &str) -> Option<String> {
     // `math.GT/0309136` is the same paper as `math/0309136`.
     let archive = archive.split('.').next()?.to_ascii_lowercase();
-    let valid_archive = !archive.is_empty()
-        && archive.len() <= 16
-        && archive.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    let valid_archive =
+        !archive.is_empty() && archive.len() <= 16 && archive.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
     let valid_number = number.len() == 7 && number.bytes().all(|b| b.is_ascii_digit());
     (valid_archive && valid_number).then(|| format!("{archive}/{number}"))
 }
@@ -193,10 +191,7 @@ mod tests {
         assert_eq!(parsed("2404.01234"), ("2404.01234".into(), None));
         assert_eq!(parsed("2404.01234v2"), ("2404.01234".into(), Some(2)));
         assert_eq!(parsed("0704.0001"), ("0704.0001".into(), None));
-        assert_eq!(
-            parsed(" arXiv:1501.05039v1 "),
-            ("1501.05039".into(), Some(1))
-        );
+        assert_eq!(parsed(" arXiv:1501.05039v1 "), ("1501.05039".into(), Some(1)));
     }
 
     #[test]
@@ -209,14 +204,8 @@ mod tests {
             parsed("https://arxiv.org/pdf/2404.01234v3.pdf"),
             ("2404.01234".into(), Some(3))
         );
-        assert_eq!(
-            parsed("https://arxiv.org/pdf/2404.01234"),
-            ("2404.01234".into(), None)
-        );
-        assert_eq!(
-            parsed("oai:arXiv.org:0803.4354"),
-            ("0803.4354".into(), None)
-        );
+        assert_eq!(parsed("https://arxiv.org/pdf/2404.01234"), ("2404.01234".into(), None));
+        assert_eq!(parsed("oai:arXiv.org:0803.4354"), ("0803.4354".into(), None));
         assert_eq!(
             parsed("https://huggingface.co/papers/2604.27351"),
             ("2604.27351".into(), None)
@@ -230,10 +219,7 @@ mod tests {
     #[test]
     fn old_style_ids_drop_subject_class() {
         assert_eq!(parsed("hep-th/9901001"), ("hep-th/9901001".into(), None));
-        assert_eq!(
-            parsed("hep-th/9901001v2"),
-            ("hep-th/9901001".into(), Some(2))
-        );
+        assert_eq!(parsed("hep-th/9901001v2"), ("hep-th/9901001".into(), Some(2)));
         assert_eq!(parsed("math.GT/0309136"), ("math/0309136".into(), None));
         assert_eq!(
             parsed("oai:arXiv.org:cond-mat/0102536"),
@@ -256,10 +242,7 @@ mod tests {
             "../etc/passwd",
             "2404.01234<script>",
         ] {
-            assert!(
-                VersionedId::parse(bad).is_err(),
-                "{bad:?} should be rejected"
-            );
+            assert!(VersionedId::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 

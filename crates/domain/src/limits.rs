@@ -23,12 +23,7 @@ pub fn enforce_limits(paper: &mut Paper) -> Vec<String> {
         }
     }
     cap(&mut cuts, "title", &mut paper.title, MAX_TITLE_CHARS);
-    cap(
-        &mut cuts,
-        "abstract",
-        &mut paper.abstract_text,
-        MAX_ABSTRACT_CHARS,
-    );
+    cap(&mut cuts, "abstract", &mut paper.abstract_text, MAX_ABSTRACT_CHARS);
     for field in [
         &mut paper.comment,
         &mut paper.journal_ref,

@@ -69,11 +69,7 @@ fn merged(existing: &Paper, incoming: &Paper) -> Paper {
     out.version = existing.version.max(incoming.version);
 
     for version in &incoming.versions {
-        match out
-            .versions
-            .iter_mut()
-            .find(|v| v.version == version.version)
-        {
+        match out.versions.iter_mut().find(|v| v.version == version.version) {
             Some(known) if known.submitted.is_none() => known.submitted = version.submitted,
             Some(_) => {}
             None => out.versions.push(version.clone()),
@@ -207,11 +203,7 @@ mod tests {
         }];
         let merged = merge_paper(&a, &b).unwrap();
         assert_eq!(
-            merged
-                .versions
-                .iter()
-                .map(|v| v.version)
-                .collect::<Vec<_>>(),
+            merged.versions.iter().map(|v| v.version).collect::<Vec<_>>(),
             vec![1, 2]
         );
     }
@@ -232,10 +224,7 @@ mod tests {
             ..stored.clone()
         };
         let merged = merge_daily(&stored, &later).unwrap();
-        assert_eq!(
-            (merged.upvotes, merged.submitted_by.as_deref()),
-            (40, Some("ana"))
-        );
+        assert_eq!((merged.upvotes, merged.submitted_by.as_deref()), (40, Some("ana")));
         assert_eq!(merge_daily(&merged, &later), None);
     }
 }

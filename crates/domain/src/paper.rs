@@ -100,10 +100,7 @@ impl Paper {
         Links {
             abs: self.id.abs_url(),
             pdf: self.id.pdf_url(),
-            doi: self
-                .doi
-                .as_ref()
-                .map(|doi| format!("https://doi.org/{doi}")),
+            doi: self.doi.as_ref().map(|doi| format!("https://doi.org/{doi}")),
             code: self.code_url.clone(),
             project: self.project_url.clone(),
         }

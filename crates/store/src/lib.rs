@@ -59,10 +59,7 @@ pub trait PaperStore: Send + Sync {
     fn paper(&self, id: &ArxivId) -> Result<Option<PaperDocument>, StoreError>;
 
     /// Visits every paper in id order, streaming (memory stays flat).
-    fn for_each_paper(
-        &self,
-        visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError>;
+    fn for_each_paper(&self, visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>) -> Result<(), StoreError>;
 
     fn stats(&self) -> Result<StoreStats, StoreError>;
 

@@ -32,14 +32,8 @@ fn insert_then_same_again_is_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let p = paper("2404.01234", 1, "Title");
-    assert_eq!(
-        upsert(&store, &p, &[entry("2026-01-02", 5)]),
-        UpsertOutcome::Inserted
-    );
-    assert_eq!(
-        upsert(&store, &p, &[entry("2026-01-02", 5)]),
-        UpsertOutcome::Unchanged
-    );
+    assert_eq!(upsert(&store, &p, &[entry("2026-01-02", 5)]), UpsertOutcome::Inserted);
+    assert_eq!(upsert(&store, &p, &[entry("2026-01-02", 5)]), UpsertOutcome::Unchanged);
     assert_eq!(
         upsert(&store, &p, &[entry("2026-01-02", 9)]),
         UpsertOutcome::Updated,
@@ -48,10 +42,7 @@ fn insert_then_same_again_is_unchanged() {
     let doc = store.paper(&p.id).unwrap().unwrap();
     assert_eq!(doc.paper.title, "Title");
     assert_eq!(doc.upvotes, 9);
-    assert_eq!(
-        doc.daily,
-        vec![NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()]
-    );
+    assert_eq!(doc.daily, vec![NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()]);
 }
 
 #[test]
@@ -83,11 +74,7 @@ fn data_survives_reopen_and_stats_count_it() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = SqliteStore::open(dir.path()).unwrap();
-        upsert(
-            &store,
-            &paper("2404.00001", 1, "A"),
-            &[entry("2026-01-02", 1)],
-        );
+        upsert(&store, &paper("2404.00001", 1, "A"), &[entry("2026-01-02", 1)]);
         upsert(
             &store,
             &paper("hep-th/9901001", 1, "B"),

@@ -64,15 +64,15 @@ pub fn latest_version() -> i64 {
 
 /// Brings the schema up to date. Safe to run on every start: applied versions are skipped.
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )?;
     // An immediate transaction takes the write lock first, so two processes starting at once
     // apply each migration exactly once.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let current: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
+    let current: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
+        r.get(0)
+    })?;
     if current > latest_version() {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),

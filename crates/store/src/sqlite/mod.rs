@@ -46,27 +46,18 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a pooled read connection.
-    fn read<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(conn) => conn,
             None => open_connection(&self.path)?,
         };
         let result = f(&conn);
-        self.readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(conn);
+        self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         result
     }
 
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         // A panic while holding the lock leaves no half-done transaction (it rolls back on
         // drop), so a poisoned lock is safe to keep using.
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -75,9 +66,7 @@ impl SqliteStore {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
         path: path.to_path_buf(),
         source: Box::new(e),
@@ -107,10 +96,7 @@ impl PaperStore for SqliteStore {
         self.read(|conn| papers::document(conn, id.as_str()))
     }
 
-    fn for_each_paper(
-        &self,
-        visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn for_each_paper(&self, visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>) -> Result<(), StoreError> {
         self.read(|conn| papers::for_each(conn, visit))
     }
 
@@ -121,9 +107,7 @@ impl PaperStore for SqliteStore {
     fn state(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.read(|conn| {
             Ok(conn
-                .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
+                .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get(0))
                 .optional()?)
         })
     }

@@ -7,8 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 
 use crate::{StoreError, StoreStats, Upsert, UpsertOutcome};
 
-const PAPER_COLUMNS: &str =
-    "id, version, title, abstract, authors, categories, comment, journal_ref, doi, license, \
+const PAPER_COLUMNS: &str = "id, version, title, abstract, authors, categories, comment, journal_ref, doi, license, \
      submitter, published, updated, announced, versions, code_url, project_url, as_of";
 
 /// A paper row before its JSON columns are decoded (decoding errors need the id to report).
@@ -63,12 +62,9 @@ impl PaperRow {
             message: format!("{what}: {e}"),
         };
         let id = ArxivId::parse(&self.id).map_err(|e| corrupt("id", &e))?;
-        let authors: Vec<String> =
-            serde_json::from_str(&self.authors).map_err(|e| corrupt("authors", &e))?;
-        let categories: Vec<String> =
-            serde_json::from_str(&self.categories).map_err(|e| corrupt("categories", &e))?;
-        let versions: Vec<PaperVersion> =
-            serde_json::from_str(&self.versions).map_err(|e| corrupt("versions", &e))?;
+        let authors: Vec<String> = serde_json::from_str(&self.authors).map_err(|e| corrupt("authors", &e))?;
+        let categories: Vec<String> = serde_json::from_str(&self.categories).map_err(|e| corrupt("categories", &e))?;
+        let versions: Vec<PaperVersion> = serde_json::from_str(&self.versions).map_err(|e| corrupt("versions", &e))?;
         Ok(Paper {
             id,
             version: self.version,
@@ -98,8 +94,7 @@ fn json(value: &impl serde::Serialize) -> String {
 }
 
 fn load_paper(tx: &Transaction<'_>, id: &str) -> Result<Option<Paper>, StoreError> {
-    let mut select =
-        tx.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
+    let mut select = tx.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
     let row = select.query_row([id], paper_row).optional()?;
     row.map(PaperRow::into_paper).transpose()
 }
@@ -153,12 +148,10 @@ fn daily_entry(row: &Row<'_>) -> rusqlite::Result<DailyEntry> {
 }
 
 /// Merges the daily entries of one paper; true when any changed.
-fn upsert_daily(
-    tx: &Transaction<'_>,
-    id: &str,
-    entries: &[DailyEntry],
-) -> Result<bool, StoreError> {
-    let mut select = tx.prepare_cached("SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE day = ?1 AND paper_id = ?2")?;
+fn upsert_daily(tx: &Transaction<'_>, id: &str, entries: &[DailyEntry]) -> Result<bool, StoreError> {
+    let mut select = tx.prepare_cached(
+        "SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE day = ?1 AND paper_id = ?2",
+    )?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO daily_entries (day, paper_id, upvotes, comments, submitted_by, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (day, paper_id) DO UPDATE SET upvotes = excluded.upvotes, comments = excluded.comments,
@@ -166,45 +159,30 @@ fn upsert_daily(
     )?;
     let mut changed = false;
     for entry in entries {
-        let existing = select
-            .query_row(params![entry.day, id], daily_entry)
-            .optional()?;
+        let existing = select.query_row(params![entry.day, id], daily_entry).optional()?;
         let to_write = match existing {
             None => Some(entry.clone()),
             Some(existing) => merge_daily(&existing, entry),
         };
         if let Some(e) = to_write {
-            upsert.execute(params![
-                e.day,
-                id,
-                e.upvotes,
-                e.comments,
-                e.submitted_by,
-                e.source
-            ])?;
+            upsert.execute(params![e.day, id, e.upvotes, e.comments, e.submitted_by, e.source])?;
             changed = true;
         }
     }
     Ok(changed)
 }
 
-pub fn upsert_batch(
-    conn: &mut Connection,
-    batch: &[Upsert<'_>],
-) -> Result<Vec<UpsertOutcome>, StoreError> {
+pub fn upsert_batch(conn: &mut Connection, batch: &[Upsert<'_>]) -> Result<Vec<UpsertOutcome>, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut seq: i64 =
-        tx.query_row("SELECT COALESCE(MAX(change_seq), 0) FROM papers", [], |r| {
-            r.get(0)
-        })?;
+    let mut seq: i64 = tx.query_row("SELECT COALESCE(MAX(change_seq), 0) FROM papers", [], |r| r.get(0))?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for item in batch {
         let id = item.paper.id.as_str();
         let existing = load_paper(&tx, id)?;
         let (merged, mut outcome) = match &existing {
             None => {
-                let fresh = merge_paper(&Paper::new(item.paper.id.clone()), item.paper)
-                    .unwrap_or_else(|| item.paper.clone());
+                let fresh =
+                    merge_paper(&Paper::new(item.paper.id.clone()), item.paper).unwrap_or_else(|| item.paper.clone());
                 (Some(fresh), UpsertOutcome::Inserted)
             }
             Some(stored) => match merge_paper(stored, item.paper) {
@@ -232,10 +210,10 @@ pub fn upsert_batch(
 }
 
 fn daily_entries(conn: &Connection, id: &str) -> Result<Vec<DailyEntry>, StoreError> {
-    let mut select = conn.prepare_cached("SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE paper_id = ?1 ORDER BY day")?;
-    let entries = select
-        .query_map([id], daily_entry)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut select = conn.prepare_cached(
+        "SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE paper_id = ?1 ORDER BY day",
+    )?;
+    let entries = select.query_map([id], daily_entry)?.collect::<Result<Vec<_>, _>>()?;
     Ok(entries)
 }
 
@@ -246,8 +224,7 @@ fn to_document(conn: &Connection, paper: Paper) -> Result<PaperDocument, StoreEr
 }
 
 pub fn document(conn: &Connection, id: &str) -> Result<Option<PaperDocument>, StoreError> {
-    let mut select =
-        conn.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
+    let mut select = conn.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
     let Some(row) = select.query_row([id], paper_row).optional()? else {
         return Ok(None);
     };
@@ -276,14 +253,7 @@ pub fn stats(conn: &Connection) -> Result<StoreStats, StoreError> {
     let (daily_days, daily_entries, first_day, last_day) = conn.query_row(
         "SELECT COUNT(DISTINCT day), COUNT(*), MIN(day), MAX(day) FROM daily_entries",
         [],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-            ))
-        },
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?)),
     )?;
     Ok(StoreStats {
         papers: papers as u64,
