@@ -1,1 +1,77 @@
-fn main() {}
+//! `paperboy`: the command-line entry point. Parses arguments, resolves the configuration once,
+//! opens the store and hands both to the command asked for.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+mod commands;
+mod config;
+
+use config::{Config, FileConfig};
+
+#[derive(Parser)]
+#[command(name = "paperboy", version, about = "A self-hostable research-paper discovery hub")]
+struct Cli {
+    /// The data folder (store and indexes).
+    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// A TOML configuration file; the environment and flags override it.
+    #[arg(long, global = true, env = "PAPERBOY_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Only warnings and errors on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load papers from files, directories, globs, URLs or stdin (`-`).
+    Ingest(commands::ingest::Args),
+    /// Harvest metadata live from a source.
+    #[command(subcommand)]
+    Harvest(commands::harvest::Target),
+    /// Show one paper.
+    Show(commands::show::Args),
+    /// Write every paper out (JSON lines that `ingest` reads back).
+    Export(commands::export::Args),
+    /// Counts of what the store holds.
+    Stats(commands::stats::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let config = Config::resolve(file, cli.data_dir);
+    match cli.command {
+        Command::Ingest(args) => commands::ingest::run(&config, args),
+        Command::Harvest(target) => commands::harvest::run(&config, target),
+        Command::Show(args) => commands::show::run(&config, args),
+        Command::Export(args) => commands::export::run(&config, args),
+        Command::Stats(args) => commands::stats::run(&config, args),
+    }
+}
+
+fn init_logging(quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

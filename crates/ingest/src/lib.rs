@@ -1,8 +1,13 @@
 //! Getting paper metadata in: parsing every supported format, opening sources (files, globs,
-//! stdin, URLs, gzip), and harvesting arXiv over OAI-PMH.
+//! stdin, URLs, gzip), the batched ingest pipeline, and harvesting arXiv over OAI-PMH.
 
 pub mod formats;
+pub mod harvest;
+pub mod pipeline;
 pub mod record;
+pub mod source;
 
 pub use formats::Format;
+pub use pipeline::{ingest, IngestOptions, IngestReport, Problem};
 pub use record::{IncomingRecord, IssueKind, ParseIssue, Parsed, SourceContext};
+pub use source::{Source, SourceError};

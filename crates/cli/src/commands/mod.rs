@@ -1,0 +1,24 @@
+//! One module per subcommand. Each takes the resolved [`crate::config::Config`] and its own
+//! arguments, and returns the process exit code.
+
+use anyhow::Context;
+use paperboy_store::SqliteStore;
+
+use crate::config::Config;
+
+pub mod export;
+pub mod harvest;
+pub mod ingest;
+pub mod show;
+pub mod stats;
+
+/// Opens the embedded store in the configured data folder.
+pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&config.data_dir).with_context(|| format!("opening the data folder {}", config.data_dir.display()))
+}
+
+/// Prints a value as one line of JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
