@@ -90,7 +90,10 @@ fn data_survives_reopen_and_stats_count_it() {
     assert_eq!(stats.last_day, NaiveDate::from_ymd_opt(2026, 1, 5));
     let mut ids = Vec::new();
     store
-        .for_each_paper(&mut |doc| Ok(ids.push(doc.paper.id.to_string())))
+        .for_each_paper(&mut |doc| {
+            ids.push(doc.paper.id.to_string());
+            Ok(())
+        })
         .unwrap();
     assert_eq!(ids, vec!["2404.00001", "hep-th/9901001"]);
 }
