@@ -47,6 +47,20 @@ pub struct StoreStats {
     pub change_seq: i64,
 }
 
+/// The days around a day that have daily lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DayNeighbours {
+    pub previous: Option<NaiveDate>,
+    pub next: Option<NaiveDate>,
+}
+
+/// A slice of a long list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
 /// Storage for papers and what hangs off them. Implemented by SQLite (embedded default) and,
 /// for multi-instance deployments, PostgreSQL.
 ///
@@ -62,6 +76,23 @@ pub trait PaperStore: Send + Sync {
     fn for_each_paper(&self, visit: &mut dyn FnMut(PaperDocument) -> Result<(), StoreError>) -> Result<(), StoreError>;
 
     fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// The daily list of `day`, most upvoted first.
+    fn daily_list(&self, day: NaiveDate) -> Result<Vec<PaperDocument>, StoreError>;
+
+    /// The nearest days before and after `day` that have a daily list.
+    fn daily_neighbours(&self, day: NaiveDate) -> Result<DayNeighbours, StoreError>;
+
+    /// The latest day with a daily list, on or before `day` when given.
+    fn latest_daily_day(&self, on_or_before: Option<NaiveDate>) -> Result<Option<NaiveDate>, StoreError>;
+
+    /// Papers announced on `day` (optionally in one category), in id order, one page.
+    fn announced_on(
+        &self,
+        day: NaiveDate,
+        category: Option<&str>,
+        page: Page,
+    ) -> Result<Vec<PaperDocument>, StoreError>;
 
     /// Small named state that must survive restarts (harvest resumption points).
     fn state(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, DailyEntry, Paper};
-use paperboy_store::{PaperStore, SqliteStore, StoreError, Upsert, UpsertOutcome};
+use paperboy_store::{Page, PaperStore, SqliteStore, StoreError, Upsert, UpsertOutcome};
 
 fn paper(id: &str, version: u32, title: &str) -> Paper {
     let mut p = Paper::new(ArxivId::parse(id).unwrap());
@@ -143,4 +143,70 @@ fn a_store_from_a_newer_paperboy_is_refused() {
         }
         other => panic!("expected NewerSchema, got {:?}", other.err()),
     }
+}
+
+#[test]
+fn daily_lists_rank_by_upvotes_and_know_their_neighbours() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    upsert(&store, &paper("2404.00001", 1, "Few votes"), &[entry("2026-01-02", 3)]);
+    upsert(
+        &store,
+        &paper("2404.00002", 1, "Many votes"),
+        &[entry("2026-01-02", 30)],
+    );
+    upsert(&store, &paper("2404.00003", 1, "Later"), &[entry("2026-01-09", 1)]);
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+
+    let list = store.daily_list(day("2026-01-02")).unwrap();
+    let titles: Vec<&str> = list.iter().map(|d| d.paper.title.as_str()).collect();
+    assert_eq!(titles, vec!["Many votes", "Few votes"]);
+    assert!(store.daily_list(day("2026-01-03")).unwrap().is_empty());
+
+    let around = store.daily_neighbours(day("2026-01-05")).unwrap();
+    assert_eq!(
+        (around.previous, around.next),
+        (Some(day("2026-01-02")), Some(day("2026-01-09")))
+    );
+    assert_eq!(store.latest_daily_day(None).unwrap(), Some(day("2026-01-09")));
+    assert_eq!(
+        store.latest_daily_day(Some(day("2026-01-05"))).unwrap(),
+        Some(day("2026-01-02"))
+    );
+}
+
+#[test]
+fn announced_papers_filter_by_exact_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let day: NaiveDate = "2026-01-06".parse().unwrap();
+    for (id, cats) in [
+        ("2601.00001", vec!["cs.CV"]),
+        ("2601.00002", vec!["cs.CL", "cs.AI"]),
+        ("2601.00003", vec!["cs.C"]),
+    ] {
+        let mut p = paper(id, 1, id);
+        p.categories = cats.into_iter().map(String::from).collect();
+        p.announced = Some(day);
+        upsert(&store, &p, &[]);
+    }
+    let all = Page { offset: 0, limit: 10 };
+    assert_eq!(store.announced_on(day, None, all).unwrap().len(), 3);
+    let ai = store.announced_on(day, Some("cs.AI"), all).unwrap();
+    assert_eq!(
+        ai.iter().map(|d| d.paper.id.to_string()).collect::<Vec<_>>(),
+        vec!["2601.00002"]
+    );
+    assert_eq!(
+        store.announced_on(day, Some("cs.C"), all).unwrap().len(),
+        1,
+        "no prefix matches"
+    );
+    assert_eq!(
+        store
+            .announced_on(day, None, Page { offset: 2, limit: 10 })
+            .unwrap()
+            .len(),
+        1
+    );
 }

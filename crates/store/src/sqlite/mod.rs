@@ -6,10 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, PaperDocument};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::{PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
+use crate::{DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 mod migrations;
 mod papers;
@@ -102,6 +103,39 @@ impl PaperStore for SqliteStore {
 
     fn stats(&self) -> Result<StoreStats, StoreError> {
         self.read(papers::stats)
+    }
+
+    fn daily_list(&self, day: NaiveDate) -> Result<Vec<PaperDocument>, StoreError> {
+        self.read(|conn| papers::daily_list(conn, day))
+    }
+
+    fn daily_neighbours(&self, day: NaiveDate) -> Result<DayNeighbours, StoreError> {
+        self.read(|conn| {
+            let previous = conn.query_row("SELECT MAX(day) FROM daily_entries WHERE day < ?1", [day], |r| r.get(0))?;
+            let next = conn.query_row("SELECT MIN(day) FROM daily_entries WHERE day > ?1", [day], |r| r.get(0))?;
+            Ok(DayNeighbours { previous, next })
+        })
+    }
+
+    fn latest_daily_day(&self, on_or_before: Option<NaiveDate>) -> Result<Option<NaiveDate>, StoreError> {
+        self.read(|conn| {
+            let day = match on_or_before {
+                Some(day) => conn.query_row("SELECT MAX(day) FROM daily_entries WHERE day <= ?1", [day], |r| {
+                    r.get(0)
+                })?,
+                None => conn.query_row("SELECT MAX(day) FROM daily_entries", [], |r| r.get(0))?,
+            };
+            Ok(day)
+        })
+    }
+
+    fn announced_on(
+        &self,
+        day: NaiveDate,
+        category: Option<&str>,
+        page: Page,
+    ) -> Result<Vec<PaperDocument>, StoreError> {
+        self.read(|conn| papers::announced_on(conn, day, category, page))
     }
 
     fn state(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -5,7 +5,7 @@ use paperboy_domain::merge::{merge_daily, merge_paper};
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument, PaperVersion};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
-use crate::{StoreError, StoreStats, Upsert, UpsertOutcome};
+use crate::{Page, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 const PAPER_COLUMNS: &str = "id, version, title, abstract, authors, categories, comment, journal_ref, doi, license, \
      submitter, published, updated, announced, versions, code_url, project_url, as_of";
@@ -242,6 +242,46 @@ pub fn for_each(
         visit(to_document(conn, paper)?)?;
     }
     Ok(())
+}
+
+fn documents(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<PaperDocument>, StoreError> {
+    let mut select = conn.prepare_cached(sql)?;
+    let rows = select.query_map(params, paper_row)?.collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|row| to_document(conn, row.into_paper()?))
+        .collect()
+}
+
+pub fn daily_list(conn: &Connection, day: NaiveDate) -> Result<Vec<PaperDocument>, StoreError> {
+    let sql = format!(
+        "SELECT {PAPER_COLUMNS} FROM papers JOIN daily_entries d ON d.paper_id = papers.id WHERE d.day = ?1 ORDER BY papers.id"
+    );
+    let mut docs = documents(conn, &sql, [day])?;
+    docs.sort_by(|a, b| b.upvotes.cmp(&a.upvotes).then_with(|| a.paper.id.cmp(&b.paper.id)));
+    Ok(docs)
+}
+
+pub fn announced_on(
+    conn: &Connection,
+    day: NaiveDate,
+    category: Option<&str>,
+    page: Page,
+) -> Result<Vec<PaperDocument>, StoreError> {
+    let limit = page.limit.min(i64::MAX as u64) as i64;
+    let offset = page.offset.min(i64::MAX as u64) as i64;
+    match category {
+        None => {
+            let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE announced = ?1 ORDER BY id LIMIT ?2 OFFSET ?3");
+            documents(conn, &sql, params![day, limit, offset])
+        }
+        Some(category) => {
+            // Categories are a JSON array; match the quoted name to avoid prefix hits (cs.C vs cs.CV).
+            let sql = format!(
+                "SELECT {PAPER_COLUMNS} FROM papers WHERE announced = ?1 AND instr(categories, ?4) > 0 ORDER BY id LIMIT ?2 OFFSET ?3"
+            );
+            documents(conn, &sql, params![day, limit, offset, json(&category)])
+        }
+    }
 }
 
 pub fn stats(conn: &Connection) -> Result<StoreStats, StoreError> {
