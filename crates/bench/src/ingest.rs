@@ -20,7 +20,10 @@ fn main() -> anyhow::Result<()> {
     };
     let (binary, data) = (PathBuf::from(binary), PathBuf::from(data));
     let work = tempfile::tempdir()?;
-    println!("{:<52} {:>9} {:>9} {:>11} {:>10}", "scenario", "records", "seconds", "records/s", "peak RSS");
+    println!(
+        "{:<52} {:>9} {:>9} {:>11} {:>10}",
+        "scenario", "records", "seconds", "records/s", "peak RSS"
+    );
 
     let listings = data.join("arxiv-listings");
     let store = work.path().join("real");
@@ -70,7 +73,11 @@ fn run(binary: &Path, store: &Path, label: &str, sources: &[&Path]) -> anyhow::R
     let output = child.wait_with_output()?;
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).context("paperboy's report")?;
     let read = report["read"].as_u64().unwrap_or(0);
-    println!("{label:<52} {read:>9} {seconds:>9.2} {:>11.0} {:>7.0} MB", read as f64 / seconds, peak_kb as f64 / 1024.0);
+    println!(
+        "{label:<52} {read:>9} {seconds:>9.2} {:>11.0} {:>7.0} MB",
+        read as f64 / seconds,
+        peak_kb as f64 / 1024.0
+    );
     Ok(())
 }
 
@@ -83,7 +90,9 @@ fn vm_hwm_kb(status: &str) -> u64 {
 }
 
 fn read_listing_lines(dir: &Path) -> anyhow::Result<Vec<String>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
     files.sort();
     let mut lines = Vec::new();
     for file in files {
@@ -130,16 +139,21 @@ fn write_grown_oai(sample: &str, copies: usize, path: &Path) -> anyhow::Result<u
     let end = sample.rfind("</record>").context("no </record> in sample")? + "</record>".len();
     let records: Vec<&str> = sample[start..end].split_inclusive("</record>").collect();
     let mut out = BufWriter::new(File::create(path)?);
-    out.write_all(sample[..start].as_bytes())?;
+    out.write_all(&sample.as_bytes()[..start])?;
     let mut count = 0;
     for _ in 0..copies {
         for record in &records {
-            let id = format!("{:02}{:02}.{:05}", 10 + count / 1_200_000, 1 + (count / 100_000) % 12, count % 100_000);
+            let id = format!(
+                "{:02}{:02}.{:05}",
+                10 + count / 1_200_000,
+                1 + (count / 100_000) % 12,
+                count % 100_000
+            );
             out.write_all(with_id(record, &id).as_bytes())?;
             count += 1;
         }
     }
-    out.write_all(sample[end..].as_bytes())?;
+    out.write_all(&sample.as_bytes()[end..])?;
     out.flush()?;
     Ok(count)
 }

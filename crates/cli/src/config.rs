@@ -1,6 +1,7 @@
 //! paperboy's configuration: one typed struct, resolved once at start-up from the TOML file
 //! (`--config`), then the environment, then command-line flags — each overriding the last.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -14,6 +15,7 @@ pub const DEFAULT_DATA_DIR: &str = "./paperboy-data";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
     #[serde(default)]
     pub harvest: HarvestFileConfig,
 }
@@ -29,13 +31,15 @@ pub struct HarvestFileConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
+    pub listen: Option<SocketAddr>,
     pub harvest_endpoint: Option<String>,
     pub harvest_delay_seconds: Option<f64>,
 }
 
 impl FileConfig {
     pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
     }
 }
@@ -45,7 +49,10 @@ impl Config {
     /// two, flag first); the file fills what they leave open.
     pub fn resolve(file: FileConfig, data_dir_override: Option<PathBuf>) -> Config {
         Config {
-            data_dir: data_dir_override.or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            data_dir: data_dir_override
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            listen: file.listen,
             harvest_endpoint: file.harvest.endpoint,
             harvest_delay_seconds: file.harvest.delay_seconds,
         }
@@ -59,10 +66,16 @@ mod tests {
     #[test]
     fn flag_or_env_beats_file_beats_default() {
         let file: FileConfig = toml::from_str("data_dir = \"/from/file\"").unwrap();
-        assert_eq!(Config::resolve(file, Some("/flag".into())).data_dir, PathBuf::from("/flag"));
+        assert_eq!(
+            Config::resolve(file, Some("/flag".into())).data_dir,
+            PathBuf::from("/flag")
+        );
         let file: FileConfig = toml::from_str("data_dir = \"/from/file\"").unwrap();
         assert_eq!(Config::resolve(file, None).data_dir, PathBuf::from("/from/file"));
-        assert_eq!(Config::resolve(FileConfig::default(), None).data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(
+            Config::resolve(FileConfig::default(), None).data_dir,
+            PathBuf::from(DEFAULT_DATA_DIR)
+        );
     }
 
     #[test]

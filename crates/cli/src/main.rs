@@ -41,6 +41,8 @@ enum Command {
     Export(commands::export::Args),
     /// Counts of what the store holds.
     Stats(commands::stats::Args),
+    /// Serve the web app and JSON API.
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,11 +69,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => commands::show::run(&config, args),
         Command::Export(args) => commands::export::run(&config, args),
         Command::Stats(args) => commands::stats::run(&config, args),
+        Command::Serve(args) => commands::serve::run(&config, args),
     }
 }
 
 fn init_logging(quiet: bool) {
     let default = if quiet { "warn" } else { "info" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }

@@ -37,7 +37,11 @@ fn malformed_hugging_face_dump_is_rejected_clearly() {
     let errors = report["errors"].as_array().unwrap();
     assert!(!errors.is_empty());
     assert!(errors[0]["source"].as_str().unwrap().ends_with("malformed.json"));
-    assert!(errors[0]["message"].as_str().unwrap().to_lowercase().contains("python"), "{}", errors[0]);
+    assert!(
+        errors[0]["message"].as_str().unwrap().to_lowercase().contains("python"),
+        "{}",
+        errors[0]
+    );
     assert_untouched(&pb, &before);
 }
 
@@ -47,14 +51,32 @@ fn one_bad_line_rejects_that_line_only() {
     let mut bytes = Vec::new();
     bytes.extend_from_slice(br#"{"id": "2601.00002", "categories": ["cs.AI"], "authors": ["A B"], "title": "Good one", "summary": "Fine.", "abs": "x", "pdf": "y", "comment": null}"#);
     bytes.extend_from_slice(b"\n{\"id\": \"2601.00003\", \"title\": \"bad \xff\xfe utf8\", \"summary\": \"x\", \"abs\": \"x\", \"authors\": []}\n");
-    bytes.extend_from_slice(b"{\"id\": \"not an id\", \"title\": \"x\", \"summary\": \"x\", \"abs\": \"x\", \"authors\": []}\n");
+    bytes.extend_from_slice(
+        b"{\"id\": \"not an id\", \"title\": \"x\", \"summary\": \"x\", \"abs\": \"x\", \"authors\": []}\n",
+    );
     bytes.extend_from_slice(b"{\"id\": \"2601.00004\", \"title\": \n");
     let file = write(&pb, "2026-01-06.jsonl", &bytes);
     let report = pb.json(&["ingest", "--json", &file], 1);
-    assert_eq!((report["read"].as_u64(), report["inserted"].as_u64(), report["rejected"].as_u64()), (Some(4), Some(1), Some(3)), "{report}");
-    let records: Vec<&str> = report["errors"].as_array().unwrap().iter().map(|e| e["record"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        (
+            report["read"].as_u64(),
+            report["inserted"].as_u64(),
+            report["rejected"].as_u64()
+        ),
+        (Some(4), Some(1), Some(3)),
+        "{report}"
+    );
+    let records: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["record"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(records, vec!["line 2", "line 3", "line 4"], "{report}");
-    assert!(report["errors"][0]["message"].as_str().unwrap().contains("UTF-8"), "{report}");
+    assert!(
+        report["errors"][0]["message"].as_str().unwrap().contains("UTF-8"),
+        "{report}"
+    );
     assert_eq!(pb.json(&["stats", "--json"], 0)["papers"], 2);
 }
 
@@ -73,7 +95,12 @@ fn truncated_and_garbage_sources_keep_the_store_intact() {
         let report = pb.json(&["ingest", "--json", source], 1);
         let errors = report["errors"].as_array().unwrap();
         assert!(!errors.is_empty(), "{source}: {report}");
-        assert!(errors.iter().all(|e| e["source"].as_str().unwrap().contains(source.as_str())), "{report}");
+        assert!(
+            errors
+                .iter()
+                .all(|e| e["source"].as_str().unwrap().contains(source.as_str())),
+            "{report}"
+        );
     }
     // What was readable before the cut is stored; the seeded paper is as it was.
     let seeded_now = pb.json(&["show", "--json", "2601.00001"], 0);
@@ -84,7 +111,13 @@ fn truncated_and_garbage_sources_keep_the_store_intact() {
 fn missing_files_and_bad_flags_are_clear() {
     let (pb, before) = seeded();
     let report = pb.json(&["ingest", "--json", "/nonexistent/papers.jsonl"], 1);
-    assert!(report["errors"][0]["message"].as_str().unwrap().contains("/nonexistent/papers.jsonl"), "{report}");
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/papers.jsonl"),
+        "{report}"
+    );
     let out = pb.run(&["ingest", "--format", "pdf", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'pdf'"));
@@ -102,7 +135,13 @@ fn hostile_and_huge_fields_are_stored_as_text_and_capped() {
     let file = write(&pb, "2026-01-08.jsonl", format!("{line}\n").as_bytes());
     let report = pb.json(&["ingest", "--json", &file], 0);
     assert_eq!(report["inserted"], 1);
-    assert!(report["warnings"][0]["message"].as_str().unwrap().contains("abstract cut from 50000 to 10000"), "{report}");
+    assert!(
+        report["warnings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("abstract cut from 50000 to 10000"),
+        "{report}"
+    );
     let doc = pb.json(&["show", "--json", "2601.00009"], 0);
     assert_eq!(doc["title"], "<script>alert('t')</script> Title");
     assert_eq!(doc["abstract"].as_str().unwrap().len(), 10_000);

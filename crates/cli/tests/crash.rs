@@ -17,7 +17,10 @@ fn killed_ingest_resumes_to_the_same_state() {
     assert!(full["inserted"].as_u64().unwrap() > 20_000, "{full}");
 
     let pb = Paperboy::new();
-    let mut child = pb.command(&["ingest", "--batch-size", "500", path_str(&listings)]).spawn().unwrap();
+    let mut child = pb
+        .command(&["ingest", "--batch-size", "500", path_str(&listings)])
+        .spawn()
+        .unwrap();
     // Wait until some batches are committed, then kill without warning.
     let db = pb.data_dir().join("paperboy.sqlite3-wal");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -29,7 +32,10 @@ fn killed_ingest_resumes_to_the_same_state() {
 
     let partial = pb.json(&["stats", "--json"], 0);
     let partial_papers = partial["papers"].as_u64().unwrap();
-    assert!(partial_papers < expected["papers"].as_u64().unwrap(), "killed before the end: {partial}");
+    assert!(
+        partial_papers < expected["papers"].as_u64().unwrap(),
+        "killed before the end: {partial}"
+    );
     let conn = rusqlite::Connection::open(pb.data_dir().join("paperboy.sqlite3")).unwrap();
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
@@ -37,5 +43,8 @@ fn killed_ingest_resumes_to_the_same_state() {
 
     pb.json(&["ingest", "--json", path_str(&listings)], 0);
     assert_eq!(pb.json(&["stats", "--json"], 0), expected);
-    assert!(pb.run(&["export"]).stdout == reference.run(&["export"]).stdout, "same papers, same fields");
+    assert!(
+        pb.run(&["export"]).stdout == reference.run(&["export"]).stdout,
+        "same papers, same fields"
+    );
 }

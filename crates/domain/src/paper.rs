@@ -14,11 +14,14 @@ pub struct Paper {
     pub id: ArxivId,
     /// Latest version known (`3` for v3); `None` when no source said.
     pub version: Option<u32>,
+    #[serde(default)]
     pub title: String,
-    #[serde(rename = "abstract")]
+    #[serde(rename = "abstract", default)]
     pub abstract_text: String,
+    #[serde(default)]
     pub authors: Vec<String>,
     /// arXiv categories, primary first (`cs.LG`, `stat.ML`).
+    #[serde(default)]
     pub categories: Vec<String>,
     pub comment: Option<String>,
     pub journal_ref: Option<String>,
@@ -31,6 +34,7 @@ pub struct Paper {
     pub updated: Option<DateTime<Utc>>,
     /// The day arXiv announced the paper (its first listing).
     pub announced: Option<NaiveDate>,
+    #[serde(default)]
     pub versions: Vec<PaperVersion>,
     pub code_url: Option<String>,
     pub project_url: Option<String>,

@@ -143,3 +143,26 @@ mod tests {
         assert!(!cap_chars(&mut s, 3));
     }
 }
+
+/// The start of `text`, at most `max_chars` characters, cut at a word boundary with `…`.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut chars = text.char_indices();
+    let Some((cut, _)) = chars.nth(max_chars) else {
+        return text.to_string();
+    };
+    let head = &text[..cut];
+    let at_word = head.rfind(char::is_whitespace).filter(|i| *i > cut / 2).unwrap_or(cut);
+    format!("{}…", head[..at_word].trim_end())
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::excerpt;
+
+    #[test]
+    fn cuts_at_words() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("one two three four", 10), "one two…");
+        assert_eq!(excerpt("ééééééééééééé", 4), "éééé…");
+    }
+}

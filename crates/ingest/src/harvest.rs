@@ -94,7 +94,12 @@ impl HarvestRequest {
     }
 
     fn first_url(&self) -> String {
-        let mut url = format!("{}?verb=ListRecords&metadataPrefix={}&from={}", self.endpoint, encode(&self.metadata_prefix), self.from);
+        let mut url = format!(
+            "{}?verb=ListRecords&metadataPrefix={}&from={}",
+            self.endpoint,
+            encode(&self.metadata_prefix),
+            self.from
+        );
         if let Some(until) = self.until {
             url.push_str(&format!("&until={until}"));
         }
@@ -121,7 +126,10 @@ pub fn harvest(
         store.set_state(&key, None)?;
     }
     let mut token = store.state(&key)?;
-    let mut summary = HarvestSummary { resumed: token.is_some(), ..HarvestSummary::default() };
+    let mut summary = HarvestSummary {
+        resumed: token.is_some(),
+        ..HarvestSummary::default()
+    };
     if let Some(saved) = &token {
         tracing::info!(token = %saved, "resuming an interrupted harvest");
     }
@@ -136,7 +144,10 @@ pub fn harvest(
         };
         tracing::info!(%url, page = summary.pages + 1, "fetching");
         let body = fetch(&agent, &url, options)?;
-        let context = SourceContext { name: url.clone(), listing_day: None };
+        let context = SourceContext {
+            name: url.clone(),
+            listing_day: None,
+        };
         let mut parser = OaiParser::new(Box::new(BufReader::new(std::io::Cursor::new(body))), context);
         let mut oai_error = None;
         let mut fatal = None;
@@ -154,10 +165,15 @@ pub fn harvest(
         ingest_records(store, &url, records, options.batch_size, report)?;
         summary.pages += 1;
         if let Some(issue) = fatal {
-            return Err(HarvestError::BrokenPage { url, message: issue.message });
+            return Err(HarvestError::BrokenPage {
+                url,
+                message: issue.message,
+            });
         }
         if let Some(issue) = oai_error {
-            let IssueKind::OaiError { code } = issue.kind else { unreachable!("matched above") };
+            let IssueKind::OaiError { code } = issue.kind else {
+                unreachable!("matched above")
+            };
             match code.as_str() {
                 "noRecordsMatch" => break,
                 "badResumptionToken" if token.is_some() => {
@@ -166,7 +182,13 @@ pub fn harvest(
                     store.set_state(&key, None)?;
                     continue;
                 }
-                _ => return Err(HarvestError::Oai { url, code, message: issue.message }),
+                _ => {
+                    return Err(HarvestError::Oai {
+                        url,
+                        code,
+                        message: issue.message,
+                    })
+                }
             }
         }
         let next = parser.resumption_token();
@@ -187,7 +209,10 @@ pub fn harvest(
 
 /// GETs `url`, waiting out `503 Retry-After` and retrying transient failures.
 fn fetch(agent: &ureq::Agent, url: &str, options: &HarvestOptions) -> Result<Vec<u8>, HarvestError> {
-    let http_error = |message: String| HarvestError::Http { url: url.into(), message };
+    let http_error = |message: String| HarvestError::Http {
+        url: url.into(),
+        message,
+    };
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -208,7 +233,9 @@ fn fetch(agent: &ureq::Agent, url: &str, options: &HarvestOptions) -> Result<Vec
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_retry_after);
                 match (status.as_u16(), retry_after) {
-                    (503, Some(wait)) | (429, Some(wait)) => Retry::After(wait.min(options.max_retry_after), status.to_string()),
+                    (503, Some(wait)) | (429, Some(wait)) => {
+                        Retry::After(wait.min(options.max_retry_after), status.to_string())
+                    }
                     (500..=599, _) | (429, _) => Retry::Backoff(format!("server answered {status}")),
                     _ => return Err(http_error(format!("server answered {status}"))),
                 }
@@ -248,7 +275,9 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let seconds = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds().max(0);
+    let seconds = (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .num_seconds()
+        .max(0);
     Some(Duration::from_secs(seconds as u64))
 }
 

@@ -56,12 +56,20 @@ impl IngestReport {
     }
 
     pub fn error(&mut self, source: &str, record: Option<String>, message: impl Into<String>) {
-        let problem = Problem { source: source.into(), record, message: message.into() };
+        let problem = Problem {
+            source: source.into(),
+            record,
+            message: message.into(),
+        };
         Self::note(&mut self.errors, &mut self.unlisted_problems, problem);
     }
 
     fn warning(&mut self, source: &str, record: String, message: String) {
-        let problem = Problem { source: source.into(), record: Some(record), message };
+        let problem = Problem {
+            source: source.into(),
+            record: Some(record),
+            message,
+        };
         Self::note(&mut self.warnings, &mut self.unlisted_problems, problem);
     }
 
@@ -88,7 +96,10 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { format: None, batch_size: DEFAULT_BATCH_SIZE }
+        IngestOptions {
+            format: None,
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
     }
 }
 
@@ -180,7 +191,13 @@ fn store_batch(
     batch: &[IncomingRecord],
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
-    let upserts: Vec<Upsert<'_>> = batch.iter().map(|r| Upsert { paper: &r.paper, daily: &r.daily }).collect();
+    let upserts: Vec<Upsert<'_>> = batch
+        .iter()
+        .map(|r| Upsert {
+            paper: &r.paper,
+            daily: &r.daily,
+        })
+        .collect();
     let outcomes = store.upsert_batch(&upserts)?;
     for (record, outcome) in batch.iter().zip(outcomes) {
         report.read += 1;

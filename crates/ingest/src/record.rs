@@ -47,11 +47,19 @@ pub struct SourceContext {
 
 impl ParseIssue {
     pub fn record(record: impl Into<String>, message: impl Into<String>) -> ParseIssue {
-        ParseIssue { record: Some(record.into()), message: message.into(), kind: IssueKind::Record }
+        ParseIssue {
+            record: Some(record.into()),
+            message: message.into(),
+            kind: IssueKind::Record,
+        }
     }
 
     pub fn fatal(record: Option<String>, message: impl Into<String>) -> ParseIssue {
-        ParseIssue { record, message: message.into(), kind: IssueKind::Fatal }
+        ParseIssue {
+            record,
+            message: message.into(),
+            kind: IssueKind::Fatal,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use paperboy_domain::ArxivId;
 use paperboy_ingest::harvest::{harvest, HarvestError, HarvestOptions, HarvestRequest};
 use paperboy_ingest::IngestReport;
 use paperboy_store::{PaperStore, SqliteStore};
-use support::{shared_data, Reply, ReplayServer};
+use support::{shared_data, ReplayServer, Reply};
 
 const FIRST_TOKEN: &str = "1403493|1001";
 
@@ -19,7 +19,8 @@ const FIRST_TOKEN: &str = "1403493|1001";
 /// record, rewrapped as the final ListRecords page (an empty resumption token).
 fn recorded_pages() -> Option<(String, String)> {
     let data = shared_data()?;
-    let page1 = std::fs::read_to_string(data.join("samples/arxiv-oai-pmh-ListRecords-arXivRaw-2016-10-21.xml")).unwrap();
+    let page1 =
+        std::fs::read_to_string(data.join("samples/arxiv-oai-pmh-ListRecords-arXivRaw-2016-10-21.xml")).unwrap();
     let get = std::fs::read_to_string(data.join("samples/arxiv-oai-pmh-GetRecord-arXivRaw-2016-10-21.xml")).unwrap();
     let record = &get[get.find("<record>").unwrap()..get.rfind("</record>").unwrap() + "</record>".len()];
     let page2 = format!(
@@ -48,7 +49,12 @@ fn request(server: &ReplayServer) -> HarvestRequest {
 }
 
 fn fast() -> HarvestOptions {
-    HarvestOptions { delay: Duration::ZERO, max_retries: 2, max_retry_after: Duration::from_secs(2), ..HarvestOptions::default() }
+    HarvestOptions {
+        delay: Duration::ZERO,
+        max_retries: 2,
+        max_retry_after: Duration::from_secs(2),
+        ..HarvestOptions::default()
+    }
 }
 
 fn is_resume(path: &str) -> bool {
@@ -69,10 +75,18 @@ fn harvests_all_pages_and_honours_retry_after() {
     let started = std::time::Instant::now();
     let summary = harvest(&store, &request(&server), &fast(), &mut report).unwrap();
 
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited as Retry-After said");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited as Retry-After said"
+    );
     assert_eq!(summary.pages, 2);
     assert_eq!(summary.complete_list_size, Some(1440));
-    assert_eq!((report.read, report.inserted, report.rejected), (388, 388, 0), "{:?}", report.errors);
+    assert_eq!(
+        (report.read, report.inserted, report.rejected),
+        (388, 388, 0),
+        "{:?}",
+        report.errors
+    );
     assert_eq!(store.stats().unwrap().papers, 388);
     assert!(store.paper(&ArxivId::parse("0804.2273").unwrap()).unwrap().is_some());
 
@@ -81,7 +95,11 @@ fn harvests_all_pages_and_honours_retry_after() {
     assert!(requests[0].contains("verb=ListRecords") && requests[0].contains("metadataPrefix=arXivRaw"));
     assert!(requests[0].contains("set=cs") && requests[0].contains("from=2016-10-20"));
     assert!(is_resume(&requests[2]));
-    assert_eq!(store.state(&request(&server).state_key()).unwrap(), None, "a finished harvest leaves no resumption point");
+    assert_eq!(
+        store.state(&request(&server).state_key()).unwrap(),
+        None,
+        "a finished harvest leaves no resumption point"
+    );
 }
 
 #[test]
@@ -91,18 +109,26 @@ fn an_interrupted_harvest_resumes_where_it_stopped() {
     let store = SqliteStore::open(dir.path()).unwrap();
     let healthy = Arc::new(AtomicBool::new(false));
     let server_healthy = Arc::clone(&healthy);
-    let server = ReplayServer::start(move |path, _| match (is_resume(path), server_healthy.load(Ordering::SeqCst)) {
-        (true, true) => Reply::ok(page2.clone()),
-        (true, false) => Reply::status(500),
-        (false, _) => Reply::ok(page1.clone()),
-    });
+    let server = ReplayServer::start(
+        move |path, _| match (is_resume(path), server_healthy.load(Ordering::SeqCst)) {
+            (true, true) => Reply::ok(page2.clone()),
+            (true, false) => Reply::status(500),
+            (false, _) => Reply::ok(page1.clone()),
+        },
+    );
 
-    let options = HarvestOptions { max_retries: 0, ..fast() };
+    let options = HarvestOptions {
+        max_retries: 0,
+        ..fast()
+    };
     let err = harvest(&store, &request(&server), &options, &mut IngestReport::default()).unwrap_err();
     assert!(matches!(err, HarvestError::Http { .. }), "{err}");
     assert!(err.to_string().contains("500"), "{err}");
     assert_eq!(store.stats().unwrap().papers, 387, "page 1 was committed");
-    assert_eq!(store.state(&request(&server).state_key()).unwrap().as_deref(), Some(FIRST_TOKEN));
+    assert_eq!(
+        store.state(&request(&server).state_key()).unwrap().as_deref(),
+        Some(FIRST_TOKEN)
+    );
 
     healthy.store(true, Ordering::SeqCst);
     let requests_before = server.requests().len();
@@ -133,7 +159,10 @@ fn a_forgotten_token_restarts_the_range_and_nothing_matching_is_fine() {
     store.set_state(&request(&server).state_key(), Some("stale")).unwrap();
     let mut report = IngestReport::default();
     let summary = harvest(&store, &request(&server), &fast(), &mut report).unwrap();
-    assert_eq!(summary.pages, 3, "stale token, the range from its start, then noRecordsMatch");
+    assert_eq!(
+        summary.pages, 3,
+        "stale token, the range from its start, then noRecordsMatch"
+    );
     assert_eq!(report.inserted, 387);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
 }

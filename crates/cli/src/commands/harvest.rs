@@ -54,13 +54,20 @@ pub fn run(config: &Config, target: Target) -> anyhow::Result<ExitCode> {
         bail!("--delay must be between 0 and 3600 seconds");
     }
     let request = HarvestRequest {
-        endpoint: args.endpoint.or_else(|| config.harvest_endpoint.clone()).unwrap_or_else(|| ARXIV_OAI_ENDPOINT.into()),
+        endpoint: args
+            .endpoint
+            .or_else(|| config.harvest_endpoint.clone())
+            .unwrap_or_else(|| ARXIV_OAI_ENDPOINT.into()),
         metadata_prefix: args.metadata_prefix,
         set: args.set,
         from: args.from,
         until: args.until,
     };
-    let options = HarvestOptions { delay: Duration::from_secs_f64(delay), restart: args.restart, ..HarvestOptions::default() };
+    let options = HarvestOptions {
+        delay: Duration::from_secs_f64(delay),
+        restart: args.restart,
+        ..HarvestOptions::default()
+    };
     let store = open_store(config)?;
     let mut report = IngestReport::default();
     let outcome = harvest(&store, &request, &options, &mut report);
@@ -88,8 +95,17 @@ pub fn run(config: &Config, target: Target) -> anyhow::Result<ExitCode> {
             report.rejected
         );
         for p in &report.errors {
-            eprintln!("error: {}: {}: {}", p.source, p.record.as_deref().unwrap_or("-"), p.message);
+            eprintln!(
+                "error: {}: {}: {}",
+                p.source,
+                p.record.as_deref().unwrap_or("-"),
+                p.message
+            );
         }
     }
-    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use paperboy_ingest::{ingest, Format, IngestOptions, IngestReport, Source};
+use paperboy_ingest::{ingest, Format, IngestOptions, IngestReport};
 
 use super::{open_store, print_json};
 use crate::config::Config;
@@ -54,7 +54,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             Err(e) => report.error(arg, None, e.to_string()),
         }
     }
-    let options = IngestOptions { format: args.format.format(), batch_size: args.batch_size };
+    let options = IngestOptions {
+        format: args.format.format(),
+        batch_size: args.batch_size,
+    };
     let started = std::time::Instant::now();
     ingest(&store, &sources, options, &mut report)?;
     let seconds = started.elapsed().as_secs_f64();
@@ -63,7 +66,11 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         print_human(&report, seconds);
     }
-    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_human(report: &IngestReport, seconds: f64) {
@@ -71,7 +78,12 @@ fn print_human(report: &IngestReport, seconds: f64) {
         "read {} records in {seconds:.1}s: {} new, {} updated, {} unchanged, {} rejected",
         report.read, report.inserted, report.updated, report.unchanged, report.rejected
     );
-    for problem in report.errors.iter().map(|p| ("error", p)).chain(report.warnings.iter().map(|p| ("warning", p))) {
+    for problem in report
+        .errors
+        .iter()
+        .map(|p| ("error", p))
+        .chain(report.warnings.iter().map(|p| ("warning", p)))
+    {
         let (kind, p) = problem;
         match &p.record {
             Some(record) => eprintln!("{kind}: {}: {record}: {}", p.source, p.message),

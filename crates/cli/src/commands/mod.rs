@@ -9,12 +9,14 @@ use crate::config::Config;
 pub mod export;
 pub mod harvest;
 pub mod ingest;
+pub mod serve;
 pub mod show;
 pub mod stats;
 
 /// Opens the embedded store in the configured data folder.
 pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&config.data_dir).with_context(|| format!("opening the data folder {}", config.data_dir.display()))
+    SqliteStore::open(&config.data_dir)
+        .with_context(|| format!("opening the data folder {}", config.data_dir.display()))
 }
 
 /// Prints a value as one line of JSON on stdout.

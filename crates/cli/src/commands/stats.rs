@@ -22,7 +22,12 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         _ => "none".to_string(),
     };
     println!("papers:       {}", stats.papers);
-    println!("daily lists:  {} days, {} entries ({})", stats.daily_days, stats.daily_entries, range(stats.first_day, stats.last_day));
+    println!(
+        "daily lists:  {} days, {} entries ({})",
+        stats.daily_days,
+        stats.daily_entries,
+        range(stats.first_day, stats.last_day)
+    );
     println!("announced:    {}", range(stats.first_announced, stats.last_announced));
     Ok(ExitCode::SUCCESS)
 }

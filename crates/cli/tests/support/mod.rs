@@ -11,7 +11,10 @@ pub fn shared_data() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping: {} is absent (the real sample data lives beside the checkout)", dir.display());
+        eprintln!(
+            "skipping: {} is absent (the real sample data lives beside the checkout)",
+            dir.display()
+        );
         None
     }
 }
@@ -23,7 +26,9 @@ pub struct Paperboy {
 
 impl Paperboy {
     pub fn new() -> Paperboy {
-        Paperboy { dir: tempfile::tempdir().unwrap() }
+        Paperboy {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -33,7 +38,9 @@ impl Paperboy {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_paperboy"));
         cmd.arg("--quiet").arg("--data-dir").arg(self.dir.path()).args(args);
-        cmd.env_remove("PAPERBOY_DATA_DIR").env_remove("PAPERBOY_CONFIG").stdin(Stdio::null());
+        cmd.env_remove("PAPERBOY_DATA_DIR")
+            .env_remove("PAPERBOY_CONFIG")
+            .stdin(Stdio::null());
         cmd
     }
 

@@ -12,7 +12,10 @@ pub fn shared_data() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping: {} is absent (the real sample data lives beside the checkout)", dir.display());
+        eprintln!(
+            "skipping: {} is absent (the real sample data lives beside the checkout)",
+            dir.display()
+        );
         None
     }
 }
@@ -26,11 +29,19 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(body: impl Into<Vec<u8>>) -> Reply {
-        Reply { status: 200, headers: vec![("Content-Type".into(), "text/xml".into())], body: body.into() }
+        Reply {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/xml".into())],
+            body: body.into(),
+        }
     }
 
     pub fn status(status: u16) -> Reply {
-        Reply { status, headers: Vec::new(), body: Vec::new() }
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -72,12 +83,18 @@ impl ReplayServer {
                     log.len() - 1
                 };
                 let reply = respond(&path, n);
-                let mut head = format!("HTTP/1.1 {} Replayed\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+                let mut head = format!(
+                    "HTTP/1.1 {} Replayed\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    reply.status,
+                    reply.body.len()
+                );
                 for (name, value) in &reply.headers {
                     head.push_str(&format!("{name}: {value}\r\n"));
                 }
                 head.push_str("\r\n");
-                let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&reply.body));
+                let _ = stream
+                    .write_all(head.as_bytes())
+                    .and_then(|()| stream.write_all(&reply.body));
             }
         });
         ReplayServer { base_url, requests }

@@ -1,0 +1,39 @@
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use paperboy_web::AppState;
+
+use super::open_store;
+use crate::config::Config;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on (also `listen` in the config file, `PAPERBOY_LISTEN`).
+    #[arg(long, env = "PAPERBOY_LISTEN", value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+}
+
+pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    let listen = args
+        .listen
+        .or(config.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let store = Arc::new(open_store(config)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "paperboy is serving");
+        println!("paperboy is serving on http://{}", listener.local_addr()?);
+        paperboy_web::serve(listener, AppState::new(store))
+            .await
+            .context("the server failed")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

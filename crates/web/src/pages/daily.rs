@@ -1,0 +1,93 @@
+//! The daily page: a day's curated list, and beside it the papers arXiv announced that day.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use chrono::NaiveDate;
+use paperboy_store::{DayNeighbours, Page};
+
+use crate::error::PageError;
+use crate::params;
+use crate::view::{long_date, Card};
+use crate::AppState;
+
+/// "New on arXiv" papers per page.
+const ANNOUNCED_PER_PAGE: u64 = 50;
+
+#[derive(Template)]
+#[template(path = "daily.html")]
+struct DailyPage {
+    day: NaiveDate,
+    day_label: String,
+    neighbours: DayNeighbours,
+    daily: Vec<Card>,
+    announced: Vec<Card>,
+    category: Option<String>,
+    page: u64,
+    has_next_page: bool,
+}
+
+/// `/`: today's list, or the latest day that has one.
+pub async fn today(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let today = chrono::Utc::now().date_naive();
+    let stats_day = state
+        .with_store(move |s| {
+            let daily = s.latest_daily_day(Some(today))?;
+            Ok(daily.or(s.stats()?.last_announced))
+        })
+        .await?;
+    render_day(state, stats_day.unwrap_or(today), query).await
+}
+
+/// `/date/YYYY-MM-DD`.
+pub async fn on_day(
+    State(state): State<AppState>,
+    Path(day): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let day = params::day(&day)?;
+    render_day(state, day, query).await
+}
+
+async fn render_day(
+    state: AppState,
+    day: NaiveDate,
+    query: HashMap<String, String>,
+) -> Result<Html<String>, PageError> {
+    let category = params::category(query.get("category").map(String::as_str))?;
+    let page = params::page_number(query.get("page").map(String::as_str))?;
+    let wanted = Page {
+        offset: (page - 1) * ANNOUNCED_PER_PAGE,
+        limit: ANNOUNCED_PER_PAGE + 1,
+    };
+    let filter = category.clone();
+    let (daily, mut announced, neighbours) = state
+        .with_store(move |s| {
+            Ok((
+                s.daily_list(day)?,
+                s.announced_on(day, filter.as_deref(), wanted)?,
+                s.daily_neighbours(day)?,
+            ))
+        })
+        .await?;
+    let has_next_page = announced.len() as u64 > ANNOUNCED_PER_PAGE;
+    announced.truncate(ANNOUNCED_PER_PAGE as usize);
+    let view = DailyPage {
+        day,
+        day_label: long_date(day),
+        neighbours,
+        daily: daily.iter().map(|d| Card::new(d, Some(day))).collect(),
+        announced: announced.iter().map(|d| Card::new(d, None)).collect(),
+        category,
+        page,
+        has_next_page,
+    };
+    Ok(Html(
+        view.render().map_err(|e| crate::AppError::Internal(e.to_string()))?,
+    ))
+}

@@ -1,0 +1,15 @@
+//! The site's HTML pages.
+
+use axum::http::Uri;
+
+use crate::error::PageError;
+use crate::AppError;
+
+pub mod daily;
+pub mod paper;
+
+/// Any path no route knows.
+pub async fn not_found(uri: Uri) -> PageError {
+    let path: String = uri.path().chars().take(200).collect();
+    PageError(AppError::NotFound(format!("There is no page at {path}.")))
+}

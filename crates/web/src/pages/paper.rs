@@ -1,0 +1,59 @@
+//! A paper's page.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use chrono::NaiveDate;
+
+use crate::error::PageError;
+use crate::params;
+use crate::{AppError, AppState};
+
+#[derive(Template)]
+#[template(path = "paper.html")]
+struct PaperPage {
+    id: String,
+    version: Option<u32>,
+    title: String,
+    authors: Vec<String>,
+    paragraphs: Vec<String>,
+    categories: Vec<String>,
+    announced: Option<NaiveDate>,
+    published: Option<String>,
+    updated: Option<String>,
+    comment: Option<String>,
+    journal_ref: Option<String>,
+    links: paperboy_domain::Links,
+    upvotes: i64,
+    daily: Vec<NaiveDate>,
+}
+
+pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> Result<Html<String>, PageError> {
+    let id = params::arxiv_id(&raw_id)?;
+    let wanted = id.clone();
+    let doc = state
+        .with_store(move |s| s.paper(&wanted))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No paper {id} here yet.")))?;
+    let paper = &doc.paper;
+    let page = PaperPage {
+        id: paper.id.to_string(),
+        version: paper.version,
+        title: paper.title.clone(),
+        authors: paper.authors.clone(),
+        paragraphs: paper.abstract_text.split("\n\n").map(str::to_string).collect(),
+        categories: paper.categories.clone(),
+        announced: paper.announced,
+        published: paper.published.map(|t| t.format("%-d %B %Y").to_string()),
+        updated: paper
+            .updated
+            .filter(|u| Some(*u) != paper.published)
+            .map(|t| t.format("%-d %B %Y").to_string()),
+        comment: paper.comment.clone(),
+        journal_ref: paper.journal_ref.clone(),
+        links: paper.links(),
+        upvotes: doc.upvotes,
+        daily: doc.daily.clone(),
+    };
+    Ok(Html(page.render().map_err(|e| AppError::Internal(e.to_string()))?))
+}

@@ -1,0 +1,162 @@
+//! The reading side of the site over HTTP, on real data.
+
+mod support;
+
+use support::{shared_data, TestServer};
+
+fn server() -> Option<(TestServer, serde_json::Value)> {
+    let data = shared_data()?;
+    let day = data.join("hf-daily/2026-05-01.json");
+    let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&day).unwrap()).unwrap();
+    let server = TestServer::with_data(&[
+        data.join("hf-daily/2026-04-30.json"),
+        day,
+        data.join("hf-daily/2026-05-04.json"),
+        data.join("arxiv-listings/2026-05-01.jsonl.gz"),
+    ]);
+    Some((server, raw))
+}
+
+/// The day's most upvoted paper according to the raw Hugging Face file.
+fn top_paper(raw: &serde_json::Value) -> (String, String) {
+    let top = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|e| e["paper"]["upvotes"].as_i64().unwrap())
+        .unwrap();
+    (
+        top["paper"]["id"].as_str().unwrap().into(),
+        top["paper"]["title"].as_str().unwrap().into(),
+    )
+}
+
+#[test]
+fn daily_page_lists_the_day_by_upvotes_with_navigation() {
+    let Some((server, raw)) = server() else { return };
+    let page = server.get("/date/2026-05-01");
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
+    let (top_id, _) = top_paper(&raw);
+    let first_card = page.body.find("class=\"card\"").unwrap();
+    let top_link = format!("href=\"/papers/{top_id}\"");
+    assert_eq!(
+        page.body[first_card..].find("href=\"/papers/").unwrap(),
+        page.body[first_card..].find(&top_link).unwrap(),
+        "most upvoted first"
+    );
+    assert!(
+        page.body.matches("class=\"card\"").count() >= raw.as_array().unwrap().len(),
+        "every entry has a card"
+    );
+    assert!(page.body.contains("href=\"/date/2026-04-30\""), "previous day link");
+    assert!(page.body.contains("href=\"/date/2026-05-04\""), "next day link");
+    assert!(page.body.contains("New on arXiv"));
+
+    let home = server.get("/");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Monday, 4 May 2026"), "the latest day with a list");
+}
+
+#[test]
+fn paper_page_shows_the_paper() {
+    let Some((server, raw)) = server() else { return };
+    let (id, title) = top_paper(&raw);
+    let page = server.get(&format!("/papers/{id}"));
+    assert_eq!(page.status, 200);
+    let escaped_title = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;");
+    assert!(
+        page.body.contains(&escaped_title) || page.body.contains(&title),
+        "title shown"
+    );
+    assert!(page.body.contains(&format!("https://arxiv.org/pdf/{id}")));
+    assert_eq!(
+        server.get(&format!("/papers/arXiv:{id}v1")).status,
+        200,
+        "any id spelling works"
+    );
+}
+
+#[test]
+fn bad_requests_get_clear_errors_never_500() {
+    let Some((server, _)) = server() else { return };
+    for (path, status, words) in [
+        ("/papers/2601.99999", 404, "No paper 2601.99999"),
+        ("/papers/not-an-id", 400, "is not an arXiv id"),
+        ("/date/2026-02-30", 400, "expected YYYY-MM-DD"),
+        ("/date/yesterday", 400, "expected YYYY-MM-DD"),
+        ("/date/2026-05-01?page=abc", 400, "not a number"),
+        ("/date/2026-05-01?page=0", 400, "not a number"),
+        ("/date/2026-05-01?category=%3Cscript%3E", 400, "not an arXiv category"),
+        ("/no/such/page", 404, "There is no page"),
+        ("/static/nothing.js", 404, "no file"),
+    ] {
+        let reply = server.get(path);
+        assert_eq!(reply.status, status, "{path}: {}", reply.body);
+        assert!(reply.body.contains(words), "{path}: {}", reply.body);
+        assert!(!reply.body.contains("<script>"), "{path}: input echoed unescaped");
+    }
+}
+
+#[test]
+fn api_serves_papers_and_hugging_face_shaped_daily_lists() {
+    let Some((server, raw)) = server() else { return };
+    let list = server.get("/api/daily_papers?date=2026-05-01");
+    assert_eq!(list.status, 200);
+    assert!(list.content_type.starts_with("application/json"));
+    let entries = list.json();
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), raw.as_array().unwrap().len());
+    let (top_id, top_title) = top_paper(&raw);
+    assert_eq!(entries[0]["paper"]["id"], top_id.as_str());
+    assert_eq!(entries[0]["paper"]["title"], top_title.as_str());
+    assert!(entries[0]["paper"]["upvotes"].as_i64().unwrap() > 0);
+    assert!(entries[0]["paper"]["authors"][0]["name"].is_string());
+    assert!(entries[0]["numComments"].is_i64());
+
+    let paper = server.get(&format!("/api/papers/{top_id}")).json();
+    for key in [
+        "id",
+        "title",
+        "abstract",
+        "authors",
+        "categories",
+        "announced",
+        "daily",
+        "upvotes",
+        "links",
+    ] {
+        assert!(paper.get(key).is_some(), "missing {key}");
+    }
+    let missing = server.get("/api/papers/2601.99999");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["status"], 404);
+    assert_eq!(server.get("/api/daily_papers?date=nope").json()["status"], 400);
+    assert_eq!(server.get("/healthz").json()["status"], "ok");
+}
+
+#[test]
+fn hostile_text_is_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2026-05-01.jsonl");
+    let line = serde_json::json!({
+        "id": "2605.00001", "categories": ["cs.CR"], "authors": ["<img src=x onerror=alert(1)>"],
+        "title": "<script>alert('xss')</script>", "summary": "</p><iframe src=javascript:alert(1)>", "abs": "a", "pdf": "p", "comment": null
+    });
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let server = TestServer::with_data(&[file]);
+    for path in ["/papers/2605.00001", "/date/2026-05-01"] {
+        let page = server.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(!page.body.contains("<script>alert"), "{path}");
+        assert!(!page.body.contains("<img src=x"), "{path}");
+        assert!(!page.body.contains("<iframe"), "{path}");
+        let shown_as_text = page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;");
+        assert!(shown_as_text, "{path}: the title is shown, as text");
+    }
+}

@@ -1,0 +1,99 @@
+//! Test kit for the web app: a store loaded with real data, served on a loopback port.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use paperboy_ingest::{ingest, IngestOptions, IngestReport, Source};
+use paperboy_store::SqliteStore;
+use paperboy_web::AppState;
+
+/// ../shared/data, or `None` (with a message) when this checkout has no shared data beside it.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipping: {} is absent (the real sample data lives beside the checkout)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// A running paperboy web server over its own temp data folder.
+pub struct TestServer {
+    pub base_url: String,
+    pub store: Arc<SqliteStore>,
+    _dir: tempfile::TempDir,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestServer {
+    /// Loads `sources` (paths relative to ../shared/data, or absolute) and starts serving.
+    pub fn with_data(sources: &[PathBuf]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let mut report = IngestReport::default();
+        let mut expanded = Vec::new();
+        for source in sources {
+            expanded.extend(paperboy_ingest::source::expand(source.to_str().unwrap()).unwrap());
+        }
+        ingest(store.as_ref(), &expanded, IngestOptions::default(), &mut report).unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let _: &[Source] = &expanded;
+
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let state = AppState::new(store.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                sender.send(listener.local_addr().unwrap()).unwrap();
+                paperboy_web::serve(listener, state).await.unwrap();
+            });
+        });
+        let address = receiver.recv().unwrap();
+        TestServer {
+            base_url: format!("http://{address}"),
+            store,
+            _dir: dir,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut response = agent.get(&format!("{}{path}", self.base_url)).call().unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = response.body_mut().read_to_string().unwrap();
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+}
