@@ -1,7 +1,5 @@
 //! `harvest` against a local server replaying real arXiv OAI-PMH responses.
 
-mod support;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +9,7 @@ use paperboy_domain::ArxivId;
 use paperboy_ingest::harvest::{harvest, HarvestError, HarvestOptions, HarvestRequest};
 use paperboy_ingest::IngestReport;
 use paperboy_store::{PaperStore, SqliteStore};
-use support::{shared_data, ReplayServer, Reply};
+use paperboy_testkit::{shared_data, ReplayServer, Reply};
 
 const FIRST_TOKEN: &str = "1403493|1001";
 

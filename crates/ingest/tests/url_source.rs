@@ -1,11 +1,9 @@
 //! `ingest` reads http(s) URLs like files: format detection and gzip included.
 
-mod support;
-
 use paperboy_ingest::source::{expand, Source};
 use paperboy_ingest::{ingest, IngestOptions, IngestReport};
 use paperboy_store::{PaperStore, SqliteStore};
-use support::{shared_data, ReplayServer, Reply};
+use paperboy_testkit::{shared_data, ReplayServer, Reply};
 
 #[test]
 fn an_atom_feed_from_a_url_is_ingested() {

@@ -1,23 +1,11 @@
-//! Test kit for the `paperboy` binary: a temp data folder, running commands, the real data.
+//! Test kit for the `paperboy` binary: a temp data folder and running commands in it.
 
 #![allow(dead_code)] // each test file uses its own part of the kit
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+pub use paperboy_testkit::shared_data;
 
-/// ../shared/data, or `None` (with a message) when this checkout has no shared data beside it.
-pub fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: {} is absent (the real sample data lives beside the checkout)",
-            dir.display()
-        );
-        None
-    }
-}
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 /// A data folder of its own, and the binary pointed at it.
 pub struct Paperboy {

@@ -3,25 +3,13 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+
+pub use paperboy_testkit::shared_data;
 use std::sync::Arc;
 
 use paperboy_ingest::{ingest, IngestOptions, IngestReport, Source};
 use paperboy_store::SqliteStore;
 use paperboy_web::AppState;
-
-/// ../shared/data, or `None` (with a message) when this checkout has no shared data beside it.
-pub fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: {} is absent (the real sample data lives beside the checkout)",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// A running paperboy web server over its own temp data folder.
 pub struct TestServer {

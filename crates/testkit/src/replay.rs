@@ -1,24 +1,9 @@
-//! Test kit for ingest: a local HTTP server that replays recorded responses, and paths to the
-//! real sample data in ../shared/data.
+//! A local HTTP server that replays canned responses, for testing clients (harvesting,
+//! downloads) without the network.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-
-/// ../shared/data, or `None` (with a message) when this checkout has no shared data beside it.
-pub fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: {} is absent (the real sample data lives beside the checkout)",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// A response to replay.
 pub struct Reply {

@@ -1,0 +1,23 @@
+//! Test kit shared by paperboy's crates: the real sample data beside the checkout, and a
+//! replaying HTTP server. Each test reads as given / when / then on top of it.
+
+use std::path::PathBuf;
+
+mod replay;
+
+pub use replay::{ReplayServer, Reply};
+
+/// ../shared/data (real arXiv and Hugging Face metadata), or `None`, with a message saying
+/// why the calling test is skipped, when this checkout has no shared data beside it.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipping: {} is absent (the real sample data lives beside the checkout)",
+            dir.display()
+        );
+        None
+    }
+}
