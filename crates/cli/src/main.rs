@@ -41,6 +41,11 @@ enum Command {
     Export(commands::export::Args),
     /// Counts of what the store holds.
     Stats(commands::stats::Args),
+    /// Search papers by keywords (and meaning, when an embedding model is available).
+    Search(commands::search::Args),
+    /// Maintain the search indexes.
+    #[command(subcommand)]
+    Index(commands::index::Action),
     /// Serve the web app and JSON API.
     Serve(commands::serve::Args),
 }
@@ -70,6 +75,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => commands::export::run(&config, args),
         Command::Stats(args) => commands::stats::run(&config, args),
         Command::Serve(args) => commands::serve::run(&config, args),
+        Command::Search(args) => commands::search::run(&config, args),
+        Command::Index(action) => commands::index::run(&config, action),
     }
 }
 

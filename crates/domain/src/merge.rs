@@ -16,9 +16,16 @@ use std::cmp::Ordering;
 use crate::paper::{DailyEntry, Paper};
 
 /// Merges `incoming` into `existing`; returns the merged paper when it differs from `existing`.
+///
+/// A record that only re-confirms what is stored (same content, seen later — e.g. a listing
+/// archive repeating the previous day's list) changes nothing, not even `as_of`.
 pub fn merge_paper(existing: &Paper, incoming: &Paper) -> Option<Paper> {
     let merged = merged(existing, incoming);
-    (merged != *existing).then_some(merged)
+    let same_content = Paper {
+        as_of: existing.as_of,
+        ..merged.clone()
+    } == *existing;
+    (!same_content).then_some(merged)
 }
 
 fn merged(existing: &Paper, incoming: &Paper) -> Paper {
@@ -175,6 +182,17 @@ mod tests {
         // Ingesting in the other order ends in the same state.
         let backward = merge_paper(&replaced, &first).unwrap();
         assert_eq!(backward, forward);
+    }
+
+    #[test]
+    fn a_later_sighting_of_the_same_content_changes_nothing() {
+        let mut first = paper(None, "Same");
+        first.as_of = Some(Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap());
+        let repeated = Paper {
+            as_of: Some(Utc.with_ymd_and_hms(2026, 1, 6, 0, 0, 0).unwrap()),
+            ..first.clone()
+        };
+        assert_eq!(merge_paper(&first, &repeated), None);
     }
 
     #[test]

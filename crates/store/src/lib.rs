@@ -94,6 +94,10 @@ pub trait PaperStore: Send + Sync {
         page: Page,
     ) -> Result<Vec<PaperDocument>, StoreError>;
 
+    /// Papers changed after sequence number `after_seq`, oldest change first, at most `limit`,
+    /// each with its current sequence number. Derived indexes tail the store with this.
+    fn changed_since(&self, after_seq: i64, limit: usize) -> Result<Vec<(i64, Paper)>, StoreError>;
+
     /// Small named state that must survive restarts (harvest resumption points).
     fn state(&self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_state(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;

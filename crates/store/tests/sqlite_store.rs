@@ -210,3 +210,23 @@ fn announced_papers_filter_by_exact_category() {
         1
     );
 }
+
+#[test]
+fn changes_can_be_tailed_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    upsert(&store, &paper("2404.00001", 1, "A"), &[]);
+    upsert(&store, &paper("2404.00002", 1, "B"), &[]);
+    upsert(&store, &paper("2404.00001", 2, "A2"), &[]);
+    let all = store.changed_since(0, 10).unwrap();
+    let seen: Vec<(&str, &str)> = all.iter().map(|(_, p)| (p.id.as_str(), p.title.as_str())).collect();
+    assert_eq!(
+        seen,
+        vec![("2404.00002", "B"), ("2404.00001", "A2")],
+        "one row per paper, latest change last"
+    );
+    let (first_seq, _) = all[0];
+    assert_eq!(store.changed_since(first_seq, 10).unwrap().len(), 1);
+    assert_eq!(store.changed_since(0, 1).unwrap().len(), 1);
+    assert!(store.changed_since(all[1].0, 10).unwrap().is_empty());
+}

@@ -2,13 +2,16 @@
 //! arguments, and returns the process exit code.
 
 use anyhow::Context;
+use paperboy_search::{CatchUp, Searcher};
 use paperboy_store::SqliteStore;
 
 use crate::config::Config;
 
 pub mod export;
 pub mod harvest;
+pub mod index;
 pub mod ingest;
+pub mod search;
 pub mod serve;
 pub mod show;
 pub mod stats;
@@ -23,4 +26,16 @@ pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
 pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
+}
+
+/// Opens the search indexes and brings them up to date with the store (unless another process,
+/// such as `paperboy serve`, keeps them).
+pub fn open_search(config: &Config, store: &SqliteStore) -> anyhow::Result<Searcher> {
+    let searcher = Searcher::open(&config.data_dir)?;
+    if let CatchUp::Done { indexed, .. } = searcher.lexical.catch_up(store)? {
+        if indexed > 0 {
+            tracing::info!(papers = indexed, "keyword index updated");
+        }
+    }
+    Ok(searcher)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use paperboy_domain::{ArxivId, PaperDocument};
+use paperboy_domain::{ArxivId, Paper, PaperDocument};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::{DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
@@ -136,6 +136,10 @@ impl PaperStore for SqliteStore {
         page: Page,
     ) -> Result<Vec<PaperDocument>, StoreError> {
         self.read(|conn| papers::announced_on(conn, day, category, page))
+    }
+
+    fn changed_since(&self, after_seq: i64, limit: usize) -> Result<Vec<(i64, Paper)>, StoreError> {
+        self.read(|conn| papers::changed_since(conn, after_seq, limit))
     }
 
     fn state(&self, key: &str) -> Result<Option<String>, StoreError> {

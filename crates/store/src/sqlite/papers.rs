@@ -284,6 +284,21 @@ pub fn announced_on(
     }
 }
 
+pub fn changed_since(conn: &Connection, after_seq: i64, limit: usize) -> Result<Vec<(i64, Paper)>, StoreError> {
+    let sql =
+        format!("SELECT {PAPER_COLUMNS}, change_seq FROM papers WHERE change_seq > ?1 ORDER BY change_seq LIMIT ?2");
+    let mut select = conn.prepare_cached(&sql)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = select
+        .query_map(params![after_seq, limit], |row| {
+            Ok((row.get::<_, i64>(18)?, paper_row(row)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(seq, row)| Ok((seq, row.into_paper()?)))
+        .collect()
+}
+
 pub fn stats(conn: &Connection) -> Result<StoreStats, StoreError> {
     let (papers, first_announced, last_announced, change_seq) = conn.query_row(
         "SELECT COUNT(*), MIN(announced), MAX(announced), COALESCE(MAX(change_seq), 0) FROM papers",

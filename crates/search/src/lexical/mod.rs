@@ -1,0 +1,273 @@
+//! The keyword index: BM25 over title (boosted), abstract and authors, in tantivy, kept in the
+//! data folder and derived from the store.
+//!
+//! Consistency: each commit carries, in tantivy's commit payload, the store's change sequence
+//! number it reflects. A commit is atomic, so after a crash the index is at a known point and
+//! catching up (`changed_since`) brings it to the store's state: never silently stale — callers
+//! can always compare [`LexicalIndex::indexed_seq`] with the store's.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use paperboy_domain::{ArxivId, Paper};
+use paperboy_store::PaperStore;
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::Value;
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
+
+use crate::{Filters, SearchError, SearchHit};
+
+mod query;
+mod schema;
+
+use schema::{Fields, SCHEMA_VERSION};
+
+/// Papers indexed per commit while catching up.
+const CATCH_UP_BATCH: usize = 5_000;
+/// Memory the writer may use before flushing a segment.
+const WRITER_MEMORY: usize = 64 << 20;
+
+/// What a catch-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchUp {
+    /// Indexed this many changed papers; the index is now at `seq`.
+    Done { indexed: u64, seq: i64 },
+    /// Another process holds the index's write lock (e.g. `paperboy serve`): it keeps the index
+    /// up to date, this one only reads.
+    Busy,
+}
+
+/// The keyword index in one folder.
+pub struct LexicalIndex {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    /// Taken on first write; held for the life of the index (tantivy allows one writer).
+    writer: Mutex<Option<IndexWriter>>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Payload {
+    schema: u32,
+    seq: i64,
+}
+
+impl LexicalIndex {
+    /// Opens the index in `dir`, creating it, or recreating it empty when it was built by another
+    /// schema version or is unreadable (it is derived data: a catch-up refills it).
+    pub fn open(dir: &Path) -> Result<LexicalIndex, SearchError> {
+        let error = |e: TantivyError| SearchError::index(dir, e);
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::index(dir, e))?;
+        let (schema, fields) = schema::build();
+        let index = match open_existing(dir, &schema) {
+            Some(index) => index,
+            None => {
+                clear_dir(dir)?;
+                Index::create_in_dir(dir, schema.clone()).map_err(error)?
+            }
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(error)?;
+        Ok(LexicalIndex {
+            path: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(None),
+        })
+    }
+
+    /// The store change sequence number this index reflects (0 when empty).
+    pub fn indexed_seq(&self) -> Result<i64, SearchError> {
+        let metas = self.index.load_metas().map_err(|e| SearchError::index(&self.path, e))?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Payload>(p).ok())
+            .map_or(0, |p| p.seq))
+    }
+
+    /// Number of papers in the index.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Indexes every paper changed in the store since the index's sequence number.
+    pub fn catch_up(&self, store: &dyn PaperStore) -> Result<CatchUp, SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(writer) = self.writer_in(&mut guard)? else {
+            return Ok(CatchUp::Busy);
+        };
+        let mut seq = self.indexed_seq()?;
+        let mut indexed = 0u64;
+        loop {
+            let changed = store.changed_since(seq, CATCH_UP_BATCH)?;
+            let Some(&(last_seq, _)) = changed.last() else { break };
+            for (_, paper) in &changed {
+                writer.delete_term(Term::from_field_text(self.fields.id, paper.id.as_str()));
+                writer
+                    .add_document(self.document(paper))
+                    .map_err(|e| SearchError::index(&self.path, e))?;
+            }
+            self.commit(writer, last_seq)?;
+            indexed += changed.len() as u64;
+            seq = last_seq;
+        }
+        if indexed > 0 {
+            self.reader.reload().map_err(|e| SearchError::index(&self.path, e))?;
+        }
+        Ok(CatchUp::Done { indexed, seq })
+    }
+
+    /// Empties the index and indexes the whole store again.
+    pub fn rebuild(&self, store: &dyn PaperStore) -> Result<CatchUp, SearchError> {
+        {
+            let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(writer) = self.writer_in(&mut guard)? else {
+                return Ok(CatchUp::Busy);
+            };
+            writer
+                .delete_all_documents()
+                .map_err(|e| SearchError::index(&self.path, e))?;
+            self.commit(writer, 0)?;
+        }
+        self.catch_up(store)
+    }
+
+    fn writer_in<'a>(&self, slot: &'a mut Option<IndexWriter>) -> Result<Option<&'a mut IndexWriter>, SearchError> {
+        if slot.is_none() {
+            match self.index.writer(WRITER_MEMORY) {
+                Ok(writer) => *slot = Some(writer),
+                Err(TantivyError::LockFailure(..)) => return Ok(None),
+                Err(e) => return Err(SearchError::index(&self.path, e)),
+            }
+        }
+        Ok(slot.as_mut())
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, seq: i64) -> Result<(), SearchError> {
+        let payload = serde_json::to_string(&Payload {
+            schema: SCHEMA_VERSION,
+            seq,
+        })
+        .unwrap_or_default();
+        let mut prepared = writer.prepare_commit().map_err(|e| SearchError::index(&self.path, e))?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(|e| SearchError::index(&self.path, e))?;
+        Ok(())
+    }
+
+    fn document(&self, paper: &Paper) -> TantivyDocument {
+        let f = &self.fields;
+        let mut document = doc!(
+            f.id => paper.id.as_str(),
+            f.title => paper.title.as_str(),
+            f.abstract_text => paper.abstract_text.as_str(),
+        );
+        for author in &paper.authors {
+            document.add_text(f.authors, author);
+        }
+        for category in &paper.categories {
+            document.add_text(f.categories, category.to_lowercase());
+        }
+        if let Some(day) = paper_day(paper) {
+            document.add_i64(f.day, day_number(day));
+        }
+        document
+    }
+
+    /// Runs a parsed query; `offset`/`limit` page through the ranking.
+    pub fn search(
+        &self,
+        parsed: &crate::ParsedQuery,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let searcher = self.reader.searcher();
+        let query = query::build(&self.index, &self.fields, parsed, filters);
+        let collector = tantivy::collector::TopDocs::with_limit(limit.max(1))
+            .and_offset(offset)
+            .order_by_score();
+        let top = searcher
+            .search(&query, &collector)
+            .map_err(|e| SearchError::index(&self.path, e))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let stored: TantivyDocument = searcher.doc(address).map_err(|e| SearchError::index(&self.path, e))?;
+            let text = |field| stored.get_first(field).and_then(|v| v.as_str().map(str::to_string));
+            let Some(id) = text(self.fields.id).and_then(|id| ArxivId::parse(&id).ok()) else {
+                continue;
+            };
+            let day = stored
+                .get_first(self.fields.day)
+                .and_then(|v| v.as_i64())
+                .and_then(day_from_number);
+            hits.push(SearchHit {
+                id,
+                title: text(self.fields.title).unwrap_or_default(),
+                score,
+                published: day,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// The day a paper is filed under for date filters: its announcement, else its first submission.
+pub fn paper_day(paper: &Paper) -> Option<NaiveDate> {
+    paper.announced.or(paper.published.map(|t| t.date_naive()))
+}
+
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
+pub(crate) fn day_number(day: NaiveDate) -> i64 {
+    (day - EPOCH).num_days()
+}
+
+fn day_from_number(days: i64) -> Option<NaiveDate> {
+    EPOCH.checked_add_signed(chrono::TimeDelta::try_days(days)?)
+}
+
+fn open_existing(dir: &Path, schema: &tantivy::schema::Schema) -> Option<Index> {
+    let directory = MmapDirectory::open(dir).ok()?;
+    if !Index::exists(&directory).ok()? {
+        return None;
+    }
+    let index = Index::open(directory).ok()?;
+    let payload = index.load_metas().ok()?.payload;
+    let version = payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Payload>(p).ok())
+        .map(|p| p.schema);
+    let current = index.schema() == *schema && matches!(version, Some(SCHEMA_VERSION) | None);
+    if !current {
+        tracing::warn!(dir = %dir.display(), "the keyword index was built by another version; rebuilding it");
+    }
+    current.then_some(index)
+}
+
+fn clear_dir(dir: &Path) -> Result<(), SearchError> {
+    for entry in std::fs::read_dir(dir).map_err(|e| SearchError::index(dir, e))? {
+        let path = entry.map_err(|e| SearchError::index(dir, e))?.path();
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| SearchError::index(dir, e))?;
+    }
+    Ok(())
+}

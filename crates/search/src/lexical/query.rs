@@ -1,0 +1,158 @@
+//! Turns a [`ParsedQuery`] and [`Filters`] into a tantivy query.
+//!
+//! Ranking: each word is scored as the best of its field matches (title ×3, authors ×1.5,
+//! abstract ×1), with a little credit for matching in several fields (dismax tie-breaker);
+//! words add up (OR), so papers matching more of the words rank higher without requiring all.
+//! Phrases, `author:` and `cat:` are required; exclusions and date bounds are filters.
+
+use std::ops::Bound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Index, Term};
+
+use super::day_number;
+use super::schema::{Fields, ENGLISH, PLAIN};
+use crate::{Filters, ParsedQuery};
+
+const TITLE_BOOST: f32 = 3.0;
+const AUTHORS_BOOST: f32 = 1.5;
+const TIE_BREAKER: f32 = 0.1;
+
+pub fn build(index: &Index, fields: &Fields, parsed: &ParsedQuery, filters: &Filters) -> Box<dyn Query> {
+    let analyze = |tokenizer: &str, text: &str| tokens(index, tokenizer, text);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+
+    if let Some(id) = &parsed.id {
+        clauses.push((Occur::Must, term(fields.id, id.as_str())));
+    }
+    for word in &parsed.words {
+        let english = analyze(ENGLISH, word);
+        let plain = analyze(PLAIN, word);
+        let disjuncts: Vec<Box<dyn Query>> = [
+            boosted(all_terms(fields.title, &english), TITLE_BOOST),
+            boosted(all_terms(fields.authors, &plain), AUTHORS_BOOST),
+            all_terms(fields.abstract_text, &english),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !disjuncts.is_empty() {
+            clauses.push((
+                Occur::Should,
+                Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, TIE_BREAKER)),
+            ));
+        }
+    }
+    for phrase in &parsed.phrases {
+        let english = analyze(ENGLISH, phrase);
+        let either: Vec<(Occur, Box<dyn Query>)> = [
+            boosted(sequence(fields.title, &english), TITLE_BOOST),
+            sequence(fields.abstract_text, &english),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|q| (Occur::Should, q))
+        .collect();
+        clauses.push((Occur::Must, required_any(either)));
+    }
+    for author in &parsed.authors {
+        let plain = analyze(PLAIN, author);
+        clauses.push((
+            Occur::Must,
+            sequence(fields.authors, &plain).unwrap_or_else(|| Box::new(EmptyQuery)),
+        ));
+    }
+    let categories: Vec<&String> = parsed.categories.iter().chain(&filters.categories).collect();
+    if !categories.is_empty() {
+        let any: Vec<(Occur, Box<dyn Query>)> = categories
+            .iter()
+            .map(|c| (Occur::Should, term(fields.categories, &c.to_lowercase())))
+            .collect();
+        clauses.push((Occur::Must, required_any(any)));
+    }
+    for excluded in &parsed.excluded {
+        let english = analyze(ENGLISH, excluded);
+        let plain = analyze(PLAIN, excluded);
+        for q in [
+            sequence(fields.title, &english),
+            sequence(fields.abstract_text, &english),
+            sequence(fields.authors, &plain),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            clauses.push((Occur::MustNot, q));
+        }
+    }
+    if filters.from.is_some() || filters.until.is_some() {
+        let bound = |day: Option<chrono::NaiveDate>| match day {
+            Some(day) => Bound::Included(Term::from_field_i64(fields.day, day_number(day))),
+            None => Bound::Unbounded,
+        };
+        let range = RangeQuery::new(bound(filters.from), bound(filters.until));
+        clauses.push((Occur::Must, Box::new(range)));
+    }
+    let has_positive = clauses.iter().any(|(occur, _)| *occur != Occur::MustNot);
+    if !has_positive {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn tokens(index: &Index, tokenizer: &str, text: &str) -> Vec<String> {
+    let Some(mut analyzer) = index.tokenizers().get(tokenizer) else {
+        return Vec::new();
+    };
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+/// All tokens of one word in one field ("label-noise" is two tokens); `None` when none.
+fn all_terms(field: Field, tokens: &[String]) -> Option<Box<dyn Query>> {
+    match tokens {
+        [] => None,
+        [only] => Some(term(field, only)),
+        many => Some(Box::new(BooleanQuery::new(
+            many.iter().map(|t| (Occur::Must, term(field, t))).collect(),
+        ))),
+    }
+}
+
+/// The tokens in order: a phrase query, or a term for one token; `None` when none.
+fn sequence(field: Field, tokens: &[String]) -> Option<Box<dyn Query>> {
+    match tokens {
+        [] => None,
+        [only] => Some(term(field, only)),
+        many => Some(Box::new(PhraseQuery::new(
+            many.iter().map(|t| Term::from_field_text(field, t)).collect(),
+        ))),
+    }
+}
+
+fn boosted(query: Option<Box<dyn Query>>, boost: f32) -> Option<Box<dyn Query>> {
+    query.map(|q| Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>)
+}
+
+/// At least one of `options`; matches nothing when there are none.
+fn required_any(options: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if options.is_empty() {
+        Box::new(EmptyQuery)
+    } else {
+        Box::new(BooleanQuery::new(options))
+    }
+}
