@@ -99,6 +99,30 @@ pub struct Searcher {
     pub lexical: LexicalIndex,
 }
 
+/// Keeps the indexes current with the store from a background thread: every `every`, index what
+/// changed. This is how a running server sees ingests made by other processes.
+pub fn follow_store(
+    searcher: std::sync::Arc<Searcher>,
+    store: std::sync::Arc<dyn PaperStore>,
+    every: std::time::Duration,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("index-follower".into())
+        .spawn(move || loop {
+            match searcher.lexical.catch_up(store.as_ref()) {
+                Ok(CatchUp::Done { indexed, seq }) if indexed > 0 => {
+                    tracing::info!(indexed, seq, "keyword index caught up")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "keyword index catch-up failed; retrying"),
+            }
+            std::thread::sleep(every);
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the index follower; search will lag behind ingests");
+    }
+}
+
 /// Papers shown after an exact id match ("more like this" by its title).
 const RELATED_AFTER_ID: usize = 9;
 

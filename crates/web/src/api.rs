@@ -75,6 +75,27 @@ fn hf_entry(doc: &PaperDocument, day: NaiveDate) -> Value {
     })
 }
 
+/// `GET /api/papers/search?q=…&mode=&limit=&from=&until=&category=`: the same JSON as
+/// `paperboy search --json`.
+pub async fn search(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<paperboy_search::SearchResponse>, ApiError> {
+    let get = |key: &str| query.get(key).map(String::as_str);
+    let request = paperboy_search::SearchRequest {
+        text: get("q").unwrap_or_default().to_string(),
+        mode: params::mode(get("mode"))?,
+        filters: paperboy_search::Filters {
+            from: params::optional_day(get("from"))?,
+            until: params::optional_day(get("until"))?,
+            categories: params::category(get("category"))?.into_iter().collect(),
+        },
+        offset: 0,
+        limit: params::limit(get("limit"), 20, 100)?,
+    };
+    Ok(Json(state.search(request).await?))
+}
+
 /// `GET /healthz`: 200 while the store answers.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let stats = state.with_store(|s| s.stats()).await?;

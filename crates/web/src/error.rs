@@ -24,6 +24,16 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<paperboy_search::SearchError> for AppError {
+    fn from(e: paperboy_search::SearchError) -> AppError {
+        use paperboy_search::SearchError as E;
+        match e {
+            E::Query(_) | E::EmptyRange { .. } => AppError::BadRequest(e.to_string()),
+            E::Index { .. } | E::Store(_) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
+use paperboy_search::{SearchError, SearchRequest, SearchResponse, Searcher};
 use paperboy_store::{PaperStore, StoreError};
 
 mod api;
@@ -21,11 +22,25 @@ pub use error::AppError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn PaperStore>,
+    pub searcher: Arc<Searcher>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn PaperStore>) -> AppState {
-        AppState { store }
+    pub fn new(store: Arc<dyn PaperStore>, searcher: Arc<Searcher>) -> AppState {
+        AppState { store, searcher }
+    }
+
+    /// Runs a search on a blocking thread (ranking is CPU work).
+    pub(crate) async fn search(&self, request: SearchRequest) -> Result<SearchResponse, SearchError> {
+        let (store, searcher) = (Arc::clone(&self.store), Arc::clone(&self.searcher));
+        tokio::task::spawn_blocking(move || searcher.search(store.as_ref(), &request))
+            .await
+            .unwrap_or_else(|e| {
+                Err(SearchError::Index {
+                    path: "search task".into(),
+                    message: e.to_string(),
+                })
+            })
     }
 
     /// Runs a store call on a blocking thread.
@@ -49,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::daily::today))
         .route("/date/{day}", get(pages::daily::on_day))
         .route("/papers/{*id}", get(pages::paper::show))
+        .route("/search", get(pages::search::results))
+        .route("/api/papers/search", get(api::search))
         .route("/api/papers/{*id}", get(api::paper))
         .route("/api/daily_papers", get(api::daily_papers))
         .route("/healthz", get(api::health))

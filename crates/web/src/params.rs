@@ -51,6 +51,42 @@ pub fn category(value: Option<&str>) -> Result<Option<String>, AppError> {
     }
 }
 
+/// An optional day filter (`from=`, `until=`); empty means none.
+pub fn optional_day(value: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{:?} is not a date; expected YYYY-MM-DD", shorten(v)))),
+    }
+}
+
+/// The search mode; absent means hybrid.
+pub fn mode(value: Option<&str>) -> Result<paperboy_search::Mode, AppError> {
+    use paperboy_search::Mode;
+    match value.map(str::trim) {
+        None | Some("") | Some("hybrid") => Ok(Mode::Hybrid),
+        Some("lexical") => Ok(Mode::Lexical),
+        Some("semantic") => Ok(Mode::Semantic),
+        Some(v) => Err(AppError::BadRequest(format!(
+            "mode {:?} is not one of hybrid, lexical, semantic",
+            shorten(v)
+        ))),
+    }
+}
+
+/// A result count from 1 to `max`; absent means `default`.
+pub fn limit(value: Option<&str>, default: usize, max: usize) -> Result<usize, AppError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| AppError::BadRequest(format!("limit {:?} is not a number from 1 to {max}", shorten(v)))),
+    }
+}
+
 fn shorten(s: &str) -> String {
     s.chars().take(60).collect()
 }

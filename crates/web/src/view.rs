@@ -60,9 +60,65 @@ pub fn long_date(day: NaiveDate) -> String {
     day.format("%A, %-d %B %Y").to_string()
 }
 
+/// A stretch of text, marked when it matches the query.
+pub struct Segment {
+    pub text: String,
+    pub marked: bool,
+}
+
+/// Splits `text` into segments, marking words that match a query word: the same word, or one
+/// sharing its first five letters; words under three letters are not marked (a rough stand-in for the index's stemming: "segmentation"
+/// marks "segment", "segmenting").
+pub fn highlight(text: &str, query_words: &[String]) -> Vec<Segment> {
+    let keys: Vec<String> = query_words
+        .iter()
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 3)
+        .map(|w| w.to_lowercase().chars().take(5).collect())
+        .collect();
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut push = |piece: &str, marked: bool| match segments.last_mut() {
+        Some(last) if last.marked == marked => last.text.push_str(piece),
+        _ => segments.push(Segment {
+            text: piece.to_string(),
+            marked,
+        }),
+    };
+    for piece in split_words(text) {
+        let lower = piece.to_lowercase();
+        let marked = piece.chars().next().is_some_and(char::is_alphanumeric)
+            && keys.iter().any(|k| lower.starts_with(k.as_str()));
+        push(piece, marked);
+    }
+    segments
+}
+
+/// Alternating runs of word characters and of everything else.
+fn split_words(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let wordy = first.is_alphanumeric();
+        let end = rest.find(|c: char| c.is_alphanumeric() != wordy).unwrap_or(rest.len());
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn highlights_query_words_and_their_variants() {
+        let words = vec!["segmentation".to_string(), "of".to_string()];
+        let segments = highlight("Segmenting images, the segment-anything way.", &words);
+        let marked: Vec<&str> = segments.iter().filter(|s| s.marked).map(|s| s.text.as_str()).collect();
+        assert_eq!(marked, vec!["Segmenting", "segment"]);
+        let joined: String = segments.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(joined, "Segmenting images, the segment-anything way.", "nothing lost");
+    }
 
     #[test]
     fn authors_are_shortened_past_a_few() {

@@ -160,3 +160,48 @@ fn hostile_text_is_escaped() {
         assert!(shown_as_text, "{path}: the title is shown, as text");
     }
 }
+
+#[test]
+fn search_page_finds_and_highlights() {
+    let Some((server, raw)) = server() else { return };
+    let (id, title) = top_paper(&raw);
+    let first_words: Vec<&str> = title.split_whitespace().take(6).collect();
+    let q = first_words.join("+").replace(['"', '&', '#', '?'], "");
+    let page = server.get(&format!("/search?q={q}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let first_result = page.body.find("class=\"result\"").expect("results listed");
+    assert!(
+        page.body[first_result..].find(&format!("/papers/{id}")).unwrap() < 400,
+        "the paper comes first"
+    );
+    assert!(page.body.contains("<mark>"), "matches are highlighted");
+
+    let empty = server.get("/search");
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains("name=\"q\""));
+    assert_eq!(server.get("/search?q=x&from=tomorrow").status, 400);
+    let hostile = server.get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert_eq!(hostile.status, 200);
+    assert!(!hostile.body.contains("<script>alert"));
+}
+
+#[test]
+fn search_api_answers_json() {
+    let Some((server, raw)) = server() else { return };
+    let (id, _) = top_paper(&raw);
+    let reply = server.get(&format!("/api/papers/search?q={id}&limit=5"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let json = reply.json();
+    assert_eq!(json["query"], id.as_str());
+    assert_eq!(json["results"][0]["id"], id.as_str());
+    for key in ["mode", "took_ms", "results"] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    for key in ["id", "title", "score", "published"] {
+        assert!(json["results"][0].get(key).is_some(), "{key}");
+    }
+    assert!(json["results"].as_array().unwrap().len() <= 5);
+    assert_eq!(server.get("/api/papers/search?q=").json()["status"], 400);
+    assert_eq!(server.get("/api/papers/search?q=x&limit=0").json()["status"], 400);
+    assert_eq!(server.get("/api/papers/search?q=x&mode=magic").json()["status"], 400);
+}

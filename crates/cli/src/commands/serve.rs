@@ -21,6 +21,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         .or(config.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let store = Arc::new(open_store(config)?);
+    let searcher = Arc::new(paperboy_search::Searcher::open(&config.data_dir)?);
+    // Catch up before serving (search is right from the first request), then follow the store.
+    searcher.lexical.catch_up(store.as_ref())?;
+    paperboy_search::follow_store(Arc::clone(&searcher), store.clone(), std::time::Duration::from_secs(2));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -31,7 +35,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "paperboy is serving");
         println!("paperboy is serving on http://{}", listener.local_addr()?);
-        paperboy_web::serve(listener, AppState::new(store))
+        paperboy_web::serve(listener, AppState::new(store, searcher))
             .await
             .context("the server failed")
     })?;

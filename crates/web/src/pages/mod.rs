@@ -7,6 +7,7 @@ use crate::AppError;
 
 pub mod daily;
 pub mod paper;
+pub mod search;
 
 /// Any path no route knows.
 pub async fn not_found(uri: Uri) -> PageError {

@@ -46,7 +46,9 @@ impl TestServer {
         let _: &[Source] = &expanded;
 
         let (sender, receiver) = std::sync::mpsc::channel();
-        let state = AppState::new(store.clone());
+        let searcher = Arc::new(paperboy_search::Searcher::open(dir.path()).unwrap());
+        searcher.lexical.catch_up(store.as_ref()).unwrap();
+        let state = AppState::new(store.clone(), searcher);
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)

@@ -1,0 +1,136 @@
+//! The search page: hybrid search with filters, matches highlighted.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use paperboy_domain::text::excerpt;
+use paperboy_search::{Filters, SearchRequest};
+
+use crate::error::PageError;
+use crate::params;
+use crate::view::{author_list, highlight, Segment};
+use crate::{AppError, AppState};
+
+const PER_PAGE: usize = 20;
+
+struct Result {
+    id: String,
+    title: Vec<Segment>,
+    authors: String,
+    day: Option<String>,
+    snippet: Vec<Segment>,
+    pdf_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    q: String,
+    from: String,
+    until: String,
+    category: String,
+    results: Vec<Result>,
+    notices: Vec<String>,
+    took_ms: String,
+    page: u64,
+    has_next_page: bool,
+    /// The query string without `page`, for pagination links (already URL-encoded).
+    base_query: String,
+}
+
+pub async fn results(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> std::result::Result<Html<String>, PageError> {
+    let get = |key: &str| query.get(key).map(String::as_str);
+    let q = get("q").unwrap_or_default().trim().to_string();
+    let from = params::optional_day(get("from"))?;
+    let until = params::optional_day(get("until"))?;
+    let category = params::category(get("category"))?;
+    let page = params::page_number(get("page"))?;
+    let mut view = SearchPage {
+        q: q.clone(),
+        from: from.map(|d| d.to_string()).unwrap_or_default(),
+        until: until.map(|d| d.to_string()).unwrap_or_default(),
+        category: category.clone().unwrap_or_default(),
+        results: Vec::new(),
+        notices: Vec::new(),
+        took_ms: String::new(),
+        page,
+        has_next_page: false,
+        base_query: String::new(),
+    };
+    if !q.is_empty() {
+        let request = SearchRequest {
+            text: q.clone(),
+            mode: params::mode(get("mode"))?,
+            filters: Filters {
+                from,
+                until,
+                categories: category.into_iter().collect(),
+            },
+            offset: (page as usize - 1) * PER_PAGE,
+            limit: PER_PAGE + 1,
+        };
+        let response = state.search(request).await?;
+        let words: Vec<String> = paperboy_search::parse(&q)
+            .map(|p| p.free_text())
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        view.has_next_page = response.results.len() > PER_PAGE;
+        let ids: Vec<_> = response.results.iter().take(PER_PAGE).map(|h| h.id.clone()).collect();
+        let docs = state
+            .with_store(move |s| {
+                ids.iter()
+                    .map(|id| s.paper(id))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+            })
+            .await?;
+        view.results = docs
+            .into_iter()
+            .flatten()
+            .map(|doc| Result {
+                id: doc.paper.id.to_string(),
+                title: highlight(&doc.paper.title, &words),
+                authors: author_list(&doc.paper.authors, 6),
+                day: doc.paper.announced.map(|d| d.to_string()),
+                snippet: highlight(&excerpt(&doc.paper.abstract_text, 400), &words),
+                pdf_url: doc.paper.links().pdf,
+            })
+            .collect();
+        view.notices = response.notices;
+        view.took_ms = format!("{:.1}", response.took_ms);
+        view.base_query = encode_query(&[
+            ("q", &q),
+            ("from", &view.from),
+            ("until", &view.until),
+            ("category", &view.category),
+        ]);
+    }
+    Ok(Html(view.render().map_err(|e| AppError::Internal(e.to_string()))?))
+}
+
+/// `key=value&…` for the non-empty pairs, percent-encoded.
+fn encode_query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
