@@ -1,0 +1,197 @@
+//! Search latency benchmark: keyword query latency (p50/p99) over a synthetic corpus grown from
+//! the real listings to N papers (new ids; each abstract's sentences mixed with another
+//! paper's, so no two abstracts are equal), loaded with `paperboy ingest`.
+//!
+//! Usage: `bench-search PAPERBOY_BINARY SHARED_DATA_DIR N [N…]` (scripts/bench-search).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use flate2::read::MultiGzDecoder;
+use paperboy_search::{Filters, Mode, SearchRequest, Searcher};
+use paperboy_store::SqliteStore;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        bail!("usage: bench-search PAPERBOY_BINARY SHARED_DATA_DIR N [N…]");
+    }
+    let (binary, data) = (PathBuf::from(&args[1]), PathBuf::from(&args[2]));
+    let papers = distinct_listing_papers(&data.join("arxiv-listings"))?;
+    println!("{} distinct real papers to grow from", papers.len());
+    println!(
+        "{:>9} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}",
+        "papers", "load s", "index MB", "kind", "p50 ms", "p99 ms", "max ms"
+    );
+    for n in &args[3..] {
+        let n: usize = n.parse().context("N must be a number")?;
+        let work = tempfile::tempdir()?;
+        let corpus = work.path().join("corpus.jsonl");
+        grow(&papers, n, &corpus)?;
+        let store_dir = work.path().join("store");
+        let started = Instant::now();
+        let status = Command::new(&binary)
+            .arg("--quiet")
+            .arg("--data-dir")
+            .arg(&store_dir)
+            .arg("ingest")
+            .arg(&corpus)
+            .status()?;
+        if !status.success() {
+            bail!("ingest failed");
+        }
+        let load_seconds = started.elapsed().as_secs_f64();
+        let index_mb = dir_size(&paperboy_search::lexical_dir(&store_dir))? as f64 / 1e6;
+        let store = SqliteStore::open(&store_dir)?;
+        let searcher = Searcher::open(&store_dir)?;
+        for (kind, queries) in query_sets(&papers) {
+            let mut timings = Vec::with_capacity(queries.len());
+            for (round, text) in queries.iter().cycle().take(queries.len() * 2).enumerate() {
+                let request = SearchRequest {
+                    text: text.clone(),
+                    mode: Mode::Lexical,
+                    filters: Filters::default(),
+                    offset: 0,
+                    limit: 10,
+                };
+                let started = Instant::now();
+                searcher.search(&store, &request)?;
+                if round >= queries.len() {
+                    timings.push(started.elapsed().as_secs_f64() * 1000.0); // second pass: warm
+                }
+            }
+            timings.sort_by(f64::total_cmp);
+            let pick = |q: f64| timings[((timings.len() as f64 - 1.0) * q).round() as usize];
+            println!(
+                "{n:>9} {load_seconds:>10.1} {index_mb:>10.0} {kind:>9} {:>9.2} {:>9.2} {:>9.2}",
+                pick(0.5),
+                pick(0.99),
+                pick(1.0)
+            );
+        }
+    }
+    Ok(())
+}
+
+struct Real {
+    line: serde_json::Value,
+    title: String,
+    author: String,
+}
+
+fn distinct_listing_papers(dir: &Path) -> anyhow::Result<Vec<Real>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.sort();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for file in files {
+        for line in BufReader::new(MultiGzDecoder::new(File::open(&file)?)).lines() {
+            let value: serde_json::Value = serde_json::from_str(&line?)?;
+            let id = value["id"].as_str().unwrap_or_default().to_string();
+            if seen.insert(id) {
+                let title = value["title"].as_str().unwrap_or_default().to_string();
+                let author = value["authors"][0].as_str().unwrap_or_default().to_string();
+                out.push(Real {
+                    line: value,
+                    title,
+                    author,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `n` papers: copy k of paper i gets a fresh id, and its abstract is its own first half
+/// followed by the second half of paper i+k's.
+fn grow(papers: &[Real], n: usize, path: &Path) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    for serial in 0..n {
+        let (i, copy) = (serial % papers.len(), serial / papers.len());
+        let mut value = papers[i].line.clone();
+        if copy > 0 {
+            let other = papers[(i + copy * 7919) % papers.len()].line["summary"]
+                .as_str()
+                .unwrap_or_default();
+            let own = value["summary"].as_str().unwrap_or_default();
+            let mixed = format!(
+                "{} {}",
+                &own[..floor_boundary(own, own.len() / 2)],
+                &other[floor_boundary(other, other.len() / 2)..]
+            );
+            value["summary"] = serde_json::Value::String(mixed);
+        }
+        value["id"] = serde_json::Value::String(format!(
+            "{:02}{:02}.{:05}",
+            10 + serial / 1_200_000,
+            1 + (serial / 100_000) % 12,
+            serial % 100_000
+        ));
+        serde_json::to_writer(&mut out, &value)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn floor_boundary(s: &str, mut index: usize) -> usize {
+    while !s.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Query kinds: whole titles (known item), three-word topics, an author filter, a phrase.
+fn query_sets(papers: &[Real]) -> Vec<(&'static str, Vec<String>)> {
+    let sample: Vec<&Real> = papers.iter().step_by((papers.len() / 200).max(1)).take(200).collect();
+    let titles = sample.iter().map(|p| p.title.replace('"', " ")).collect();
+    let topics = sample
+        .iter()
+        .map(|p| {
+            p.title
+                .split_whitespace()
+                .filter(|w| w.len() > 4)
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|q| !q.is_empty())
+        .collect();
+    let authors = sample
+        .iter()
+        .map(|p| format!("author:\"{}\"", p.author.replace('"', "")))
+        .collect();
+    let phrases = sample
+        .iter()
+        .filter_map(|p| {
+            let words: Vec<&str> = p
+                .title
+                .split_whitespace()
+                .filter(|w| w.chars().all(char::is_alphabetic))
+                .take(2)
+                .collect();
+            (words.len() == 2).then(|| format!("\"{} {}\"", words[0], words[1]))
+        })
+        .collect();
+    vec![
+        ("title", titles),
+        ("topic", topics),
+        ("author", authors),
+        ("phrase", phrases),
+    ]
+}
+
+fn dir_size(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let meta = entry?.metadata()?;
+        total += meta.len();
+    }
+    Ok(total)
+}
