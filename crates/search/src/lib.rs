@@ -159,7 +159,7 @@ impl Searcher {
             results.extend(self.related_to_first(&results, &request.filters)?);
             results.truncate(limit);
         }
-        let index_lag = (store.stats()?.change_seq - self.lexical.indexed_seq()?).max(0);
+        let index_lag = (store.change_seq()? - self.lexical.indexed_seq()?).max(0);
         if index_lag > 0 {
             notices.push(format!(
                 "the search index is {index_lag} changes behind the store and catching up"

@@ -77,6 +77,9 @@ pub trait PaperStore: Send + Sync {
 
     fn stats(&self) -> Result<StoreStats, StoreError>;
 
+    /// The highest change sequence number (cheap; derived indexes compare theirs against it).
+    fn change_seq(&self) -> Result<i64, StoreError>;
+
     /// The daily list of `day`, most upvoted first.
     fn daily_list(&self, day: NaiveDate) -> Result<Vec<PaperDocument>, StoreError>;
 

@@ -105,6 +105,10 @@ impl PaperStore for SqliteStore {
         self.read(papers::stats)
     }
 
+    fn change_seq(&self) -> Result<i64, StoreError> {
+        self.read(|conn| Ok(conn.query_row("SELECT COALESCE(MAX(change_seq), 0) FROM papers", [], |r| r.get(0))?))
+    }
+
     fn daily_list(&self, day: NaiveDate) -> Result<Vec<PaperDocument>, StoreError> {
         self.read(|conn| papers::daily_list(conn, day))
     }
