@@ -147,6 +147,18 @@ pub(super) fn unwrapped_paragraphs(text: &str) -> String {
     paragraphs.join("\n\n")
 }
 
+/// A paper from a JSON record's id and title: both are required, the id's version is kept.
+pub(super) fn titled_paper(id: &str, title: Option<&str>) -> Result<paperboy_domain::Paper, String> {
+    let id = paperboy_domain::VersionedId::parse(id).map_err(|e| e.to_string())?;
+    let mut paper = paperboy_domain::Paper::new(id.id);
+    paper.version = id.version;
+    paper.title = title.map(normalise_line).unwrap_or_default();
+    if paper.title.is_empty() {
+        return Err(format!("paper {}: missing title", paper.id));
+    }
+    Ok(paper)
+}
+
 /// Normalises an optional single-line field, dropping it when nothing visible is left.
 pub(super) fn optional_line(text: Option<&str>) -> Option<String> {
     text.map(normalise_line).filter(|t| !t.is_empty())

@@ -9,7 +9,7 @@
 use std::io::{BufRead, Read};
 
 use paperboy_domain::text::normalise_line;
-use paperboy_domain::{DailyEntry, Paper, VersionedId};
+use paperboy_domain::DailyEntry;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -158,12 +158,9 @@ fn entry_to_paper(value: Value) -> Result<IncomingRecord, String> {
         num_comments,
         submitted_by,
     } = entry;
-    let id = VersionedId::parse(&hf.id).map_err(|e| e.to_string())?;
-    let mut paper = Paper::new(id.id);
-    paper.title = hf.title.as_deref().map(normalise_line).unwrap_or_default();
-    if paper.title.is_empty() {
-        return Err(format!("paper {}: missing title", paper.id));
-    }
+    // Hugging Face gives no version: a versioned id there is dropped to keep HF fill-only.
+    let mut paper = fields::titled_paper(&hf.id, hf.title.as_deref())?;
+    paper.version = None;
     paper.abstract_text = hf
         .summary
         .as_deref()

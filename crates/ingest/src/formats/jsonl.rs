@@ -13,7 +13,7 @@
 use std::io::{self, BufRead};
 
 use paperboy_domain::text::{normalise_line, normalise_paragraphs};
-use paperboy_domain::{Paper, PaperDocument, PaperVersion, VersionedId};
+use paperboy_domain::{PaperDocument, PaperVersion};
 use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 
@@ -231,13 +231,7 @@ struct KaggleVersion {
 
 fn kaggle(text: &str) -> Result<IncomingRecord, String> {
     let line: KaggleLine = serde_json::from_str(text).map_err(json_message)?;
-    let id = VersionedId::parse(&line.id).map_err(|e| e.to_string())?;
-    let mut paper = Paper::new(id.id);
-    paper.version = id.version;
-    paper.title = line.title.as_deref().map(normalise_line).unwrap_or_default();
-    if paper.title.is_empty() {
-        return Err(format!("paper {}: missing title", paper.id));
-    }
+    let mut paper = fields::titled_paper(&line.id, line.title.as_deref())?;
     paper.abstract_text = line
         .abstract_text
         .as_deref()
@@ -303,13 +297,7 @@ struct ListingLine {
 
 fn listing(text: &str, ctx: &SourceContext) -> Result<IncomingRecord, String> {
     let line: ListingLine = serde_json::from_str(text).map_err(json_message)?;
-    let id = VersionedId::parse(&line.id).map_err(|e| e.to_string())?;
-    let mut paper = Paper::new(id.id);
-    paper.version = id.version;
-    paper.title = line.title.as_deref().map(normalise_line).unwrap_or_default();
-    if paper.title.is_empty() {
-        return Err(format!("paper {}: missing title", paper.id));
-    }
+    let mut paper = fields::titled_paper(&line.id, line.title.as_deref())?;
     paper.abstract_text = line
         .summary
         .as_deref()

@@ -2,7 +2,7 @@ use std::io::{BufReader, Read};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use flate2::read::GzDecoder;
-use paperboy_domain::{ArxivId, DailyEntry};
+use paperboy_domain::{ArxivId, DailyEntry, Paper};
 
 use super::*;
 use crate::formats::test_data;

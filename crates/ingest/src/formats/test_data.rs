@@ -6,16 +6,7 @@ use crate::record::{IncomingRecord, ParseIssue, Parsed};
 
 /// The data folder, or `None` (after saying so on stderr) when this checkout lacks it.
 pub(crate) fn dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: real test data not found at {} (see shared/data/README.md)",
-            dir.display()
-        );
-        None
-    }
+    paperboy_testkit::shared_data()
 }
 
 /// Opens `relative` inside the data folder, or `None` to skip.
