@@ -9,6 +9,7 @@ pub mod limits;
 pub mod merge;
 pub mod paper;
 pub mod text;
+pub mod trending;
 
 pub use arxiv_id::{ArxivId, IdError, VersionedId};
 pub use document::PaperDocument;

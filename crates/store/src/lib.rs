@@ -83,6 +83,11 @@ pub trait PaperStore: Send + Sync {
     /// The daily list of `day`, most upvoted first.
     fn daily_list(&self, day: NaiveDate) -> Result<Vec<PaperDocument>, StoreError>;
 
+    /// Every paper on a daily list from `from` to `to` (inclusive), each once, with all its daily
+    /// entries (so callers see every day it was listed and its upvotes). In id order.
+    /// Trending, week and month pages and digests rank these.
+    fn daily_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<PaperDocument>, StoreError>;
+
     /// The nearest days before and after `day` that have a daily list.
     fn daily_neighbours(&self, day: NaiveDate) -> Result<DayNeighbours, StoreError>;
 

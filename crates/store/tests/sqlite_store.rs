@@ -176,6 +176,30 @@ fn daily_lists_rank_by_upvotes_and_know_their_neighbours() {
 }
 
 #[test]
+fn daily_between_lists_each_paper_once_with_all_its_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    upsert(
+        &store,
+        &paper("2404.00001", 1, "Twice"),
+        &[entry("2026-01-02", 3), entry("2026-01-05", 7)],
+    );
+    upsert(&store, &paper("2404.00002", 1, "Inside"), &[entry("2026-01-04", 1)]);
+    upsert(&store, &paper("2404.00003", 1, "Outside"), &[entry("2026-01-09", 1)]);
+    upsert(&store, &paper("2404.00004", 1, "Never listed"), &[]);
+
+    let listed = store.daily_between(day("2026-01-01"), day("2026-01-05")).unwrap();
+    let titles: Vec<&str> = listed.iter().map(|d| d.paper.title.as_str()).collect();
+    assert_eq!(titles, vec!["Twice", "Inside"]);
+    assert_eq!(listed[0].daily_entries.len(), 2, "every day it was listed");
+    assert!(store
+        .daily_between(day("2026-01-06"), day("2026-01-08"))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
 fn announced_papers_filter_by_exact_category() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();

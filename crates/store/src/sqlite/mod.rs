@@ -113,6 +113,10 @@ impl PaperStore for SqliteStore {
         self.read(|conn| papers::daily_list(conn, day))
     }
 
+    fn daily_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<PaperDocument>, StoreError> {
+        self.read(|conn| papers::daily_between(conn, from, to))
+    }
+
     fn daily_neighbours(&self, day: NaiveDate) -> Result<DayNeighbours, StoreError> {
         self.read(|conn| {
             let previous = conn.query_row("SELECT MAX(day) FROM daily_entries WHERE day < ?1", [day], |r| r.get(0))?;

@@ -261,6 +261,13 @@ pub fn daily_list(conn: &Connection, day: NaiveDate) -> Result<Vec<PaperDocument
     Ok(docs)
 }
 
+pub fn daily_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<PaperDocument>, StoreError> {
+    let sql = format!(
+        "SELECT {PAPER_COLUMNS} FROM papers WHERE id IN (SELECT DISTINCT paper_id FROM daily_entries WHERE day BETWEEN ?1 AND ?2) ORDER BY id"
+    );
+    documents(conn, &sql, [from, to])
+}
+
 pub fn announced_on(
     conn: &Connection,
     day: NaiveDate,
