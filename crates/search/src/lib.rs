@@ -175,6 +175,22 @@ impl Searcher {
         })
     }
 
+    /// The papers nearest to paper `id`, best first, without it. Empty when the paper is unknown.
+    pub fn similar(&self, store: &dyn PaperStore, id: &ArxivId, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let Some(doc) = store.paper(id)? else {
+            return Ok(Vec::new());
+        };
+        let Ok(mut by_title) = parse(&doc.paper.title) else {
+            return Ok(Vec::new());
+        };
+        by_title.id = None;
+        let limit = limit.clamp(1, 100);
+        let mut hits = self.lexical.search(&by_title, &Filters::default(), 0, limit + 1)?;
+        hits.retain(|h| &h.id != id);
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
     /// Papers whose text matches the title of `hits[0]`, excluding it.
     fn related_to_first(&self, hits: &[SearchHit], filters: &Filters) -> Result<Vec<SearchHit>, SearchError> {
         let Some(first) = hits.first() else {
