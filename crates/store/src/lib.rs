@@ -9,9 +9,11 @@ use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use serde::Serialize;
 
+pub mod embeddings;
 mod error;
 pub mod sqlite;
 
+pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 

@@ -10,9 +10,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::StoreError;
 
 /// `(version, SQL)`, ascending.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
     CREATE TABLE papers (
         paper_key        INTEGER PRIMARY KEY,
         id               TEXT NOT NULL UNIQUE,
@@ -56,7 +57,21 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         updated_at TEXT NOT NULL
     );
     ",
-)];
+    ),
+    (
+        2,
+        "
+    CREATE TABLE embeddings (
+        paper_key  INTEGER PRIMARY KEY REFERENCES papers(paper_key),
+        model      TEXT NOT NULL,     -- the embedding model's id; a new model re-embeds
+        text_hash  INTEGER NOT NULL,  -- of the embedded text: unchanged text is not re-embedded
+        vector     BLOB NOT NULL,     -- little-endian f32
+        embed_seq  INTEGER NOT NULL   -- bumped on every write; vector indexes tail it
+    );
+    CREATE INDEX embeddings_seq ON embeddings(embed_seq);
+    ",
+    ),
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |(v, _)| *v)
