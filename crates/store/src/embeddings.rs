@@ -39,18 +39,26 @@ pub trait EmbeddingStore: Send + Sync {
     /// For each of `ids` that has an embedding by `model`, the hash of the text it was made from.
     fn embedding_hashes(&self, model: &str, ids: &[ArxivId]) -> Result<Vec<(ArxivId, u64)>, StoreError>;
 
-    /// Stores `rows` (made by `model`) and records `cursor` under state key `cursor_key`, in one
-    /// transaction: a crash leaves either both or neither, so catch-up resumes exactly.
+    /// Stores `rows` (made by `model`), gives the embeddings of `touched` papers a new `seq`
+    /// without changing their vectors (their text is the same but their dates or categories
+    /// may have changed, which vector indexes filter by), and records `cursor` under state key
+    /// `cursor_key` — all in one transaction: a crash leaves all or none, so catch-up resumes
+    /// exactly.
     fn put_embeddings(
         &self,
         model: &str,
         rows: &[EmbeddingWrite<'_>],
+        touched: &[ArxivId],
         cursor_key: &str,
         cursor: i64,
     ) -> Result<(), StoreError>;
 
     /// Embeddings by `model` written after `after_seq`, oldest first, at most `limit`.
     fn vectors_since(&self, model: &str, after_seq: i64, limit: usize) -> Result<Vec<StoredVector>, StoreError>;
+
+    /// Every embedding by `model` without its vector (`vector` is empty): what a vector index
+    /// loaded from disk needs to filter by.
+    fn vector_meta(&self, model: &str) -> Result<Vec<StoredVector>, StoreError>;
 
     /// The embedding of paper `id` by `model`, if it has one.
     fn vector_of(&self, model: &str, id: &ArxivId) -> Result<Option<Vec<f32>>, StoreError>;

@@ -17,6 +17,12 @@ pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 
+/// Everything a backend stores: papers and the embeddings derived from them. Code that needs
+/// more than papers takes `&dyn Store` (it coerces to `&dyn PaperStore` where that is enough).
+pub trait Store: PaperStore + EmbeddingStore {}
+
+impl<T: PaperStore + EmbeddingStore + ?Sized> Store for T {}
+
 /// One paper to merge into the store, with its daily-list appearances.
 #[derive(Debug, Clone, Copy)]
 pub struct Upsert<'a> {

@@ -42,7 +42,7 @@ fn embeddings_are_stored_replaced_and_tailed_in_write_order() {
             vector: &[0.0, 1.0],
         },
     ];
-    store.put_embeddings("m1", &rows, "embed.cursor", 2).unwrap();
+    store.put_embeddings("m1", &rows, &[], "embed.cursor", 2).unwrap();
     assert_eq!(store.state("embed.cursor").unwrap().as_deref(), Some("2"));
     assert_eq!(store.embedding_count("m1").unwrap(), (2, 2));
 
@@ -63,6 +63,7 @@ fn embeddings_are_stored_replaced_and_tailed_in_write_order() {
                 text_hash: text_hash("a2"),
                 vector: &[0.5, 0.5],
             }],
+            &[],
             "embed.cursor",
             3,
         )
@@ -75,6 +76,19 @@ fn embeddings_are_stored_replaced_and_tailed_in_write_order() {
     );
     assert_eq!(store.vector_of("m1", &a).unwrap(), Some(vec![0.5, 0.5]));
     assert_eq!(store.embedding_count("m1").unwrap(), (2, 3));
+
+    // Touching keeps the vector but moves the row to the end of the feed again.
+    store
+        .put_embeddings("m1", &[], &[b.clone()], "embed.cursor", 4)
+        .unwrap();
+    let since = store.vectors_since("m1", 3, 10).unwrap();
+    assert_eq!(
+        (since[0].id.as_str(), since[0].vector.as_slice()),
+        ("2601.00002", &[0.0, 1.0][..])
+    );
+    let meta = store.vector_meta("m1").unwrap();
+    assert_eq!(meta.len(), 2);
+    assert!(meta.iter().all(|m| m.vector.is_empty()), "metadata only");
 
     let hashes = store
         .embedding_hashes("m1", &[a.clone(), b.clone(), id("2601.00009")])
@@ -100,7 +114,7 @@ fn an_embedding_for_an_unknown_paper_is_refused_and_nothing_is_written() {
             vector: &[1.0],
         },
     ];
-    let err = store.put_embeddings("m1", &rows, "embed.cursor", 5).unwrap_err();
+    let err = store.put_embeddings("m1", &rows, &[], "embed.cursor", 5).unwrap_err();
     assert!(
         matches!(err, StoreError::Other(ref m) if m.contains("2601.09999")),
         "{err}"

@@ -42,6 +42,7 @@ impl EmbeddingStore for SqliteStore {
         &self,
         model: &str,
         rows: &[EmbeddingWrite<'_>],
+        touched: &[ArxivId],
         cursor_key: &str,
         cursor: i64,
     ) -> Result<(), StoreError> {
@@ -71,6 +72,14 @@ impl EmbeddingStore for SqliteStore {
                         seq
                     ])?;
                 }
+                let mut touch = tx.prepare_cached(
+                    "UPDATE embeddings SET embed_seq = ?1
+                     WHERE model = ?2 AND paper_key = (SELECT paper_key FROM papers WHERE id = ?3)",
+                )?;
+                for id in touched {
+                    seq += 1;
+                    touch.execute(params![seq, model, id.as_str()])?;
+                }
             }
             tx.execute(
                 "INSERT INTO state (key, value, updated_at) VALUES (?1, ?2, ?3)
@@ -83,47 +92,11 @@ impl EmbeddingStore for SqliteStore {
     }
 
     fn vectors_since(&self, model: &str, after_seq: i64, limit: usize) -> Result<Vec<StoredVector>, StoreError> {
-        self.read(|conn| {
-            let mut select = conn.prepare_cached(
-                "SELECT e.embed_seq, e.paper_key, p.id, p.announced, p.published, p.categories, e.vector
-                 FROM embeddings e JOIN papers p ON p.paper_key = e.paper_key
-                 WHERE e.model = ?1 AND e.embed_seq > ?2 ORDER BY e.embed_seq LIMIT ?3",
-            )?;
-            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let rows = select.query_map(params![model, after_seq, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<NaiveDate>>(3)?,
-                    r.get::<_, Option<DateTime<Utc>>>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, Vec<u8>>(6)?,
-                ))
-            })?;
-            let mut vectors = Vec::new();
-            for row in rows {
-                let (seq, key, id, announced, published, categories, bytes) = row?;
-                let corrupt = |message: String| StoreError::Corrupt {
-                    id: id.clone(),
-                    message,
-                };
-                let parsed_id = ArxivId::parse(&id).map_err(|e| corrupt(e.to_string()))?;
-                let categories: Vec<String> =
-                    serde_json::from_str(&categories).map_err(|e| corrupt(format!("categories: {e}")))?;
-                let vector =
-                    vector_from_bytes(&bytes).ok_or_else(|| corrupt("embedding has a partial float".into()))?;
-                vectors.push(StoredVector {
-                    seq,
-                    key: key as u64,
-                    id: parsed_id,
-                    day: announced.or(published.map(|p| p.date_naive())),
-                    categories,
-                    vector,
-                });
-            }
-            Ok(vectors)
-        })
+        self.read(|conn| vectors(conn, "e.vector", model, after_seq, limit))
+    }
+
+    fn vector_meta(&self, model: &str) -> Result<Vec<StoredVector>, StoreError> {
+        self.read(|conn| vectors(conn, "x''", model, 0, usize::MAX))
     }
 
     fn vector_of(&self, model: &str, id: &ArxivId) -> Result<Option<Vec<f32>>, StoreError> {
@@ -166,4 +139,53 @@ impl EmbeddingStore for SqliteStore {
             Ok(count as u64)
         })
     }
+}
+
+/// Embedding rows by `model` after `after_seq`; `vector_column` is the vector or an empty blob.
+fn vectors(
+    conn: &rusqlite::Connection,
+    vector_column: &str,
+    model: &str,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<StoredVector>, StoreError> {
+    let sql = format!(
+        "SELECT e.embed_seq, e.paper_key, p.id, p.announced, p.published, p.categories, {vector_column}
+         FROM embeddings e JOIN papers p ON p.paper_key = e.paper_key
+         WHERE e.model = ?1 AND e.embed_seq > ?2 ORDER BY e.embed_seq LIMIT ?3"
+    );
+    let mut select = conn.prepare_cached(&sql)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = select.query_map(params![model, after_seq, limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<NaiveDate>>(3)?,
+            r.get::<_, Option<DateTime<Utc>>>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Vec<u8>>(6)?,
+        ))
+    })?;
+    let mut vectors = Vec::new();
+    for row in rows {
+        let (seq, key, id, announced, published, categories, bytes) = row?;
+        let corrupt = |message: String| StoreError::Corrupt {
+            id: id.clone(),
+            message,
+        };
+        let parsed_id = ArxivId::parse(&id).map_err(|e| corrupt(e.to_string()))?;
+        let categories: Vec<String> =
+            serde_json::from_str(&categories).map_err(|e| corrupt(format!("categories: {e}")))?;
+        let vector = vector_from_bytes(&bytes).ok_or_else(|| corrupt("embedding has a partial float".into()))?;
+        vectors.push(StoredVector {
+            seq,
+            key: key as u64,
+            id: parsed_id,
+            day: announced.or(published.map(|p| p.date_naive())),
+            categories,
+            vector,
+        });
+    }
+    Ok(vectors)
 }
