@@ -18,6 +18,17 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     #[serde(default)]
     pub harvest: HarvestFileConfig,
+    #[serde(default)]
+    pub search: SearchFileConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchFileConfig {
+    /// A sentence-transformers model folder (model.safetensors, tokenizer.json, config.json).
+    pub model_dir: Option<PathBuf>,
+    /// `false` turns semantic search off (keyword search only, no model loaded).
+    pub semantic: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -34,6 +45,10 @@ pub struct Config {
     pub listen: Option<SocketAddr>,
     pub harvest_endpoint: Option<String>,
     pub harvest_delay_seconds: Option<f64>,
+    /// The embedding model's folder, when named (else the model is looked for in the usual places).
+    pub model_dir: Option<PathBuf>,
+    /// Whether to load an embedding model at all.
+    pub semantic: bool,
 }
 
 impl FileConfig {
@@ -55,6 +70,8 @@ impl Config {
             listen: file.listen,
             harvest_endpoint: file.harvest.endpoint,
             harvest_delay_seconds: file.harvest.delay_seconds,
+            model_dir: file.search.model_dir,
+            semantic: file.search.semantic.unwrap_or(true),
         }
     }
 }

@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 
 mod commands;
 mod config;
+mod embedding;
 
 use config::{Config, FileConfig};
 
@@ -21,6 +22,10 @@ struct Cli {
     /// A TOML configuration file; the environment and flags override it.
     #[arg(long, global = true, env = "PAPERBOY_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The sentence-embedding model folder for semantic search (default: the Hugging Face cache,
+    /// or the model scripts/setup installs).
+    #[arg(long, global = true, env = "PAPERBOY_MODEL_DIR", value_name = "DIR")]
+    model_dir: Option<PathBuf>,
     /// Only warnings and errors on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
@@ -43,6 +48,8 @@ enum Command {
     Stats(commands::stats::Args),
     /// Search papers by keywords (and meaning, when an embedding model is available).
     Search(commands::search::Args),
+    /// Papers nearest in meaning to a paper (by embedding).
+    Similar(commands::similar::Args),
     /// Maintain the search indexes.
     #[command(subcommand)]
     Index(commands::index::Action),
@@ -67,7 +74,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let config = Config::resolve(file, cli.data_dir);
+    let mut config = Config::resolve(file, cli.data_dir);
+    if cli.model_dir.is_some() {
+        config.model_dir = cli.model_dir;
+    }
     match cli.command {
         Command::Ingest(args) => commands::ingest::run(&config, args),
         Command::Harvest(target) => commands::harvest::run(&config, target),
@@ -77,6 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => commands::serve::run(&config, args),
         Command::Search(args) => commands::search::run(&config, args),
         Command::Index(action) => commands::index::run(&config, action),
+        Command::Similar(args) => commands::similar::run(&config, args),
     }
 }
 

@@ -79,7 +79,7 @@ fn embeddings_are_stored_replaced_and_tailed_in_write_order() {
 
     // Touching keeps the vector but moves the row to the end of the feed again.
     store
-        .put_embeddings("m1", &[], &[b.clone()], "embed.cursor", 4)
+        .put_embeddings("m1", &[], std::slice::from_ref(&b), "embed.cursor", 4)
         .unwrap();
     let since = store.vectors_since("m1", 3, 10).unwrap();
     assert_eq!(
@@ -94,7 +94,10 @@ fn embeddings_are_stored_replaced_and_tailed_in_write_order() {
         .embedding_hashes("m1", &[a.clone(), b.clone(), id("2601.00009")])
         .unwrap();
     assert_eq!(hashes, vec![(a.clone(), text_hash("a2")), (b.clone(), text_hash("b"))]);
-    assert!(store.embedding_hashes("other-model", &[a.clone()]).unwrap().is_empty());
+    assert!(store
+        .embedding_hashes("other-model", std::slice::from_ref(&a))
+        .unwrap()
+        .is_empty());
     assert!(store.vectors_since("other-model", 0, 10).unwrap().is_empty());
 }
 

@@ -29,7 +29,7 @@ impl From<paperboy_search::SearchError> for AppError {
         use paperboy_search::SearchError as E;
         match e {
             E::Query(_) | E::EmptyRange { .. } => AppError::BadRequest(e.to_string()),
-            E::Index { .. } | E::Store(_) => AppError::Internal(e.to_string()),
+            E::Index { .. } | E::Store(_) | E::Embedding(_) => AppError::Internal(e.to_string()),
         }
     }
 }

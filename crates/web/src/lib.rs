@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use paperboy_search::{SearchError, SearchRequest, SearchResponse, Searcher};
-use paperboy_store::{PaperStore, StoreError};
+use paperboy_store::{PaperStore, Store, StoreError};
 
 mod api;
 mod assets;
@@ -21,12 +21,12 @@ pub use error::AppError;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn PaperStore>,
+    pub store: Arc<dyn Store>,
     pub searcher: Arc<Searcher>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn PaperStore>, searcher: Arc<Searcher>) -> AppState {
+    pub fn new(store: Arc<dyn Store>, searcher: Arc<Searcher>) -> AppState {
         AppState { store, searcher }
     }
 

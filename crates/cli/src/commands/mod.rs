@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod search;
 pub mod serve;
 pub mod show;
+pub mod similar;
 pub mod stats;
 
 /// Opens the embedded store in the configured data folder.
@@ -28,14 +29,31 @@ pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the search indexes and brings them up to date with the store (unless another process,
-/// such as `paperboy serve`, keeps them).
+/// Opens the keyword index and brings it up to date with the store (unless another process,
+/// such as `paperboy serve`, keeps it).
 pub fn open_search(config: &Config, store: &SqliteStore) -> anyhow::Result<Searcher> {
     let searcher = Searcher::open(&config.data_dir)?;
+    catch_up_keywords(&searcher, store)?;
+    Ok(searcher)
+}
+
+/// Opens keyword and (when a model loads) semantic search, both brought up to date with what
+/// the store holds. Papers not embedded yet are not embedded here: searches say how many.
+pub fn open_full_search(config: &Config, store: &SqliteStore) -> anyhow::Result<Searcher> {
+    let embedder = crate::embedding::open_embedder(config);
+    if let Err(why) = &embedder {
+        tracing::warn!("semantic search is off: {why}");
+    }
+    let searcher = Searcher::open_with(&config.data_dir, embedder, store)?;
+    catch_up_keywords(&searcher, store)?;
+    Ok(searcher)
+}
+
+fn catch_up_keywords(searcher: &Searcher, store: &SqliteStore) -> anyhow::Result<()> {
     if let CatchUp::Done { indexed, .. } = searcher.lexical.catch_up(store)? {
         if indexed > 0 {
             tracing::info!(papers = indexed, "keyword index updated");
         }
     }
-    Ok(searcher)
+    Ok(())
 }

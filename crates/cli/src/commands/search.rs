@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use clap::ValueEnum;
 use paperboy_search::{Filters, Mode, SearchRequest};
 
-use super::{open_search, open_store, print_json};
+use super::{open_full_search, open_store, print_json};
 use crate::config::Config;
 
 #[derive(clap::Args)]
@@ -41,7 +41,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--limit must be between 1 and 1000");
     }
     let store = open_store(config)?;
-    let searcher = open_search(config, &store)?;
+    let searcher = open_full_search(config, &store)?;
     let request = SearchRequest {
         text: args.query.join(" "),
         mode: match args.mode {

@@ -1,11 +1,12 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
 use paperboy_web::AppState;
 
-use super::open_store;
+use super::{open_full_search, open_store};
 use crate::config::Config;
 
 #[derive(clap::Args)]
@@ -21,10 +22,19 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         .or(config.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let store = Arc::new(open_store(config)?);
-    let searcher = Arc::new(paperboy_search::Searcher::open(&config.data_dir)?);
-    // Catch up before serving (search is right from the first request), then follow the store.
-    searcher.lexical.catch_up(store.as_ref())?;
-    paperboy_search::follow_store(Arc::clone(&searcher), store.clone(), std::time::Duration::from_secs(2));
+    // Catch up the keyword index before serving (search is right from the first request), then
+    // follow the store; papers not embedded yet are embedded in the background.
+    let searcher = Arc::new(open_full_search(config, &store)?);
+    if let Some(why) = searcher.semantic_unavailable() {
+        println!("semantic search is off ({why}); serving keyword search only");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let follower = paperboy_search::follow_store(
+        Arc::clone(&searcher),
+        store.clone(),
+        std::time::Duration::from_secs(2),
+        Arc::clone(&stop),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -39,5 +49,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .await
             .context("the server failed")
     })?;
+    // Let the follower save the vector index before the process ends.
+    stop.store(true, Ordering::Relaxed);
+    if let Some(follower) = follower {
+        let _ = follower.join();
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,409 @@
+//! The search engine over one store: keyword search always, semantic and hybrid when an
+//! embedding model is loaded.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use paperboy_domain::ArxivId;
+use paperboy_store::{PaperStore, Store};
+
+use crate::fusion::{reciprocal_rank_fusion, RRF_K};
+use crate::query::{self, parse, ParsedQuery};
+use crate::semantic::{embed_pending, read_cursor, TextEmbedder, VectorIndex};
+use crate::{lexical_dir, vectors_dir, CatchUp, Filters, LexicalIndex, Mode, SearchError, SearchHit};
+use crate::{SearchRequest, SearchResponse};
+
+/// Papers shown after an exact id match ("more like this").
+const RELATED_AFTER_ID: usize = 9;
+/// Each ranking contributes this many candidates (at least) to a hybrid fusion.
+const FUSION_DEPTH: usize = 100;
+/// When the query constrains authors or excludes words, semantic candidates must also be among
+/// this many keyword matches (the vector index can't check those constraints itself).
+const CONSTRAINT_DEPTH: usize = 1_000;
+
+/// The embedding model and the vector index built with it.
+struct Semantic {
+    embedder: Arc<dyn TextEmbedder>,
+    vectors: VectorIndex,
+}
+
+/// The search engine over one store.
+pub struct Searcher {
+    pub lexical: LexicalIndex,
+    semantic: Option<Semantic>,
+    /// Why semantic search is off, in words for the user (when it is).
+    semantic_off: Option<String>,
+}
+
+impl Searcher {
+    /// Keyword search only.
+    pub fn open(data_dir: &Path) -> Result<Searcher, SearchError> {
+        Ok(Searcher {
+            lexical: LexicalIndex::open(&lexical_dir(data_dir))?,
+            semantic: None,
+            semantic_off: Some("no embedding model is loaded".into()),
+        })
+    }
+
+    /// Keyword search, plus semantic and hybrid search with `embedder`'s vectors when it is
+    /// `Ok`. `Err` carries why there is no model, which searches then report. The vector index
+    /// is brought level with the store's stored embeddings (embedding new papers is separate:
+    /// [`Searcher::embed_pending`]).
+    pub fn open_with(
+        data_dir: &Path,
+        embedder: Result<Arc<dyn TextEmbedder>, String>,
+        store: &dyn Store,
+    ) -> Result<Searcher, SearchError> {
+        let mut searcher = Searcher::open(data_dir)?;
+        match embedder {
+            Ok(embedder) => {
+                let dir = vectors_dir(data_dir, embedder.model_id());
+                let vectors = VectorIndex::open(&dir, embedder.model_id(), embedder.dim(), store)?;
+                vectors.catch_up(store, true)?;
+                searcher.semantic = Some(Semantic { embedder, vectors });
+                searcher.semantic_off = None;
+            }
+            Err(why) => searcher.semantic_off = Some(why),
+        }
+        Ok(searcher)
+    }
+
+    /// Why semantic search is unavailable, or `None` when it is available.
+    pub fn semantic_unavailable(&self) -> Option<&str> {
+        self.semantic_off.as_deref()
+    }
+
+    /// The loaded model's id, if any.
+    pub fn model_id(&self) -> Option<&str> {
+        self.semantic.as_ref().map(|s| s.embedder.model_id())
+    }
+
+    /// Papers in the vector index.
+    pub fn vector_count(&self) -> usize {
+        self.semantic.as_ref().map_or(0, |s| s.vectors.len())
+    }
+
+    /// Embeds papers not embedded yet (at most `budget`), then adds them to the vector index.
+    /// Without a model this does nothing.
+    pub fn embed_pending(
+        &self,
+        store: &dyn Store,
+        budget: Option<usize>,
+        stop: &AtomicBool,
+        save: bool,
+    ) -> Result<crate::semantic::EmbedProgress, SearchError> {
+        let Some(semantic) = &self.semantic else {
+            return Ok(Default::default());
+        };
+        let progress = embed_pending(store, semantic.embedder.as_ref(), budget, stop)?;
+        semantic.vectors.catch_up(store, save)?;
+        Ok(progress)
+    }
+
+    /// Rebuilds the vector index from the store's embeddings.
+    pub fn rebuild_vectors(&mut self, data_dir: &Path, store: &dyn Store) -> Result<usize, SearchError> {
+        let Some(semantic) = self.semantic.take() else {
+            return Ok(0);
+        };
+        let dir = vectors_dir(data_dir, semantic.embedder.model_id());
+        drop(semantic.vectors);
+        for file in ["index.usearch", "index.json"] {
+            match std::fs::remove_file(dir.join(file)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(SearchError::index(&dir, e)),
+                _ => {}
+            }
+        }
+        let vectors = VectorIndex::open(&dir, semantic.embedder.model_id(), semantic.embedder.dim(), store)?;
+        let added = vectors.catch_up(store, true)?;
+        self.semantic = Some(Semantic {
+            embedder: semantic.embedder,
+            vectors,
+        });
+        Ok(added)
+    }
+
+    pub fn search(&self, store: &dyn Store, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let started = Instant::now();
+        if let (Some(from), Some(until)) = (request.filters.from, request.filters.until) {
+            if from > until {
+                return Err(crate::SearchError::EmptyRange { from, until });
+            }
+        }
+        let parsed = parse(&request.text)?;
+        let mut notices = Vec::new();
+        if parsed.truncated {
+            notices.push(format!(
+                "the query was cut to its first {} characters",
+                query::MAX_QUERY_CHARS
+            ));
+        }
+        let limit = request.limit.clamp(1, 1_000);
+        let semantic = match (&self.semantic, request.mode) {
+            (_, Mode::Lexical) => None,
+            (Some(semantic), _) => Some(semantic),
+            (None, _) => {
+                notices.push(format!(
+                    "semantic search is not available ({}); showing keyword results",
+                    self.semantic_off.as_deref().unwrap_or("no embedding model is loaded")
+                ));
+                None
+            }
+        };
+        let (mode, results) = match semantic {
+            None => (Mode::Lexical, self.lexical_results(&parsed, request, limit)?),
+            Some(_) if parsed.id.is_some() => (request.mode, self.id_results(store, &parsed, request, limit)?),
+            Some(_) if !parsed.has_text() => {
+                // Only filters (author:, cat:): nothing to embed; keyword order is all there is.
+                (Mode::Lexical, self.lexical_results(&parsed, request, limit)?)
+            }
+            Some(semantic) => {
+                let vectors = self.semantic_candidates(semantic, &parsed, &request.filters, request.offset + limit)?;
+                let ranked = if request.mode == Mode::Semantic {
+                    vectors.into_iter().skip(request.offset).take(limit).collect()
+                } else {
+                    let depth = (request.offset + limit).max(FUSION_DEPTH);
+                    let lexical = self.lexical.search(&parsed, &request.filters, 0, depth)?;
+                    fuse(&lexical, &vectors, request.offset, limit)
+                };
+                (request.mode, with_titles(store, ranked)?)
+            }
+        };
+        let index_lag = (store.change_seq()? - self.lexical.indexed_seq()?).max(0);
+        if index_lag > 0 {
+            notices.push(format!(
+                "the search index is {index_lag} changes behind the store and catching up"
+            ));
+        }
+        let embedding_lag = match &self.semantic {
+            Some(semantic) if mode != Mode::Lexical => {
+                let lag = store.papers_changed_after(read_cursor(store, semantic.embedder.model_id())?)?;
+                if lag > 0 {
+                    notices.push(format!(
+                        "{lag} papers are not embedded yet; semantic results leave them out until they are"
+                    ));
+                }
+                Some(lag)
+            }
+            _ => None,
+        };
+        Ok(SearchResponse {
+            query: request.text.clone(),
+            mode,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            results,
+            notices,
+            index_lag,
+            embedding_lag,
+        })
+    }
+
+    /// The papers nearest to paper `id`, best first, without it: by embedding when the model
+    /// has embedded it, else by its title's keywords. Empty when the paper is unknown.
+    pub fn similar(&self, store: &dyn Store, id: &ArxivId, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let limit = limit.clamp(1, 100);
+        if let Some(semantic) = &self.semantic {
+            if let Some(vector) = store.vector_of(semantic.embedder.model_id(), id)? {
+                let hits = semantic.vectors.search(&vector, &Filters::default(), limit + 1)?;
+                let ranked = hits
+                    .into_iter()
+                    .filter(|h| &h.id != id)
+                    .take(limit)
+                    .map(|h| (h.id, h.similarity))
+                    .collect();
+                return with_titles(store, ranked);
+            }
+        }
+        let Some(doc) = store.paper(id)? else {
+            return Ok(Vec::new());
+        };
+        let Ok(mut by_title) = parse(&doc.paper.title) else {
+            return Ok(Vec::new());
+        };
+        by_title.id = None;
+        let mut hits = self.lexical.search(&by_title, &Filters::default(), 0, limit + 1)?;
+        hits.retain(|h| &h.id != id);
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    fn lexical_results(
+        &self,
+        parsed: &ParsedQuery,
+        request: &SearchRequest,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let mut results = self.lexical.search(parsed, &request.filters, request.offset, limit)?;
+        if parsed.id.is_some() && request.offset == 0 {
+            results.extend(self.related_to_first(&results, &request.filters)?);
+            results.truncate(limit);
+        }
+        Ok(results)
+    }
+
+    /// An id query: that paper, then its nearest papers by embedding (by keywords without one).
+    fn id_results(
+        &self,
+        store: &dyn Store,
+        parsed: &ParsedQuery,
+        request: &SearchRequest,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let Some(id) = &parsed.id else {
+            return Ok(Vec::new());
+        };
+        let exact = self.lexical.search(parsed, &request.filters, 0, 1)?;
+        let Some(first) = exact.into_iter().find(|h| &h.id == id) else {
+            return self.lexical_results(parsed, request, limit);
+        };
+        let mut results = vec![first];
+        results.extend(self.similar(store, id, RELATED_AFTER_ID)?);
+        Ok(results.into_iter().skip(request.offset).take(limit).collect())
+    }
+
+    /// The nearest papers to the query's free text that pass the filters (including `cat:` in
+    /// the query) and, when the query constrains authors or excludes words, the keyword match.
+    fn semantic_candidates(
+        &self,
+        semantic: &Semantic,
+        parsed: &ParsedQuery,
+        filters: &Filters,
+        wanted: usize,
+    ) -> Result<Vec<(ArxivId, f32)>, SearchError> {
+        let text = parsed.free_text();
+        let query = semantic
+            .embedder
+            .embed(&[text.as_str()])
+            .map_err(SearchError::Embedding)?
+            .pop()
+            .ok_or_else(|| SearchError::Embedding("the model returned no vector".into()))?;
+        let mut filters = filters.clone();
+        filters.categories.extend(parsed.categories.iter().cloned());
+        let depth = wanted.max(FUSION_DEPTH);
+        let hits = semantic.vectors.search(&query, &filters, depth)?;
+        let allowed: Option<HashSet<ArxivId>> = if parsed.authors.is_empty() && parsed.excluded.is_empty() {
+            None
+        } else {
+            let keyword = self.lexical.search(parsed, &filters, 0, CONSTRAINT_DEPTH)?;
+            Some(keyword.into_iter().map(|h| h.id).collect())
+        };
+        Ok(hits
+            .into_iter()
+            .filter(|h| allowed.as_ref().is_none_or(|a| a.contains(&h.id)))
+            .map(|h| (h.id, h.similarity))
+            .collect())
+    }
+
+    /// Papers whose text matches the title of `hits[0]`, excluding it.
+    fn related_to_first(&self, hits: &[SearchHit], filters: &Filters) -> Result<Vec<SearchHit>, SearchError> {
+        let Some(first) = hits.first() else {
+            return Ok(Vec::new());
+        };
+        let Ok(mut related) = parse(&first.title) else {
+            return Ok(Vec::new());
+        };
+        related.id = None;
+        let mut hits = self.lexical.search(&related, filters, 0, RELATED_AFTER_ID + 1)?;
+        hits.retain(|h| h.id != first.id);
+        Ok(hits)
+    }
+}
+
+/// One page of the reciprocal rank fusion of keyword and vector rankings.
+fn fuse(lexical: &[SearchHit], vectors: &[(ArxivId, f32)], offset: usize, limit: usize) -> Vec<(ArxivId, f32)> {
+    let lexical_ids: Vec<ArxivId> = lexical.iter().map(|h| h.id.clone()).collect();
+    let vector_ids: Vec<ArxivId> = vectors.iter().map(|(id, _)| id.clone()).collect();
+    reciprocal_rank_fusion(&[(&lexical_ids[..], 1.0), (&vector_ids[..], 1.0)], RRF_K)
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .collect()
+}
+
+/// Ranked ids as hits, with titles and days read from the store.
+fn with_titles(store: &dyn Store, ranked: Vec<(ArxivId, f32)>) -> Result<Vec<SearchHit>, SearchError> {
+    let mut hits = Vec::with_capacity(ranked.len());
+    for (id, score) in ranked {
+        // A paper can vanish from under an index only if the store was swapped; skip it.
+        if let Some(doc) = store.paper(&id)? {
+            hits.push(SearchHit {
+                published: crate::lexical::paper_day(&doc.paper),
+                title: doc.paper.title,
+                id,
+                score,
+            });
+        }
+    }
+    Ok(hits)
+}
+
+/// Keeps the indexes current with the store from a background thread: every `every`, index what
+/// changed, embed papers not embedded yet (a batch at a time, so new papers reach the keyword
+/// index quickly even during a long embedding backlog), and add their vectors. This is how a
+/// running server sees ingests made by other processes.
+///
+/// Setting `stop` ends the thread after its current batch; join the returned handle to let it
+/// save the vector index first.
+pub fn follow_store(
+    searcher: Arc<Searcher>,
+    store: Arc<dyn Store>,
+    every: Duration,
+    stop: Arc<AtomicBool>,
+) -> Option<std::thread::JoinHandle<()>> {
+    const EMBED_BUDGET_PER_ROUND: usize = 256;
+    let spawned = std::thread::Builder::new()
+        .name("index-follower".into())
+        .spawn(move || {
+            let mut last_save = Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let paper_store: &dyn PaperStore = store.as_ref();
+                match searcher.lexical.catch_up(paper_store) {
+                    Ok(CatchUp::Done { indexed, seq }) if indexed > 0 => {
+                        tracing::info!(indexed, seq, "keyword index caught up")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "keyword index catch-up failed; retrying"),
+                }
+                // Saving the vector index rewrites the whole file: at most once a minute.
+                let save = last_save.elapsed() > Duration::from_secs(60);
+                match searcher.embed_pending(store.as_ref(), Some(EMBED_BUDGET_PER_ROUND), &stop, save) {
+                    Ok(progress) if progress.embedded > 0 => {
+                        tracing::info!(embedded = progress.embedded, cursor = progress.cursor, "embedded new papers");
+                        if save {
+                            last_save = Instant::now();
+                        }
+                        // More may be waiting: go again without sleeping.
+                        continue;
+                    }
+                    Ok(_) => {
+                        if save {
+                            last_save = Instant::now();
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "embedding catch-up failed; retrying"),
+                }
+                sleep_unless_stopped(every, &stop);
+            }
+            if let Some(semantic) = &searcher.semantic {
+                if let Err(e) = semantic.vectors.save() {
+                    tracing::warn!(error = %e, "could not save the vector index on shutdown; it will catch up at start");
+                }
+            }
+        });
+    match spawned {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            tracing::error!(error = %e, "could not start the index follower; search will lag behind ingests");
+            None
+        }
+    }
+}
+
+fn sleep_unless_stopped(duration: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + duration;
+    while Instant::now() < until && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100).min(duration));
+    }
+}

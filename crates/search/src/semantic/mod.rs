@@ -1,0 +1,47 @@
+//! Semantic search: sentence embeddings of papers, kept in the store, searched through an
+//! approximate nearest-neighbour (HNSW) index in the data folder.
+//!
+//! Two stages, each resumable and each derived from the one before:
+//! 1. [`embed_pending`] embeds papers whose text changed since its cursor and stores the
+//!    vectors (slow: tens of papers a second, so `serve` runs it in the background);
+//! 2. [`VectorIndex::catch_up`] adds stored vectors to the HNSW index (fast).
+//!
+//! The embedding model itself lives outside this crate, behind [`TextEmbedder`].
+
+mod catch_up;
+mod vectors;
+
+pub use catch_up::{cursor_key, embed_pending, read_cursor, EmbedProgress};
+pub use vectors::{VectorHit, VectorIndex};
+
+/// A sentence-embedding model: texts in, L2-normalised vectors out.
+pub trait TextEmbedder: Send + Sync {
+    /// Names the model and every setting that changes its output; embeddings by another id are
+    /// recomputed.
+    fn model_id(&self) -> &str;
+    fn dim(&self) -> usize;
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
+}
+
+/// The text embedded for a paper: its title, a blank line, its abstract.
+pub fn paper_text(title: &str, abstract_text: &str) -> String {
+    if abstract_text.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title}\n\n{abstract_text}")
+    }
+}
+
+/// A file-system-safe folder name for a model id ("all-MiniLM-L6-v2@256" → "all-MiniLM-L6-v2_256").
+pub fn model_slug(model_id: &str) -> String {
+    model_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

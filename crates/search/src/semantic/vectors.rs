@@ -1,0 +1,338 @@
+//! The approximate nearest-neighbour index (HNSW, by usearch) over stored embeddings.
+//!
+//! On disk: `index.usearch` plus `index.json` (`{"model", "dim", "seq"}`), written after the
+//! index file so that the recorded `seq` never runs ahead of what the file holds. After a crash
+//! the index is at least as new as `index.json` says; catching up from there re-applies a few
+//! changes, which is harmless (a re-added key replaces itself). An unreadable or mismatched file
+//! is rebuilt from the store's vectors, never used stale.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use paperboy_domain::ArxivId;
+use paperboy_store::{Store, StoredVector};
+use serde::{Deserialize, Serialize};
+use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
+
+use crate::{Filters, SearchError};
+
+const INDEX_FILE: &str = "index.usearch";
+const META_FILE: &str = "index.json";
+/// Vectors read from the store per step of a catch-up.
+const CATCH_UP_BATCH: usize = 2_000;
+/// Candidates the graph search keeps per query: higher is more exact and slower.
+const EXPANSION_SEARCH: usize = 128;
+
+/// One semantic result: a paper and its cosine similarity to the query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorHit {
+    pub id: ArxivId,
+    pub similarity: f32,
+    pub day: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Meta {
+    model: String,
+    dim: usize,
+    seq: i64,
+}
+
+/// What filters need to know about an indexed paper, kept in memory beside the graph.
+struct Entry {
+    id: ArxivId,
+    day: Option<NaiveDate>,
+    categories: Box<[u16]>,
+}
+
+struct Inner {
+    index: Index,
+    entries: HashMap<u64, Entry>,
+    /// Category names, interned: `Entry::categories` holds indexes into this.
+    categories: Vec<String>,
+    category_ids: HashMap<String, u16>,
+    seq: i64,
+    saved_seq: i64,
+}
+
+/// The HNSW index of one model's embeddings.
+pub struct VectorIndex {
+    dir: PathBuf,
+    model: String,
+    dim: usize,
+    inner: RwLock<Inner>,
+}
+
+fn new_index(dim: usize) -> Result<Index, String> {
+    let options = IndexOptions {
+        dimensions: dim,
+        // Embeddings are unit length, so inner product is cosine similarity.
+        metric: MetricKind::IP,
+        // Half precision halves memory (768 bytes a paper at 384 dimensions); measured recall
+        // is in docs/benchmarks.md.
+        quantization: ScalarKind::F16,
+        connectivity: 16,
+        expansion_add: 128,
+        expansion_search: EXPANSION_SEARCH,
+        multi: false,
+    };
+    Index::new(&options).map_err(|e| e.to_string())
+}
+
+impl VectorIndex {
+    /// Opens the index of `model` (with `dim` dimensions) under `dir`, loading it from disk when
+    /// it is there and matches, else starting empty; then reads every stored vector's metadata.
+    /// Call [`VectorIndex::catch_up`] to bring it level with the store.
+    pub fn open(dir: &Path, model: &str, dim: usize, store: &dyn Store) -> Result<VectorIndex, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::index(dir, e))?;
+        let (index, seq) = match load(dir, model, dim) {
+            Ok(Some(loaded)) => loaded,
+            Ok(None) => (new_index(dim).map_err(|e| SearchError::index(dir, e))?, 0),
+            Err(problem) => {
+                tracing::warn!(dir = %dir.display(), %problem, "the vector index is unreadable; rebuilding it from the store");
+                (new_index(dim).map_err(|e| SearchError::index(dir, e))?, 0)
+            }
+        };
+        let mut inner = Inner {
+            index,
+            entries: HashMap::new(),
+            categories: Vec::new(),
+            category_ids: HashMap::new(),
+            seq,
+            saved_seq: seq,
+        };
+        if seq > 0 {
+            for stored in store.vector_meta(model)? {
+                inner.remember(&stored);
+            }
+            // Keys the file holds but the store no longer knows would be unreachable; start over.
+            if inner.entries.len() < inner.index.size() {
+                tracing::warn!("the vector index holds papers the store does not; rebuilding it");
+                inner.index = new_index(dim).map_err(|e| SearchError::index(dir, e))?;
+                inner.entries.clear();
+                inner.seq = 0;
+            }
+        }
+        Ok(VectorIndex {
+            dir: dir.to_path_buf(),
+            model: model.to_string(),
+            dim,
+            inner: RwLock::new(inner),
+        })
+    }
+
+    /// Adds vectors stored since the last catch-up; returns how many. Saves to disk when
+    /// anything changed and `save` is true.
+    pub fn catch_up(&self, store: &dyn Store, save: bool) -> Result<usize, SearchError> {
+        let mut added = 0;
+        loop {
+            let from = self.read().seq;
+            let batch = store.vectors_since(&self.model, from, CATCH_UP_BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut inner = self.write();
+            // Growing the graph reallocates it, which needs every search out of the way: this
+            // write lock is held for one batch only.
+            let needed = inner.index.size() + batch.len();
+            if needed > inner.index.capacity() {
+                let capacity = needed.max(inner.index.capacity() * 2).max(1_024);
+                inner
+                    .index
+                    .reserve(capacity)
+                    .map_err(|e| SearchError::index(&self.dir, e))?;
+            }
+            for stored in &batch {
+                if stored.vector.len() != self.dim {
+                    return Err(SearchError::index(
+                        &self.dir,
+                        format!(
+                            "paper {} has a {}-dimension vector, expected {}",
+                            stored.id,
+                            stored.vector.len(),
+                            self.dim
+                        ),
+                    ));
+                }
+                if inner.index.contains(stored.key) {
+                    inner
+                        .index
+                        .remove(stored.key)
+                        .map_err(|e| SearchError::index(&self.dir, e))?;
+                }
+                inner
+                    .index
+                    .add(stored.key, &stored.vector)
+                    .map_err(|e| SearchError::index(&self.dir, e))?;
+                inner.remember(stored);
+                inner.seq = stored.seq;
+            }
+            added += batch.len();
+        }
+        if save && self.read().seq != self.read().saved_seq {
+            self.save()?;
+        }
+        Ok(added)
+    }
+
+    /// Writes the index to disk (atomically: a temporary file renamed over the old one).
+    pub fn save(&self) -> Result<(), SearchError> {
+        let started = Instant::now();
+        let inner = self.read();
+        let path = self.dir.join(INDEX_FILE);
+        let tmp = self.dir.join(format!("{INDEX_FILE}.tmp"));
+        let tmp_str = tmp
+            .to_str()
+            .ok_or_else(|| SearchError::index(&tmp, "the path is not UTF-8"))?;
+        inner.index.save(tmp_str).map_err(|e| SearchError::index(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| SearchError::index(&path, e))?;
+        let meta = Meta {
+            model: self.model.clone(),
+            dim: self.dim,
+            seq: inner.seq,
+        };
+        let meta_path = self.dir.join(META_FILE);
+        let meta_tmp = self.dir.join(format!("{META_FILE}.tmp"));
+        let json = serde_json::to_vec(&meta).map_err(|e| SearchError::index(&meta_path, e))?;
+        std::fs::write(&meta_tmp, json).map_err(|e| SearchError::index(&meta_tmp, e))?;
+        std::fs::rename(&meta_tmp, &meta_path).map_err(|e| SearchError::index(&meta_path, e))?;
+        let seq = inner.seq;
+        drop(inner);
+        self.write().saved_seq = seq;
+        tracing::debug!(seq, ms = started.elapsed().as_millis() as u64, "vector index saved");
+        Ok(())
+    }
+
+    /// The nearest papers to `query` that pass `filters`, most similar first.
+    pub fn search(&self, query: &[f32], filters: &Filters, limit: usize) -> Result<Vec<VectorHit>, SearchError> {
+        let inner = self.read();
+        if inner.index.size() == 0 || limit == 0 {
+            return Ok(Vec::new());
+        }
+        // The graph search keeps at least `limit` candidates, so deep pages stay exact enough.
+        if limit > EXPANSION_SEARCH {
+            inner.index.change_expansion_search(limit);
+        }
+        let wanted: Vec<u16> = filters
+            .categories
+            .iter()
+            .filter_map(|c| inner.category_ids.get(&c.to_ascii_lowercase()).copied())
+            .collect();
+        if !filters.categories.is_empty() && wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let unfiltered = filters.from.is_none() && filters.until.is_none() && filters.categories.is_empty();
+        let matches = if unfiltered {
+            inner.index.search(query, limit)
+        } else {
+            inner
+                .index
+                .filtered_search(query, limit, |key| inner.passes(key, filters, &wanted))
+        }
+        .map_err(|e| SearchError::index(&self.dir, e))?;
+        if limit > EXPANSION_SEARCH {
+            inner.index.change_expansion_search(EXPANSION_SEARCH);
+        }
+        Ok(matches
+            .keys
+            .iter()
+            .zip(&matches.distances)
+            .filter_map(|(key, distance)| {
+                inner.entries.get(key).map(|entry| VectorHit {
+                    id: entry.id.clone(),
+                    similarity: 1.0 - distance,
+                    day: entry.day,
+                })
+            })
+            .collect())
+    }
+
+    /// Store embedding sequence this index has reached.
+    pub fn seq(&self) -> i64 {
+        self.read().seq
+    }
+
+    pub fn len(&self) -> usize {
+        self.read().index.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes the index holds in memory (graph and vectors).
+    pub fn memory_bytes(&self) -> usize {
+        self.read().index.memory_usage()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        // Catch-up mutates only under the write lock and never panics halfway through an entry,
+        // so a poisoned lock still guards a usable index.
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Inner {
+    fn remember(&mut self, stored: &StoredVector) {
+        let mut categories = Vec::with_capacity(stored.categories.len());
+        for name in &stored.categories {
+            let name = name.to_ascii_lowercase();
+            let next = self.categories.len() as u16;
+            let id = *self.category_ids.entry(name.clone()).or_insert_with(|| {
+                self.categories.push(name);
+                next
+            });
+            categories.push(id);
+        }
+        self.entries.insert(
+            stored.key,
+            Entry {
+                id: stored.id.clone(),
+                day: stored.day,
+                categories: categories.into_boxed_slice(),
+            },
+        );
+    }
+
+    fn passes(&self, key: u64, filters: &Filters, wanted: &[u16]) -> bool {
+        let Some(entry) = self.entries.get(&key) else {
+            return false;
+        };
+        let in_range = match entry.day {
+            Some(day) => filters.from.is_none_or(|f| day >= f) && filters.until.is_none_or(|u| day <= u),
+            None => filters.from.is_none() && filters.until.is_none(),
+        };
+        in_range && (wanted.is_empty() || entry.categories.iter().any(|c| wanted.contains(c)))
+    }
+}
+
+/// Loads the index saved for `model` and `dim`; `Ok(None)` when there is none yet.
+fn load(dir: &Path, model: &str, dim: usize) -> Result<Option<(Index, i64)>, String> {
+    let meta_path = dir.join(META_FILE);
+    let index_path = dir.join(INDEX_FILE);
+    if !meta_path.exists() || !index_path.exists() {
+        return Ok(None);
+    }
+    let meta: Meta = serde_json::from_slice(&std::fs::read(&meta_path).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("{}: {e}", meta_path.display()))?;
+    if meta.model != model || meta.dim != dim {
+        return Err(format!("it was built for {} ({} dimensions)", meta.model, meta.dim));
+    }
+    let index = new_index(dim)?;
+    let path = index_path.to_str().ok_or("the path is not UTF-8")?;
+    index.load(path).map_err(|e| e.to_string())?;
+    if index.dimensions() != dim {
+        return Err(format!(
+            "the file has {} dimensions, expected {dim}",
+            index.dimensions()
+        ));
+    }
+    Ok(Some((index, meta.seq)))
+}

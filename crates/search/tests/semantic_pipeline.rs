@@ -1,0 +1,236 @@
+//! The semantic pipeline's own logic — resumable embedding catch-up, the persisted vector
+//! index, filters, fusion and "similar" — over real papers, with a small deterministic
+//! stand-in for the model (hashed bag of words). The real model's output is tested against
+//! sentence-transformers in the embed crate and end to end in the CLI tests.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use paperboy_domain::ArxivId;
+use paperboy_ingest::{ingest, IngestOptions, IngestReport};
+use paperboy_search::semantic::{embed_pending, TextEmbedder};
+use paperboy_search::{vectors_dir, Filters, Mode, SearchRequest, Searcher};
+use paperboy_store::{EmbeddingStore, PaperStore, SqliteStore, Upsert};
+use paperboy_testkit::shared_data;
+
+const DIM: usize = 256;
+
+/// Words hashed into buckets, L2-normalised: papers sharing words are near each other.
+struct HashedWords {
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl TextEmbedder for HashedWords {
+    fn model_id(&self) -> &str {
+        "hashed-words-test"
+    }
+    fn dim(&self) -> usize {
+        DIM
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        self.calls.fetch_add(texts.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(texts
+            .iter()
+            .map(|text| {
+                let mut v = vec![0f32; DIM];
+                for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 3) {
+                    let h = paperboy_store::embeddings::text_hash(&word.to_lowercase());
+                    v[(h % DIM as u64) as usize] += 1.0;
+                }
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+                v.iter_mut().for_each(|x| *x /= norm);
+                v
+            })
+            .collect())
+    }
+}
+
+fn embedder() -> Arc<HashedWords> {
+    Arc::new(HashedWords {
+        calls: Default::default(),
+    })
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    store: SqliteStore,
+}
+
+fn load() -> Fixture {
+    let data = shared_data().expect("../shared/data is needed for these tests");
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let pattern = data.join("arxiv-listings").join("2026-01-07.jsonl.gz");
+    let sources = paperboy_ingest::source::expand(pattern.to_str().unwrap()).unwrap();
+    let mut report = IngestReport::default();
+    ingest(&store, &sources, IngestOptions::default(), &mut report).unwrap();
+    assert!(report.inserted > 100, "{report:?}");
+    Fixture { dir, store }
+}
+
+fn open(f: &Fixture, e: &Arc<HashedWords>) -> Searcher {
+    let searcher = Searcher::open_with(f.dir.path(), Ok(e.clone() as Arc<dyn TextEmbedder>), &f.store).unwrap();
+    searcher.lexical.catch_up(&f.store).unwrap();
+    searcher
+}
+
+fn request(text: &str, mode: Mode) -> SearchRequest {
+    SearchRequest {
+        text: text.into(),
+        mode,
+        filters: Filters::default(),
+        offset: 0,
+        limit: 10,
+    }
+}
+
+fn any_paper(f: &Fixture) -> paperboy_domain::Paper {
+    f.store.changed_since(0, 1).unwrap().remove(0).1
+}
+
+#[test]
+fn catch_up_embeds_each_paper_once_resumes_after_a_stop_and_skips_unchanged_text() {
+    let f = load();
+    let papers = f.store.stats().unwrap().papers as usize;
+    let e = embedder();
+    let never = AtomicBool::new(false);
+
+    // A budget stops it early (as a stop or a crash would); the next run resumes.
+    let first = embed_pending(&f.store, e.as_ref(), Some(40), &never).unwrap();
+    assert!(first.embedded >= 40 && first.embedded < papers, "{first:?}");
+    let rest = embed_pending(&f.store, e.as_ref(), None, &never).unwrap();
+    assert_eq!(
+        first.embedded + rest.embedded,
+        papers,
+        "every paper embedded exactly once"
+    );
+    assert_eq!(e.calls.load(std::sync::atomic::Ordering::Relaxed), papers);
+    assert_eq!(f.store.embedding_count(e.model_id()).unwrap().0, papers as u64);
+    assert_eq!(embed_pending(&f.store, e.as_ref(), None, &never).unwrap().embedded, 0);
+
+    // New votes change the paper but not its text: not embedded again. A new abstract is.
+    let mut paper = any_paper(&f);
+    let day = paperboy_domain::DailyEntry {
+        day: "2026-01-08".parse().unwrap(),
+        upvotes: 5,
+        comments: 0,
+        submitted_by: None,
+        source: "test".into(),
+    };
+    f.store
+        .upsert_batch(&[Upsert {
+            paper: &paper,
+            daily: &[day],
+        }])
+        .unwrap();
+    let votes = embed_pending(&f.store, e.as_ref(), None, &never).unwrap();
+    assert_eq!((votes.embedded, votes.unchanged), (0, 1));
+
+    paper.version = Some(paper.version.unwrap_or(1) + 1);
+    paper.abstract_text = "An entirely rewritten abstract about cooking pasta.".into();
+    f.store
+        .upsert_batch(&[Upsert {
+            paper: &paper,
+            daily: &[],
+        }])
+        .unwrap();
+    let text = embed_pending(&f.store, e.as_ref(), None, &never).unwrap();
+    assert_eq!(text.embedded, 1);
+}
+
+#[test]
+fn semantic_and_hybrid_search_find_a_paper_by_its_words_and_report_the_mode() {
+    let f = load();
+    let e = embedder();
+    let searcher = open(&f, &e);
+    searcher
+        .embed_pending(&f.store, None, &AtomicBool::new(false), true)
+        .unwrap();
+    let target = any_paper(&f);
+
+    for mode in [Mode::Semantic, Mode::Hybrid] {
+        let response = searcher.search(&f.store, &request(&target.title, mode)).unwrap();
+        assert_eq!(response.mode, mode);
+        assert_eq!(response.embedding_lag, Some(0));
+        assert_eq!(response.results[0].id, target.id, "{mode:?}: {:?}", response.results);
+        assert_eq!(response.results[0].title, target.title);
+    }
+}
+
+#[test]
+fn filters_apply_to_semantic_results() {
+    let f = load();
+    let e = embedder();
+    let searcher = open(&f, &e);
+    searcher
+        .embed_pending(&f.store, None, &AtomicBool::new(false), true)
+        .unwrap();
+    let target = any_paper(&f);
+    let other_category = "q-bio.zz";
+    let mut req = request(&target.title, Mode::Semantic);
+    req.filters.categories = vec![other_category.into()];
+    assert!(searcher.search(&f.store, &req).unwrap().results.is_empty());
+
+    let category = target.categories[0].clone();
+    req.filters.categories = vec![category.clone()];
+    let results = searcher.search(&f.store, &req).unwrap().results;
+    assert_eq!(results[0].id, target.id);
+    for hit in &results {
+        let doc = f.store.paper(&hit.id).unwrap().unwrap();
+        assert!(doc.paper.categories.iter().any(|c| c.eq_ignore_ascii_case(&category)));
+    }
+
+    let mut dated = request(&target.title, Mode::Semantic);
+    dated.filters.from = Some("2030-01-01".parse().unwrap());
+    assert!(searcher.search(&f.store, &dated).unwrap().results.is_empty());
+}
+
+#[test]
+fn the_vector_index_persists_and_a_damaged_one_is_rebuilt_not_trusted() {
+    let f = load();
+    let e = embedder();
+    let target = any_paper(&f);
+    let before = {
+        let searcher = open(&f, &e);
+        searcher
+            .embed_pending(&f.store, None, &AtomicBool::new(false), true)
+            .unwrap();
+        searcher.similar(&f.store, &target.id, 5).unwrap()
+    };
+    assert_eq!(before.len(), 5);
+    assert!(
+        before.iter().all(|h| h.id != target.id),
+        "a paper is not similar to itself"
+    );
+    let dir = vectors_dir(f.dir.path(), e.model_id());
+    assert!(dir.join("index.usearch").exists());
+
+    let reopened = open(&f, &e);
+    assert_eq!(reopened.vector_count(), f.store.stats().unwrap().papers as usize);
+    assert_eq!(reopened.similar(&f.store, &target.id, 5).unwrap(), before);
+
+    std::fs::write(dir.join("index.usearch"), b"not an index").unwrap();
+    let repaired = open(&f, &e);
+    assert_eq!(repaired.vector_count(), f.store.stats().unwrap().papers as usize);
+    assert_eq!(repaired.similar(&f.store, &target.id, 5).unwrap(), before);
+}
+
+#[test]
+fn without_a_model_search_says_so_and_falls_back_to_keywords() {
+    let f = load();
+    let searcher = Searcher::open_with(f.dir.path(), Err("no model here".into()), &f.store).unwrap();
+    searcher.lexical.catch_up(&f.store).unwrap();
+    let target = any_paper(&f);
+    let response = searcher
+        .search(&f.store, &request(&target.title, Mode::Hybrid))
+        .unwrap();
+    assert_eq!(response.mode, Mode::Lexical);
+    assert!(
+        response.notices.iter().any(|n| n.contains("no model here")),
+        "{:?}",
+        response.notices
+    );
+    assert_eq!(response.embedding_lag, None);
+    let unknown = ArxivId::parse("2601.99999").unwrap();
+    assert!(searcher.similar(&f.store, &unknown, 5).unwrap().is_empty());
+}
