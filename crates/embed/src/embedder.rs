@@ -46,12 +46,17 @@ impl Tuning {
 pub struct Embedder {
     tokenizer: Tokenizer,
     sessions: Vec<Mutex<Session>>,
-    inputs: Vec<(String, InputRole, TensorElementType)>,
+    inputs: Vec<GraphInput>,
     output: String,
     dim: usize,
     model_id: String,
     batch_size: usize,
 }
+
+/// One graph input: its name, what it is fed, and as which integer type.
+type GraphInput = (String, InputRole, TensorElementType);
+/// The pooled vectors of one batch, in the batch's order.
+type BatchResult = Result<Vec<Vec<f32>>, EmbedError>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InputRole {
@@ -139,8 +144,7 @@ impl Embedder {
                 .collect();
         }
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<Vec<Vec<f32>>, EmbedError>>>> =
-            Mutex::new((0..batches.len()).map(|_| None).collect());
+        let results: Mutex<Vec<Option<BatchResult>>> = Mutex::new((0..batches.len()).map(|_| None).collect());
         std::thread::scope(|scope| {
             for session in &self.sessions {
                 scope.spawn(|| {
@@ -302,10 +306,7 @@ fn open_session(graph: &Path, threads: usize) -> Result<Session, EmbedError> {
 }
 
 /// Which graph inputs get ids, mask and token types (and as which integer type), and the output.
-fn graph_contract(
-    graph: &Path,
-    session: &Session,
-) -> Result<(Vec<(String, InputRole, TensorElementType)>, String), EmbedError> {
+fn graph_contract(graph: &Path, session: &Session) -> Result<(Vec<GraphInput>, String), EmbedError> {
     let unexpected = |problem: String| EmbedError::UnexpectedGraph {
         path: graph.to_path_buf(),
         problem,
