@@ -26,7 +26,8 @@ pub struct Tuning {
 
 impl Tuning {
     /// What measured fastest for `threads` CPU threads (0 = all cores): one single-threaded
-    /// session per thread, one text per batch.
+    /// session per thread, one text per batch. Each session holds its own copy of the weights
+    /// (about 90 MB for all-MiniLM-L6-v2), so pass `threads` on many-core machines.
     pub fn for_threads(threads: usize) -> Tuning {
         let threads = if threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -137,7 +138,9 @@ impl Embedder {
     /// Runs the batches on all sessions at once; each session takes the next batch when free.
     fn run_batches(&self, batches: &[&[usize]], encodings: &[Encoding]) -> Result<Vec<Vec<Vec<f32>>>, EmbedError> {
         if self.sessions.len() == 1 || batches.len() == 1 {
-            let mut session = self.sessions[0].lock().unwrap_or_else(PoisonError::into_inner);
+            // Concurrent callers with a text each take whichever session is free.
+            let free = self.sessions.iter().find_map(|session| session.try_lock().ok());
+            let mut session = free.unwrap_or_else(|| self.sessions[0].lock().unwrap_or_else(PoisonError::into_inner));
             return batches
                 .iter()
                 .map(|batch| self.run_batch(&mut session, batch, encodings))
