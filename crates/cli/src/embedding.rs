@@ -13,5 +13,16 @@ pub fn open_embedder(config: &Config) -> Result<Arc<dyn TextEmbedder>, String> {
     if !config.semantic {
         return Err("semantic search is turned off in the configuration (search.semantic = false)".into());
     }
-    Err("this build of paperboy has no embedding engine".into())
+    let options = paperboy_embed::EmbedOptions {
+        model_dir: config.model_dir.clone(),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let embedder = paperboy_embed::Embedder::load(&options).map_err(|e| e.to_string())?;
+    tracing::info!(
+        model = embedder.model_id(),
+        ms = started.elapsed().as_millis() as u64,
+        "embedding model loaded"
+    );
+    Ok(Arc::new(embedder))
 }

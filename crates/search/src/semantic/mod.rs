@@ -23,12 +23,18 @@ pub trait TextEmbedder: Send + Sync {
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
 }
 
-/// The text embedded for a paper: its title, a blank line, its abstract.
-pub fn paper_text(title: &str, abstract_text: &str) -> String {
-    if abstract_text.is_empty() {
-        title.to_string()
-    } else {
-        format!("{title}\n\n{abstract_text}")
+pub use paperboy_embed::paper_text;
+
+/// The product's model: all-MiniLM-L6-v2 run by ONNX Runtime.
+impl TextEmbedder for paperboy_embed::Embedder {
+    fn model_id(&self) -> &str {
+        paperboy_embed::Embedder::model_id(self)
+    }
+    fn dim(&self) -> usize {
+        paperboy_embed::Embedder::dim(self)
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        paperboy_embed::Embedder::embed(self, texts).map_err(|e| e.to_string())
     }
 }
 
