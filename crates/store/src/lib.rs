@@ -9,9 +9,11 @@ use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use serde::Serialize;
 
+mod browse;
 mod error;
 pub mod sqlite;
 
+pub use browse::BrowseStore;
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 

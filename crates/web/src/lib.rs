@@ -7,13 +7,15 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use paperboy_search::{SearchError, SearchRequest, SearchResponse, Searcher};
-use paperboy_store::{PaperStore, StoreError};
+use paperboy_store::{BrowseStore, PaperStore, StoreError};
 
 mod api;
 mod assets;
 mod error;
 mod pages;
 mod params;
+mod period;
+mod trending;
 mod view;
 
 pub use error::AppError;
@@ -22,12 +24,18 @@ pub use error::AppError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn PaperStore>,
+    /// The same store, seen through its browsing queries.
+    pub browse: Arc<dyn BrowseStore>,
     pub searcher: Arc<Searcher>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn PaperStore>, searcher: Arc<Searcher>) -> AppState {
-        AppState { store, searcher }
+    pub fn new<S: PaperStore + BrowseStore + 'static>(store: Arc<S>, searcher: Arc<Searcher>) -> AppState {
+        AppState {
+            store: store.clone(),
+            browse: store,
+            searcher,
+        }
     }
 
     /// Runs a search on a blocking thread (ranking is CPU work).
@@ -41,6 +49,20 @@ impl AppState {
                     message: e.to_string(),
                 })
             })
+    }
+
+    /// Runs a browsing query on a blocking thread.
+    pub(crate) async fn with_browse<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn BrowseStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        let browse = Arc::clone(&self.browse);
+        let joined = tokio::task::spawn_blocking(move || f(browse.as_ref())).await;
+        match joined {
+            Ok(result) => result.map_err(AppError::from),
+            Err(e) => Err(AppError::Internal(format!("a store task failed: {e}"))),
+        }
     }
 
     /// Runs a store call on a blocking thread.
@@ -65,9 +87,14 @@ pub fn router(state: AppState) -> Router {
         .route("/date/{day}", get(pages::daily::on_day))
         .route("/papers/{*id}", get(pages::paper::show))
         .route("/search", get(pages::search::results))
+        .route("/trending", get(pages::trending::show))
+        .route("/week/{week}", get(pages::period::week))
+        .route("/month/{month}", get(pages::period::month))
+        .route("/authors/{name}", get(pages::author::show))
         .route("/api/papers/search", get(api::search))
         .route("/api/papers/{*id}", get(api::paper))
         .route("/api/daily_papers", get(api::daily_papers))
+        .route("/api/trending", get(api::trending))
         .route("/healthz", get(api::health))
         .route("/static/{file}", get(assets::serve))
         .fallback(pages::not_found)

@@ -14,7 +14,10 @@ const CARD_ABSTRACT_CHARS: usize = 280;
 pub struct Card {
     pub id: String,
     pub title: String,
-    pub authors: String,
+    /// The first few authors, linked to their pages.
+    pub authors: Vec<AuthorLink>,
+    /// How many authors were left out (shown as "et al.").
+    pub more_authors: usize,
     pub upvotes: i64,
     pub comments: i64,
     pub submitter: Option<String>,
@@ -33,7 +36,14 @@ impl Card {
         Card {
             id: doc.paper.id.to_string(),
             title: doc.paper.title.clone(),
-            authors: author_list(&doc.paper.authors, CARD_AUTHORS),
+            authors: doc
+                .paper
+                .authors
+                .iter()
+                .take(CARD_AUTHORS)
+                .map(|a| AuthorLink::new(a))
+                .collect(),
+            more_authors: doc.paper.authors.len().saturating_sub(CARD_AUTHORS),
             upvotes: doc.upvotes,
             comments: entry.map_or(0, |e| e.comments),
             submitter: entry.and_then(|e| e.submitted_by.clone()),
@@ -44,6 +54,33 @@ impl Card {
             categories: doc.paper.categories.clone(),
         }
     }
+}
+
+/// An author's name and the path of their page.
+pub struct AuthorLink {
+    pub name: String,
+    pub path: String,
+}
+
+impl AuthorLink {
+    pub fn new(name: &str) -> AuthorLink {
+        AuthorLink {
+            name: name.to_string(),
+            path: author_path(name),
+        }
+    }
+}
+
+/// `/authors/{name}`, the name percent-encoded as one path segment.
+pub fn author_path(name: &str) -> String {
+    let mut path = String::from("/authors/");
+    for b in name.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => path.push(b as char),
+            _ => path.push_str(&format!("%{b:02X}")),
+        }
+    }
+    path
 }
 
 /// "A, B, C, D et al. (12 authors)" past `keep` names.
@@ -125,6 +162,13 @@ mod tests {
         let names: Vec<String> = ["A", "B", "C", "D", "E"].map(String::from).to_vec();
         assert_eq!(author_list(&names[..2], 4), "A, B");
         assert_eq!(author_list(&names, 4), "A, B, C, D et al. (5 authors)");
+    }
+
+    #[test]
+    fn author_paths_are_one_encoded_segment() {
+        assert_eq!(author_path("Ada Lovelace"), "/authors/Ada%20Lovelace");
+        assert_eq!(author_path("A/B <x>"), "/authors/A%2FB%20%3Cx%3E");
+        assert_eq!(author_path("Zoë"), "/authors/Zo%C3%AB");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::error::PageError;
 use crate::params;
+use crate::view::AuthorLink;
 use crate::{AppError, AppState};
 
 #[derive(Template)]
@@ -15,7 +16,7 @@ struct PaperPage {
     id: String,
     version: Option<u32>,
     title: String,
-    authors: Vec<String>,
+    authors: Vec<AuthorLink>,
     paragraphs: Vec<String>,
     categories: Vec<String>,
     announced: Option<NaiveDate>,
@@ -40,7 +41,7 @@ pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> 
         id: paper.id.to_string(),
         version: paper.version,
         title: paper.title.clone(),
-        authors: paper.authors.clone(),
+        authors: paper.authors.iter().map(|a| AuthorLink::new(a)).collect(),
         paragraphs: paper.abstract_text.split("\n\n").map(str::to_string).collect(),
         categories: paper.categories.clone(),
         announced: paper.announced,
