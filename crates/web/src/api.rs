@@ -96,6 +96,14 @@ pub async fn search(
     Ok(Json(state.search(request).await?))
 }
 
+/// The OpenAPI 3.1 description of this API.
+const OPENAPI: &str = include_str!("openapi.json");
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 /// `GET /healthz`: 200 while the store answers.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let stats = state.with_store(|s| s.stats()).await?;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
-use paperboy_search::{SearchError, SearchRequest, SearchResponse, Searcher};
+use paperboy_domain::ArxivId;
+use paperboy_search::{SearchError, SearchHit, SearchRequest, SearchResponse, Searcher};
 use paperboy_store::{BrowseStore, PaperStore, StoreError};
 
 mod api;
@@ -46,6 +47,19 @@ impl AppState {
             .unwrap_or_else(|e| {
                 Err(SearchError::Index {
                     path: "search task".into(),
+                    message: e.to_string(),
+                })
+            })
+    }
+
+    /// Papers like `id` (for "similar papers"), on a blocking thread.
+    pub(crate) async fn similar(&self, id: ArxivId, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let (store, searcher) = (Arc::clone(&self.store), Arc::clone(&self.searcher));
+        tokio::task::spawn_blocking(move || searcher.similar(store.as_ref(), &id, limit))
+            .await
+            .unwrap_or_else(|e| {
+                Err(SearchError::Index {
+                    path: "similar-papers task".into(),
                     message: e.to_string(),
                 })
             })
@@ -91,14 +105,33 @@ pub fn router(state: AppState) -> Router {
         .route("/week/{week}", get(pages::period::week))
         .route("/month/{month}", get(pages::period::month))
         .route("/authors/{name}", get(pages::author::show))
-        .route("/api/papers/search", get(api::search))
-        .route("/api/papers/{*id}", get(api::paper))
-        .route("/api/daily_papers", get(api::daily_papers))
-        .route("/api/trending", get(api::trending))
         .route("/healthz", get(api::health))
         .route("/static/{file}", get(assets::serve))
+        .merge(api_routes())
         .fallback(pages::not_found)
         .with_state(state)
+}
+
+/// The JSON API's routes, each documented in `openapi.json` (a test holds them together).
+fn api_routes() -> Router<AppState> {
+    API_ROUTES
+        .iter()
+        .fold(Router::new(), |router, (path, route)| router.route(path, route()))
+}
+
+type ApiRoute = fn() -> axum::routing::MethodRouter<AppState>;
+
+const API_ROUTES: &[(&str, ApiRoute)] = &[
+    ("/api/papers/search", || get(api::search)),
+    ("/api/papers/{*id}", || get(api::paper)),
+    ("/api/daily_papers", || get(api::daily_papers)),
+    ("/api/trending", || get(api::trending)),
+    ("/api/openapi.json", || get(api::openapi)),
+];
+
+/// The paths of the JSON API as the router matches them (`{*id}` for a catch-all segment).
+pub fn api_paths() -> impl Iterator<Item = &'static str> {
+    API_ROUTES.iter().map(|(path, _)| *path)
 }
 
 /// Serves the site on `listener` until Ctrl-C or SIGTERM.

@@ -208,3 +208,40 @@ fn bad_author_names_get_clear_errors() {
         "LIKE wildcards are literal"
     );
 }
+
+#[test]
+fn openapi_documents_every_api_route() {
+    let Some((server, _)) = server() else { return };
+    let reply = server.get("/api/openapi.json");
+    assert_eq!(reply.status, 200);
+    assert!(reply.content_type.starts_with("application/json"));
+    let doc = reply.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented = doc["paths"].as_object().unwrap();
+    let routed: Vec<String> = paperboy_web::api_paths().map(|p| p.replace("{*", "{")).collect();
+    for path in &routed {
+        assert!(
+            documented.contains_key(path),
+            "{path} is routed but not in openapi.json"
+        );
+    }
+    for path in documented.keys() {
+        assert!(routed.contains(path), "{path} is documented but not routed");
+    }
+    let trending = doc["paths"]["/api/trending"]["get"]["description"].as_str().unwrap();
+    assert!(trending.contains("log10"), "the formula is documented");
+}
+
+#[test]
+fn paper_pages_show_similar_papers() {
+    let Some((server, raw)) = server() else { return };
+    let (id, _) = top_paper(&raw);
+    let page = server.get(&format!("/papers/{id}"));
+    let similar = page.body.find("Similar papers").expect("a similar-papers section");
+    let links: Vec<&str> = page.body[similar..].split("href=\"/papers/").skip(1).collect();
+    assert!(!links.is_empty(), "at least one similar paper");
+    assert!(
+        links.iter().all(|l| !l.starts_with(&format!("{id}\""))),
+        "not the paper itself"
+    );
+}

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use chrono::NaiveDate;
+use paperboy_search::SearchHit;
 
 use crate::error::PageError;
 use crate::params;
@@ -27,7 +28,11 @@ struct PaperPage {
     links: paperboy_domain::Links,
     upvotes: i64,
     daily: Vec<NaiveDate>,
+    similar: Vec<SearchHit>,
 }
+
+/// Papers listed under "Similar papers".
+const SIMILAR: usize = 5;
 
 pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> Result<Html<String>, PageError> {
     let id = params::arxiv_id(&raw_id)?;
@@ -36,6 +41,11 @@ pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> 
         .with_store(move |s| s.paper(&wanted))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No paper {id} here yet.")))?;
+    // Similar papers are a nicety: if the index fails, the paper page still shows.
+    let similar = state.similar(id.clone(), SIMILAR).await.unwrap_or_else(|e| {
+        tracing::warn!(%id, error = %e, "similar papers failed");
+        Vec::new()
+    });
     let paper = &doc.paper;
     let page = PaperPage {
         id: paper.id.to_string(),
@@ -55,6 +65,7 @@ pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> 
         links: paper.links(),
         upvotes: doc.upvotes,
         daily: doc.daily.clone(),
+        similar,
     };
     Ok(Html(page.render().map_err(|e| AppError::Internal(e.to_string()))?))
 }
