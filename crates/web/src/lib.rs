@@ -13,6 +13,7 @@ use paperboy_store::{BrowseStore, PaperStore, StoreError};
 mod api;
 mod assets;
 mod error;
+mod math;
 mod pages;
 mod params;
 mod period;

@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 use paperboy_domain::text::excerpt;
 use paperboy_domain::PaperDocument;
 
+use crate::math::{self, Piece};
+
 /// Authors shown on a card before "et al.".
 const CARD_AUTHORS: usize = 4;
 /// Characters of abstract on a card.
@@ -13,7 +15,8 @@ const CARD_ABSTRACT_CHARS: usize = 280;
 /// A paper in a list.
 pub struct Card {
     pub id: String,
-    pub title: String,
+    /// The title with its math rendered.
+    pub title: Vec<Piece>,
     /// The first few authors, linked to their pages.
     pub authors: Vec<AuthorLink>,
     /// How many authors were left out (shown as "et al.").
@@ -21,7 +24,7 @@ pub struct Card {
     pub upvotes: i64,
     pub comments: i64,
     pub submitter: Option<String>,
-    pub excerpt: String,
+    pub excerpt: Vec<Piece>,
     pub abs_url: String,
     pub pdf_url: String,
     pub code_url: Option<String>,
@@ -35,7 +38,7 @@ impl Card {
         let links = doc.paper.links();
         Card {
             id: doc.paper.id.to_string(),
-            title: doc.paper.title.clone(),
+            title: math::render(&doc.paper.title),
             authors: doc
                 .paper
                 .authors
@@ -47,7 +50,7 @@ impl Card {
             upvotes: doc.upvotes,
             comments: entry.map_or(0, |e| e.comments),
             submitter: entry.and_then(|e| e.submitted_by.clone()),
-            excerpt: excerpt(&doc.paper.abstract_text, CARD_ABSTRACT_CHARS),
+            excerpt: math::render(&excerpt(&doc.paper.abstract_text, CARD_ABSTRACT_CHARS)),
             abs_url: links.abs,
             pdf_url: links.pdf,
             code_url: links.code,

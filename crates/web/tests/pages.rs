@@ -178,3 +178,30 @@ fn search_api_answers_json() {
     assert_eq!(server.get("/api/papers/search?q=x&limit=0").json()["status"], 400);
     assert_eq!(server.get("/api/papers/search?q=x&mode=magic").json()["status"], 400);
 }
+
+#[test]
+fn tex_math_is_rendered_as_mathml_and_stays_safe() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2026-05-01.jsonl");
+    let line = serde_json::json!({
+        "id": "2605.00002", "categories": ["cs.LG"], "authors": ["A. Author"],
+        "title": "Scaling $\\alpha$-divergences to $\\text{<script>alert(1)</script>}$",
+        "summary": "We bound $\\sum_i x_i^2$ by \\(\\beta\\) and $</math><img src=x onerror=alert(1)>$.",
+        "abs": "a", "pdf": "p", "comment": null
+    });
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let server = TestServer::with_data(&[file]);
+    for path in ["/papers/2605.00002", "/date/2026-05-01"] {
+        let page = server.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.body.contains("<math"), "{path}: math is rendered");
+        assert!(page.body.contains("α"), "{path}: \\alpha becomes α");
+        let main = &page.body[page.body.find("<main").unwrap()..];
+        assert!(
+            !main.contains("$\\alpha$"),
+            "{path}: not shown raw (the <title> keeps the text)"
+        );
+        assert!(!page.body.contains("<script>alert"), "{path}");
+        assert!(!page.body.contains("<img src=x"), "{path}");
+    }
+}

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use paperboy_search::SearchHit;
 
 use crate::error::PageError;
+use crate::math::{self, Piece};
 use crate::params;
 use crate::view::AuthorLink;
 use crate::{AppError, AppState};
@@ -17,8 +18,10 @@ struct PaperPage {
     id: String,
     version: Option<u32>,
     title: String,
+    /// The title with its math rendered.
+    heading: Vec<Piece>,
     authors: Vec<AuthorLink>,
-    paragraphs: Vec<String>,
+    paragraphs: Vec<Vec<Piece>>,
     categories: Vec<String>,
     announced: Option<NaiveDate>,
     published: Option<String>,
@@ -51,8 +54,9 @@ pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> 
         id: paper.id.to_string(),
         version: paper.version,
         title: paper.title.clone(),
+        heading: math::render(&paper.title),
         authors: paper.authors.iter().map(|a| AuthorLink::new(a)).collect(),
-        paragraphs: paper.abstract_text.split("\n\n").map(str::to_string).collect(),
+        paragraphs: paper.abstract_text.split("\n\n").map(math::render).collect(),
         categories: paper.categories.clone(),
         announced: paper.announced,
         published: paper.published.map(|t| t.format("%-d %B %Y").to_string()),
