@@ -13,6 +13,7 @@ use paperboy_store::{BrowseStore, PaperStore, StoreError};
 mod api;
 mod assets;
 mod error;
+mod feeds;
 mod math;
 mod pages;
 mod params;
@@ -106,6 +107,9 @@ pub fn router(state: AppState) -> Router {
         .route("/week/{week}", get(pages::period::week))
         .route("/month/{month}", get(pages::period::month))
         .route("/authors/{name}", get(pages::author::show))
+        .route("/feeds/daily.atom", get(feeds::daily))
+        .route("/feeds/trending.atom", get(feeds::trending))
+        .route("/feeds/search.atom", get(feeds::search))
         .route("/healthz", get(api::health))
         .route("/static/{file}", get(assets::serve))
         .merge(api_routes())
