@@ -15,6 +15,7 @@ mod assets;
 mod error;
 mod feeds;
 mod math;
+mod metrics;
 mod pages;
 mod params;
 mod period;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// The same store, seen through its browsing queries.
     pub browse: Arc<dyn BrowseStore>,
     pub searcher: Arc<Searcher>,
+    /// Request counts and latencies for `/metrics`.
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
             store: store.clone(),
             browse: store,
             searcher,
+            metrics: Arc::default(),
         }
     }
 
@@ -111,9 +115,11 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/trending.atom", get(feeds::trending))
         .route("/feeds/search.atom", get(feeds::search))
         .route("/healthz", get(api::health))
+        .route("/metrics", get(metrics::show))
         .route("/static/{file}", get(assets::serve))
         .merge(api_routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }
 

@@ -245,3 +245,32 @@ fn paper_pages_show_similar_papers() {
         "not the paper itself"
     );
 }
+
+#[test]
+fn metrics_count_requests_by_route_and_report_sizes() {
+    let Some((server, _)) = server() else { return };
+    server.get("/date/2026-05-01");
+    server.get("/date/2026-05-04");
+    server.get("/no/such/page");
+    let reply = server.get("/metrics");
+    assert_eq!(reply.status, 200);
+    assert!(reply.content_type.starts_with("text/plain; version=0.0.4"));
+    let text = reply.body;
+    assert!(
+        text.contains("paperboy_http_requests_total{route=\"/date/{day}\",status=\"200\"} 2"),
+        "{text}"
+    );
+    assert!(text.contains("paperboy_http_requests_total{route=\"unmatched\",status=\"404\"} 1"));
+    assert!(text.contains("# TYPE paperboy_http_request_duration_seconds histogram"));
+    assert!(text.contains("paperboy_http_request_duration_seconds_count{route=\"/date/{day}\"} 2"));
+    let papers = server.get("/healthz").json()["papers"].as_u64().unwrap();
+    assert!(text.contains(&format!("\npaperboy_papers {papers}\n")), "{text}");
+    assert!(
+        text.contains(&format!("\npaperboy_search_documents {papers}\n")),
+        "{text}"
+    );
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "a sample per line: {line}");
+    }
+}
