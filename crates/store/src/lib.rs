@@ -9,10 +9,12 @@ use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use serde::Serialize;
 
+mod browse;
 pub mod embeddings;
 mod error;
 pub mod sqlite;
 
+pub use browse::BrowseStore;
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;

@@ -96,8 +96,54 @@ pub async fn search(
     Ok(Json(state.search(request).await?))
 }
 
+/// The OpenAPI 3.1 description of this API.
+const OPENAPI: &str = include_str!("openapi.json");
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 /// `GET /healthz`: 200 while the store answers.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let stats = state.with_store(|s| s.stats()).await?;
     Ok(Json(json!({ "status": "ok", "papers": stats.papers })))
+}
+
+/// `GET /api/trending?days=&limit=`: the hottest papers of recent daily lists, with their
+/// scores and the window they were ranked over.
+pub async fn trending(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let get = |key: &str| query.get(key).map(String::as_str);
+    let days = crate::trending::window_days(get("days"))?;
+    let limit = params::limit(get("limit"), 50, 500)?;
+    let now = chrono::Utc::now();
+    let ranked = state
+        .with_store(move |s| crate::trending::compute(s, days, now))
+        .await?;
+    let papers: Vec<Value> = ranked
+        .papers
+        .iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, r)| {
+            json!({
+                "rank": i + 1,
+                "score": r.score,
+                "day": r.day,
+                "upvotes": r.upvotes,
+                "paper": r.doc,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "from": ranked.from,
+        "until": ranked.until,
+        "days": ranked.days,
+        "fallback": ranked.fell_back,
+        "formula": crate::trending::FORMULA,
+        "papers": papers,
+    })))
 }

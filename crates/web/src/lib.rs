@@ -6,14 +6,20 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
-use paperboy_search::{SearchError, SearchRequest, SearchResponse, Searcher};
-use paperboy_store::{PaperStore, Store, StoreError};
+use paperboy_domain::ArxivId;
+use paperboy_search::{SearchError, SearchHit, SearchRequest, SearchResponse, Searcher};
+use paperboy_store::{BrowseStore, PaperStore, Store, StoreError};
 
 mod api;
 mod assets;
 mod error;
+mod feeds;
+mod math;
+mod metrics;
 mod pages;
 mod params;
+mod period;
+mod trending;
 mod view;
 
 pub use error::AppError;
@@ -22,12 +28,21 @@ pub use error::AppError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The same store, seen through its browsing queries.
+    pub browse: Arc<dyn BrowseStore>,
     pub searcher: Arc<Searcher>,
+    /// Request counts and latencies for `/metrics`.
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, searcher: Arc<Searcher>) -> AppState {
-        AppState { store, searcher }
+    pub fn new<S: Store + BrowseStore + 'static>(store: Arc<S>, searcher: Arc<Searcher>) -> AppState {
+        AppState {
+            store: store.clone(),
+            browse: store,
+            searcher,
+            metrics: Arc::default(),
+        }
     }
 
     /// Runs a search on a blocking thread (ranking is CPU work).
@@ -41,6 +56,33 @@ impl AppState {
                     message: e.to_string(),
                 })
             })
+    }
+
+    /// Papers like `id` (for "similar papers"), on a blocking thread.
+    pub(crate) async fn similar(&self, id: ArxivId, limit: usize) -> Result<Vec<SearchHit>, SearchError> {
+        let (store, searcher) = (Arc::clone(&self.store), Arc::clone(&self.searcher));
+        tokio::task::spawn_blocking(move || searcher.similar(store.as_ref(), &id, limit))
+            .await
+            .unwrap_or_else(|e| {
+                Err(SearchError::Index {
+                    path: "similar-papers task".into(),
+                    message: e.to_string(),
+                })
+            })
+    }
+
+    /// Runs a browsing query on a blocking thread.
+    pub(crate) async fn with_browse<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn BrowseStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        let browse = Arc::clone(&self.browse);
+        let joined = tokio::task::spawn_blocking(move || f(browse.as_ref())).await;
+        match joined {
+            Ok(result) => result.map_err(AppError::from),
+            Err(e) => Err(AppError::Internal(format!("a store task failed: {e}"))),
+        }
     }
 
     /// Runs a store call on a blocking thread.
@@ -65,13 +107,42 @@ pub fn router(state: AppState) -> Router {
         .route("/date/{day}", get(pages::daily::on_day))
         .route("/papers/{*id}", get(pages::paper::show))
         .route("/search", get(pages::search::results))
-        .route("/api/papers/search", get(api::search))
-        .route("/api/papers/{*id}", get(api::paper))
-        .route("/api/daily_papers", get(api::daily_papers))
+        .route("/trending", get(pages::trending::show))
+        .route("/week/{week}", get(pages::period::week))
+        .route("/month/{month}", get(pages::period::month))
+        .route("/authors/{name}", get(pages::author::show))
+        .route("/feeds/daily.atom", get(feeds::daily))
+        .route("/feeds/trending.atom", get(feeds::trending))
+        .route("/feeds/search.atom", get(feeds::search))
         .route("/healthz", get(api::health))
+        .route("/metrics", get(metrics::show))
         .route("/static/{file}", get(assets::serve))
+        .merge(api_routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
+}
+
+/// The JSON API's routes, each documented in `openapi.json` (a test holds them together).
+fn api_routes() -> Router<AppState> {
+    API_ROUTES
+        .iter()
+        .fold(Router::new(), |router, (path, route)| router.route(path, route()))
+}
+
+type ApiRoute = fn() -> axum::routing::MethodRouter<AppState>;
+
+const API_ROUTES: &[(&str, ApiRoute)] = &[
+    ("/api/papers/search", || get(api::search)),
+    ("/api/papers/{*id}", || get(api::paper)),
+    ("/api/daily_papers", || get(api::daily_papers)),
+    ("/api/trending", || get(api::trending)),
+    ("/api/openapi.json", || get(api::openapi)),
+];
+
+/// The paths of the JSON API as the router matches them (`{*id}` for a catch-all segment).
+pub fn api_paths() -> impl Iterator<Item = &'static str> {
+    API_ROUTES.iter().map(|(path, _)| *path)
 }
 
 /// Serves the site on `listener` until Ctrl-C or SIGTERM.

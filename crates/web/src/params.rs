@@ -25,6 +25,18 @@ pub fn arxiv_id(value: &str) -> Result<ArxivId, AppError> {
     ArxivId::parse(value).map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
+/// An author's name as written on papers: 1 to 300 characters, no control characters.
+pub fn author(value: &str) -> Result<String, AppError> {
+    let name = value.trim();
+    if name.is_empty() || name.chars().count() > 300 || name.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(format!(
+            "{:?} is not an author's name",
+            shorten(name)
+        )));
+    }
+    Ok(name.to_string())
+}
+
 /// A 1-based page number; absent means 1.
 pub fn page_number(value: Option<&str>) -> Result<u64, AppError> {
     match value {

@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 use paperboy_domain::text::excerpt;
 use paperboy_domain::PaperDocument;
 
+use crate::math::{self, Piece};
+
 /// Authors shown on a card before "et al.".
 const CARD_AUTHORS: usize = 4;
 /// Characters of abstract on a card.
@@ -13,12 +15,16 @@ const CARD_ABSTRACT_CHARS: usize = 280;
 /// A paper in a list.
 pub struct Card {
     pub id: String,
-    pub title: String,
-    pub authors: String,
+    /// The title with its math rendered.
+    pub title: Vec<Piece>,
+    /// The first few authors, linked to their pages.
+    pub authors: Vec<AuthorLink>,
+    /// How many authors were left out (shown as "et al.").
+    pub more_authors: usize,
     pub upvotes: i64,
     pub comments: i64,
     pub submitter: Option<String>,
-    pub excerpt: String,
+    pub excerpt: Vec<Piece>,
     pub abs_url: String,
     pub pdf_url: String,
     pub code_url: Option<String>,
@@ -32,18 +38,52 @@ impl Card {
         let links = doc.paper.links();
         Card {
             id: doc.paper.id.to_string(),
-            title: doc.paper.title.clone(),
-            authors: author_list(&doc.paper.authors, CARD_AUTHORS),
+            title: math::render(&doc.paper.title),
+            authors: doc
+                .paper
+                .authors
+                .iter()
+                .take(CARD_AUTHORS)
+                .map(|a| AuthorLink::new(a))
+                .collect(),
+            more_authors: doc.paper.authors.len().saturating_sub(CARD_AUTHORS),
             upvotes: doc.upvotes,
             comments: entry.map_or(0, |e| e.comments),
             submitter: entry.and_then(|e| e.submitted_by.clone()),
-            excerpt: excerpt(&doc.paper.abstract_text, CARD_ABSTRACT_CHARS),
+            excerpt: math::render(&excerpt(&doc.paper.abstract_text, CARD_ABSTRACT_CHARS)),
             abs_url: links.abs,
             pdf_url: links.pdf,
             code_url: links.code,
             categories: doc.paper.categories.clone(),
         }
     }
+}
+
+/// An author's name and the path of their page.
+pub struct AuthorLink {
+    pub name: String,
+    pub path: String,
+}
+
+impl AuthorLink {
+    pub fn new(name: &str) -> AuthorLink {
+        AuthorLink {
+            name: name.to_string(),
+            path: author_path(name),
+        }
+    }
+}
+
+/// `/authors/{name}`, the name percent-encoded as one path segment.
+pub fn author_path(name: &str) -> String {
+    let mut path = String::from("/authors/");
+    for b in name.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => path.push(b as char),
+            _ => path.push_str(&format!("%{b:02X}")),
+        }
+    }
+    path
 }
 
 /// "A, B, C, D et al. (12 authors)" past `keep` names.
@@ -125,6 +165,13 @@ mod tests {
         let names: Vec<String> = ["A", "B", "C", "D", "E"].map(String::from).to_vec();
         assert_eq!(author_list(&names[..2], 4), "A, B");
         assert_eq!(author_list(&names, 4), "A, B, C, D et al. (5 authors)");
+    }
+
+    #[test]
+    fn author_paths_are_one_encoded_segment() {
+        assert_eq!(author_path("Ada Lovelace"), "/authors/Ada%20Lovelace");
+        assert_eq!(author_path("A/B <x>"), "/authors/A%2FB%20%3Cx%3E");
+        assert_eq!(author_path("Zoë"), "/authors/Zo%C3%AB");
     }
 
     #[test]

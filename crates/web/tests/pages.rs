@@ -2,34 +2,7 @@
 
 mod support;
 
-use support::{shared_data, TestServer};
-
-fn server() -> Option<(TestServer, serde_json::Value)> {
-    let data = shared_data()?;
-    let day = data.join("hf-daily/2026-05-01.json");
-    let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&day).unwrap()).unwrap();
-    let server = TestServer::with_data(&[
-        data.join("hf-daily/2026-04-30.json"),
-        day,
-        data.join("hf-daily/2026-05-04.json"),
-        data.join("arxiv-listings/2026-05-01.jsonl.gz"),
-    ]);
-    Some((server, raw))
-}
-
-/// The day's most upvoted paper according to the raw Hugging Face file.
-fn top_paper(raw: &serde_json::Value) -> (String, String) {
-    let top = raw
-        .as_array()
-        .unwrap()
-        .iter()
-        .max_by_key(|e| e["paper"]["upvotes"].as_i64().unwrap())
-        .unwrap();
-    (
-        top["paper"]["id"].as_str().unwrap().into(),
-        top["paper"]["title"].as_str().unwrap().into(),
-    )
-}
+use support::{server, top_paper, TestServer};
 
 #[test]
 fn daily_page_lists_the_day_by_upvotes_with_navigation() {
@@ -204,4 +177,31 @@ fn search_api_answers_json() {
     assert_eq!(server.get("/api/papers/search?q=").json()["status"], 400);
     assert_eq!(server.get("/api/papers/search?q=x&limit=0").json()["status"], 400);
     assert_eq!(server.get("/api/papers/search?q=x&mode=magic").json()["status"], 400);
+}
+
+#[test]
+fn tex_math_is_rendered_as_mathml_and_stays_safe() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2026-05-01.jsonl");
+    let line = serde_json::json!({
+        "id": "2605.00002", "categories": ["cs.LG"], "authors": ["A. Author"],
+        "title": "Scaling $\\alpha$-divergences to $\\text{<script>alert(1)</script>}$",
+        "summary": "We bound $\\sum_i x_i^2$ by \\(\\beta\\) and $</math><img src=x onerror=alert(1)>$.",
+        "abs": "a", "pdf": "p", "comment": null
+    });
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let server = TestServer::with_data(&[file]);
+    for path in ["/papers/2605.00002", "/date/2026-05-01"] {
+        let page = server.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.body.contains("<math"), "{path}: math is rendered");
+        assert!(page.body.contains("α"), "{path}: \\alpha becomes α");
+        let main = &page.body[page.body.find("<main").unwrap()..];
+        assert!(
+            !main.contains("$\\alpha$"),
+            "{path}: not shown raw (the <title> keeps the text)"
+        );
+        assert!(!page.body.contains("<script>alert"), "{path}");
+        assert!(!page.body.contains("<img src=x"), "{path}");
+    }
 }

@@ -252,6 +252,19 @@ fn documents(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Res
         .collect()
 }
 
+/// Papers matching `condition` (SQL after `WHERE`, ordering and limits included).
+pub fn documents_where(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<PaperDocument>, StoreError> {
+    documents(
+        conn,
+        &format!("SELECT {PAPER_COLUMNS} FROM papers WHERE {condition}"),
+        params,
+    )
+}
+
 pub fn daily_list(conn: &Connection, day: NaiveDate) -> Result<Vec<PaperDocument>, StoreError> {
     let sql = format!(
         "SELECT {PAPER_COLUMNS} FROM papers JOIN daily_entries d ON d.paper_id = papers.id WHERE d.day = ?1 ORDER BY papers.id"

@@ -10,6 +10,7 @@ use paperboy_store::{DayNeighbours, Page};
 
 use crate::error::PageError;
 use crate::params;
+use crate::period::Period;
 use crate::view::{long_date, Card};
 use crate::AppState;
 
@@ -27,6 +28,8 @@ struct DailyPage {
     category: Option<String>,
     page: u64,
     has_next_page: bool,
+    week: Period,
+    month: Period,
 }
 
 /// `/`: today's list, or the latest day that has one.
@@ -86,6 +89,8 @@ async fn render_day(
         category,
         page,
         has_next_page,
+        week: Period::Week(day).containing(day),
+        month: Period::Month(day).containing(day),
     };
     Ok(Html(
         view.render().map_err(|e| crate::AppError::Internal(e.to_string()))?,

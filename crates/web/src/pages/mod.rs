@@ -5,9 +5,12 @@ use axum::http::Uri;
 use crate::error::PageError;
 use crate::AppError;
 
+pub mod author;
 pub mod daily;
 pub mod paper;
+pub mod period;
 pub mod search;
+pub mod trending;
 
 /// Any path no route knows.
 pub async fn not_found(uri: Uri) -> PageError {

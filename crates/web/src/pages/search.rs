@@ -124,7 +124,8 @@ fn encode_query(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn percent_encode(value: &str) -> String {
+/// A query-string value, percent-encoded (spaces as `+`).
+pub(crate) fn percent_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {

@@ -87,3 +87,32 @@ impl TestServer {
         }
     }
 }
+
+/// A server over three Hugging Face days (30 April, 1 and 4 May 2026) and arXiv's 1 May
+/// announcements, with the raw 1 May file; `None` without the shared data.
+pub fn server() -> Option<(TestServer, serde_json::Value)> {
+    let data = shared_data()?;
+    let day = data.join("hf-daily/2026-05-01.json");
+    let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&day).unwrap()).unwrap();
+    let server = TestServer::with_data(&[
+        data.join("hf-daily/2026-04-30.json"),
+        day,
+        data.join("hf-daily/2026-05-04.json"),
+        data.join("arxiv-listings/2026-05-01.jsonl.gz"),
+    ]);
+    Some((server, raw))
+}
+
+/// The day's most upvoted paper according to the raw Hugging Face file.
+pub fn top_paper(raw: &serde_json::Value) -> (String, String) {
+    let top = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|e| e["paper"]["upvotes"].as_i64().unwrap())
+        .unwrap();
+    (
+        top["paper"]["id"].as_str().unwrap().into(),
+        top["paper"]["title"].as_str().unwrap().into(),
+    )
+}

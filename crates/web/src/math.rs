@@ -1,0 +1,226 @@
+//! TeX math in titles and abstracts (`$…$`, `$$…$$`, `\(…\)`, `\[…\]`) rendered as MathML on
+//! the server, so that pages show α rather than `$\alpha$` without any JavaScript.
+//!
+//! Everything else stays text for the template to escape. The generated MathML is the only
+//! markup let through unescaped, and only after [`is_plain_mathml`] has checked that it holds
+//! nothing but MathML elements and harmless attributes; otherwise the math is shown as written.
+
+use pulldown_latex::{push_mathml, Parser, RenderConfig, Storage};
+
+/// A stretch of text, or a formula with its MathML.
+#[derive(Debug, PartialEq)]
+pub struct Piece {
+    /// The text as written (for math: the TeX, delimiters included).
+    pub text: String,
+    /// Checked MathML for a formula.
+    pub mathml: Option<String>,
+}
+
+/// Formulas longer than this are left as written (no paper title needs more; it bounds work).
+const MAX_FORMULA_CHARS: usize = 2_000;
+
+const DELIMITERS: [(&str, &str, bool); 4] = [
+    ("$$", "$$", true),
+    ("\\[", "\\]", true),
+    ("$", "$", false),
+    ("\\(", "\\)", false),
+];
+
+/// Splits `text` into text and rendered formulas.
+pub fn render(text: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut plain = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(escaped) = rest.strip_prefix("\\$") {
+            plain.push_str("\\$");
+            rest = escaped;
+            continue;
+        }
+        let formula = DELIMITERS.iter().find_map(|&(open, close, display)| {
+            let body_and_rest = rest.strip_prefix(open)?;
+            let end = body_and_rest.find(close)?;
+            let body = &body_and_rest[..end];
+            if body.trim().is_empty() || body.chars().count() > MAX_FORMULA_CHARS {
+                return None;
+            }
+            let written = &rest[..open.len() + end + close.len()];
+            Some((written, to_mathml(body, display)?))
+        });
+        match formula {
+            Some((written, mathml)) => {
+                if !plain.is_empty() {
+                    pieces.push(Piece {
+                        text: std::mem::take(&mut plain),
+                        mathml: None,
+                    });
+                }
+                pieces.push(Piece {
+                    text: written.to_string(),
+                    mathml: Some(mathml),
+                });
+                rest = &rest[written.len()..];
+            }
+            None => {
+                let c = rest.chars().next().unwrap_or(' ');
+                plain.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    if !plain.is_empty() {
+        pieces.push(Piece {
+            text: plain,
+            mathml: None,
+        });
+    }
+    pieces
+}
+
+fn to_mathml(tex: &str, display: bool) -> Option<String> {
+    let storage = Storage::new();
+    let parser = Parser::new(tex, &storage);
+    let config = RenderConfig {
+        display_mode: if display {
+            pulldown_latex::config::DisplayMode::Block
+        } else {
+            pulldown_latex::config::DisplayMode::Inline
+        },
+        ..RenderConfig::default()
+    };
+    let mut out = String::new();
+    push_mathml(&mut out, parser, config).ok()?;
+    // TeX the renderer does not know comes out as an error box: the source reads better.
+    (is_plain_mathml(&out) && !out.contains("<merror")).then_some(out)
+}
+
+/// MathML elements allowed through.
+const ELEMENTS: &[&str] = &[
+    "math",
+    "mi",
+    "mn",
+    "mo",
+    "ms",
+    "mtext",
+    "mspace",
+    "mrow",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mstyle",
+    "mpadded",
+    "mphantom",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mlabeledtr",
+    "menclose",
+    "merror",
+    "semantics",
+    "annotation",
+];
+
+/// True when `markup` is only MathML elements whose attributes are neither event handlers nor
+/// links: a second line of defence should the renderer ever echo its input unescaped.
+pub fn is_plain_mathml(markup: &str) -> bool {
+    let mut rest = markup;
+    while let Some(open) = rest.find('<') {
+        let tag = &rest[open + 1..];
+        let Some(close) = tag.find('>') else {
+            return false;
+        };
+        let inside = tag[..close].strip_prefix('/').unwrap_or(&tag[..close]);
+        let name_end = inside
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(inside.len());
+        if !ELEMENTS.contains(&&inside[..name_end]) {
+            return false;
+        }
+        let attributes = inside[name_end..].to_ascii_lowercase();
+        let mut words = attributes.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '/');
+        if words.any(|w| {
+            w.starts_with("on") && w.contains('=')
+                || w.starts_with("href")
+                || w.starts_with("src")
+                || w.contains("javascript:")
+        }) {
+            return false;
+        }
+        rest = &tag[close + 1..];
+    }
+    !rest.contains('>')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(text: &str) -> String {
+        render(text)
+            .into_iter()
+            .map(|p| p.mathml.unwrap_or_else(|| format!("[{}]", p.text)))
+            .collect()
+    }
+
+    #[test]
+    fn inline_and_display_math_become_mathml() {
+        let pieces = render("Loss $\\alpha + \\beta^2$ and $$\\sum_i x_i$$ or \\(x\\) end");
+        let math: Vec<&Piece> = pieces.iter().filter(|p| p.mathml.is_some()).collect();
+        assert_eq!(math.len(), 3);
+        assert!(math[0].mathml.as_deref().unwrap().contains("α"));
+        assert!(math[1].mathml.as_deref().unwrap().contains("display=\"block\""));
+        assert_eq!(pieces[0].text, "Loss ");
+        assert_eq!(pieces.last().unwrap().text, " end");
+    }
+
+    #[test]
+    fn text_without_closed_math_stays_text() {
+        for text in ["costs $5", "a \\$ sign $x", "$ $", "plain", ""] {
+            assert!(render(text).iter().all(|p| p.mathml.is_none()), "{text}");
+            let joined: String = render(text).into_iter().map(|p| p.text).collect();
+            assert_eq!(joined, text, "nothing lost");
+        }
+    }
+
+    #[test]
+    fn hostile_tex_never_yields_markup_beyond_mathml() {
+        for hostile in [
+            "$<script>alert(1)</script>$",
+            "$\\text{<img src=x onerror=alert(1)>}$",
+            "$\\mathrm{</math><script>x</script>}$",
+            "$x\" onmouseover=\"alert(1)$",
+            "$\\href{javascript:alert(1)}{x}$",
+            "$\\operatorname{<iframe>}$",
+            "$a & b < c > d$",
+        ] {
+            for piece in render(hostile) {
+                if let Some(mathml) = piece.mathml {
+                    assert!(is_plain_mathml(&mathml), "{hostile}: {mathml}");
+                    // Hostile words may appear as escaped text inside <mtext>, never as markup.
+                    for bad in ["<script", "<img", "<iframe", "<a ", "</math><"] {
+                        assert!(!mathml.contains(bad), "{hostile}: {mathml}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_checker_refuses_non_mathml() {
+        assert!(is_plain_mathml("<math><mi>x</mi></math>"));
+        assert!(!is_plain_mathml("<math><script>x</script></math>"));
+        assert!(!is_plain_mathml("<math onload=\"x\"><mi>x</mi></math>"));
+        assert!(!is_plain_mathml("<math><mi href=\"javascript:x\">x</mi></math>"));
+        assert!(!is_plain_mathml("<math><mi>x</mi"));
+        assert_eq!(rendered("$x$"), render("$x$")[0].mathml.clone().unwrap());
+    }
+}

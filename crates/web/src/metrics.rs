@@ -1,0 +1,186 @@
+//! `/metrics` in Prometheus' text format: requests by route and status, a latency histogram per
+//! route, and the sizes of the store and the search index. The format is a few lines of text,
+//! so it is written here rather than pulled in with a metrics framework.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::PageError;
+use crate::AppState;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+/// Request counters, shared by every request (one short lock per request).
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Counters>,
+}
+
+#[derive(Default)]
+struct Counters {
+    /// (route, status) → requests.
+    requests: BTreeMap<(String, u16), u64>,
+    /// route → latency histogram.
+    latency: BTreeMap<String, Histogram>,
+}
+
+#[derive(Default)]
+struct Histogram {
+    /// Requests at or under each bound of [`BUCKETS`] (not cumulative; summed when written).
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Metrics {
+    fn record(&self, route: String, status: u16, seconds: f64) {
+        let mut counters = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        *counters.requests.entry((route.clone(), status)).or_default() += 1;
+        let histogram = counters.latency.entry(route).or_default();
+        if let Some(i) = BUCKETS.iter().position(|&bound| seconds <= bound) {
+            histogram.buckets[i] += 1;
+        }
+        histogram.count += 1;
+        histogram.sum += seconds;
+    }
+
+    fn write(&self, out: &mut String) {
+        let counters = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        out.push_str("# HELP paperboy_http_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE paperboy_http_requests_total counter\n");
+        for ((route, status), n) in &counters.requests {
+            let _ = writeln!(
+                out,
+                "paperboy_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                label(route)
+            );
+        }
+        out.push_str("# HELP paperboy_http_request_duration_seconds Time to answer a request, by route.\n");
+        out.push_str("# TYPE paperboy_http_request_duration_seconds histogram\n");
+        for (route, h) in &counters.latency {
+            let route = label(route);
+            let mut cumulative = 0;
+            for (bound, n) in BUCKETS.iter().zip(h.buckets) {
+                cumulative += n;
+                let _ = writeln!(
+                    out,
+                    "paperboy_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "paperboy_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "paperboy_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "paperboy_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
+        }
+    }
+}
+
+/// Middleware: times every request and counts it under its route pattern (`/papers/{*id}`, not
+/// the path, so that the number of series stays bounded); unknown paths count as `unmatched`.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .record(route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /metrics`.
+pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> {
+    let searcher = std::sync::Arc::clone(&state.searcher);
+    let (stats, indexed, indexed_seq) = state
+        .with_store(move |s| {
+            let indexed_seq = searcher.lexical.indexed_seq().unwrap_or(-1);
+            Ok((s.stats()?, searcher.lexical.len(), indexed_seq))
+        })
+        .await?;
+    let mut out = String::new();
+    state.metrics.write(&mut out);
+    for (name, help, value) in [
+        ("paperboy_papers", "Papers in the store.", stats.papers as i64),
+        (
+            "paperboy_daily_days",
+            "Days that have a daily list.",
+            stats.daily_days as i64,
+        ),
+        (
+            "paperboy_daily_entries",
+            "Entries on all daily lists.",
+            stats.daily_entries as i64,
+        ),
+        (
+            "paperboy_store_change_seq",
+            "The store's highest change sequence number.",
+            stats.change_seq,
+        ),
+        (
+            "paperboy_search_documents",
+            "Papers in the keyword index.",
+            indexed as i64,
+        ),
+        (
+            "paperboy_search_indexed_seq",
+            "The store change the keyword index has caught up to.",
+            indexed_seq,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        out,
+    )
+        .into_response())
+}
+
+/// A label value with `\`, `"` and newlines escaped as the format asks.
+fn label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative_and_counted() {
+        let metrics = Metrics::default();
+        metrics.record("/".into(), 200, 0.002);
+        metrics.record("/".into(), 200, 0.03);
+        metrics.record("/".into(), 404, 20.0);
+        let mut out = String::new();
+        metrics.write(&mut out);
+        assert!(out.contains("paperboy_http_requests_total{route=\"/\",status=\"200\"} 2"));
+        assert!(out.contains("paperboy_http_requests_total{route=\"/\",status=\"404\"} 1"));
+        assert!(out.contains("_bucket{route=\"/\",le=\"0.001\"} 0"));
+        assert!(out.contains("_bucket{route=\"/\",le=\"0.0025\"} 1"));
+        assert!(out.contains("_bucket{route=\"/\",le=\"0.05\"} 2"));
+        assert!(out.contains("_bucket{route=\"/\",le=\"10\"} 2"));
+        assert!(out.contains("_bucket{route=\"/\",le=\"+Inf\"} 3"));
+        assert!(out.contains("_count{route=\"/\"} 3"));
+    }
+}

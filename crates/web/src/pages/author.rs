@@ -1,0 +1,53 @@
+//! `/authors/{name}`: an author's papers, newest first.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use paperboy_store::Page;
+
+use crate::error::PageError;
+use crate::params;
+use crate::view::{author_path, Card};
+use crate::{AppError, AppState};
+
+const PER_PAGE: u64 = 30;
+
+#[derive(Template)]
+#[template(path = "author.html")]
+struct AuthorPage {
+    name: String,
+    path: String,
+    cards: Vec<Card>,
+    page: u64,
+    has_next_page: bool,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let name = params::author(&name)?;
+    let page = params::page_number(query.get("page").map(String::as_str))?;
+    let wanted = Page {
+        offset: (page - 1) * PER_PAGE,
+        limit: PER_PAGE + 1,
+    };
+    let who = name.clone();
+    let mut docs = state.with_browse(move |s| s.papers_by_author(&who, wanted)).await?;
+    if docs.is_empty() && page == 1 {
+        return Err(AppError::NotFound(format!("No papers by {name} here yet.")).into());
+    }
+    let has_next_page = docs.len() as u64 > PER_PAGE;
+    docs.truncate(PER_PAGE as usize);
+    let view = AuthorPage {
+        path: author_path(&name),
+        name,
+        cards: docs.iter().map(|d| Card::new(d, None)).collect(),
+        page,
+        has_next_page,
+    };
+    Ok(Html(view.render().map_err(|e| AppError::Internal(e.to_string()))?))
+}

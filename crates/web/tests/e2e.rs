@@ -1,0 +1,144 @@
+//! End to end in a real browser: headless Chromium, driven over WebDriver (chromedriver), against
+//! the site serving real data. Screenshots of each step are kept in `target/e2e-screenshots/`.
+//!
+//! Needs Chromium and chromedriver (`scripts/setup` installs both); without them this test
+//! fails rather than skips, so that a missing browser never passes as green.
+
+mod support;
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use support::{server, top_paper};
+
+/// Stops chromedriver when the test ends, passing or not.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+fn start_chromedriver() -> (Driver, u16) {
+    let binary = find_program(&["chromedriver"]).expect("chromedriver is not installed: run scripts/setup");
+    assert!(
+        find_program(&["chromium", "chromium-browser"]).is_some(),
+        "chromium is not installed: run scripts/setup"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (driver, port)
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn path_of(client: &Client) -> String {
+    client.current_url().await.unwrap().path().to_string()
+}
+
+#[test]
+fn a_reader_browses_days_opens_a_paper_and_searches() {
+    let Some((server, raw)) = server() else { return };
+    let (driver, port) = start_chromedriver();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"] }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        let base = &server.base_url;
+
+        // The daily page: the most upvoted paper first.
+        client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
+        let first = client.find(Locator::Css(".card h3 a")).await.unwrap();
+        let (top_id, top_title) = top_paper(&raw);
+        assert_eq!(first.attr("href").await.unwrap().as_deref(), Some(format!("/papers/{top_id}").as_str()));
+        screenshot(&client, "1-daily").await;
+
+        // Previous and next day, by the links a reader clicks.
+        client.find(Locator::Css("a[rel=prev]")).await.unwrap().click().await.unwrap();
+        assert_eq!(path_of(&client).await, "/date/2026-04-30");
+        screenshot(&client, "2-previous-day").await;
+        client.find(Locator::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+        assert_eq!(path_of(&client).await, "/date/2026-05-01");
+        client.find(Locator::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+        assert_eq!(path_of(&client).await, "/date/2026-05-04");
+
+        // Open a paper from its card.
+        client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
+        client.find(Locator::Css(".card h3 a")).await.unwrap().click().await.unwrap();
+        assert_eq!(path_of(&client).await, format!("/papers/{top_id}"));
+        let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+        let start: String = top_title.chars().take(20).collect();
+        assert!(heading.starts_with(start.trim()), "{heading:?} vs {top_title:?}");
+        assert!(client.find(Locator::Css("#abstract-heading")).await.is_ok());
+        screenshot(&client, "3-paper").await;
+
+        // Search from the header's box, as a keyboard user would: type, press Enter.
+        let words: Vec<&str> = top_title.split_whitespace().take(4).collect();
+        let query = words.join(" ").replace(['"', ':', '-'], " ");
+        let input = client.find(Locator::Id("nav-q")).await.unwrap();
+        input.send_keys(&format!("{query}\u{E007}")).await.unwrap();
+        client.wait().for_element(Locator::Css(".result")).await.unwrap();
+        assert_eq!(path_of(&client).await, "/search");
+        let results = client.find_all(Locator::Css(".result h2 a")).await.unwrap();
+        assert!(!results.is_empty());
+        let mut hrefs = Vec::new();
+        for link in results.iter().take(3) {
+            hrefs.push(link.attr("href").await.unwrap().unwrap_or_default());
+        }
+        assert!(hrefs.contains(&format!("/papers/{top_id}")), "{hrefs:?}");
+        assert!(client.find(Locator::Css(".result mark")).await.is_ok(), "matches highlighted");
+        screenshot(&client, "4-search").await;
+
+        client.close().await.unwrap();
+    });
+    drop(driver);
+}
