@@ -46,8 +46,14 @@ enum Command {
     /// Maintain the search indexes.
     #[command(subcommand)]
     Index(commands::index::Action),
-    /// Serve the web app and JSON API.
+    /// Serve the web app and JSON API (and send digests when they are due).
     Serve(commands::serve::Args),
+    /// Email digests: send the due ones, or preview one subscriber's.
+    #[command(subcommand)]
+    Digest(commands::digest::Action),
+    /// Manage digest subscribers.
+    #[command(subcommand)]
+    Subscribers(commands::subscribers::Action),
 }
 
 fn main() -> ExitCode {
@@ -67,7 +73,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let config = Config::resolve(file, cli.data_dir);
+    let config = Config::resolve(file, cli.data_dir)?;
     match cli.command {
         Command::Ingest(args) => commands::ingest::run(&config, args),
         Command::Harvest(target) => commands::harvest::run(&config, target),
@@ -77,6 +83,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => commands::serve::run(&config, args),
         Command::Search(args) => commands::search::run(&config, args),
         Command::Index(action) => commands::index::run(&config, action),
+        Command::Digest(action) => commands::digest::run(&config, action),
+        Command::Subscribers(action) => commands::subscribers::run(&config, action),
     }
 }
 

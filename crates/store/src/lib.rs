@@ -9,9 +9,11 @@ use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use serde::Serialize;
 
+pub mod digest;
 mod error;
 pub mod sqlite;
 
+pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 

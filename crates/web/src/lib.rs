@@ -17,17 +17,30 @@ mod params;
 mod view;
 
 pub use error::AppError;
+pub use pages::digest::DigestSite;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn PaperStore>,
     pub searcher: Arc<Searcher>,
+    /// Email digest subscriptions; `None` when mail is not configured.
+    pub digests: Option<Arc<DigestSite>>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn PaperStore>, searcher: Arc<Searcher>) -> AppState {
-        AppState { store, searcher }
+        AppState {
+            store,
+            searcher,
+            digests: None,
+        }
+    }
+
+    /// Enables the subscription pages.
+    pub fn with_digests(mut self, site: DigestSite) -> AppState {
+        self.digests = Some(Arc::new(site));
+        self
     }
 
     /// Runs a search on a blocking thread (ranking is CPU work).
@@ -70,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/daily_papers", get(api::daily_papers))
         .route("/healthz", get(api::health))
         .route("/static/{file}", get(assets::serve))
+        .merge(pages::digest::routes())
         .fallback(pages::not_found)
         .with_state(state)
 }

@@ -25,6 +25,11 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     // Catch up before serving (search is right from the first request), then follow the store.
     searcher.lexical.catch_up(store.as_ref())?;
     paperboy_search::follow_store(Arc::clone(&searcher), store.clone(), std::time::Duration::from_secs(2));
+    let mut state = AppState::new(store.clone(), searcher.clone());
+    if let Some(site) = super::schedule::digest_site(config, store.clone())? {
+        super::schedule::spawn(config, store.clone(), searcher.clone(), &site);
+        state = state.with_digests(site);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -35,7 +40,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "paperboy is serving");
         println!("paperboy is serving on http://{}", listener.local_addr()?);
-        paperboy_web::serve(listener, AppState::new(store, searcher))
+        paperboy_web::serve(listener, state)
             .await
             .context("the server failed")
     })?;

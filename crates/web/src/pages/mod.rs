@@ -6,6 +6,7 @@ use crate::error::PageError;
 use crate::AppError;
 
 pub mod daily;
+pub mod digest;
 pub mod paper;
 pub mod search;
 
