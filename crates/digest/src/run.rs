@@ -61,7 +61,7 @@ impl Default for Retry {
 }
 
 /// What a run did, for one frequency.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct RunReport {
     pub frequency: String,
     pub period: String,

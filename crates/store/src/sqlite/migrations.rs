@@ -92,10 +92,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
 ];
 
-pub fn latest_version() -> i64 {
-    latest_of(MIGRATIONS)
-}
-
 fn latest_of(migrations: &[(i64, &str)]) -> i64 {
     migrations.last().map_or(0, |(v, _)| *v)
 }
