@@ -44,7 +44,7 @@ class Sink:
         if self.delay:
             # Cancelled with the session when the client disconnects: nothing is written.
             await asyncio.sleep(self.delay)
-        if session.transport is None or session.transport.is_closing():
+        if server.transport is None or server.transport.is_closing():
             return "421 4.3.0 connection lost"
         self.counter += 1
         name = "%d-%06d.eml" % (time.time_ns(), self.counter)

@@ -95,7 +95,7 @@ fn main() -> anyhow::Result<()> {
         secret: &secret,
         schedule: Schedule::default(),
     };
-    let now: DateTime<Utc> = format!("2026-06-16T08:00:00Z").parse()?;
+    let now: DateTime<Utc> = "2026-06-16T08:00:00Z".parse()?;
     let dry = digests.run(Frequency::Daily, now, None, Retry::default())?;
     println!(
         "compose (dry run): {} digests in {:.2} s ({:.0} per second), {} with nothing to send",

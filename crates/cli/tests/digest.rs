@@ -25,8 +25,11 @@ fn with_mail(mut cmd: Command, sink: &SmtpSink, base_url: &str) -> Command {
     cmd
 }
 
-fn run(pb: &Paperboy, sink: &SmtpSink, args: &[&str]) -> (i32, String, String) {
-    let out = with_mail(pb.command(args), sink, "http://127.0.0.1:9").output().unwrap();
+/// Links in mails sent by commands of tests without a server.
+const NO_SERVER: &str = "http://127.0.0.1:9";
+
+fn run(pb: &Paperboy, sink: &SmtpSink, base_url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = with_mail(pb.command(args), sink, base_url).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -34,8 +37,8 @@ fn run(pb: &Paperboy, sink: &SmtpSink, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn run_json(pb: &Paperboy, sink: &SmtpSink, args: &[&str]) -> serde_json::Value {
-    let (code, stdout, stderr) = run(pb, sink, args);
+fn run_json(pb: &Paperboy, sink: &SmtpSink, base_url: &str, args: &[&str]) -> serde_json::Value {
+    let (code, stdout, stderr) = run(pb, sink, base_url, args);
     assert_eq!(code, 0, "paperboy {args:?}\n{stdout}\n{stderr}");
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
@@ -133,7 +136,7 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     let confirmation = &mails[0];
     assert_eq!(confirmation.to(), "reader@example.org");
     assert!(confirmation.header("Subject").unwrap().contains("Confirm"));
-    let report = run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
     assert_eq!(report["sent"], 0, "pending subscribers get nothing: {report}");
     assert_eq!(sink.messages().len(), 1);
 
@@ -147,18 +150,18 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     assert!(page.contains("You're subscribed"), "{page}");
 
     // The digest run sends one multipart mail with list headers; a re-run sends nothing.
-    let report = run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
     assert_eq!((report["sent"].as_u64(), report["period"].as_str()), (Some(1), Some("2026-05-01")), "{report}");
     let mails = sink.wait_for(2, Duration::from_secs(10));
     let digest = &mails[1];
     assert_eq!(digest.to(), "reader@example.org");
     assert_eq!(digest.header("From").unwrap(), "paperboy <digest@paperboy.example>");
     assert_eq!(digest.header("To").unwrap(), "reader@example.org");
-    assert_eq!(digest.header("Subject").unwrap(), "paperboy daily digest — 1 May 2026");
+    assert_eq!(digest.header("Subject").unwrap(), "paperboy daily digest: 1 May 2026");
     assert!(digest.header("Date").is_some());
     assert_eq!(
         digest.header("Message-ID").unwrap(),
-        format!("<digest.daily-2026-05-01.1@paperboy.example>")
+        "<digest.daily-2026-05-01.1@paperboy.example>"
     );
     let list_unsubscribe = digest.header("List-Unsubscribe").unwrap();
     assert!(list_unsubscribe.starts_with(&format!("<{}/unsubscribe?token=", server.base_url)), "{list_unsubscribe}");
@@ -171,14 +174,14 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     }
     assert!(text.contains("FOR YOUR TOPICS") && text.contains("## language models"), "{text}");
     assert!(text.contains("Matched: "), "each topic result says why it matched: {text}");
-    let report = run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
     assert_eq!((report["sent"].as_u64(), report["already_sent"].as_u64()), (Some(0), Some(1)), "{report}");
     assert_eq!(sink.messages().len(), 2);
 
     // `digest preview` prints what the subscriber gets.
-    let (code, preview, _) = run(&pb, &sink, &["digest", "preview", "reader@example.org", "--at", AT]);
+    let (code, preview, _) = run(&pb, &sink, &server.base_url, &["digest", "preview", "reader@example.org", "--at", AT]);
     assert_eq!(code, 0);
-    assert!(preview.starts_with("Subject: paperboy daily digest — 1 May 2026"), "{preview}");
+    assert!(preview.starts_with("Subject: paperboy daily digest: 1 May 2026"), "{preview}");
 
     // Manage from the mail's link: weekly, one topic.
     let manage = one_link(digest, "/subscribe/manage?token=");
@@ -187,7 +190,7 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     assert!(page.contains("language models"), "{page}");
     let (status, page) = post_form(&manage, &[("frequency", "weekly"), ("topics", "diffusion")]);
     assert_eq!(status, 200, "{page}");
-    let list = run_json(&pb, &sink, &["subscribers", "list", "--json"]);
+    let list = run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"]);
     assert_eq!(list[0]["frequency"], "weekly");
     assert_eq!(list[0]["topics"], serde_json::json!(["diffusion"]));
 
@@ -201,12 +204,12 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     let (status, page) = get(&unsubscribe);
     assert_eq!(status, 200);
     assert!(page.contains("<button"), "{page}");
-    assert_eq!(run_json(&pb, &sink, &["subscribers", "list", "--json"])[0]["status"], "active");
+    assert_eq!(run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"], "active");
     let (status, page) = post_form(&unsubscribe, &[("List-Unsubscribe", "One-Click")]);
     assert_eq!(status, 200);
     assert!(page.contains("You're unsubscribed"), "{page}");
-    assert_eq!(run_json(&pb, &sink, &["subscribers", "list", "--json"])[0]["status"], "unsubscribed");
-    let report = run_json(&pb, &sink, &["digest", "run", "--at", "2026-05-05T08:00:00Z", "--frequency", "daily", "--json"]);
+    assert_eq!(run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"], "unsubscribed");
+    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--at", "2026-05-05T08:00:00Z", "--frequency", "daily", "--json"]);
     assert_eq!(report["sent"], 0);
     assert_eq!(sink.messages().len(), 2);
 }
@@ -218,10 +221,10 @@ fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
     let count = 12;
     for i in 0..count {
         let email = format!("reader{i}@example.org");
-        let (code, out, err) = run(&pb, &sink, &["subscribers", "add", &email, "--topic", "agents", "--confirmed"]);
+        let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", &email, "--topic", "agents", "--confirmed"]);
         assert_eq!(code, 0, "{out}{err}");
     }
-    let mut child = with_mail(pb.command(&["digest", "run", "--frequency", "daily", "--at", AT]), &sink, "http://x.example")
+    let mut child = with_mail(pb.command(&["digest", "run", "--frequency", "daily", "--at", AT]), &sink, NO_SERVER)
         .spawn()
         .unwrap();
     let delivered = sink.wait_for(3, Duration::from_secs(60)).len();
@@ -231,7 +234,7 @@ fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
     let after_kill = sink.messages().len();
     assert!(after_kill < count, "the run was interrupted: {after_kill} of {count} sent");
 
-    let report = run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
     assert_eq!(report["deferred"], 0, "{report}");
     let mails = sink.wait_for(count, Duration::from_secs(30));
     let mut per_recipient: HashMap<String, usize> = HashMap::new();
@@ -241,7 +244,7 @@ fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
     assert_eq!(per_recipient.len(), count, "{per_recipient:?}");
     assert!(per_recipient.values().all(|n| *n == 1), "no duplicates: {per_recipient:?}");
     // And nothing more on yet another run.
-    run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
     assert_eq!(sink.messages().len(), count);
 }
 
@@ -250,24 +253,24 @@ fn temporary_failures_are_retried_and_repeated_bounces_pause_the_subscriber() {
     let Some(pb) = given_papers() else { return };
     let sink = SmtpSink::start();
     for email in ["tempfail@example.org", "bounce@example.org", "fine@example.org"] {
-        let (code, out, err) = run(&pb, &sink, &["subscribers", "add", email, "--confirmed"]);
+        let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", email, "--confirmed"]);
         assert_eq!(code, 0, "{out}{err}");
     }
     // The first try to tempfail@ gets 451 and is retried; bounce@ gets 550, recorded.
-    let report = run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
     assert_eq!((report["sent"].as_u64(), report["bounced"].as_u64()), (Some(2), Some(1)), "{report}");
     let mut recipients: Vec<String> = sink.messages().iter().map(ReceivedMail::to).collect();
     recipients.sort();
     assert_eq!(recipients, ["fine@example.org", "tempfail@example.org"]);
     // A re-run does not hammer a refused address within the same period.
-    let report = run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
     assert_eq!((report["sent"].as_u64(), report["bounced"].as_u64()), (Some(0), Some(1)), "{report}");
 
     // Three periods in a row of 550: paused, and no longer tried.
     for at in ["2026-05-05T08:00:00Z", "2026-05-06T08:00:00Z"] {
-        run_json(&pb, &sink, &["digest", "run", "--frequency", "daily", "--at", at, "--json"]);
+        run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", at, "--json"]);
     }
-    let list = run_json(&pb, &sink, &["subscribers", "list", "--json"]);
+    let list = run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]);
     let bounce = list.as_array().unwrap().iter().find(|s| s["email"] == "bounce@example.org").unwrap();
     assert_eq!((bounce["status"].as_str(), bounce["hard_bounces"].as_u64()), (Some("paused"), Some(3)), "{bounce}");
     let fine = list.as_array().unwrap().iter().find(|s| s["email"] == "fine@example.org").unwrap();
@@ -284,33 +287,33 @@ fn operators_manage_subscribers_and_hostile_input_is_refused() {
         (&format!("{}@example.org", "a".repeat(300)) as &str, "at most 254"),
         ("a@example.org, b@example.org", "not allowed"),
     ] {
-        let (code, _, err) = run(&pb, &sink, &["subscribers", "add", hostile]);
+        let (code, _, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", hostile]);
         assert_eq!(code, 2, "{hostile:?}");
         assert!(err.contains(expected), "{hostile:?}: {err}");
     }
-    let (code, _, err) = run(&pb, &sink, &["subscribers", "add", "a@example.org", "--topic", &"t".repeat(201)]);
+    let (code, _, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", "a@example.org", "--topic", &"t".repeat(201)]);
     assert_eq!(code, 2);
     assert!(err.contains("at most 200"), "{err}");
 
     // Without --confirmed: pending, and a confirmation mail is sent.
-    let (code, out, err) = run(&pb, &sink, &["subscribers", "add", "ops@example.org", "--frequency", "weekly", "--topic", "llm"]);
+    let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", "ops@example.org", "--frequency", "weekly", "--topic", "llm"]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(sink.wait_for(1, Duration::from_secs(10)).len(), 1);
 
     let csv = pb.data_dir().join("subscribers.csv");
     std::fs::write(&csv, "email,frequency,topics\nx@example.org,weekly,llm;\"graph, neural\"\nnot-an-address,daily,\ny@example.org,,\n").unwrap();
-    let (code, out, err) = run(&pb, &sink, &["subscribers", "import", path_str(&csv), "--confirmed"]);
+    let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "import", path_str(&csv), "--confirmed"]);
     assert_eq!(code, 1, "one line is refused: {out}{err}");
     assert!(err.contains("line 3"), "{err}");
     assert!(out.contains("2 added"), "{out}");
-    let list = run_json(&pb, &sink, &["subscribers", "list", "--json"]);
+    let list = run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]);
     let emails: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["email"].as_str().unwrap()).collect();
     assert_eq!(emails, ["ops@example.org", "x@example.org", "y@example.org"]);
     assert_eq!(list[1]["topics"], serde_json::json!(["llm", "graph, neural"]));
     assert_eq!(list[0]["status"], "pending");
 
-    let (code, out, _) = run(&pb, &sink, &["subscribers", "remove", "x@example.org"]);
+    let (code, out, _) = run(&pb, &sink, NO_SERVER, &["subscribers", "remove", "x@example.org"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(run_json(&pb, &sink, &["subscribers", "list", "--json"]).as_array().unwrap().len(), 2);
-    assert_eq!(run(&pb, &sink, &["subscribers", "remove", "x@example.org"]).0, 1);
+    assert_eq!(run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]).as_array().unwrap().len(), 2);
+    assert_eq!(run(&pb, &sink, NO_SERVER, &["subscribers", "remove", "x@example.org"]).0, 1);
 }

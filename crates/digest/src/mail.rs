@@ -234,7 +234,8 @@ pub struct SubscriberLinks {
 
 pub fn render_digest(settings: &MailSettings, digest: &Digest, email: &str, links: &SubscriberLinks) -> RenderedDigest {
     let frequency = digest.period.frequency.as_str();
-    let subject = format!("paperboy {frequency} digest — {}", digest.period.label());
+    // ASCII only, so that the subject reads the same in every client and in tests.
+    let subject = format!("paperboy {frequency} digest: {}", digest.period.label());
     let heading = format!("Your {frequency} digest for {}", digest.period.label());
     let site_url = format!("{}/", settings.base_url);
     let html = DigestHtml {
