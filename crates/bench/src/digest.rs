@@ -33,18 +33,28 @@ fn main() -> anyhow::Result<()> {
         bail!("usage: bench-digest PAPERBOY_BINARY SHARED_DATA_DIR SMTP_URL [SUBSCRIBERS]");
     }
     let (binary, data, smtp_url) = (PathBuf::from(&args[1]), PathBuf::from(&args[2]), &args[3]);
-    let subscribers: usize = args.get(4).map_or(Ok(10_000), |n| n.parse()).context("SUBSCRIBERS must be a number")?;
+    let subscribers: usize = args
+        .get(4)
+        .map_or(Ok(10_000), |n| n.parse())
+        .context("SUBSCRIBERS must be a number")?;
     let papers = distinct_listing_papers(&data.join("arxiv-listings"))?;
     let work = tempfile::tempdir()?;
     let all = work.path().join("all.jsonl");
     grow(&papers, CORPUS, &all)?;
     // The last 500 become the day's new papers (the file's name is their announcement day).
-    let (old, new) = (work.path().join("corpus.jsonl"), work.path().join(format!("{NEW_DAY}.jsonl")));
+    let (old, new) = (
+        work.path().join("corpus.jsonl"),
+        work.path().join(format!("{NEW_DAY}.jsonl")),
+    );
     {
         let mut old_out = BufWriter::new(std::fs::File::create(&old)?);
         let mut new_out = BufWriter::new(std::fs::File::create(&new)?);
         for (i, line) in BufReader::new(std::fs::File::open(&all)?).lines().enumerate() {
-            let out = if i >= CORPUS - NEW_PAPERS { &mut new_out } else { &mut old_out };
+            let out = if i >= CORPUS - NEW_PAPERS {
+                &mut new_out
+            } else {
+                &mut old_out
+            };
             writeln!(out, "{}", line?)?;
         }
     }
@@ -61,7 +71,10 @@ fn main() -> anyhow::Result<()> {
     if !status.success() {
         bail!("ingest failed");
     }
-    println!("corpus: {CORPUS} papers ({NEW_PAPERS} announced on {NEW_DAY}) loaded in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "corpus: {CORPUS} papers ({NEW_PAPERS} announced on {NEW_DAY}) loaded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let store = SqliteStore::open(&store_dir)?;
     let searcher = Searcher::open(&store_dir)?;
@@ -70,14 +83,28 @@ fn main() -> anyhow::Result<()> {
     let pool: Vec<String> = papers
         .iter()
         .step_by((papers.len() / DISTINCT_TOPICS).max(1))
-        .map(|p| p.title.split_whitespace().filter(|w| w.len() > 4).take(3).collect::<Vec<_>>().join(" "))
+        .map(|p| {
+            p.title
+                .split_whitespace()
+                .filter(|w| w.len() > 4)
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .filter(|t| !t.is_empty())
         .take(DISTINCT_TOPICS)
         .collect();
     let started = Instant::now();
     for i in 0..subscribers {
-        let topics: Vec<String> = (0..TOPICS_EACH).map(|k| pool[(i * 7 + k * 131) % pool.len()].clone()).collect();
-        store.add_subscriber(&format!("reader{i}@example.org"), Frequency::Daily, &topics, SubscriberStatus::Active)?;
+        let topics: Vec<String> = (0..TOPICS_EACH)
+            .map(|k| pool[(i * 7 + k * 131) % pool.len()].clone())
+            .collect();
+        store.add_subscriber(
+            &format!("reader{i}@example.org"),
+            Frequency::Daily,
+            &topics,
+            SubscriberStatus::Active,
+        )?;
     }
     println!(
         "{subscribers} subscribers × {TOPICS_EACH} topics ({} distinct) added in {:.1} s",

@@ -69,9 +69,10 @@ impl MailConfig {
             self.dkim_key = Some(PathBuf::from(key));
         }
         if let Some(seconds) = lookup("PAPERBOY_DIGEST_CHECK_SECONDS").filter(|v| !v.is_empty()) {
-            self.digest_check_seconds = Some(seconds.parse().with_context(|| {
-                format!("PAPERBOY_DIGEST_CHECK_SECONDS {seconds:?} is not a number of seconds")
-            })?);
+            self.digest_check_seconds =
+                Some(seconds.parse().with_context(|| {
+                    format!("PAPERBOY_DIGEST_CHECK_SECONDS {seconds:?} is not a number of seconds")
+                })?);
         }
         if let Some(hour) = lookup("PAPERBOY_DIGEST_HOUR").filter(|v| !v.is_empty()) {
             self.digest_hour = Some(
@@ -130,7 +131,10 @@ mod tests {
             PathBuf::from("/flag")
         );
         let file: FileConfig = toml::from_str("data_dir = \"/from/file\"").unwrap();
-        assert_eq!(Config::resolve(file, None).unwrap().data_dir, PathBuf::from("/from/file"));
+        assert_eq!(
+            Config::resolve(file, None).unwrap().data_dir,
+            PathBuf::from("/from/file")
+        );
         assert_eq!(
             Config::resolve(FileConfig::default(), None).unwrap().data_dir,
             PathBuf::from(DEFAULT_DATA_DIR)

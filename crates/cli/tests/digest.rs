@@ -47,7 +47,12 @@ fn run_json(pb: &Paperboy, sink: &SmtpSink, base_url: &str, args: &[&str]) -> se
 fn given_papers() -> Option<Paperboy> {
     let data = shared_data()?;
     let pb = Paperboy::new();
-    for file in ["hf-daily/2026-05-01.json", "hf-daily/2026-05-04.json", "hf-daily/2026-05-05.json", "arxiv-listings/2026-05-01.jsonl.gz"] {
+    for file in [
+        "hf-daily/2026-05-01.json",
+        "hf-daily/2026-05-04.json",
+        "hf-daily/2026-05-05.json",
+        "arxiv-listings/2026-05-01.jsonl.gz",
+    ] {
         pb.json(&["ingest", "--json", path_str(&data.join(file))], 0);
     }
     Some(pb)
@@ -66,14 +71,24 @@ impl Drop for Served {
 }
 
 fn serve(pb: &Paperboy, sink: &SmtpSink) -> Served {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base_url = format!("http://127.0.0.1:{port}");
-    let mut child = with_mail(pb.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]), sink, &base_url)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = with_mail(
+        pb.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]),
+        sink,
+        &base_url,
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("serving"), "{line}");
     Served { child, base_url }
 }
@@ -84,12 +99,18 @@ fn agent() -> ureq::Agent {
 
 fn get(url: &str) -> (u16, String) {
     let mut response = agent().get(url).call().unwrap();
-    (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
 }
 
 fn post_form(url: &str, form: &[(&str, &str)]) -> (u16, String) {
     let mut response = agent().post(url).send_form(form.iter().copied()).unwrap();
-    (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
 }
 
 fn one_link(mail: &ReceivedMail, path: &str) -> String {
@@ -112,7 +133,10 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     // Hostile addresses are refused with a clear message, and nothing is sent.
     let (status, page) = post_form(
         &format!("{}/subscribe", server.base_url),
-        &[("email", "reader@example.org\r\nBcc: victim@example.org"), ("frequency", "daily")],
+        &[
+            ("email", "reader@example.org\r\nBcc: victim@example.org"),
+            ("frequency", "daily"),
+        ],
     );
     assert_eq!(status, 400);
     assert!(page.contains("line break"), "{page}");
@@ -127,7 +151,11 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     // Subscribe: a confirmation mail, and nothing else until it is followed.
     let (status, page) = post_form(
         &format!("{}/subscribe", server.base_url),
-        &[("email", "reader@example.org"), ("frequency", "daily"), ("topics", "language models\nreinforcement learning")],
+        &[
+            ("email", "reader@example.org"),
+            ("frequency", "daily"),
+            ("topics", "language models\nreinforcement learning"),
+        ],
     );
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Check your inbox"), "{page}");
@@ -136,7 +164,12 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     let confirmation = &mails[0];
     assert_eq!(confirmation.to(), "reader@example.org");
     assert!(confirmation.header("Subject").unwrap().contains("Confirm"));
-    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
     assert_eq!(report["sent"], 0, "pending subscribers get nothing: {report}");
     assert_eq!(sink.messages().len(), 1);
 
@@ -150,8 +183,17 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     assert!(page.contains("You're subscribed"), "{page}");
 
     // The digest run sends one multipart mail with list headers; a re-run sends nothing.
-    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
-    assert_eq!((report["sent"].as_u64(), report["period"].as_str()), (Some(1), Some("2026-05-01")), "{report}");
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["period"].as_str()),
+        (Some(1), Some("2026-05-01")),
+        "{report}"
+    );
     let mails = sink.wait_for(2, Duration::from_secs(10));
     let digest = &mails[1];
     assert_eq!(digest.to(), "reader@example.org");
@@ -164,24 +206,53 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
         "<digest.daily-2026-05-01.1@paperboy.example>"
     );
     let list_unsubscribe = digest.header("List-Unsubscribe").unwrap();
-    assert!(list_unsubscribe.starts_with(&format!("<{}/unsubscribe?token=", server.base_url)), "{list_unsubscribe}");
-    assert_eq!(digest.header("List-Unsubscribe-Post").unwrap(), "List-Unsubscribe=One-Click");
+    assert!(
+        list_unsubscribe.starts_with(&format!("<{}/unsubscribe?token=", server.base_url)),
+        "{list_unsubscribe}"
+    );
+    assert_eq!(
+        digest.header("List-Unsubscribe-Post").unwrap(),
+        "List-Unsubscribe=One-Click"
+    );
     let text = digest.part("text/plain").expect("a text/plain part");
     let html = digest.part("text/html").expect("a text/html part");
     for body in [&text, &html] {
         assert!(body.contains("Trending") || body.contains("TRENDING"), "{body}");
         assert!(body.contains("https://arxiv.org/abs/"), "{body}");
     }
-    assert!(text.contains("FOR YOUR TOPICS") && text.contains("## language models"), "{text}");
-    assert!(text.contains("Matched: "), "each topic result says why it matched: {text}");
-    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
-    assert_eq!((report["sent"].as_u64(), report["already_sent"].as_u64()), (Some(0), Some(1)), "{report}");
+    assert!(
+        text.contains("FOR YOUR TOPICS") && text.contains("## language models"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Matched: "),
+        "each topic result says why it matched: {text}"
+    );
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["already_sent"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
     assert_eq!(sink.messages().len(), 2);
 
     // `digest preview` prints what the subscriber gets.
-    let (code, preview, _) = run(&pb, &sink, &server.base_url, &["digest", "preview", "reader@example.org", "--at", AT]);
+    let (code, preview, _) = run(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "preview", "reader@example.org", "--at", AT],
+    );
     assert_eq!(code, 0);
-    assert!(preview.starts_with("Subject: paperboy daily digest: 1 May 2026"), "{preview}");
+    assert!(
+        preview.starts_with("Subject: paperboy daily digest: 1 May 2026"),
+        "{preview}"
+    );
 
     // Manage from the mail's link: weekly, one topic.
     let manage = one_link(digest, "/subscribe/manage?token=");
@@ -204,12 +275,31 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     let (status, page) = get(&unsubscribe);
     assert_eq!(status, 200);
     assert!(page.contains("<button"), "{page}");
-    assert_eq!(run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"], "active");
+    assert_eq!(
+        run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"],
+        "active"
+    );
     let (status, page) = post_form(&unsubscribe, &[("List-Unsubscribe", "One-Click")]);
     assert_eq!(status, 200);
     assert!(page.contains("You're unsubscribed"), "{page}");
-    assert_eq!(run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"], "unsubscribed");
-    let report = run_json(&pb, &sink, &server.base_url, &["digest", "run", "--at", "2026-05-05T08:00:00Z", "--frequency", "daily", "--json"]);
+    assert_eq!(
+        run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"],
+        "unsubscribed"
+    );
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &[
+            "digest",
+            "run",
+            "--at",
+            "2026-05-05T08:00:00Z",
+            "--frequency",
+            "daily",
+            "--json",
+        ],
+    );
     assert_eq!(report["sent"], 0);
     assert_eq!(sink.messages().len(), 2);
 }
@@ -221,20 +311,37 @@ fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
     let count = 12;
     for i in 0..count {
         let email = format!("reader{i}@example.org");
-        let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", &email, "--topic", "agents", "--confirmed"]);
+        let (code, out, err) = run(
+            &pb,
+            &sink,
+            NO_SERVER,
+            &["subscribers", "add", &email, "--topic", "agents", "--confirmed"],
+        );
         assert_eq!(code, 0, "{out}{err}");
     }
-    let mut child = with_mail(pb.command(&["digest", "run", "--frequency", "daily", "--at", AT]), &sink, NO_SERVER)
-        .spawn()
-        .unwrap();
+    let mut child = with_mail(
+        pb.command(&["digest", "run", "--frequency", "daily", "--at", AT]),
+        &sink,
+        NO_SERVER,
+    )
+    .spawn()
+    .unwrap();
     let delivered = sink.wait_for(3, Duration::from_secs(60)).len();
     assert!(delivered >= 3);
     child.kill().unwrap(); // SIGKILL, mid-run
     child.wait().unwrap();
     let after_kill = sink.messages().len();
-    assert!(after_kill < count, "the run was interrupted: {after_kill} of {count} sent");
+    assert!(
+        after_kill < count,
+        "the run was interrupted: {after_kill} of {count} sent"
+    );
 
-    let report = run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
     assert_eq!(report["deferred"], 0, "{report}");
     let mails = sink.wait_for(count, Duration::from_secs(30));
     let mut per_recipient: HashMap<String, usize> = HashMap::new();
@@ -242,9 +349,17 @@ fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
         *per_recipient.entry(mail.to()).or_default() += 1;
     }
     assert_eq!(per_recipient.len(), count, "{per_recipient:?}");
-    assert!(per_recipient.values().all(|n| *n == 1), "no duplicates: {per_recipient:?}");
+    assert!(
+        per_recipient.values().all(|n| *n == 1),
+        "no duplicates: {per_recipient:?}"
+    );
     // And nothing more on yet another run.
-    run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
+    run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
     assert_eq!(sink.messages().len(), count);
 }
 
@@ -257,23 +372,60 @@ fn temporary_failures_are_retried_and_repeated_bounces_pause_the_subscriber() {
         assert_eq!(code, 0, "{out}{err}");
     }
     // The first try to tempfail@ gets 451 and is retried; bounce@ gets 550, recorded.
-    let report = run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
-    assert_eq!((report["sent"].as_u64(), report["bounced"].as_u64()), (Some(2), Some(1)), "{report}");
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["bounced"].as_u64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
     let mut recipients: Vec<String> = sink.messages().iter().map(ReceivedMail::to).collect();
     recipients.sort();
     assert_eq!(recipients, ["fine@example.org", "tempfail@example.org"]);
     // A re-run does not hammer a refused address within the same period.
-    let report = run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", AT, "--json"]);
-    assert_eq!((report["sent"].as_u64(), report["bounced"].as_u64()), (Some(0), Some(1)), "{report}");
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["bounced"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
 
     // Three periods in a row of 550: paused, and no longer tried.
     for at in ["2026-05-05T08:00:00Z", "2026-05-06T08:00:00Z"] {
-        run_json(&pb, &sink, NO_SERVER, &["digest", "run", "--frequency", "daily", "--at", at, "--json"]);
+        run_json(
+            &pb,
+            &sink,
+            NO_SERVER,
+            &["digest", "run", "--frequency", "daily", "--at", at, "--json"],
+        );
     }
     let list = run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]);
-    let bounce = list.as_array().unwrap().iter().find(|s| s["email"] == "bounce@example.org").unwrap();
-    assert_eq!((bounce["status"].as_str(), bounce["hard_bounces"].as_u64()), (Some("paused"), Some(3)), "{bounce}");
-    let fine = list.as_array().unwrap().iter().find(|s| s["email"] == "fine@example.org").unwrap();
+    let bounce = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["email"] == "bounce@example.org")
+        .unwrap();
+    assert_eq!(
+        (bounce["status"].as_str(), bounce["hard_bounces"].as_u64()),
+        (Some("paused"), Some(3)),
+        "{bounce}"
+    );
+    let fine = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["email"] == "fine@example.org")
+        .unwrap();
     assert_eq!(fine["status"], "active");
 }
 
@@ -291,29 +443,70 @@ fn operators_manage_subscribers_and_hostile_input_is_refused() {
         assert_eq!(code, 2, "{hostile:?}");
         assert!(err.contains(expected), "{hostile:?}: {err}");
     }
-    let (code, _, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", "a@example.org", "--topic", &"t".repeat(201)]);
+    let (code, _, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["subscribers", "add", "a@example.org", "--topic", &"t".repeat(201)],
+    );
     assert_eq!(code, 2);
     assert!(err.contains("at most 200"), "{err}");
 
     // Without --confirmed: pending, and a confirmation mail is sent.
-    let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", "ops@example.org", "--frequency", "weekly", "--topic", "llm"]);
+    let (code, out, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &[
+            "subscribers",
+            "add",
+            "ops@example.org",
+            "--frequency",
+            "weekly",
+            "--topic",
+            "llm",
+        ],
+    );
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(sink.wait_for(1, Duration::from_secs(10)).len(), 1);
 
     let csv = pb.data_dir().join("subscribers.csv");
-    std::fs::write(&csv, "email,frequency,topics\nx@example.org,weekly,llm;\"graph, neural\"\nnot-an-address,daily,\ny@example.org,,\n").unwrap();
-    let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "import", path_str(&csv), "--confirmed"]);
+    std::fs::write(
+        &csv,
+        "email,frequency,topics\nx@example.org,weekly,llm;\"graph, neural\"\nnot-an-address,daily,\ny@example.org,,\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["subscribers", "import", path_str(&csv), "--confirmed"],
+    );
     assert_eq!(code, 1, "one line is refused: {out}{err}");
     assert!(err.contains("line 3"), "{err}");
     assert!(out.contains("2 added"), "{out}");
     let list = run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]);
-    let emails: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["email"].as_str().unwrap()).collect();
+    let emails: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["email"].as_str().unwrap())
+        .collect();
     assert_eq!(emails, ["ops@example.org", "x@example.org", "y@example.org"]);
     assert_eq!(list[1]["topics"], serde_json::json!(["llm", "graph, neural"]));
     assert_eq!(list[0]["status"], "pending");
 
     let (code, out, _) = run(&pb, &sink, NO_SERVER, &["subscribers", "remove", "x@example.org"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]).as_array().unwrap().len(), 2);
-    assert_eq!(run(&pb, &sink, NO_SERVER, &["subscribers", "remove", "x@example.org"]).0, 1);
+    assert_eq!(
+        run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        run(&pb, &sink, NO_SERVER, &["subscribers", "remove", "x@example.org"]).0,
+        1
+    );
 }

@@ -57,10 +57,12 @@ pub fn validate_email(input: &str) -> Result<String, InputError> {
     if length > MAX_ADDRESS_LEN {
         return Err(InputError::TooLong(length));
     }
-    if let Some(c) = input
-        .chars()
-        .find(|c| matches!(c, ' ' | '"' | '(' | ')' | ',' | ':' | ';' | '<' | '>' | '[' | ']' | '\\'))
-    {
+    if let Some(c) = input.chars().find(|c| {
+        matches!(
+            c,
+            ' ' | '"' | '(' | ')' | ',' | ':' | ';' | '<' | '>' | '[' | ']' | '\\'
+        )
+    }) {
         return Err(InputError::Forbidden(c));
     }
     let (local, domain) = input.split_once('@').ok_or(InputError::Shape)?;
@@ -119,8 +121,14 @@ mod tests {
 
     #[test]
     fn ordinary_addresses_pass_with_the_domain_lower_cased() {
-        assert_eq!(validate_email(" Ada.L+digest@Example.ORG ").unwrap(), "Ada.L+digest@example.org");
-        assert_eq!(validate_email("a_b-c@mail.example.co.uk").unwrap(), "a_b-c@mail.example.co.uk");
+        assert_eq!(
+            validate_email(" Ada.L+digest@Example.ORG ").unwrap(),
+            "Ada.L+digest@example.org"
+        );
+        assert_eq!(
+            validate_email("a_b-c@mail.example.co.uk").unwrap(),
+            "a_b-c@mail.example.co.uk"
+        );
     }
 
     #[test]
@@ -131,18 +139,34 @@ mod tests {
             "a@exa\rmple.org",
             "a@example.org\0",
         ] {
-            assert_eq!(validate_email(hostile), Err(InputError::ControlCharacter), "{hostile:?}");
+            assert_eq!(
+                validate_email(hostile),
+                Err(InputError::ControlCharacter),
+                "{hostile:?}"
+            );
         }
-        assert_eq!(validate_email("a@example.org, b@example.org"), Err(InputError::Forbidden(',')));
+        assert_eq!(
+            validate_email("a@example.org, b@example.org"),
+            Err(InputError::Forbidden(','))
+        );
         assert_eq!(validate_email("Eve<a@example.org>"), Err(InputError::Forbidden('<')));
     }
 
     #[test]
     fn unicode_tricks_are_refused() {
         // Cyrillic "а" that looks like Latin "a"; a zero-width space; a right-to-left override.
-        assert_eq!(validate_email("\u{430}dmin@example.org"), Err(InputError::NonAscii('\u{430}')));
-        assert!(matches!(validate_email("ad\u{200b}min@example.org"), Err(InputError::NonAscii(_))));
-        assert!(matches!(validate_email("a@exam\u{202e}ple.org"), Err(InputError::ControlCharacter | InputError::NonAscii(_))));
+        assert_eq!(
+            validate_email("\u{430}dmin@example.org"),
+            Err(InputError::NonAscii('\u{430}'))
+        );
+        assert!(matches!(
+            validate_email("ad\u{200b}min@example.org"),
+            Err(InputError::NonAscii(_))
+        ));
+        assert!(matches!(
+            validate_email("a@exam\u{202e}ple.org"),
+            Err(InputError::ControlCharacter | InputError::NonAscii(_))
+        ));
         assert!(validate_email("a@ｅxample.org").is_err());
     }
 
@@ -150,17 +174,36 @@ mod tests {
     fn over_long_and_malformed_addresses_are_refused() {
         let long = format!("{}@example.org", "a".repeat(300));
         assert_eq!(validate_email(&long), Err(InputError::TooLong(312)));
-        assert_eq!(validate_email(&format!("{}@example.org", "a".repeat(65))), Err(InputError::LocalTooLong));
-        for bad in ["", "plain", "@example.org", "a@", "a@b", "a@@b.org", "a@-b.org", "a..b@c.org", "a@b..org"] {
+        assert_eq!(
+            validate_email(&format!("{}@example.org", "a".repeat(65))),
+            Err(InputError::LocalTooLong)
+        );
+        for bad in [
+            "",
+            "plain",
+            "@example.org",
+            "a@",
+            "a@b",
+            "a@@b.org",
+            "a@-b.org",
+            "a..b@c.org",
+            "a@b..org",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn topics_are_trimmed_deduplicated_and_limited() {
-        assert_eq!(validate_topics(&[" llm ", "", "LLM", "diffusion"]).unwrap(), ["llm", "diffusion"]);
+        assert_eq!(
+            validate_topics(&[" llm ", "", "LLM", "diffusion"]).unwrap(),
+            ["llm", "diffusion"]
+        );
         let long = "x".repeat(MAX_TOPIC_CHARS + 1);
-        assert_eq!(validate_topics(&[long]), Err(InputError::TopicTooLong(MAX_TOPIC_CHARS + 1)));
+        assert_eq!(
+            validate_topics(&[long]),
+            Err(InputError::TopicTooLong(MAX_TOPIC_CHARS + 1))
+        );
         let many: Vec<String> = (0..=MAX_TOPICS).map(|i| format!("t{i}")).collect();
         assert_eq!(validate_topics(&many), Err(InputError::TooManyTopics));
         assert_eq!(validate_topics(&["a\nb"]), Err(InputError::TopicControl));

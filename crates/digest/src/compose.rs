@@ -32,7 +32,13 @@ pub struct Entry {
 impl Entry {
     pub fn new(doc: &PaperDocument, matched: Vec<String>) -> Entry {
         let paper = &doc.paper;
-        let mut authors = paper.authors.iter().take(AUTHORS_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        let mut authors = paper
+            .authors
+            .iter()
+            .take(AUTHORS_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if paper.authors.len() > AUTHORS_SHOWN {
             authors.push_str(&format!(" and {} more", paper.authors.len() - AUTHORS_SHOWN));
         }
@@ -41,7 +47,10 @@ impl Entry {
             id: paper.id.as_str().to_string(),
             title: paper.title.clone(),
             authors,
-            summary: excerpt(&paper.abstract_text.split_whitespace().collect::<Vec<_>>().join(" "), SUMMARY_CHARS),
+            summary: excerpt(
+                &paper.abstract_text.split_whitespace().collect::<Vec<_>>().join(" "),
+                SUMMARY_CHARS,
+            ),
             abs_url: links.abs,
             pdf_url: links.pdf,
             upvotes: doc.upvotes,
@@ -78,7 +87,12 @@ pub fn topic_key(topic: &str) -> String {
 }
 
 /// A subscriber's digest from the period's shared parts. Topics without results are left out.
-pub fn compose(period: &Period, trending: &[Entry], by_topic: &HashMap<String, Vec<Entry>>, topics: &[String]) -> Digest {
+pub fn compose(
+    period: &Period,
+    trending: &[Entry],
+    by_topic: &HashMap<String, Vec<Entry>>,
+    topics: &[String],
+) -> Digest {
     let topics = topics
         .iter()
         .filter_map(|topic| {
@@ -126,22 +140,35 @@ mod tests {
     }
 
     fn period() -> Period {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-05-02T08:00:00Z").unwrap().to_utc();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-05-02T08:00:00Z")
+            .unwrap()
+            .to_utc();
         Schedule::default().latest_period(Frequency::Daily, now)
     }
 
     #[test]
     fn matched_terms_name_what_the_paper_contains() {
         let d = doc("2605.00001", "Diffusion Models for Video", "We study LLM agents.");
-        let terms = vec!["diffusion".into(), "llm".into(), "robotics".into(), "video generation".into()];
+        let terms = vec![
+            "diffusion".into(),
+            "llm".into(),
+            "robotics".into(),
+            "video generation".into(),
+        ];
         assert_eq!(matched_terms(&terms, &d), ["diffusion", "llm"]);
     }
 
     #[test]
     fn a_digest_takes_the_subscribers_topics_from_the_shared_results() {
         let e = Entry::new(&doc("2605.00001", "T", "A"), vec!["t".into()]);
-        assert_eq!(e.authors, "Author 0, Author 1, Author 2, Author 3, Author 4, Author 5 and 2 more");
-        let by_topic = HashMap::from([("graph neural networks".to_string(), vec![e.clone()]), ("empty".into(), vec![])]);
+        assert_eq!(
+            e.authors,
+            "Author 0, Author 1, Author 2, Author 3, Author 4, Author 5 and 2 more"
+        );
+        let by_topic = HashMap::from([
+            ("graph neural networks".to_string(), vec![e.clone()]),
+            ("empty".into(), vec![]),
+        ]);
         let topics = vec!["Graph  Neural Networks".to_string(), "empty".into(), "unknown".into()];
         let digest = compose(&period(), &[], &by_topic, &topics);
         assert_eq!(digest.topics.len(), 1);

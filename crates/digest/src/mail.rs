@@ -119,7 +119,11 @@ impl MailSettings {
         let pem = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let key = DkimSigningKey::new(&pem, DkimSigningAlgorithm::Rsa).map_err(|e| err(e.to_string()))?;
         let domain = self.from.email.domain().to_string();
-        self.dkim = Some(std::sync::Arc::new(DkimConfig::default_config(selector.into(), domain, key)));
+        self.dkim = Some(std::sync::Arc::new(DkimConfig::default_config(
+            selector.into(),
+            domain,
+            key,
+        )));
         Ok(self)
     }
 
@@ -290,7 +294,10 @@ pub fn digest_message(
         .date_now()
         .header(ListUnsubscribe(rendered.unsubscribe_url.clone()))
         .header(ListUnsubscribePost)
-        .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            rendered.text.clone(),
+            rendered.html.clone(),
+        ))
         .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
     Ok(settings.finish(message))
 }
@@ -336,7 +343,12 @@ mod tests {
 
     #[test]
     fn smtp_urls_are_accepted_in_the_documented_forms_and_passwords_stay_out_of_errors() {
-        for url in ["smtp://127.0.0.1:2525", "smtp://u:p@host:587?tls=starttls", "smtps://u:p@host", "smtp://h?tls=none"] {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://u:p@host:587?tls=starttls",
+            "smtps://u:p@host",
+            "smtp://h?tls=none",
+        ] {
             assert!(SmtpSender::from_url(url).is_ok(), "{url}");
         }
         let Err(e) = SmtpSender::from_url("http://user:secret@host") else {
@@ -352,6 +364,9 @@ mod tests {
         assert!(MailSettings::new("a@example.org", "papers.example.org").is_err());
         let s = MailSettings::new("a@example.org", "https://x.org/").unwrap();
         assert_eq!(s.link("/unsubscribe?token=t"), "https://x.org/unsubscribe?token=t");
-        assert_eq!(s.message_id("digest", 7, "2026-05-01"), "<digest.2026-05-01.7@example.org>");
+        assert_eq!(
+            s.message_id("digest", 7, "2026-05-01"),
+            "<digest.2026-05-01.7@example.org>"
+        );
     }
 }

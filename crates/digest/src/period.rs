@@ -118,7 +118,10 @@ mod tests {
     fn a_daily_digest_covers_the_day_before_once_the_hour_has_passed() {
         let schedule = Schedule::default(); // 07:00 UTC
         let p = schedule.latest_period(Frequency::Daily, at("2026-05-02T07:00:00Z"));
-        assert_eq!((p.from, p.until, p.key()), (day("2026-05-01"), day("2026-05-01"), "2026-05-01".into()));
+        assert_eq!(
+            (p.from, p.until, p.key()),
+            (day("2026-05-01"), day("2026-05-01"), "2026-05-01".into())
+        );
         let before = schedule.latest_period(Frequency::Daily, at("2026-05-02T06:59:59Z"));
         assert_eq!(before.from, day("2026-04-30"));
         assert_eq!(p.label(), "1 May 2026");

@@ -19,7 +19,9 @@ use chrono::{DateTime, Utc};
 use paperboy_domain::trending;
 use paperboy_domain::PaperDocument;
 use paperboy_search::{Filters, Mode, SearchError, SearchRequest, Searcher};
-use paperboy_store::{Claim, DeliveryState, DigestStore, Frequency, Page, PaperStore, StoreError, Subscriber, SubscriberStatus};
+use paperboy_store::{
+    Claim, DeliveryState, DigestStore, Frequency, Page, PaperStore, StoreError, Subscriber, SubscriberStatus,
+};
 
 use crate::compose::{compose, matched_terms, topic_key, Entry, TOPIC_LIMIT, TRENDING_LIMIT};
 use crate::mail::{
@@ -134,7 +136,12 @@ impl Digests<'_> {
                     offset: 0,
                     limit: ANNOUNCED_PER_DAY,
                 };
-                items.extend(self.papers.announced_on(day, None, page)?.into_iter().map(|d| (0, day, d)));
+                items.extend(
+                    self.papers
+                        .announced_on(day, None, page)?
+                        .into_iter()
+                        .map(|d| (0, day, d)),
+                );
             }
             items
         } else {
@@ -191,7 +198,9 @@ impl Digests<'_> {
         for hit in response.results {
             let key = hit.id.as_str().to_string();
             if !documents.contains_key(&key) {
-                let Some(doc) = self.papers.paper(&hit.id)? else { continue };
+                let Some(doc) = self.papers.paper(&hit.id)? else {
+                    continue;
+                };
                 documents.insert(key.clone(), doc);
             }
             let doc = &documents[&key];
@@ -216,8 +225,18 @@ impl Digests<'_> {
     }
 
     /// A subscriber's rendered digest, or `None` when there is nothing for them.
-    pub fn render_for(&self, content: &PeriodContent, subscriber: &Subscriber, now: DateTime<Utc>) -> Option<RenderedDigest> {
-        let digest = compose(&content.period, &content.trending, &content.by_topic, &subscriber.topics);
+    pub fn render_for(
+        &self,
+        content: &PeriodContent,
+        subscriber: &Subscriber,
+        now: DateTime<Utc>,
+    ) -> Option<RenderedDigest> {
+        let digest = compose(
+            &content.period,
+            &content.trending,
+            &content.by_topic,
+            &subscriber.topics,
+        );
         if digest.is_empty() {
             return None;
         }
@@ -230,7 +249,11 @@ impl Digests<'_> {
     }
 
     /// What `subscriber` gets for the latest period at `now` (`preview`).
-    pub fn preview(&self, subscriber: &Subscriber, now: DateTime<Utc>) -> Result<(Period, Option<RenderedDigest>), DigestError> {
+    pub fn preview(
+        &self,
+        subscriber: &Subscriber,
+        now: DateTime<Utc>,
+    ) -> Result<(Period, Option<RenderedDigest>), DigestError> {
         let period = self.schedule.latest_period(subscriber.frequency, now);
         let content = self.period_content(&period, subscriber.topics.iter().map(String::as_str))?;
         let rendered = self.render_for(&content, subscriber, now);
@@ -239,9 +262,17 @@ impl Digests<'_> {
 
     /// Active subscribers of `frequency` whose digest for `period` is neither sent nor
     /// refused for good.
-    pub fn outstanding(&self, frequency: Frequency, period: &Period) -> Result<(usize, Vec<Subscriber>, usize, usize), DigestError> {
+    pub fn outstanding(
+        &self,
+        frequency: Frequency,
+        period: &Period,
+    ) -> Result<(usize, Vec<Subscriber>, usize, usize), DigestError> {
         let ledger = self.subscribers.deliveries(frequency, &period.key())?;
-        let sent: HashSet<i64> = ledger.iter().filter(|d| d.state == DeliveryState::Sent).map(|d| d.subscriber_id).collect();
+        let sent: HashSet<i64> = ledger
+            .iter()
+            .filter(|d| d.state == DeliveryState::Sent)
+            .map(|d| d.subscriber_id)
+            .collect();
         let bounced: HashSet<i64> = ledger.iter().filter(|d| d.permanent).map(|d| d.subscriber_id).collect();
         let active: Vec<Subscriber> = self
             .subscribers
@@ -291,7 +322,10 @@ impl Digests<'_> {
             return Ok(report);
         }
         let started = std::time::Instant::now();
-        let content = self.period_content(&period, outstanding.iter().flat_map(|s| s.topics.iter().map(String::as_str)))?;
+        let content = self.period_content(
+            &period,
+            outstanding.iter().flat_map(|s| s.topics.iter().map(String::as_str)),
+        )?;
         let mut composed = Vec::with_capacity(outstanding.len());
         for subscriber in &outstanding {
             match self.render_for(&content, subscriber, now) {
@@ -307,7 +341,10 @@ impl Digests<'_> {
         let ledger_key = format!("{}-{key}", frequency.as_str());
         for (subscriber, rendered) in composed {
             let message_id = self.settings.message_id("digest", subscriber.id, &ledger_key);
-            match self.subscribers.claim_delivery(subscriber.id, frequency, &key, &message_id)? {
+            match self
+                .subscribers
+                .claim_delivery(subscriber.id, frequency, &key, &message_id)?
+            {
                 Claim::AlreadySent => {
                     report.already_sent += 1;
                     continue;
@@ -328,8 +365,14 @@ impl Digests<'_> {
                 Err(e) => {
                     let permanent = matches!(e, SendError::Permanent(_));
                     tracing::warn!(subscriber = subscriber.id, error = %e, "digest not delivered");
-                    self.subscribers
-                        .mark_failed(subscriber.id, frequency, &key, &e.to_string(), permanent, PAUSE_AFTER_BOUNCES)?;
+                    self.subscribers.mark_failed(
+                        subscriber.id,
+                        frequency,
+                        &key,
+                        &e.to_string(),
+                        permanent,
+                        PAUSE_AFTER_BOUNCES,
+                    )?;
                     if permanent {
                         report.bounced += 1;
                     } else {
@@ -342,14 +385,25 @@ impl Digests<'_> {
     }
 
     /// Sends the double opt-in mail with a signed, expiring confirmation link.
-    pub fn send_confirmation(&self, sender: &dyn MailSender, subscriber: &Subscriber, now: DateTime<Utc>) -> Result<(), SendError> {
+    pub fn send_confirmation(
+        &self,
+        sender: &dyn MailSender,
+        subscriber: &Subscriber,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendError> {
         let expires = now + chrono::Duration::hours(CONFIRM_LINK_HOURS);
         let token = self.secret.sign(subscriber.id, Purpose::Confirm, expires);
         let url = self.settings.link(&format!("/subscribe/confirm?token={token}"));
         let message_id = self
             .settings
             .message_id("confirm", subscriber.id, &now.timestamp().to_string());
-        let message = confirmation_message(self.settings, &subscriber.email, subscriber.frequency.as_str(), &url, message_id)?;
+        let message = confirmation_message(
+            self.settings,
+            &subscriber.email,
+            subscriber.frequency.as_str(),
+            &url,
+            message_id,
+        )?;
         send_with_retry(sender, &message, Retry::default())
     }
 }

@@ -69,9 +69,18 @@ impl Secret {
     /// Creation is exclusive, so two processes starting together end up with the same secret.
     pub fn load_or_create(data_dir: &Path) -> Result<Secret, SecretError> {
         let path = data_dir.join(SECRET_FILE);
-        let err = |source| SecretError { path: path.clone(), source };
+        let err = |source| SecretError {
+            path: path.clone(),
+            source,
+        };
         match std::fs::read(&path) {
-            Ok(bytes) => return Secret::from_file_bytes(&bytes).ok_or_else(|| err(std::io::Error::other("is not 32 bytes; delete it to make a new one (links in sent mails stop working)"))),
+            Ok(bytes) => {
+                return Secret::from_file_bytes(&bytes).ok_or_else(|| {
+                    err(std::io::Error::other(
+                        "is not 32 bytes; delete it to make a new one (links in sent mails stop working)",
+                    ))
+                })
+            }
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(err(e)),
             Err(_) => {}
         }
@@ -166,7 +175,10 @@ mod tests {
         let now = Utc::now();
         let token = secret().sign(42, Purpose::Manage, now + Duration::days(1));
         assert_eq!(secret().verify(&token, Purpose::Manage, now), Ok(42));
-        assert_eq!(secret().verify(&token, Purpose::Unsubscribe, now), Err(TokenError::Invalid));
+        assert_eq!(
+            secret().verify(&token, Purpose::Unsubscribe, now),
+            Err(TokenError::Invalid)
+        );
         assert_eq!(secret().verify(&token, Purpose::Confirm, now), Err(TokenError::Invalid));
         let other = token.replacen("42.", "43.", 1);
         assert_eq!(secret().verify(&other, Purpose::Manage, now), Err(TokenError::Invalid));
@@ -183,9 +195,23 @@ mod tests {
         let (head, tag) = token.rsplit_once('.').unwrap();
         let (rest, _) = head.rsplit_once('.').unwrap();
         let extended = format!("{rest}.{}.{tag}", (now + Duration::days(9)).timestamp());
-        assert_eq!(secret().verify(&extended, Purpose::Confirm, now), Err(TokenError::Invalid));
-        for garbled in ["", "1.c.9", "1.c.9.zz", "1.c.9.00.00", "é.c.1.00", &token[..token.len() - 1]] {
-            assert_eq!(secret().verify(garbled, Purpose::Confirm, now), Err(TokenError::Invalid), "{garbled:?}");
+        assert_eq!(
+            secret().verify(&extended, Purpose::Confirm, now),
+            Err(TokenError::Invalid)
+        );
+        for garbled in [
+            "",
+            "1.c.9",
+            "1.c.9.zz",
+            "1.c.9.00.00",
+            "é.c.1.00",
+            &token[..token.len() - 1],
+        ] {
+            assert_eq!(
+                secret().verify(garbled, Purpose::Confirm, now),
+                Err(TokenError::Invalid),
+                "{garbled:?}"
+            );
         }
     }
 
@@ -198,7 +224,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(SECRET_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(SECRET_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -36,7 +36,15 @@ impl SmtpSink {
             .expect("a free port")
             .port();
         let child = Command::new(&python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "smtp_sink.Sink"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "smtp_sink.Sink",
+            ])
             .arg(dir.path().join("mail"))
             .arg(delay.as_secs_f64().to_string())
             .env("PYTHONPATH", env!("CARGO_MANIFEST_DIR"))
@@ -157,7 +165,9 @@ impl ReceivedMail {
 fn header_in(head: &str, name: &str) -> Option<String> {
     let mut lines = head.lines().peekable();
     while let Some(line) = lines.next() {
-        let Some((key, value)) = line.split_once(':') else { continue };
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
         if key.eq_ignore_ascii_case(name) {
             let mut value = value.trim().to_string();
             while lines.peek().is_some_and(|l| l.starts_with([' ', '\t'])) {

@@ -40,9 +40,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "paperboy is serving");
         println!("paperboy is serving on http://{}", listener.local_addr()?);
-        paperboy_web::serve(listener, state)
-            .await
-            .context("the server failed")
+        paperboy_web::serve(listener, state).await.context("the server failed")
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -52,13 +52,21 @@ pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
         Action::Add(args) => {
             let email = validate_email(&args.email).with_context(|| format!("{:?} is refused", args.email))?;
             let topics = validate_topics(&args.topics)?;
-            let status = if args.confirmed { SubscriberStatus::Active } else { SubscriberStatus::Pending };
+            let status = if args.confirmed {
+                SubscriberStatus::Active
+            } else {
+                SubscriberStatus::Pending
+            };
             let (subscriber, created) = store.add_subscriber(&email, args.frequency.into(), &topics, status)?;
             if !created {
                 eprintln!("{email} is already a subscriber ({})", subscriber.status.as_str());
                 return Ok(ExitCode::from(1));
             }
-            println!("added {email} ({}, {})", subscriber.frequency.as_str(), subscriber.status.as_str());
+            println!(
+                "added {email} ({}, {})",
+                subscriber.frequency.as_str(),
+                subscriber.status.as_str()
+            );
             if !args.confirmed {
                 send_confirmations(config, &store, &[subscriber])?;
             }
@@ -70,7 +78,13 @@ pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
                 print_json(&subscribers)?;
             } else {
                 for s in &subscribers {
-                    println!("{:<40} {:<7} {:<12} {}", s.email, s.frequency.as_str(), s.status.as_str(), s.topics.join(" | "));
+                    println!(
+                        "{:<40} {:<7} {:<12} {}",
+                        s.email,
+                        s.frequency.as_str(),
+                        s.status.as_str(),
+                        s.topics.join(" | ")
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -95,13 +109,19 @@ pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
 
 fn import(config: &Config, store: &SqliteStore, file: &std::path::Path, confirmed: bool) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let status = if confirmed { SubscriberStatus::Active } else { SubscriberStatus::Pending };
+    let status = if confirmed {
+        SubscriberStatus::Active
+    } else {
+        SubscriberStatus::Pending
+    };
     let (mut added, mut existing, mut refused) = (0, 0, 0);
     let mut to_confirm = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_no = index + 1;
         let fields = split_csv_line(line);
-        let Some(first) = fields.first().map(|f| f.trim()) else { continue };
+        let Some(first) = fields.first().map(|f| f.trim()) else {
+            continue;
+        };
         if first.is_empty() || (line_no == 1 && first.eq_ignore_ascii_case("email")) {
             continue;
         }
@@ -137,7 +157,11 @@ fn import(config: &Config, store: &SqliteStore, file: &std::path::Path, confirme
     if !to_confirm.is_empty() {
         send_confirmations(config, store, &to_confirm)?;
     }
-    Ok(if refused > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if refused > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Splits one CSV line; fields may be "quoted", with "" for a quote inside.
@@ -194,6 +218,9 @@ mod tests {
     #[test]
     fn csv_fields_may_be_quoted() {
         assert_eq!(split_csv_line("a@b.org,weekly,llm;rl"), ["a@b.org", "weekly", "llm;rl"]);
-        assert_eq!(split_csv_line("\"a@b.org\",,\"x, \"\"y\"\"\""), ["a@b.org", "", "x, \"y\""]);
+        assert_eq!(
+            split_csv_line("\"a@b.org\",,\"x, \"\"y\"\"\""),
+            ["a@b.org", "", "x, \"y\""]
+        );
     }
 }

@@ -39,13 +39,18 @@ fn decode((mut s, frequency, topics, status): (Subscriber, String, String, Strin
     Ok(s)
 }
 
-fn query_subscribers(conn: &Connection, filter: &str, param: &dyn rusqlite::ToSql) -> Result<Vec<Subscriber>, StoreError> {
+fn query_subscribers(
+    conn: &Connection,
+    filter: &str,
+    param: &dyn rusqlite::ToSql,
+) -> Result<Vec<Subscriber>, StoreError> {
     let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers {filter} ORDER BY id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = if filter.is_empty() {
         stmt.query_map([], subscriber_row)?.collect::<Result<Vec<_>, _>>()?
     } else {
-        stmt.query_map([param], subscriber_row)?.collect::<Result<Vec<_>, _>>()?
+        stmt.query_map([param], subscriber_row)?
+            .collect::<Result<Vec<_>, _>>()?
     };
     rows.into_iter().map(decode).collect()
 }
@@ -76,7 +81,14 @@ impl DigestStore for SqliteStore {
             tx.execute(
                 "INSERT INTO subscribers (email, frequency, topics, status, created_at, confirmed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![email, frequency.as_str(), topics_json(topics), status.as_str(), now(), confirmed_at],
+                params![
+                    email,
+                    frequency.as_str(),
+                    topics_json(topics),
+                    status.as_str(),
+                    now(),
+                    confirmed_at
+                ],
             )?;
             let id = tx.last_insert_rowid();
             let created = query_subscribers(&tx, "WHERE id = ?1", &id)?
@@ -108,7 +120,10 @@ impl DigestStore for SqliteStore {
                     params![id, status.as_str(), now()],
                 )?
             } else {
-                conn.execute("UPDATE subscribers SET status = ?2 WHERE id = ?1", params![id, status.as_str()])?
+                conn.execute(
+                    "UPDATE subscribers SET status = ?2 WHERE id = ?1",
+                    params![id, status.as_str()],
+                )?
             };
             Ok(changed > 0)
         })
@@ -257,17 +272,34 @@ mod tests {
     fn a_delivery_is_claimed_until_sent_then_never_again() {
         let (_dir, store) = store();
         let (s, created) = store
-            .add_subscriber("a@example.org", Frequency::Daily, &["llm".into()], SubscriberStatus::Active)
+            .add_subscriber(
+                "a@example.org",
+                Frequency::Daily,
+                &["llm".into()],
+                SubscriberStatus::Active,
+            )
             .unwrap();
         assert!(created);
-        assert_eq!(store.add_subscriber("a@example.org", Frequency::Weekly, &[], SubscriberStatus::Pending).unwrap().0, s);
-        let claim = store.claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>").unwrap();
+        assert_eq!(
+            store
+                .add_subscriber("a@example.org", Frequency::Weekly, &[], SubscriberStatus::Pending)
+                .unwrap()
+                .0,
+            s
+        );
+        let claim = store
+            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
+            .unwrap();
         assert_eq!(claim, Claim::Claimed { attempts: 1 });
         // A crash here leaves the row pending: the next run claims it again.
-        let claim = store.claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>").unwrap();
+        let claim = store
+            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
+            .unwrap();
         assert_eq!(claim, Claim::Claimed { attempts: 2 });
         store.mark_sent(s.id, Frequency::Daily, "2026-05-01").unwrap();
-        let claim = store.claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>").unwrap();
+        let claim = store
+            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
+            .unwrap();
         assert_eq!(claim, Claim::AlreadySent);
         let ledger = store.deliveries(Frequency::Daily, "2026-05-01").unwrap();
         assert_eq!(ledger.len(), 1);
@@ -277,13 +309,21 @@ mod tests {
     #[test]
     fn repeated_hard_bounces_pause_the_subscriber() {
         let (_dir, store) = store();
-        let (s, _) = store.add_subscriber("b@example.org", Frequency::Daily, &[], SubscriberStatus::Active).unwrap();
+        let (s, _) = store
+            .add_subscriber("b@example.org", Frequency::Daily, &[], SubscriberStatus::Active)
+            .unwrap();
         for (n, period) in ["d1", "d2", "d3"].into_iter().enumerate() {
             store.claim_delivery(s.id, Frequency::Daily, period, "<m@x>").unwrap();
-            store.mark_failed(s.id, Frequency::Daily, period, "550 no such user", true, 3).unwrap();
+            store
+                .mark_failed(s.id, Frequency::Daily, period, "550 no such user", true, 3)
+                .unwrap();
             let now = store.subscriber(s.id).unwrap().unwrap();
             assert_eq!(now.hard_bounces, n as u32 + 1);
-            let expected = if n < 2 { SubscriberStatus::Active } else { SubscriberStatus::Paused };
+            let expected = if n < 2 {
+                SubscriberStatus::Active
+            } else {
+                SubscriberStatus::Paused
+            };
             assert_eq!(now.status, expected);
         }
         let claim = store.claim_delivery(s.id, Frequency::Daily, "d1", "<m@x>").unwrap();

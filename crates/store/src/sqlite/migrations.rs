@@ -153,13 +153,24 @@ mod tests {
     fn a_version_merged_in_below_an_applied_one_is_still_applied() {
         let mut conn = Connection::open_in_memory().unwrap();
         let path = Path::new(":memory:");
-        apply(&mut conn, path, &[(1, "CREATE TABLE t1 (x)"), (3, "CREATE TABLE t3 (x)")]).unwrap();
+        apply(
+            &mut conn,
+            path,
+            &[(1, "CREATE TABLE t1 (x)"), (3, "CREATE TABLE t3 (x)")],
+        )
+        .unwrap();
         assert_eq!(tables(&conn), ["t1", "t3"]);
-        let merged = [(1, "CREATE TABLE t1 (x)"), (2, "CREATE TABLE t2 (x)"), (3, "CREATE TABLE t3 (x)")];
+        let merged = [
+            (1, "CREATE TABLE t1 (x)"),
+            (2, "CREATE TABLE t2 (x)"),
+            (3, "CREATE TABLE t3 (x)"),
+        ];
         apply(&mut conn, path, &merged).unwrap();
         assert_eq!(tables(&conn), ["t1", "t2", "t3"]);
         apply(&mut conn, path, &merged).unwrap(); // nothing left to do, nothing re-applied
-        let count: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        let count: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(count, 3);
     }
 }

@@ -130,7 +130,10 @@ fn token_param(query: &HashMap<String, String>) -> Result<String, PageError> {
         .ok_or_else(|| bad("this link is incomplete: it has no token"))
 }
 
-async fn subscribe(State(state): State<AppState>, Form(form): Form<HashMap<String, String>>) -> Result<Html<String>, PageError> {
+async fn subscribe(
+    State(state): State<AppState>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
     let frequency = frequency(form.get("frequency"))?;
@@ -148,7 +151,8 @@ async fn subscribe(State(state): State<AppState>, Form(form): Form<HashMap<Strin
         }
         if !created {
             site.subscribers.set_preferences(subscriber.id, frequency, &topics)?;
-            site.subscribers.set_subscriber_status(subscriber.id, SubscriberStatus::Pending)?;
+            site.subscribers
+                .set_subscriber_status(subscriber.id, SubscriberStatus::Pending)?;
             subscriber.frequency = frequency;
         }
         let digests = Digests {
@@ -171,15 +175,22 @@ async fn subscribe(State(state): State<AppState>, Form(form): Form<HashMap<Strin
     )
 }
 
-async fn confirm(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Result<Html<String>, PageError> {
+async fn confirm(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
     let (email, manage_url) = blocking(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Confirm)?;
-        site.subscribers.set_subscriber_status(subscriber.id, SubscriberStatus::Active)?;
+        site.subscribers
+            .set_subscriber_status(subscriber.id, SubscriberStatus::Active)?;
         let expires = Utc::now() + chrono::Duration::days(paperboy_digest::mail::DIGEST_LINK_DAYS);
         let manage = site.secret.sign(subscriber.id, Purpose::Manage, expires);
-        Ok((subscriber.email, site.settings.link(&format!("/subscribe/manage?token={manage}"))))
+        Ok((
+            subscriber.email,
+            site.settings.link(&format!("/subscribe/manage?token={manage}")),
+        ))
     })
     .await?;
     notice(
@@ -189,7 +200,10 @@ async fn confirm(State(state): State<AppState>, Query(query): Query<HashMap<Stri
     )
 }
 
-async fn manage_form(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Result<Html<String>, PageError> {
+async fn manage_form(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
     let page = blocking(site, move |site| {
@@ -224,7 +238,11 @@ async fn manage_save(
         Ok(())
     })
     .await?;
-    notice("Preferences saved", format!("You now get a {} digest.", frequency.as_str()), Some(manage_url))
+    notice(
+        "Preferences saved",
+        format!("You now get a {} digest.", frequency.as_str()),
+        Some(manage_url),
+    )
 }
 
 async fn unsubscribe_form(
@@ -245,7 +263,10 @@ async fn unsubscribe_form(
 }
 
 /// Our button and RFC 8058 one-click POSTs alike; the body is not needed.
-async fn unsubscribe(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Result<Html<String>, PageError> {
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
     let email = blocking(site, move |site| {
