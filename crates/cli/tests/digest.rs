@@ -180,7 +180,7 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     assert_eq!(get(&forged).0, 400);
     let (status, page) = get(&confirm);
     assert_eq!(status, 200);
-    assert!(page.contains("You're subscribed"), "{page}");
+    assert!(page.contains("Digests will be sent to reader@example.org"), "{page}");
 
     // The digest run sends one multipart mail with list headers; a re-run sends nothing.
     let report = run_json(
@@ -281,7 +281,7 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     );
     let (status, page) = post_form(&unsubscribe, &[("List-Unsubscribe", "One-Click")]);
     assert_eq!(status, 200);
-    assert!(page.contains("You're unsubscribed"), "{page}");
+    assert!(page.contains("No more digests will be sent to reader@example.org"), "{page}");
     assert_eq!(
         run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"],
         "unsubscribed"
