@@ -257,7 +257,7 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     // Manage from the mail's link: weekly, one topic.
     let manage = one_link(digest, "/subscribe/manage?token=");
     let (status, page) = get(&manage);
-    assert_eq!(status, 200);
+    assert_eq!(status, 200, "{manage}\n{page}");
     assert!(page.contains("language models"), "{page}");
     let (status, page) = post_form(&manage, &[("frequency", "weekly"), ("topics", "diffusion")]);
     assert_eq!(status, 200, "{page}");
@@ -281,7 +281,10 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     );
     let (status, page) = post_form(&unsubscribe, &[("List-Unsubscribe", "One-Click")]);
     assert_eq!(status, 200);
-    assert!(page.contains("No more digests will be sent to reader@example.org"), "{page}");
+    assert!(
+        page.contains("No more digests will be sent to reader@example.org"),
+        "{page}"
+    );
     assert_eq!(
         run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"],
         "unsubscribed"

@@ -224,13 +224,10 @@ impl Digests<'_> {
         }
     }
 
-    /// A subscriber's rendered digest, or `None` when there is nothing for them.
-    pub fn render_for(
-        &self,
-        content: &PeriodContent,
-        subscriber: &Subscriber,
-        now: DateTime<Utc>,
-    ) -> Option<RenderedDigest> {
+    /// A subscriber's rendered digest, or `None` when there is nothing for them. Links expire
+    /// counting from the real clock, not from `--at`: a past period's digest made today has
+    /// links that work.
+    pub fn render_for(&self, content: &PeriodContent, subscriber: &Subscriber) -> Option<RenderedDigest> {
         let digest = compose(
             &content.period,
             &content.trending,
@@ -244,7 +241,7 @@ impl Digests<'_> {
             self.settings,
             &digest,
             &subscriber.email,
-            &self.links(subscriber.id, now),
+            &self.links(subscriber.id, Utc::now()),
         ))
     }
 
@@ -256,7 +253,7 @@ impl Digests<'_> {
     ) -> Result<(Period, Option<RenderedDigest>), DigestError> {
         let period = self.schedule.latest_period(subscriber.frequency, now);
         let content = self.period_content(&period, subscriber.topics.iter().map(String::as_str))?;
-        let rendered = self.render_for(&content, subscriber, now);
+        let rendered = self.render_for(&content, subscriber);
         Ok((period, rendered))
     }
 
@@ -328,7 +325,7 @@ impl Digests<'_> {
         )?;
         let mut composed = Vec::with_capacity(outstanding.len());
         for subscriber in &outstanding {
-            match self.render_for(&content, subscriber, now) {
+            match self.render_for(&content, subscriber) {
                 Some(rendered) => composed.push((subscriber, rendered)),
                 None => report.empty += 1,
             }
