@@ -1,6 +1,8 @@
 //! The synthetic corpus the benchmarks grow from the real listings: new ids, and each copy's
 //! abstract mixed with another paper's, so no two abstracts are equal.
 
+#![allow(dead_code)] // each benchmark uses its own part
+
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
