@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub harvest: HarvestFileConfig,
     #[serde(default)]
     pub search: SearchFileConfig,
+    #[serde(default)]
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +40,61 @@ pub struct HarvestFileConfig {
     pub delay_seconds: Option<f64>,
 }
 
+/// Email digests: the `[mail]` section, each key overridable by its environment variable.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `PAPERBOY_SMTP_URL`: `smtp://host:port`, `smtp://user:pass@host:587?tls=starttls`,
+    /// `smtps://user:pass@host`.
+    pub smtp_url: Option<String>,
+    /// `PAPERBOY_MAIL_FROM`: the sender, `paperboy <digest@example.org>`.
+    pub from: Option<String>,
+    /// `PAPERBOY_BASE_URL`: the site's public URL, used in every link of a mail.
+    pub base_url: Option<String>,
+    /// `PAPERBOY_DIGEST_HOUR`: hour of the day (0–23) digests go out (default 7).
+    pub digest_hour: Option<u32>,
+    /// `PAPERBOY_DIGEST_UTC_OFFSET`: the server's time zone as an offset, `+02:00` (default UTC).
+    pub utc_offset: Option<String>,
+    /// `PAPERBOY_DKIM_KEY`: an RSA private key (PKCS#1 PEM); mails are DKIM-signed when set.
+    pub dkim_key: Option<PathBuf>,
+    /// `PAPERBOY_DKIM_SELECTOR` (default `paperboy`).
+    pub dkim_selector: Option<String>,
+    /// `PAPERBOY_DIGEST_CHECK_SECONDS`: how often `serve` looks for due digests (default 60).
+    pub digest_check_seconds: Option<u64>,
+}
+
+impl MailConfig {
+    /// Overrides the file's values with the environment's (`lookup` is `std::env::var`).
+    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<MailConfig> {
+        let set = |slot: &mut Option<String>, name: &str| {
+            if let Some(value) = lookup(name).filter(|v| !v.is_empty()) {
+                *slot = Some(value);
+            }
+        };
+        set(&mut self.smtp_url, "PAPERBOY_SMTP_URL");
+        set(&mut self.from, "PAPERBOY_MAIL_FROM");
+        set(&mut self.base_url, "PAPERBOY_BASE_URL");
+        set(&mut self.utc_offset, "PAPERBOY_DIGEST_UTC_OFFSET");
+        set(&mut self.dkim_selector, "PAPERBOY_DKIM_SELECTOR");
+        if let Some(key) = lookup("PAPERBOY_DKIM_KEY").filter(|v| !v.is_empty()) {
+            self.dkim_key = Some(PathBuf::from(key));
+        }
+        if let Some(seconds) = lookup("PAPERBOY_DIGEST_CHECK_SECONDS").filter(|v| !v.is_empty()) {
+            self.digest_check_seconds =
+                Some(seconds.parse().with_context(|| {
+                    format!("PAPERBOY_DIGEST_CHECK_SECONDS {seconds:?} is not a number of seconds")
+                })?);
+        }
+        if let Some(hour) = lookup("PAPERBOY_DIGEST_HOUR").filter(|v| !v.is_empty()) {
+            self.digest_hour = Some(
+                hour.parse()
+                    .with_context(|| format!("PAPERBOY_DIGEST_HOUR {hour:?} is not an hour (0-23)"))?,
+            );
+        }
+        Ok(self)
+    }
+}
+
 /// The resolved configuration handed to commands.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -49,6 +106,7 @@ pub struct Config {
     pub model_dir: Option<PathBuf>,
     /// Whether to load an embedding model at all.
     pub semantic: bool,
+    pub mail: MailConfig,
 }
 
 impl FileConfig {
@@ -62,8 +120,9 @@ impl FileConfig {
 impl Config {
     /// `data_dir_override` comes from `--data-dir` or `PAPERBOY_DATA_DIR` (clap resolves those
     /// two, flag first); the file fills what they leave open.
-    pub fn resolve(file: FileConfig, data_dir_override: Option<PathBuf>) -> Config {
-        Config {
+    pub fn resolve(file: FileConfig, data_dir_override: Option<PathBuf>) -> anyhow::Result<Config> {
+        let mail = file.mail.with_env(|name| std::env::var(name).ok())?;
+        Ok(Config {
             data_dir: data_dir_override
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -72,7 +131,8 @@ impl Config {
             harvest_delay_seconds: file.harvest.delay_seconds,
             model_dir: file.search.model_dir,
             semantic: file.search.semantic.unwrap_or(true),
-        }
+            mail,
+        })
     }
 }
 
@@ -84,15 +144,31 @@ mod tests {
     fn flag_or_env_beats_file_beats_default() {
         let file: FileConfig = toml::from_str("data_dir = \"/from/file\"").unwrap();
         assert_eq!(
-            Config::resolve(file, Some("/flag".into())).data_dir,
+            Config::resolve(file, Some("/flag".into())).unwrap().data_dir,
             PathBuf::from("/flag")
         );
         let file: FileConfig = toml::from_str("data_dir = \"/from/file\"").unwrap();
-        assert_eq!(Config::resolve(file, None).data_dir, PathBuf::from("/from/file"));
         assert_eq!(
-            Config::resolve(FileConfig::default(), None).data_dir,
+            Config::resolve(file, None).unwrap().data_dir,
+            PathBuf::from("/from/file")
+        );
+        assert_eq!(
+            Config::resolve(FileConfig::default(), None).unwrap().data_dir,
             PathBuf::from(DEFAULT_DATA_DIR)
         );
+    }
+
+    #[test]
+    fn mail_settings_come_from_the_file_then_the_environment() {
+        let file: FileConfig =
+            toml::from_str("[mail]\nsmtp_url = \"smtp://file:25\"\nfrom = \"a@example.org\"\ndigest_hour = 6").unwrap();
+        let env = |name: &str| (name == "PAPERBOY_SMTP_URL").then(|| "smtp://env:2525".to_string());
+        let mail = file.mail.with_env(env).unwrap();
+        assert_eq!(mail.smtp_url.as_deref(), Some("smtp://env:2525"));
+        assert_eq!(mail.from.as_deref(), Some("a@example.org"));
+        assert_eq!(mail.digest_hour, Some(6));
+        let bad = |name: &str| (name == "PAPERBOY_DIGEST_HOUR").then(|| "seven".to_string());
+        assert!(MailConfig::default().with_env(bad).is_err());
     }
 
     #[test]

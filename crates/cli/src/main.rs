@@ -53,8 +53,14 @@ enum Command {
     /// Maintain the search indexes.
     #[command(subcommand)]
     Index(commands::index::Action),
-    /// Serve the web app and JSON API.
+    /// Serve the web app and JSON API (and send digests when they are due).
     Serve(commands::serve::Args),
+    /// Email digests: send the due ones, or preview one subscriber's.
+    #[command(subcommand)]
+    Digest(commands::digest::Action),
+    /// Manage digest subscribers.
+    #[command(subcommand)]
+    Subscribers(commands::subscribers::Action),
 }
 
 fn main() -> ExitCode {
@@ -74,7 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let mut config = Config::resolve(file, cli.data_dir);
+    let mut config = Config::resolve(file, cli.data_dir)?;
     if cli.model_dir.is_some() {
         config.model_dir = cli.model_dir;
     }
@@ -88,6 +94,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => commands::search::run(&config, args),
         Command::Index(action) => commands::index::run(&config, action),
         Command::Similar(args) => commands::similar::run(&config, args),
+        Command::Digest(action) => commands::digest::run(&config, action),
+        Command::Subscribers(action) => commands::subscribers::run(&config, action),
     }
 }
 

@@ -10,11 +10,13 @@ use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use serde::Serialize;
 
 mod browse;
+pub mod digest;
 pub mod embeddings;
 mod error;
 pub mod sqlite;
 
 pub use browse::BrowseStore;
+pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;

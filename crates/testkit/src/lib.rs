@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 mod replay;
+mod smtp;
 
 pub use replay::{ReplayServer, Reply};
+pub use smtp::{ReceivedMail, SmtpSink};
 
 /// ../shared/data (real arXiv and Hugging Face metadata), or `None`, with a message saying
 /// why the calling test is skipped, when this checkout has no shared data beside it.

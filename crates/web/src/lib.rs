@@ -23,6 +23,7 @@ mod trending;
 mod view;
 
 pub use error::AppError;
+pub use pages::digest::DigestSite;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -33,6 +34,8 @@ pub struct AppState {
     pub searcher: Arc<Searcher>,
     /// Request counts and latencies for `/metrics`.
     pub(crate) metrics: Arc<metrics::Metrics>,
+    /// Email digest subscriptions; `None` when mail is not configured.
+    pub digests: Option<Arc<DigestSite>>,
 }
 
 impl AppState {
@@ -42,7 +45,14 @@ impl AppState {
             browse: store,
             searcher,
             metrics: Arc::default(),
+            digests: None,
         }
+    }
+
+    /// Enables the subscription pages.
+    pub fn with_digests(mut self, site: DigestSite) -> AppState {
+        self.digests = Some(Arc::new(site));
+        self
     }
 
     /// Runs a search on a blocking thread (ranking is CPU work).
@@ -118,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::show))
         .route("/static/{file}", get(assets::serve))
         .merge(api_routes())
+        .merge(pages::digest::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)

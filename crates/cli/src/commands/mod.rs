@@ -7,15 +7,18 @@ use paperboy_store::SqliteStore;
 
 use crate::config::Config;
 
+pub mod digest;
 pub mod export;
 pub mod harvest;
 pub mod index;
 pub mod ingest;
+pub mod schedule;
 pub mod search;
 pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod stats;
+pub mod subscribers;
 
 /// Opens the embedded store in the configured data folder.
 pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {

@@ -35,6 +35,11 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         std::time::Duration::from_secs(2),
         Arc::clone(&stop),
     );
+    let mut state = AppState::new(store.clone(), searcher.clone());
+    if let Some(site) = super::schedule::digest_site(config, store.clone())? {
+        super::schedule::spawn(config, store.clone(), searcher.clone(), &site);
+        state = state.with_digests(site);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -45,9 +50,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "paperboy is serving");
         println!("paperboy is serving on http://{}", listener.local_addr()?);
-        paperboy_web::serve(listener, AppState::new(store, searcher))
-            .await
-            .context("the server failed")
+        paperboy_web::serve(listener, state).await.context("the server failed")
     })?;
     // Let the follower save the vector index before the process ends.
     stop.store(true, Ordering::Relaxed);

@@ -71,14 +71,54 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX embeddings_seq ON embeddings(embed_seq);
     ",
     ),
+    (
+        3,
+        "
+    -- Digest subscribers. `topics` is a JSON array of free-text queries.
+    CREATE TABLE subscribers (
+        id           INTEGER PRIMARY KEY,
+        email        TEXT NOT NULL UNIQUE,
+        frequency    TEXT NOT NULL,           -- daily | weekly
+        topics       TEXT NOT NULL,
+        status       TEXT NOT NULL,           -- pending | active | paused | unsubscribed
+        hard_bounces INTEGER NOT NULL DEFAULT 0,
+        created_at   TEXT NOT NULL,
+        confirmed_at TEXT
+    );
+
+    -- The delivery ledger: one row per subscriber, frequency and period, claimed before
+    -- sending and marked after, so that a re-run sends what is missing and nothing twice.
+    CREATE TABLE digest_deliveries (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        frequency     TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        state         TEXT NOT NULL,          -- pending | sent | failed
+        permanent     INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        message_id    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, frequency, period)
+    ) WITHOUT ROWID;
+    CREATE INDEX digest_deliveries_period ON digest_deliveries(frequency, period);
+    ",
+    ),
 ];
 
-pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |(v, _)| *v)
+fn latest_of(migrations: &[(i64, &str)]) -> i64 {
+    migrations.last().map_or(0, |(v, _)| *v)
 }
 
 /// Brings the schema up to date. Safe to run on every start: applied versions are skipped.
+///
+/// Each listed version that is not yet recorded is applied, in ascending order — not just
+/// those above the highest applied one — so that a version merged in later below an applied
+/// one (branches take numbers independently) still runs.
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    apply(conn, path, MIGRATIONS)
+}
+
+fn apply(conn: &mut Connection, path: &Path, migrations: &[(i64, &str)]) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
     )?;
@@ -88,14 +128,18 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let current: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
         r.get(0)
     })?;
-    if current > latest_version() {
+    let applied: std::collections::HashSet<i64> = tx
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if current > latest_of(migrations) {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),
             found: current,
-            supported: latest_version(),
+            supported: latest_of(migrations),
         });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    for (version, sql) in migrations.iter().filter(|(v, _)| !applied.contains(v)) {
         tracing::info!(version, "applying store migration");
         tx.execute_batch(sql)?;
         tx.execute(
@@ -105,4 +149,41 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 't%' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_version_merged_in_below_an_applied_one_is_still_applied() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let path = Path::new(":memory:");
+        apply(
+            &mut conn,
+            path,
+            &[(1, "CREATE TABLE t1 (x)"), (3, "CREATE TABLE t3 (x)")],
+        )
+        .unwrap();
+        assert_eq!(tables(&conn), ["t1", "t3"]);
+        let merged = [
+            (1, "CREATE TABLE t1 (x)"),
+            (2, "CREATE TABLE t2 (x)"),
+            (3, "CREATE TABLE t3 (x)"),
+        ];
+        apply(&mut conn, path, &merged).unwrap();
+        assert_eq!(tables(&conn), ["t1", "t2", "t3"]);
+        apply(&mut conn, path, &merged).unwrap(); // nothing left to do, nothing re-applied
+        let count: i64 = conn
+            .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 3);
+    }
 }

@@ -7,6 +7,7 @@ use crate::AppError;
 
 pub mod author;
 pub mod daily;
+pub mod digest;
 pub mod paper;
 pub mod period;
 pub mod search;

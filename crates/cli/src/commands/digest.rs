@@ -1,0 +1,214 @@
+//! `paperboy digest run|preview`: send the due digests (for cron), or show one subscriber's.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, FixedOffset, Utc};
+use paperboy_digest::{Digests, MailSender, MailSettings, Retry, Schedule, Secret, SmtpSender};
+use paperboy_search::Searcher;
+use paperboy_store::{DigestStore, Frequency, SqliteStore};
+
+use super::{open_search, open_store, print_json};
+use crate::config::Config;
+
+#[derive(clap::Subcommand)]
+pub enum Action {
+    /// Send the latest due digest to every confirmed subscriber who has not had it yet.
+    Run(RunArgs),
+    /// Print what one subscriber gets (subject and plain text, or HTML with --html).
+    Preview(PreviewArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Only this frequency (default: both).
+    #[arg(long, value_enum)]
+    frequency: Option<FrequencyArg>,
+    /// Take this instant as "now" (RFC 3339), e.g. to produce a past period's digest.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<DateTime<FixedOffset>>,
+    /// Compose and count, but send nothing and record nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// One JSON report per frequency on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct PreviewArgs {
+    email: String,
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<DateTime<FixedOffset>>,
+    /// Print the HTML part instead of the plain text.
+    #[arg(long)]
+    html: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FrequencyArg {
+    Daily,
+    Weekly,
+}
+
+impl From<FrequencyArg> for Frequency {
+    fn from(f: FrequencyArg) -> Frequency {
+        match f {
+            FrequencyArg::Daily => Frequency::Daily,
+            FrequencyArg::Weekly => Frequency::Weekly,
+        }
+    }
+}
+
+/// The sender, link base and DKIM key from the `[mail]` configuration.
+pub fn mail_settings(config: &Config) -> anyhow::Result<MailSettings> {
+    let from = config
+        .mail
+        .from
+        .as_deref()
+        .context("no sender address: set PAPERBOY_MAIL_FROM (or `from` in the [mail] section)")?;
+    let base_url = config
+        .mail
+        .base_url
+        .as_deref()
+        .context("no public base URL for links: set PAPERBOY_BASE_URL (or `base_url` in [mail])")?;
+    let settings = MailSettings::new(from, base_url)?;
+    Ok(match &config.mail.dkim_key {
+        Some(path) => settings.with_dkim(path, config.mail.dkim_selector.as_deref().unwrap_or("paperboy"))?,
+        None => settings,
+    })
+}
+
+/// The SMTP sender from `PAPERBOY_SMTP_URL`.
+pub fn smtp_sender(config: &Config) -> anyhow::Result<Arc<dyn MailSender>> {
+    let url = config
+        .mail
+        .smtp_url
+        .as_deref()
+        .context("no SMTP server: set PAPERBOY_SMTP_URL (e.g. smtp://127.0.0.1:2525)")?;
+    Ok(Arc::new(SmtpSender::from_url(url)?))
+}
+
+pub fn schedule(config: &Config) -> anyhow::Result<Schedule> {
+    let mut schedule = Schedule::default();
+    if let Some(hour) = config.mail.digest_hour {
+        anyhow::ensure!(hour < 24, "digest_hour {hour} is not an hour of the day (0-23)");
+        schedule.hour = hour;
+    }
+    if let Some(offset) = &config.mail.utc_offset {
+        schedule.offset = offset
+            .parse()
+            .with_context(|| format!("the digest UTC offset {offset:?} is not like +02:00 or -05:00"))?;
+    }
+    Ok(schedule)
+}
+
+pub fn secret(config: &Config) -> anyhow::Result<Secret> {
+    Ok(Secret::load_or_create(&config.data_dir)?)
+}
+
+/// What a digest command opens once.
+struct Opened {
+    store: SqliteStore,
+    searcher: Searcher,
+    settings: MailSettings,
+    secret: Secret,
+    schedule: Schedule,
+}
+
+impl Opened {
+    fn new(config: &Config) -> anyhow::Result<Opened> {
+        let settings = mail_settings(config)?;
+        let store = open_store(config)?;
+        let searcher = open_search(config, &store)?;
+        Ok(Opened {
+            store,
+            searcher,
+            settings,
+            secret: secret(config)?,
+            schedule: schedule(config)?,
+        })
+    }
+
+    fn digests(&self) -> Digests<'_> {
+        Digests {
+            papers: &self.store,
+            subscribers: &self.store,
+            searcher: &self.searcher,
+            settings: &self.settings,
+            secret: &self.secret,
+            schedule: self.schedule,
+        }
+    }
+}
+
+pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
+    match action {
+        Action::Run(args) => run_digests(config, args),
+        Action::Preview(args) => preview(config, args),
+    }
+}
+
+fn now_or(at: Option<DateTime<FixedOffset>>) -> DateTime<Utc> {
+    at.map_or_else(Utc::now, |at| at.with_timezone(&Utc))
+}
+
+fn run_digests(config: &Config, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let opened = Opened::new(config)?;
+    let sender = if args.dry_run { None } else { Some(smtp_sender(config)?) };
+    let now = now_or(args.at);
+    let frequencies = match args.frequency {
+        Some(f) => vec![f.into()],
+        None => vec![Frequency::Daily, Frequency::Weekly],
+    };
+    let mut code = ExitCode::SUCCESS;
+    for frequency in frequencies {
+        let report = opened
+            .digests()
+            .run(frequency, now, sender.as_deref(), Retry::default())?;
+        if report.deferred > 0 {
+            code = ExitCode::from(1);
+        }
+        if args.json {
+            print_json(&report)?;
+        } else {
+            println!(
+                "{} digest {}: {} subscribers, {} sent{}, {} already sent, {} with nothing to send, {} deferred (temporary failures), {} bounced",
+                report.frequency,
+                report.period,
+                report.subscribers,
+                report.sent,
+                if args.dry_run { format!(" ({} would be sent)", report.would_send) } else { String::new() },
+                report.already_sent,
+                report.empty,
+                report.deferred,
+                report.bounced,
+            );
+        }
+    }
+    Ok(code)
+}
+
+fn preview(config: &Config, args: PreviewArgs) -> anyhow::Result<ExitCode> {
+    let email = paperboy_digest::validate_email(&args.email)?;
+    let opened = Opened::new(config)?;
+    let subscriber = opened
+        .store
+        .subscriber_by_email(&email)?
+        .with_context(|| format!("{email} is not a subscriber (`paperboy subscribers list` shows them)"))?;
+    let (period, rendered) = opened.digests().preview(&subscriber, now_or(args.at))?;
+    match rendered {
+        None => println!(
+            "nothing to send to {email} for the {} digest of {} (no trending papers, no matches for their topics)",
+            period.frequency.as_str(),
+            period.key()
+        ),
+        Some(rendered) if args.html => print!("{}", rendered.html),
+        Some(rendered) => {
+            println!("Subject: {}\n", rendered.subject);
+            print!("{}", rendered.text);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,86 @@
+//! `serve` runs the digest schedule itself: a background thread wakes each minute and runs
+//! the due digests. The delivery ledger makes that idempotent, also alongside a cron job
+//! running `paperboy digest run`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use paperboy_digest::{Digests, Retry};
+use paperboy_search::Searcher;
+use paperboy_store::{Frequency, SqliteStore};
+use paperboy_web::DigestSite;
+
+use super::digest::{mail_settings, schedule, secret, smtp_sender};
+use crate::config::Config;
+
+/// The subscription pages' wiring, when an SMTP server is configured.
+pub fn digest_site(config: &Config, store: Arc<SqliteStore>) -> anyhow::Result<Option<DigestSite>> {
+    if config.mail.smtp_url.is_none() {
+        tracing::info!("email digests are off (no PAPERBOY_SMTP_URL)");
+        return Ok(None);
+    }
+    Ok(Some(DigestSite {
+        subscribers: store,
+        settings: mail_settings(config)?,
+        secret: secret(config)?,
+        sender: smtp_sender(config)?,
+        schedule: schedule(config)?,
+    }))
+}
+
+/// Starts the scheduler thread.
+pub fn spawn(config: &Config, store: Arc<SqliteStore>, searcher: Arc<Searcher>, site: &DigestSite) {
+    let settings = site.settings.clone();
+    let secret = site.secret.clone();
+    let sender = Arc::clone(&site.sender);
+    let schedule = site.schedule;
+    let every = Duration::from_secs(config.mail.digest_check_seconds.unwrap_or(60));
+    let spawned = std::thread::Builder::new()
+        .name("digest-scheduler".into())
+        .spawn(move || {
+            // Per frequency, the period and outstanding subscribers last handled: when nothing
+            // changed (everyone left has an empty digest), the period's content is not recomputed.
+            let mut handled: HashMap<Frequency, (String, Vec<i64>)> = HashMap::new();
+            loop {
+                let digests = Digests {
+                    papers: store.as_ref(),
+                    subscribers: store.as_ref(),
+                    searcher: searcher.as_ref(),
+                    settings: &settings,
+                    secret: &secret,
+                    schedule,
+                };
+                let now = Utc::now();
+                for frequency in [Frequency::Daily, Frequency::Weekly] {
+                    let period = schedule.latest_period(frequency, now);
+                    let outstanding = match digests.outstanding(frequency, &period) {
+                        Ok((_, outstanding, _, _)) => outstanding.iter().map(|s| s.id).collect::<Vec<_>>(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "digest schedule: cannot read subscribers");
+                            continue;
+                        }
+                    };
+                    let state = (period.key(), outstanding);
+                    if state.1.is_empty() || handled.get(&frequency) == Some(&state) {
+                        continue;
+                    }
+                    match digests.run(frequency, now, Some(sender.as_ref()), Retry::default()) {
+                        Ok(report) => {
+                            tracing::info!(frequency = frequency.as_str(), period = %report.period, sent = report.sent,
+                            deferred = report.deferred, bounced = report.bounced, empty = report.empty, "digests run");
+                            if report.deferred == 0 {
+                                handled.insert(frequency, state);
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "digest run failed; retrying next minute"),
+                    }
+                }
+                std::thread::sleep(every);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the digest scheduler; use `paperboy digest run` from cron");
+    }
+}

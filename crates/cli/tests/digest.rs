@@ -1,0 +1,515 @@
+//! Email digests end to end, against a real SMTP server (aiosmtpd, from `scripts/setup`) and a
+//! running `paperboy serve`: subscribe → confirm → digest run → mail received → manage →
+//! unsubscribe; exactly-once across a kill -9; temporary and permanent SMTP failures; hostile
+//! input.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use paperboy_testkit::{ReceivedMail, SmtpSink};
+use support::{path_str, shared_data, Paperboy};
+
+const AT: &str = "2026-05-02T08:00:00Z"; // the daily digest of 1 May 2026
+
+/// The mail settings every command of a test gets.
+fn with_mail(mut cmd: Command, sink: &SmtpSink, base_url: &str) -> Command {
+    cmd.env("PAPERBOY_SMTP_URL", sink.url())
+        .env("PAPERBOY_MAIL_FROM", "paperboy <digest@paperboy.example>")
+        .env("PAPERBOY_BASE_URL", base_url)
+        .env("PAPERBOY_DIGEST_HOUR", "7")
+        .env("PAPERBOY_DIGEST_CHECK_SECONDS", "3600");
+    cmd
+}
+
+/// Links in mails sent by commands of tests without a server.
+const NO_SERVER: &str = "http://127.0.0.1:9";
+
+fn run(pb: &Paperboy, sink: &SmtpSink, base_url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = with_mail(pb.command(args), sink, base_url).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run_json(pb: &Paperboy, sink: &SmtpSink, base_url: &str, args: &[&str]) -> serde_json::Value {
+    let (code, stdout, stderr) = run(pb, sink, base_url, args);
+    assert_eq!(code, 0, "paperboy {args:?}\n{stdout}\n{stderr}");
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// A store with the Hugging Face daily lists of 1, 4 and 5 May 2026 and arXiv's 1 May.
+fn given_papers() -> Option<Paperboy> {
+    let data = shared_data()?;
+    let pb = Paperboy::new();
+    for file in [
+        "hf-daily/2026-05-01.json",
+        "hf-daily/2026-05-04.json",
+        "hf-daily/2026-05-05.json",
+        "arxiv-listings/2026-05-01.jsonl.gz",
+    ] {
+        pb.json(&["ingest", "--json", path_str(&data.join(file))], 0);
+    }
+    Some(pb)
+}
+
+struct Served {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(pb: &Paperboy, sink: &SmtpSink) -> Served {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let mut child = with_mail(
+        pb.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]),
+        sink,
+        &base_url,
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("serving"), "{line}");
+    Served { child, base_url }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn get(url: &str) -> (u16, String) {
+    let mut response = agent().get(url).call().unwrap();
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
+}
+
+fn post_form(url: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let mut response = agent().post(url).send_form(form.iter().copied()).unwrap();
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
+}
+
+fn one_link(mail: &ReceivedMail, path: &str) -> String {
+    let links = mail.links_containing(path);
+    assert!(!links.is_empty(), "no {path} link in\n{}", mail.raw);
+    links[0].clone()
+}
+
+#[test]
+fn subscribe_confirm_receive_manage_and_unsubscribe() {
+    let Some(pb) = given_papers() else { return };
+    let sink = SmtpSink::start();
+    let server = serve(&pb, &sink);
+
+    // Every page carries the subscribe form.
+    let (status, home) = get(&format!("{}/", server.base_url));
+    assert_eq!(status, 200);
+    assert!(home.contains(r#"action="/subscribe" method="post""#), "{home}");
+
+    // Hostile addresses are refused with a clear message, and nothing is sent.
+    let (status, page) = post_form(
+        &format!("{}/subscribe", server.base_url),
+        &[
+            ("email", "reader@example.org\r\nBcc: victim@example.org"),
+            ("frequency", "daily"),
+        ],
+    );
+    assert_eq!(status, 400);
+    assert!(page.contains("line break"), "{page}");
+    let long_topic = "x".repeat(201);
+    let (status, page) = post_form(
+        &format!("{}/subscribe", server.base_url),
+        &[("email", "reader@example.org"), ("topics", long_topic.as_str())],
+    );
+    assert_eq!(status, 400);
+    assert!(page.contains("at most 200"), "{page}");
+
+    // Subscribe: a confirmation mail, and nothing else until it is followed.
+    let (status, page) = post_form(
+        &format!("{}/subscribe", server.base_url),
+        &[
+            ("email", "reader@example.org"),
+            ("frequency", "daily"),
+            ("topics", "language models\nreinforcement learning"),
+        ],
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Check your inbox"), "{page}");
+    let mails = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(mails.len(), 1);
+    let confirmation = &mails[0];
+    assert_eq!(confirmation.to(), "reader@example.org");
+    assert!(confirmation.header("Subject").unwrap().contains("Confirm"));
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(report["sent"], 0, "pending subscribers get nothing: {report}");
+    assert_eq!(sink.messages().len(), 1);
+
+    // A forged or tampered confirmation link is refused; the real one confirms.
+    let confirm = one_link(confirmation, "/subscribe/confirm?token=");
+    assert!(confirm.starts_with(&server.base_url), "{confirm}");
+    let forged = confirm.replace("token=", "token=9");
+    assert_eq!(get(&forged).0, 400);
+    let (status, page) = get(&confirm);
+    assert_eq!(status, 200);
+    assert!(page.contains("Digests will be sent to reader@example.org"), "{page}");
+
+    // The digest run sends one multipart mail with list headers; a re-run sends nothing.
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["period"].as_str()),
+        (Some(1), Some("2026-05-01")),
+        "{report}"
+    );
+    let mails = sink.wait_for(2, Duration::from_secs(10));
+    let digest = &mails[1];
+    assert_eq!(digest.to(), "reader@example.org");
+    assert_eq!(digest.header("From").unwrap(), "paperboy <digest@paperboy.example>");
+    assert_eq!(digest.header("To").unwrap(), "reader@example.org");
+    assert_eq!(digest.header("Subject").unwrap(), "paperboy daily digest: 1 May 2026");
+    assert!(digest.header("Date").is_some());
+    assert_eq!(
+        digest.header("Message-ID").unwrap(),
+        "<digest.daily-2026-05-01.1@paperboy.example>"
+    );
+    let list_unsubscribe = digest.header("List-Unsubscribe").unwrap();
+    assert!(
+        list_unsubscribe.starts_with(&format!("<{}/unsubscribe?token=", server.base_url)),
+        "{list_unsubscribe}"
+    );
+    assert_eq!(
+        digest.header("List-Unsubscribe-Post").unwrap(),
+        "List-Unsubscribe=One-Click"
+    );
+    let text = digest.part("text/plain").expect("a text/plain part");
+    let html = digest.part("text/html").expect("a text/html part");
+    for body in [&text, &html] {
+        assert!(body.contains("Trending") || body.contains("TRENDING"), "{body}");
+        assert!(body.contains("https://arxiv.org/abs/"), "{body}");
+    }
+    assert!(
+        text.contains("FOR YOUR TOPICS") && text.contains("## language models"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Matched: "),
+        "each topic result says why it matched: {text}"
+    );
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["already_sent"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
+    assert_eq!(sink.messages().len(), 2);
+
+    // `digest preview` prints what the subscriber gets.
+    let (code, preview, _) = run(
+        &pb,
+        &sink,
+        &server.base_url,
+        &["digest", "preview", "reader@example.org", "--at", AT],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        preview.starts_with("Subject: paperboy daily digest: 1 May 2026"),
+        "{preview}"
+    );
+
+    // Manage from the mail's link: weekly, one topic.
+    let manage = one_link(digest, "/subscribe/manage?token=");
+    let (status, page) = get(&manage);
+    assert_eq!(status, 200, "{manage}\n{page}");
+    assert!(page.contains("language models"), "{page}");
+    let (status, page) = post_form(&manage, &[("frequency", "weekly"), ("topics", "diffusion")]);
+    assert_eq!(status, 200, "{page}");
+    let list = run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"]);
+    assert_eq!(list[0]["frequency"], "weekly");
+    assert_eq!(list[0]["topics"], serde_json::json!(["diffusion"]));
+
+    // Tokens are bound to their purpose: the confirm or manage token cannot unsubscribe.
+    let unsubscribe = one_link(digest, "/unsubscribe?token=");
+    let confirm_token = confirm.split("token=").nth(1).unwrap();
+    let replayed = format!("{}/unsubscribe?token={confirm_token}", server.base_url);
+    assert_eq!(post_form(&replayed, &[("List-Unsubscribe", "One-Click")]).0, 400);
+
+    // GET shows a one-button page; the RFC 8058 one-click POST unsubscribes at once.
+    let (status, page) = get(&unsubscribe);
+    assert_eq!(status, 200);
+    assert!(page.contains("<button"), "{page}");
+    assert_eq!(
+        run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"],
+        "active"
+    );
+    let (status, page) = post_form(&unsubscribe, &[("List-Unsubscribe", "One-Click")]);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("No more digests will be sent to reader@example.org"),
+        "{page}"
+    );
+    assert_eq!(
+        run_json(&pb, &sink, &server.base_url, &["subscribers", "list", "--json"])[0]["status"],
+        "unsubscribed"
+    );
+    let report = run_json(
+        &pb,
+        &sink,
+        &server.base_url,
+        &[
+            "digest",
+            "run",
+            "--at",
+            "2026-05-05T08:00:00Z",
+            "--frequency",
+            "daily",
+            "--json",
+        ],
+    );
+    assert_eq!(report["sent"], 0);
+    assert_eq!(sink.messages().len(), 2);
+}
+
+#[test]
+fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
+    let Some(pb) = given_papers() else { return };
+    let sink = SmtpSink::start_with_delay(Duration::from_millis(300));
+    let count = 12;
+    for i in 0..count {
+        let email = format!("reader{i}@example.org");
+        let (code, out, err) = run(
+            &pb,
+            &sink,
+            NO_SERVER,
+            &["subscribers", "add", &email, "--topic", "agents", "--confirmed"],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let mut child = with_mail(
+        pb.command(&["digest", "run", "--frequency", "daily", "--at", AT]),
+        &sink,
+        NO_SERVER,
+    )
+    .spawn()
+    .unwrap();
+    let delivered = sink.wait_for(3, Duration::from_secs(60)).len();
+    assert!(delivered >= 3);
+    child.kill().unwrap(); // SIGKILL, mid-run
+    child.wait().unwrap();
+    let after_kill = sink.messages().len();
+    assert!(
+        after_kill < count,
+        "the run was interrupted: {after_kill} of {count} sent"
+    );
+
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(report["deferred"], 0, "{report}");
+    let mails = sink.wait_for(count, Duration::from_secs(30));
+    let mut per_recipient: HashMap<String, usize> = HashMap::new();
+    for mail in &mails {
+        *per_recipient.entry(mail.to()).or_default() += 1;
+    }
+    assert_eq!(per_recipient.len(), count, "{per_recipient:?}");
+    assert!(
+        per_recipient.values().all(|n| *n == 1),
+        "no duplicates: {per_recipient:?}"
+    );
+    // And nothing more on yet another run.
+    run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(sink.messages().len(), count);
+}
+
+#[test]
+fn temporary_failures_are_retried_and_repeated_bounces_pause_the_subscriber() {
+    let Some(pb) = given_papers() else { return };
+    let sink = SmtpSink::start();
+    for email in ["tempfail@example.org", "bounce@example.org", "fine@example.org"] {
+        let (code, out, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", email, "--confirmed"]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    // The first try to tempfail@ gets 451 and is retried; bounce@ gets 550, recorded.
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["bounced"].as_u64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
+    let mut recipients: Vec<String> = sink.messages().iter().map(ReceivedMail::to).collect();
+    recipients.sort();
+    assert_eq!(recipients, ["fine@example.org", "tempfail@example.org"]);
+    // A re-run does not hammer a refused address within the same period.
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["bounced"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
+
+    // Three periods in a row of 550: paused, and no longer tried.
+    for at in ["2026-05-05T08:00:00Z", "2026-05-06T08:00:00Z"] {
+        run_json(
+            &pb,
+            &sink,
+            NO_SERVER,
+            &["digest", "run", "--frequency", "daily", "--at", at, "--json"],
+        );
+    }
+    let list = run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]);
+    let bounce = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["email"] == "bounce@example.org")
+        .unwrap();
+    assert_eq!(
+        (bounce["status"].as_str(), bounce["hard_bounces"].as_u64()),
+        (Some("paused"), Some(3)),
+        "{bounce}"
+    );
+    let fine = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["email"] == "fine@example.org")
+        .unwrap();
+    assert_eq!(fine["status"], "active");
+}
+
+#[test]
+fn operators_manage_subscribers_and_hostile_input_is_refused() {
+    let pb = Paperboy::new();
+    let sink = SmtpSink::start();
+    for (hostile, expected) in [
+        ("a@example.org\r\nBcc: x@example.org", "line break"),
+        ("\u{430}dmin@example.org", "non-ASCII"),
+        (&format!("{}@example.org", "a".repeat(300)) as &str, "at most 254"),
+        ("a@example.org, b@example.org", "not allowed"),
+    ] {
+        let (code, _, err) = run(&pb, &sink, NO_SERVER, &["subscribers", "add", hostile]);
+        assert_eq!(code, 2, "{hostile:?}");
+        assert!(err.contains(expected), "{hostile:?}: {err}");
+    }
+    let (code, _, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["subscribers", "add", "a@example.org", "--topic", &"t".repeat(201)],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("at most 200"), "{err}");
+
+    // Without --confirmed: pending, and a confirmation mail is sent.
+    let (code, out, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &[
+            "subscribers",
+            "add",
+            "ops@example.org",
+            "--frequency",
+            "weekly",
+            "--topic",
+            "llm",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)).len(), 1);
+
+    let csv = pb.data_dir().join("subscribers.csv");
+    std::fs::write(
+        &csv,
+        "email,frequency,topics\nx@example.org,weekly,llm;\"graph, neural\"\nnot-an-address,daily,\ny@example.org,,\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["subscribers", "import", path_str(&csv), "--confirmed"],
+    );
+    assert_eq!(code, 1, "one line is refused: {out}{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(out.contains("2 added"), "{out}");
+    let list = run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"]);
+    let emails: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["ops@example.org", "x@example.org", "y@example.org"]);
+    assert_eq!(list[1]["topics"], serde_json::json!(["llm", "graph, neural"]));
+    assert_eq!(list[0]["status"], "pending");
+
+    let (code, out, _) = run(&pb, &sink, NO_SERVER, &["subscribers", "remove", "x@example.org"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        run_json(&pb, &sink, NO_SERVER, &["subscribers", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        run(&pb, &sink, NO_SERVER, &["subscribers", "remove", "x@example.org"]).0,
+        1
+    );
+}

@@ -1,0 +1,423 @@
+//! Running digests: the period's content (computed once, shared by all subscribers), then for
+//! each subscriber compose, claim in the ledger, send, record.
+//!
+//! ## Exactly once, and the crash window
+//! Per subscriber and period the order is: **claim** (a committed ledger row, state `pending`)
+//! → **send** (SMTP) → **mark sent** (committed). A re-run skips rows marked sent and sends the
+//! rest, so a kill -9 anywhere loses no mail. The one window that can duplicate is between the
+//! server's "250 accepted" and the commit of "sent" (a few milliseconds, one SQLite commit):
+//! a crash there leaves the row `pending`, and the re-run sends again. We choose that
+//! (at-least-once in that window) over skipping pending rows (which would silently lose the mail
+//! of every subscriber whose send was cut off before the server accepted — the common case of a
+//! crash mid-run). The re-sent copy carries the same Message-ID, derived from (subscriber,
+//! period), so receiving systems that deduplicate by Message-ID drop it.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use paperboy_domain::trending;
+use paperboy_domain::PaperDocument;
+use paperboy_search::{Filters, Mode, SearchError, SearchRequest, Searcher};
+use paperboy_store::{
+    Claim, DeliveryState, DigestStore, Frequency, Page, Store, StoreError, Subscriber, SubscriberStatus,
+};
+
+use crate::compose::{compose, matched_terms, topic_key, Entry, TOPIC_LIMIT, TRENDING_LIMIT};
+use crate::mail::{
+    confirmation_message, digest_message, render_digest, MailSender, MailSettings, RenderedDigest, SendError,
+    SubscriberLinks, CONFIRM_LINK_HOURS, DIGEST_LINK_DAYS,
+};
+use crate::period::{Period, Schedule};
+use crate::token::{Purpose, Secret};
+
+/// Hard bounces (5xx) in a row after which a subscriber is paused.
+pub const PAUSE_AFTER_BOUNCES: u32 = 3;
+/// Papers announced per day looked at when a period has no daily lists.
+const ANNOUNCED_PER_DAY: u64 = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// How transient failures are retried within one run (later runs retry again).
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Tries per mail, the first included.
+    pub attempts: u32,
+    /// Wait before the second try; doubled before each further one.
+    pub backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry {
+            attempts: 3,
+            backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What a run did, for one frequency.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RunReport {
+    pub frequency: String,
+    pub period: String,
+    /// Active subscribers with this frequency.
+    pub subscribers: usize,
+    pub sent: usize,
+    /// Would be sent (dry run).
+    pub would_send: usize,
+    pub already_sent: usize,
+    /// Nothing for them this period: no mail.
+    pub empty: usize,
+    /// Left for the next run (temporary failures after retries).
+    pub deferred: usize,
+    /// Refused for good (5xx) this run or before.
+    pub bounced: usize,
+    /// Seconds spent composing (search, ranking, rendering), SMTP excluded.
+    pub compose_seconds: f64,
+}
+
+/// The parts of a period's digests that every subscriber shares.
+pub struct PeriodContent {
+    pub period: Period,
+    pub trending: Vec<Entry>,
+    pub by_topic: HashMap<String, Vec<Entry>>,
+}
+
+/// Everything a digest run needs, borrowed.
+pub struct Digests<'a> {
+    pub papers: &'a dyn Store,
+    pub subscribers: &'a dyn DigestStore,
+    pub searcher: &'a Searcher,
+    pub settings: &'a MailSettings,
+    pub secret: &'a Secret,
+    pub schedule: Schedule,
+}
+
+impl Digests<'_> {
+    /// The period's trending papers and, for each distinct topic, its matching new papers.
+    pub fn period_content<'t>(
+        &self,
+        period: &Period,
+        topics: impl IntoIterator<Item = &'t str>,
+    ) -> Result<PeriodContent, DigestError> {
+        let trending = self.trending(period)?;
+        let mut by_topic = HashMap::new();
+        let mut documents: HashMap<String, PaperDocument> = HashMap::new();
+        for topic in topics {
+            let key = topic_key(topic);
+            if key.is_empty() || by_topic.contains_key(&key) {
+                continue;
+            }
+            let entries = self.topic_entries(period, &key, &mut documents)?;
+            by_topic.insert(key, entries);
+        }
+        Ok(PeriodContent {
+            period: period.clone(),
+            trending,
+            by_topic,
+        })
+    }
+
+    fn trending(&self, period: &Period) -> Result<Vec<Entry>, DigestError> {
+        let listed = self.papers.daily_between(period.from, period.until)?;
+        let items: Vec<(u64, chrono::NaiveDate, PaperDocument)> = if listed.is_empty() {
+            // No daily lists (an arXiv-only deployment): the period's announcements stand in,
+            // all without votes, so the hot rank orders them newest first.
+            let mut items = Vec::new();
+            for day in period.days() {
+                let page = Page {
+                    offset: 0,
+                    limit: ANNOUNCED_PER_DAY,
+                };
+                items.extend(
+                    self.papers
+                        .announced_on(day, None, page)?
+                        .into_iter()
+                        .map(|d| (0, day, d)),
+                );
+            }
+            items
+        } else {
+            listed
+                .into_iter()
+                .filter_map(|doc| {
+                    let latest = doc
+                        .daily_entries
+                        .iter()
+                        .filter(|e| e.day >= period.from && e.day <= period.until)
+                        .max_by_key(|e| e.day)?;
+                    let (votes, day) = (latest.upvotes.max(0) as u64, latest.day);
+                    Some((votes, day, doc))
+                })
+                .collect()
+        };
+        Ok(trending::rank(items, period.due)
+            .into_iter()
+            .take(TRENDING_LIMIT)
+            .map(|(_, doc)| Entry::new(&doc, Vec::new()))
+            .collect())
+    }
+
+    fn topic_entries(
+        &self,
+        period: &Period,
+        topic: &str,
+        documents: &mut HashMap<String, PaperDocument>,
+    ) -> Result<Vec<Entry>, DigestError> {
+        let request = SearchRequest {
+            text: topic.to_string(),
+            mode: Mode::Hybrid,
+            filters: Filters {
+                from: Some(period.from),
+                until: Some(period.until),
+                categories: Vec::new(),
+            },
+            offset: 0,
+            limit: TOPIC_LIMIT,
+        };
+        let response = match self.searcher.search(self.papers, &request) {
+            Ok(response) => response,
+            // A subscriber's odd query must not stop everyone's digest.
+            Err(SearchError::Query(e)) => {
+                tracing::warn!(topic, error = %e, "topic is not a valid query; skipped");
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let terms: Vec<String> = paperboy_search::parse(topic)
+            .map(|q| q.phrases.into_iter().chain(q.words).collect())
+            .unwrap_or_default();
+        let mut entries = Vec::new();
+        for hit in response.results {
+            let key = hit.id.as_str().to_string();
+            if !documents.contains_key(&key) {
+                let Some(doc) = self.papers.paper(&hit.id)? else {
+                    continue;
+                };
+                documents.insert(key.clone(), doc);
+            }
+            let doc = &documents[&key];
+            entries.push(Entry::new(doc, matched_terms(&terms, doc)));
+        }
+        Ok(entries)
+    }
+
+    /// Signed manage and unsubscribe links for a subscriber.
+    pub fn links(&self, subscriber_id: i64, now: DateTime<Utc>) -> SubscriberLinks {
+        let expires = now + chrono::Duration::days(DIGEST_LINK_DAYS);
+        SubscriberLinks {
+            manage: self.settings.link(&format!(
+                "/subscribe/manage?token={}",
+                self.secret.sign(subscriber_id, Purpose::Manage, expires)
+            )),
+            unsubscribe: self.settings.link(&format!(
+                "/unsubscribe?token={}",
+                self.secret.sign(subscriber_id, Purpose::Unsubscribe, expires)
+            )),
+        }
+    }
+
+    /// A subscriber's rendered digest, or `None` when there is nothing for them. Links expire
+    /// counting from the real clock, not from `--at`: a past period's digest made today has
+    /// links that work.
+    pub fn render_for(&self, content: &PeriodContent, subscriber: &Subscriber) -> Option<RenderedDigest> {
+        let digest = compose(
+            &content.period,
+            &content.trending,
+            &content.by_topic,
+            &subscriber.topics,
+        );
+        if digest.is_empty() {
+            return None;
+        }
+        Some(render_digest(
+            self.settings,
+            &digest,
+            &subscriber.email,
+            &self.links(subscriber.id, Utc::now()),
+        ))
+    }
+
+    /// What `subscriber` gets for the latest period at `now` (`preview`).
+    pub fn preview(
+        &self,
+        subscriber: &Subscriber,
+        now: DateTime<Utc>,
+    ) -> Result<(Period, Option<RenderedDigest>), DigestError> {
+        let period = self.schedule.latest_period(subscriber.frequency, now);
+        let content = self.period_content(&period, subscriber.topics.iter().map(String::as_str))?;
+        let rendered = self.render_for(&content, subscriber);
+        Ok((period, rendered))
+    }
+
+    /// Active subscribers of `frequency` whose digest for `period` is neither sent nor
+    /// refused for good.
+    pub fn outstanding(
+        &self,
+        frequency: Frequency,
+        period: &Period,
+    ) -> Result<(usize, Vec<Subscriber>, usize, usize), DigestError> {
+        let ledger = self.subscribers.deliveries(frequency, &period.key())?;
+        let sent: HashSet<i64> = ledger
+            .iter()
+            .filter(|d| d.state == DeliveryState::Sent)
+            .map(|d| d.subscriber_id)
+            .collect();
+        let bounced: HashSet<i64> = ledger.iter().filter(|d| d.permanent).map(|d| d.subscriber_id).collect();
+        let active: Vec<Subscriber> = self
+            .subscribers
+            .subscribers()?
+            .into_iter()
+            .filter(|s| s.status == SubscriberStatus::Active && s.frequency == frequency)
+            .collect();
+        let total = active.len();
+        let (mut already, mut refused) = (0, 0);
+        let outstanding = active
+            .into_iter()
+            .filter(|s| {
+                if sent.contains(&s.id) {
+                    already += 1;
+                    false
+                } else if bounced.contains(&s.id) {
+                    refused += 1;
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect();
+        Ok((total, outstanding, already, refused))
+    }
+
+    /// Sends (or with `sender` = `None`, only counts) the latest due digest of `frequency`.
+    pub fn run(
+        &self,
+        frequency: Frequency,
+        now: DateTime<Utc>,
+        sender: Option<&dyn MailSender>,
+        retry: Retry,
+    ) -> Result<RunReport, DigestError> {
+        let period = self.schedule.latest_period(frequency, now);
+        let key = period.key();
+        let (total, outstanding, already_sent, bounced) = self.outstanding(frequency, &period)?;
+        let mut report = RunReport {
+            frequency: frequency.as_str().into(),
+            period: key.clone(),
+            subscribers: total,
+            already_sent,
+            bounced,
+            ..RunReport::default()
+        };
+        if outstanding.is_empty() {
+            return Ok(report);
+        }
+        let started = std::time::Instant::now();
+        let content = self.period_content(
+            &period,
+            outstanding.iter().flat_map(|s| s.topics.iter().map(String::as_str)),
+        )?;
+        let mut composed = Vec::with_capacity(outstanding.len());
+        for subscriber in &outstanding {
+            match self.render_for(&content, subscriber) {
+                Some(rendered) => composed.push((subscriber, rendered)),
+                None => report.empty += 1,
+            }
+        }
+        report.compose_seconds = started.elapsed().as_secs_f64();
+        let Some(sender) = sender else {
+            report.would_send = composed.len();
+            return Ok(report);
+        };
+        let ledger_key = format!("{}-{key}", frequency.as_str());
+        for (subscriber, rendered) in composed {
+            let message_id = self.settings.message_id("digest", subscriber.id, &ledger_key);
+            match self
+                .subscribers
+                .claim_delivery(subscriber.id, frequency, &key, &message_id)?
+            {
+                Claim::AlreadySent => {
+                    report.already_sent += 1;
+                    continue;
+                }
+                Claim::PermanentlyFailed => {
+                    report.bounced += 1;
+                    continue;
+                }
+                Claim::Claimed { .. } => {}
+            }
+            let outcome = digest_message(self.settings, &rendered, &subscriber.email, message_id)
+                .and_then(|message| send_with_retry(sender, &message, retry));
+            match outcome {
+                Ok(()) => {
+                    self.subscribers.mark_sent(subscriber.id, frequency, &key)?;
+                    report.sent += 1;
+                }
+                Err(e) => {
+                    let permanent = matches!(e, SendError::Permanent(_));
+                    tracing::warn!(subscriber = subscriber.id, error = %e, "digest not delivered");
+                    self.subscribers.mark_failed(
+                        subscriber.id,
+                        frequency,
+                        &key,
+                        &e.to_string(),
+                        permanent,
+                        PAUSE_AFTER_BOUNCES,
+                    )?;
+                    if permanent {
+                        report.bounced += 1;
+                    } else {
+                        report.deferred += 1;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Sends the double opt-in mail with a signed, expiring confirmation link.
+    pub fn send_confirmation(
+        &self,
+        sender: &dyn MailSender,
+        subscriber: &Subscriber,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendError> {
+        let expires = now + chrono::Duration::hours(CONFIRM_LINK_HOURS);
+        let token = self.secret.sign(subscriber.id, Purpose::Confirm, expires);
+        let url = self.settings.link(&format!("/subscribe/confirm?token={token}"));
+        let message_id = self
+            .settings
+            .message_id("confirm", subscriber.id, &now.timestamp().to_string());
+        let message = confirmation_message(
+            self.settings,
+            &subscriber.email,
+            subscriber.frequency.as_str(),
+            &url,
+            message_id,
+        )?;
+        send_with_retry(sender, &message, Retry::default())
+    }
+}
+
+/// Sends, retrying temporary failures with exponential backoff.
+pub fn send_with_retry(sender: &dyn MailSender, message: &lettre::Message, retry: Retry) -> Result<(), SendError> {
+    let mut wait = retry.backoff;
+    let mut attempt = 1;
+    loop {
+        match sender.send(message) {
+            Err(SendError::Transient(e)) if attempt < retry.attempts.max(1) => {
+                tracing::info!(attempt, error = %e, wait_ms = wait.as_millis() as u64, "temporary SMTP failure; retrying");
+                std::thread::sleep(wait);
+                wait *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Storage for email digests: subscribers and the delivery ledger.
+//!
+//! The ledger makes delivery exactly-once per subscriber, frequency and period: a sender
+//! [claims](DigestStore::claim_delivery) a row (committed) before talking to the SMTP server,
+//! and [marks it sent](DigestStore::mark_sent) after the server accepted the mail. A re-run
+//! skips rows marked sent and retries the others.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::StoreError;
+
+/// How often a subscriber gets a digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frequency {
+    Daily,
+    Weekly,
+}
+
+impl Frequency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frequency::Daily => "daily",
+            Frequency::Weekly => "weekly",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Frequency> {
+        match s {
+            "daily" => Some(Frequency::Daily),
+            "weekly" => Some(Frequency::Weekly),
+            _ => None,
+        }
+    }
+}
+
+/// Where a subscriber stands. Only `Active` subscribers receive digests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriberStatus {
+    /// Subscribed, confirmation link not yet followed: nothing is sent but the confirmation.
+    Pending,
+    Active,
+    /// Too many hard bounces; sending stopped until the address is confirmed again.
+    Paused,
+    Unsubscribed,
+}
+
+impl SubscriberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriberStatus::Pending => "pending",
+            SubscriberStatus::Active => "active",
+            SubscriberStatus::Paused => "paused",
+            SubscriberStatus::Unsubscribed => "unsubscribed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubscriberStatus> {
+        match s {
+            "pending" => Some(SubscriberStatus::Pending),
+            "active" => Some(SubscriberStatus::Active),
+            "paused" => Some(SubscriberStatus::Paused),
+            "unsubscribed" => Some(SubscriberStatus::Unsubscribed),
+            _ => None,
+        }
+    }
+}
+
+/// A digest subscriber. `email` is stored as validated by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscriber {
+    pub id: i64,
+    pub email: String,
+    pub frequency: Frequency,
+    pub topics: Vec<String>,
+    pub status: SubscriberStatus,
+    pub hard_bounces: u32,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+/// What [`DigestStore::claim_delivery`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The caller may send; `attempts` counts this one.
+    Claimed { attempts: u32 },
+    /// Already delivered for this period: send nothing.
+    AlreadySent,
+    /// The server refused the address for good this period: send nothing.
+    PermanentlyFailed,
+}
+
+/// State of one ledger row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    Pending,
+    Sent,
+    Failed,
+}
+
+/// One row of the delivery ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub subscriber_id: i64,
+    pub frequency: Frequency,
+    pub period: String,
+    pub state: DeliveryState,
+    pub permanent: bool,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub message_id: String,
+}
+
+/// Subscribers and the delivery ledger. Methods are blocking, like [`crate::PaperStore`]'s.
+pub trait DigestStore: Send + Sync {
+    /// Adds a subscriber, or returns the existing one with that address unchanged.
+    /// The `bool` is true when the subscriber was created.
+    fn add_subscriber(
+        &self,
+        email: &str,
+        frequency: Frequency,
+        topics: &[String],
+        status: SubscriberStatus,
+    ) -> Result<(Subscriber, bool), StoreError>;
+
+    fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError>;
+
+    fn subscriber_by_email(&self, email: &str) -> Result<Option<Subscriber>, StoreError>;
+
+    /// Every subscriber, in id order.
+    fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError>;
+
+    /// Sets the status; confirming (to `Active`) also resets the hard-bounce count.
+    /// False when no such subscriber.
+    fn set_subscriber_status(&self, id: i64, status: SubscriberStatus) -> Result<bool, StoreError>;
+
+    /// False when no such subscriber.
+    fn set_preferences(&self, id: i64, frequency: Frequency, topics: &[String]) -> Result<bool, StoreError>;
+
+    /// Deletes a subscriber and its ledger rows. False when no such subscriber.
+    fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError>;
+
+    /// Claims the ledger row of (subscriber, frequency, period) in one transaction, creating it
+    /// when missing, and counts an attempt. Committed before it returns.
+    fn claim_delivery(
+        &self,
+        subscriber_id: i64,
+        frequency: Frequency,
+        period: &str,
+        message_id: &str,
+    ) -> Result<Claim, StoreError>;
+
+    /// Records that the SMTP server accepted the mail; resets the subscriber's hard bounces.
+    fn mark_sent(&self, subscriber_id: i64, frequency: Frequency, period: &str) -> Result<(), StoreError>;
+
+    /// Records a failed attempt. A `permanent` failure counts a hard bounce, and the subscriber
+    /// is paused when it reaches `pause_after_bounces`; all in one transaction.
+    fn mark_failed(
+        &self,
+        subscriber_id: i64,
+        frequency: Frequency,
+        period: &str,
+        error: &str,
+        permanent: bool,
+        pause_after_bounces: u32,
+    ) -> Result<(), StoreError>;
+
+    /// The ledger of one period.
+    fn deliveries(&self, frequency: Frequency, period: &str) -> Result<Vec<Delivery>, StoreError>;
+}

@@ -1,0 +1,332 @@
+//! Subscribers and the delivery ledger in SQLite.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use super::SqliteStore;
+use crate::digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
+use crate::StoreError;
+
+const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, topics, status, hard_bounces, created_at, confirmed_at";
+
+fn subscriber_row(row: &Row<'_>) -> rusqlite::Result<(Subscriber, String, String, String)> {
+    Ok((
+        Subscriber {
+            id: row.get(0)?,
+            email: row.get(1)?,
+            frequency: Frequency::Daily,
+            topics: Vec::new(),
+            status: SubscriberStatus::Pending,
+            hard_bounces: row.get(5)?,
+            created_at: row.get(6)?,
+            confirmed_at: row.get(7)?,
+        },
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+/// Decodes the text columns, naming the subscriber when one is unreadable.
+fn decode((mut s, frequency, topics, status): (Subscriber, String, String, String)) -> Result<Subscriber, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt {
+        id: format!("subscriber {}", s.id),
+        message: what.to_string(),
+    };
+    s.frequency = Frequency::parse(&frequency).ok_or_else(|| corrupt(&format!("unknown frequency {frequency:?}")))?;
+    s.status = SubscriberStatus::parse(&status).ok_or_else(|| corrupt(&format!("unknown status {status:?}")))?;
+    s.topics = serde_json::from_str(&topics).map_err(|e| corrupt(&format!("topics: {e}")))?;
+    Ok(s)
+}
+
+fn query_subscribers(
+    conn: &Connection,
+    filter: &str,
+    param: &dyn rusqlite::ToSql,
+) -> Result<Vec<Subscriber>, StoreError> {
+    let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers {filter} ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = if filter.is_empty() {
+        stmt.query_map([], subscriber_row)?.collect::<Result<Vec<_>, _>>()?
+    } else {
+        stmt.query_map([param], subscriber_row)?
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    rows.into_iter().map(decode).collect()
+}
+
+fn topics_json(topics: &[String]) -> String {
+    serde_json::to_string(topics).expect("a list of strings serialises")
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+impl DigestStore for SqliteStore {
+    fn add_subscriber(
+        &self,
+        email: &str,
+        frequency: Frequency,
+        topics: &[String],
+        status: SubscriberStatus,
+    ) -> Result<(Subscriber, bool), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing = query_subscribers(&tx, "WHERE email = ?1", &email)?.pop();
+            if let Some(existing) = existing {
+                return Ok((existing, false));
+            }
+            let confirmed_at = (status == SubscriberStatus::Active).then(now);
+            tx.execute(
+                "INSERT INTO subscribers (email, frequency, topics, status, created_at, confirmed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    email,
+                    frequency.as_str(),
+                    topics_json(topics),
+                    status.as_str(),
+                    now(),
+                    confirmed_at
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            let created = query_subscribers(&tx, "WHERE id = ?1", &id)?
+                .pop()
+                .ok_or_else(|| StoreError::Other("a subscriber vanished while being added".into()))?;
+            tx.commit()?;
+            Ok((created, true))
+        })
+    }
+
+    fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
+        self.read(|conn| Ok(query_subscribers(conn, "WHERE id = ?1", &id)?.pop()))
+    }
+
+    fn subscriber_by_email(&self, email: &str) -> Result<Option<Subscriber>, StoreError> {
+        self.read(|conn| Ok(query_subscribers(conn, "WHERE email = ?1", &email)?.pop()))
+    }
+
+    fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError> {
+        self.read(|conn| query_subscribers(conn, "", &0))
+    }
+
+    fn set_subscriber_status(&self, id: i64, status: SubscriberStatus) -> Result<bool, StoreError> {
+        self.write(|conn| {
+            let changed = if status == SubscriberStatus::Active {
+                conn.execute(
+                    "UPDATE subscribers SET status = ?2, hard_bounces = 0,
+                            confirmed_at = COALESCE(confirmed_at, ?3) WHERE id = ?1",
+                    params![id, status.as_str(), now()],
+                )?
+            } else {
+                conn.execute(
+                    "UPDATE subscribers SET status = ?2 WHERE id = ?1",
+                    params![id, status.as_str()],
+                )?
+            };
+            Ok(changed > 0)
+        })
+    }
+
+    fn set_preferences(&self, id: i64, frequency: Frequency, topics: &[String]) -> Result<bool, StoreError> {
+        self.write(|conn| {
+            let changed = conn.execute(
+                "UPDATE subscribers SET frequency = ?2, topics = ?3 WHERE id = ?1",
+                params![id, frequency.as_str(), topics_json(topics)],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(|conn| Ok(conn.execute("DELETE FROM subscribers WHERE id = ?1", [id])? > 0))
+    }
+
+    fn claim_delivery(
+        &self,
+        subscriber_id: i64,
+        frequency: Frequency,
+        period: &str,
+        message_id: &str,
+    ) -> Result<Claim, StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let found: Option<(String, bool, u32)> = tx
+                .query_row(
+                    "SELECT state, permanent, attempts FROM digest_deliveries
+                     WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
+                    params![subscriber_id, frequency.as_str(), period],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let claim = match found {
+                Some((state, _, _)) if state == "sent" => Claim::AlreadySent,
+                Some((_, true, _)) => Claim::PermanentlyFailed,
+                Some((_, false, attempts)) => {
+                    tx.execute(
+                        "UPDATE digest_deliveries SET state = 'pending', attempts = attempts + 1, updated_at = ?4
+                         WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
+                        params![subscriber_id, frequency.as_str(), period, now()],
+                    )?;
+                    Claim::Claimed { attempts: attempts + 1 }
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO digest_deliveries
+                         (subscriber_id, frequency, period, state, attempts, message_id, updated_at)
+                         VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?5)",
+                        params![subscriber_id, frequency.as_str(), period, message_id, now()],
+                    )?;
+                    Claim::Claimed { attempts: 1 }
+                }
+            };
+            tx.commit()?;
+            Ok(claim)
+        })
+    }
+
+    fn mark_sent(&self, subscriber_id: i64, frequency: Frequency, period: &str) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "UPDATE digest_deliveries SET state = 'sent', last_error = NULL, updated_at = ?4
+                 WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
+                params![subscriber_id, frequency.as_str(), period, now()],
+            )?;
+            tx.execute("UPDATE subscribers SET hard_bounces = 0 WHERE id = ?1", [subscriber_id])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn mark_failed(
+        &self,
+        subscriber_id: i64,
+        frequency: Frequency,
+        period: &str,
+        error: &str,
+        permanent: bool,
+        pause_after_bounces: u32,
+    ) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "UPDATE digest_deliveries SET state = 'failed', permanent = ?4, last_error = ?5, updated_at = ?6
+                 WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
+                params![subscriber_id, frequency.as_str(), period, permanent, error, now()],
+            )?;
+            if permanent {
+                tx.execute(
+                    "UPDATE subscribers SET hard_bounces = hard_bounces + 1,
+                            status = CASE WHEN hard_bounces + 1 >= ?2 AND status = 'active' THEN 'paused'
+                                          ELSE status END
+                     WHERE id = ?1",
+                    params![subscriber_id, pause_after_bounces],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn deliveries(&self, frequency: Frequency, period: &str) -> Result<Vec<Delivery>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT subscriber_id, period, state, permanent, attempts, last_error, message_id
+                 FROM digest_deliveries WHERE frequency = ?1 AND period = ?2 ORDER BY subscriber_id",
+            )?;
+            let rows = stmt.query_map(params![frequency.as_str(), period], |r| {
+                let state: String = r.get(2)?;
+                Ok(Delivery {
+                    subscriber_id: r.get(0)?,
+                    frequency,
+                    period: r.get(1)?,
+                    state: match state.as_str() {
+                        "sent" => DeliveryState::Sent,
+                        "failed" => DeliveryState::Failed,
+                        _ => DeliveryState::Pending,
+                    },
+                    permanent: r.get(3)?,
+                    attempts: r.get(4)?,
+                    last_error: r.get(5)?,
+                    message_id: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_delivery_is_claimed_until_sent_then_never_again() {
+        let (_dir, store) = store();
+        let (s, created) = store
+            .add_subscriber(
+                "a@example.org",
+                Frequency::Daily,
+                &["llm".into()],
+                SubscriberStatus::Active,
+            )
+            .unwrap();
+        assert!(created);
+        assert_eq!(
+            store
+                .add_subscriber("a@example.org", Frequency::Weekly, &[], SubscriberStatus::Pending)
+                .unwrap()
+                .0,
+            s
+        );
+        let claim = store
+            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
+            .unwrap();
+        assert_eq!(claim, Claim::Claimed { attempts: 1 });
+        // A crash here leaves the row pending: the next run claims it again.
+        let claim = store
+            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
+            .unwrap();
+        assert_eq!(claim, Claim::Claimed { attempts: 2 });
+        store.mark_sent(s.id, Frequency::Daily, "2026-05-01").unwrap();
+        let claim = store
+            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
+            .unwrap();
+        assert_eq!(claim, Claim::AlreadySent);
+        let ledger = store.deliveries(Frequency::Daily, "2026-05-01").unwrap();
+        assert_eq!(ledger.len(), 1);
+        assert_eq!((ledger[0].state, ledger[0].attempts), (DeliveryState::Sent, 2));
+    }
+
+    #[test]
+    fn repeated_hard_bounces_pause_the_subscriber() {
+        let (_dir, store) = store();
+        let (s, _) = store
+            .add_subscriber("b@example.org", Frequency::Daily, &[], SubscriberStatus::Active)
+            .unwrap();
+        for (n, period) in ["d1", "d2", "d3"].into_iter().enumerate() {
+            store.claim_delivery(s.id, Frequency::Daily, period, "<m@x>").unwrap();
+            store
+                .mark_failed(s.id, Frequency::Daily, period, "550 no such user", true, 3)
+                .unwrap();
+            let now = store.subscriber(s.id).unwrap().unwrap();
+            assert_eq!(now.hard_bounces, n as u32 + 1);
+            let expected = if n < 2 {
+                SubscriberStatus::Active
+            } else {
+                SubscriberStatus::Paused
+            };
+            assert_eq!(now.status, expected);
+        }
+        let claim = store.claim_delivery(s.id, Frequency::Daily, "d1", "<m@x>").unwrap();
+        assert_eq!(claim, Claim::PermanentlyFailed);
+    }
+}

@@ -1,0 +1,56 @@
+"""An aiosmtpd handler for paperboy's tests: writes each received message to a folder.
+
+Run as: python -m aiosmtpd -n -l 127.0.0.1:PORT -c smtp_sink.Sink FOLDER [DELAY_SECONDS]
+
+Recipients steer failures, so that tests can provoke them:
+  - a local part containing "bounce" is refused with 550 (permanent);
+  - a local part containing "tempfail" is refused with 451 the first time it is seen
+    (temporary), then accepted.
+DELAY_SECONDS holds every message before accepting it (to interrupt a run mid-way). A message
+is written only once accepted, atomically (temporary name, then rename), so a reader never
+sees half a file, and a client killed during the delay leaves no file behind.
+"""
+
+import asyncio
+import os
+import time
+
+
+class Sink:
+    def __init__(self, folder, delay=0.0):
+        self.folder = folder
+        self.delay = delay
+        self.seen_tempfail = set()
+        self.counter = 0
+        os.makedirs(folder, exist_ok=True)
+
+    @classmethod
+    def from_cli(cls, parser, *args):
+        if not args:
+            parser.error("smtp_sink.Sink needs a folder")
+        return cls(args[0], float(args[1]) if len(args) > 1 else 0.0)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        if "bounce" in local:
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        if "tempfail" in local and address not in self.seen_tempfail:
+            self.seen_tempfail.add(address)
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            # Cancelled with the session when the client disconnects: nothing is written.
+            await asyncio.sleep(self.delay)
+        if server.transport is None or server.transport.is_closing():
+            return "421 4.3.0 connection lost"
+        self.counter += 1
+        name = "%d-%06d.eml" % (time.time_ns(), self.counter)
+        tmp = os.path.join(self.folder, "." + name + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(("X-Envelope-To: %s\r\n" % ", ".join(envelope.rcpt_tos)).encode())
+            f.write(envelope.original_content or envelope.content)
+        os.rename(tmp, os.path.join(self.folder, name))
+        return "250 Message accepted for delivery"

@@ -1,0 +1,284 @@
+//! Digest subscriptions on the site: subscribe (double opt-in), confirm, manage, unsubscribe.
+//!
+//! Links carry signed tokens (`paperboy_digest::token`), so no account is needed. Unsubscribing
+//! is a POST (a GET shows a one-button page, so link scanners in mail systems cannot
+//! unsubscribe anyone); the POST needs no CSRF token, because RFC 8058 one-click requests
+//! (`List-Unsubscribe=One-Click`) come from mail providers without one — the signed token in the
+//! URL is the authorisation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::Utc;
+use paperboy_digest::{validate_email, validate_topics, Digests, MailSender, MailSettings, Purpose, Schedule, Secret};
+use paperboy_store::{DigestStore, Frequency, Subscriber, SubscriberStatus};
+
+use crate::error::PageError;
+use crate::{AppError, AppState};
+
+/// What the subscription pages need; absent when mail is not configured.
+pub struct DigestSite {
+    pub subscribers: Arc<dyn DigestStore>,
+    pub settings: MailSettings,
+    pub secret: Secret,
+    pub sender: Arc<dyn MailSender>,
+    pub schedule: Schedule,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/subscribe", post(subscribe))
+        .route("/subscribe/confirm", get(confirm))
+        .route("/subscribe/manage", get(manage_form).post(manage_save))
+        .route("/unsubscribe", get(unsubscribe_form).post(unsubscribe))
+}
+
+#[derive(Template)]
+#[template(path = "digest_notice.html")]
+struct Notice {
+    heading: String,
+    message: String,
+    manage_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "digest_manage.html")]
+struct ManagePage {
+    email: String,
+    token: String,
+    frequency: &'static str,
+    topics: String,
+    unsubscribe_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "digest_unsubscribe.html")]
+struct UnsubscribePage {
+    email: String,
+    token: String,
+}
+
+fn render(page: impl Template) -> Result<Html<String>, PageError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| PageError(AppError::Internal(format!("rendering a digest page: {e}"))))
+}
+
+fn notice(heading: &str, message: String, manage_url: Option<String>) -> Result<Html<String>, PageError> {
+    render(Notice {
+        heading: heading.into(),
+        message,
+        manage_url,
+    })
+}
+
+fn site(state: &AppState) -> Result<Arc<DigestSite>, PageError> {
+    state
+        .digests
+        .clone()
+        .ok_or_else(|| PageError(AppError::NotFound("Email digests are not set up on this site.".into())))
+}
+
+fn bad(e: impl std::fmt::Display) -> PageError {
+    PageError(AppError::BadRequest(e.to_string()))
+}
+
+fn frequency(value: Option<&String>) -> Result<Frequency, PageError> {
+    match value.map(String::as_str) {
+        None | Some("") => Ok(Frequency::Daily),
+        Some(f) => Frequency::parse(f).ok_or_else(|| bad(format!("{f:?} is not daily or weekly"))),
+    }
+}
+
+fn topics(value: Option<&String>) -> Result<Vec<String>, PageError> {
+    let lines: Vec<&str> = value.map(|t| t.lines().collect()).unwrap_or_default();
+    validate_topics(&lines).map_err(bad)
+}
+
+/// Runs blocking digest work (store, SMTP) off the async runtime.
+async fn blocking<T: Send + 'static>(
+    site: Arc<DigestSite>,
+    f: impl FnOnce(&DigestSite) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, PageError> {
+    tokio::task::spawn_blocking(move || f(&site))
+        .await
+        .map_err(|e| PageError(AppError::Internal(format!("a digest task failed: {e}"))))?
+        .map_err(PageError)
+}
+
+/// The subscriber a token names, for `purpose`.
+fn subscriber_for(site: &DigestSite, token: &str, purpose: Purpose) -> Result<Subscriber, AppError> {
+    let id = site
+        .secret
+        .verify(token, purpose, Utc::now())
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    site.subscribers
+        .subscriber(id)?
+        .ok_or_else(|| AppError::NotFound("This subscription no longer exists.".into()))
+}
+
+fn token_param(query: &HashMap<String, String>) -> Result<String, PageError> {
+    query
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .cloned()
+        .ok_or_else(|| bad("this link is incomplete: it has no token"))
+}
+
+async fn subscribe(
+    State(state): State<AppState>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
+    let frequency = frequency(form.get("frequency"))?;
+    let topics = topics(form.get("topics"))?;
+    let papers = Arc::clone(&state.store);
+    let searcher = Arc::clone(&state.searcher);
+    let shown = email.clone();
+    blocking(site, move |site| {
+        let (mut subscriber, created) =
+            site.subscribers
+                .add_subscriber(&email, frequency, &topics, SubscriberStatus::Pending)?;
+        if !created && subscriber.status == SubscriberStatus::Active {
+            // Already receiving digests: say the same as for a new address (no address probing).
+            return Ok(());
+        }
+        if !created {
+            site.subscribers.set_preferences(subscriber.id, frequency, &topics)?;
+            site.subscribers
+                .set_subscriber_status(subscriber.id, SubscriberStatus::Pending)?;
+            subscriber.frequency = frequency;
+        }
+        let digests = Digests {
+            papers: papers.as_ref(),
+            subscribers: site.subscribers.as_ref(),
+            searcher: searcher.as_ref(),
+            settings: &site.settings,
+            secret: &site.secret,
+            schedule: site.schedule,
+        };
+        digests
+            .send_confirmation(site.sender.as_ref(), &subscriber, Utc::now())
+            .map_err(|e| AppError::Internal(format!("sending the confirmation mail: {e}")))
+    })
+    .await?;
+    notice(
+        "Check your inbox",
+        format!("We sent a confirmation link to {shown}. Nothing else is sent until you follow it."),
+        None,
+    )
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let (email, manage_url) = blocking(site, move |site| {
+        let subscriber = subscriber_for(site, &token, Purpose::Confirm)?;
+        site.subscribers
+            .set_subscriber_status(subscriber.id, SubscriberStatus::Active)?;
+        let expires = Utc::now() + chrono::Duration::days(paperboy_digest::mail::DIGEST_LINK_DAYS);
+        let manage = site.secret.sign(subscriber.id, Purpose::Manage, expires);
+        Ok((
+            subscriber.email,
+            site.settings.link(&format!("/subscribe/manage?token={manage}")),
+        ))
+    })
+    .await?;
+    notice(
+        "You're subscribed",
+        format!("Digests will be sent to {email}. Every mail has a link to change or stop them."),
+        Some(manage_url),
+    )
+}
+
+async fn manage_form(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let page = blocking(site, move |site| {
+        let subscriber = subscriber_for(site, &token, Purpose::Manage)?;
+        let expires = Utc::now() + chrono::Duration::days(paperboy_digest::mail::DIGEST_LINK_DAYS);
+        let unsubscribe = site.secret.sign(subscriber.id, Purpose::Unsubscribe, expires);
+        Ok(ManagePage {
+            email: subscriber.email,
+            token,
+            frequency: subscriber.frequency.as_str(),
+            topics: subscriber.topics.join("\n"),
+            unsubscribe_url: format!("/unsubscribe?token={unsubscribe}"),
+        })
+    })
+    .await?;
+    render(page)
+}
+
+async fn manage_save(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let frequency = frequency(form.get("frequency"))?;
+    let topics = topics(form.get("topics"))?;
+    let manage_url = format!("/subscribe/manage?token={token}");
+    blocking(site, move |site| {
+        let subscriber = subscriber_for(site, &token, Purpose::Manage)?;
+        site.subscribers.set_preferences(subscriber.id, frequency, &topics)?;
+        Ok(())
+    })
+    .await?;
+    notice(
+        "Preferences saved",
+        format!("You now get a {} digest.", frequency.as_str()),
+        Some(manage_url),
+    )
+}
+
+async fn unsubscribe_form(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let page = blocking(site, move |site| {
+        let subscriber = subscriber_for(site, &token, Purpose::Unsubscribe)?;
+        Ok(UnsubscribePage {
+            email: subscriber.email,
+            token,
+        })
+    })
+    .await?;
+    render(page)
+}
+
+/// Our button and RFC 8058 one-click POSTs alike; the body is not needed.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let email = blocking(site, move |site| {
+        let subscriber = subscriber_for(site, &token, Purpose::Unsubscribe)?;
+        site.subscribers
+            .set_subscriber_status(subscriber.id, SubscriberStatus::Unsubscribed)?;
+        Ok(subscriber.email)
+    })
+    .await?;
+    notice(
+        "You're unsubscribed",
+        format!("No more digests will be sent to {email}. You can subscribe again at any time."),
+        None,
+    )
+}
