@@ -1,14 +1,17 @@
 """An aiosmtpd handler for paperboy's tests: writes each received message to a folder.
 
-Run as: python -m aiosmtpd -n -l 127.0.0.1:PORT -c smtp_sink.Sink FOLDER [DELAY_SECONDS]
+Run as: python -m aiosmtpd -n -l 127.0.0.1:PORT -c smtp_sink.Sink FOLDER
 
 Recipients steer failures, so that tests can provoke them:
   - a local part containing "bounce" is refused with 550 (permanent);
   - a local part containing "tempfail" is refused with 451 the first time it is seen
-    (temporary), then accepted.
-DELAY_SECONDS holds every message before accepting it (to interrupt a run mid-way). A message
-is written only once accepted, atomically (temporary name, then rename), so a reader never
-sees half a file, and a client killed during the delay leaves no file behind.
+    (temporary), then accepted;
+  - a local part containing "hold" is, the first time it is seen, held without an answer until
+    the client disconnects, after writing `<recipient>.held` to the folder: a test waits for
+    that file and kills the client at a known point, mid-run (the same recipient is accepted
+    on the next try).
+A message is written only once accepted, atomically (temporary name, then rename), so a
+reader never sees half a file, and a client killed while held leaves no message behind.
 """
 
 import asyncio
@@ -17,10 +20,10 @@ import time
 
 
 class Sink:
-    def __init__(self, folder, delay=0.0):
+    def __init__(self, folder):
         self.folder = folder
-        self.delay = delay
         self.seen_tempfail = set()
+        self.seen_hold = set()
         self.counter = 0
         os.makedirs(folder, exist_ok=True)
 
@@ -28,7 +31,7 @@ class Sink:
     def from_cli(cls, parser, *args):
         if not args:
             parser.error("smtp_sink.Sink needs a folder")
-        return cls(args[0], float(args[1]) if len(args) > 1 else 0.0)
+        return cls(args[0])
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -41,9 +44,14 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
+        held = [a for a in envelope.rcpt_tos if "hold" in a.split("@", 1)[0].lower()]
+        fresh = [a for a in held if a not in self.seen_hold]
+        if fresh:
+            self.seen_hold.update(fresh)
+            open(os.path.join(self.folder, fresh[0] + ".held"), "w").close()
             # Cancelled with the session when the client disconnects: nothing is written.
-            await asyncio.sleep(self.delay)
+            while not (server.transport is None or server.transport.is_closing()):
+                await asyncio.sleep(0.05)
         if server.transport is None or server.transport.is_closing():
             return "421 4.3.0 connection lost"
         self.counter += 1

@@ -10,12 +10,17 @@ use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use serde::Serialize;
 
 mod browse;
+pub mod community;
 pub mod digest;
 pub mod embeddings;
 mod error;
 pub mod sqlite;
 
 pub use browse::BrowseStore;
+pub use community::{
+    AddCommentOutcome, AuditEntry, Comment, CommunityStore, CreateUserOutcome, NewToken, NewUser, SubmitOutcome, Submission,
+    TokenInfo, TokenKind, User, VoteOutcome,
+};
 pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;

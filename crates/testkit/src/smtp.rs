@@ -17,14 +17,9 @@ fn python() -> PathBuf {
 }
 
 impl SmtpSink {
-    /// Starts a sink that accepts at once.
-    pub fn start() -> SmtpSink {
-        SmtpSink::start_with_delay(Duration::ZERO)
-    }
-
-    /// Starts a sink that holds each message for `delay` before accepting it.
+    /// Starts a sink (see `smtp_sink.py` for the recipients that provoke failures).
     /// Panics, saying what to run, when aiosmtpd is not installed.
-    pub fn start_with_delay(delay: Duration) -> SmtpSink {
+    pub fn start() -> SmtpSink {
         let python = python();
         assert!(
             python.exists(),
@@ -46,7 +41,6 @@ impl SmtpSink {
                 "smtp_sink.Sink",
             ])
             .arg(dir.path().join("mail"))
-            .arg(delay.as_secs_f64().to_string())
             .env("PYTHONPATH", env!("CARGO_MANIFEST_DIR"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -78,6 +72,20 @@ impl SmtpSink {
         paths.retain(|p| p.extension().is_some_and(|e| e == "eml"));
         paths.sort();
         paths.iter().map(|p| ReceivedMail::read(p)).collect()
+    }
+
+    /// Waits until the sink holds a message to `recipient` (a local part containing "hold"),
+    /// unanswered: the sending client is then stopped at a known point. False on timeout.
+    pub fn wait_until_holding(&self, recipient: &str, timeout: Duration) -> bool {
+        let marker = self.folder().join(format!("{recipient}.held"));
+        let deadline = Instant::now() + timeout;
+        while !marker.exists() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
     }
 
     /// Waits until at least `count` messages arrived (or `timeout` passed), and returns all.
