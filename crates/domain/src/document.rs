@@ -2,7 +2,8 @@
 //! `ingest` reads back in paperboy's own JSON-lines format.
 //!
 //! Public interface: the keys `id`, `title`, `abstract`, `authors`, `categories`, `announced`,
-//! `daily`, `upvotes` and `links` are relied on by scripts; add keys, never rename them.
+//! `daily`, `upvotes`, `comments` and `links` are relied on by scripts; add keys, never rename
+//! them.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -20,8 +21,12 @@ pub struct PaperDocument {
     /// The daily-list entries in full (counts, submitter), so that export round-trips.
     #[serde(default)]
     pub daily_entries: Vec<DailyEntry>,
+    /// Upvotes: the most any daily list reported plus this instance's community votes.
     #[serde(default)]
     pub upvotes: i64,
+    /// Comments: the most any daily list reported plus this instance's visible comments.
+    #[serde(default)]
+    pub comments: i64,
     /// Derived from the id and the paper's URLs; ignored when read back.
     #[serde(default, skip_deserializing)]
     pub links: Option<Links>,
@@ -37,6 +42,7 @@ impl PaperDocument {
             daily,
             daily_entries,
             upvotes,
+            comments: 0,
             links,
         }
     }
@@ -70,6 +76,7 @@ mod tests {
             "announced",
             "daily",
             "upvotes",
+            "comments",
             "links",
         ] {
             assert!(json.get(key).is_some(), "missing {key}");

@@ -103,6 +103,86 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX digest_deliveries_period ON digest_deliveries(frequency, period);
     ",
     ),
+    (
+        4,
+        "
+    -- Accounts. Names and emails are unique case-insensitively (lower() folds ASCII only;
+    -- names are ASCII by validation), and kept as typed.
+    CREATE TABLE users (
+        id             INTEGER PRIMARY KEY,
+        name           TEXT NOT NULL,
+        email          TEXT NOT NULL,
+        email_verified INTEGER NOT NULL DEFAULT 0,
+        password_hash  TEXT NOT NULL,          -- Argon2id (PHC string)
+        is_admin       INTEGER NOT NULL DEFAULT 0,
+        banned         INTEGER NOT NULL DEFAULT 0,
+        votes_public   INTEGER NOT NULL DEFAULT 0,
+        created_at     TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX users_name ON users(lower(name));
+    CREATE UNIQUE INDEX users_email ON users(lower(email));
+
+    -- Sessions, API tokens and one-time links, by the SHA-256 of what the user holds.
+    CREATE TABLE tokens (
+        id           INTEGER PRIMARY KEY,
+        hash         TEXT NOT NULL UNIQUE,
+        user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind         TEXT NOT NULL,            -- session | api | password_reset | verify_email
+        label        TEXT,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT,
+        last_used_at TEXT
+    );
+    CREATE INDEX tokens_user ON tokens(user_id, kind);
+
+    -- Votes and comments reference users without cascading: deleting a user must not change
+    -- the counters on papers behind their back.
+    CREATE TABLE votes (
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        paper_key  INTEGER NOT NULL REFERENCES papers(paper_key),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, paper_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX votes_paper ON votes(paper_key);
+
+    CREATE TABLE comments (
+        id         INTEGER PRIMARY KEY,
+        paper_key  INTEGER NOT NULL REFERENCES papers(paper_key),
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        parent_id  INTEGER REFERENCES comments(id),
+        body       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        edited_at  TEXT,
+        deleted    INTEGER NOT NULL DEFAULT 0,
+        hidden     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX comments_paper ON comments(paper_key, id);
+    CREATE INDEX comments_user ON comments(user_id, id);
+
+    CREATE TABLE submissions (
+        id         INTEGER PRIMARY KEY,
+        day        TEXT NOT NULL,              -- YYYY-MM-DD, the daily list it went to
+        paper_key  INTEGER NOT NULL REFERENCES papers(paper_key),
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        removed    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX submissions_user_day ON submissions(user_id, day);
+
+    CREATE TABLE audit_log (
+        id       INTEGER PRIMARY KEY,
+        at       TEXT NOT NULL,
+        admin_id INTEGER NOT NULL REFERENCES users(id),
+        action   TEXT NOT NULL,
+        target   TEXT NOT NULL,
+        reason   TEXT
+    );
+
+    -- Community counters, changed in the same transaction as the rows they count.
+    ALTER TABLE papers ADD COLUMN votes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE papers ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0;
+    ",
+    ),
 ];
 
 fn latest_of(migrations: &[(i64, &str)]) -> i64 {

@@ -217,10 +217,20 @@ fn daily_entries(conn: &Connection, id: &str) -> Result<Vec<DailyEntry>, StoreEr
     Ok(entries)
 }
 
+/// A paper's counts are the best its daily lists reported (imported) plus this instance's own
+/// community's votes and visible comments.
 fn to_document(conn: &Connection, paper: Paper) -> Result<PaperDocument, StoreError> {
     let entries = daily_entries(conn, paper.id.as_str())?;
-    let upvotes = entries.iter().map(|e| e.upvotes).max().unwrap_or(0);
-    Ok(PaperDocument::new(paper, entries, upvotes))
+    let (votes, comment_count): (i64, i64) = conn
+        .prepare_cached("SELECT votes, comment_count FROM papers WHERE id = ?1")?
+        .query_row([paper.id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, 0));
+    let upvotes = entries.iter().map(|e| e.upvotes).max().unwrap_or(0) + votes;
+    let comments = entries.iter().map(|e| e.comments).max().unwrap_or(0) + comment_count;
+    let mut document = PaperDocument::new(paper, entries, upvotes);
+    document.comments = comments;
+    Ok(document)
 }
 
 pub fn document(conn: &Connection, id: &str) -> Result<Option<PaperDocument>, StoreError> {
