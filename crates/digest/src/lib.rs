@@ -20,7 +20,7 @@ pub mod run;
 pub mod token;
 
 pub use address::{validate_email, validate_topics, InputError};
-pub use mail::{MailConfigError, MailSender, MailSettings, SendError, SmtpSender};
+pub use mail::{account_message, MailConfigError, MailSender, MailSettings, SendError, SmtpSender};
 pub use period::{Period, Schedule};
 pub use run::{DigestError, Digests, Retry, RunReport};
 pub use token::{Purpose, Secret, TokenError};

@@ -337,6 +337,20 @@ pub fn confirmation_message(
     Ok(settings.finish(message))
 }
 
+/// A plain-text message about an account (password reset, address verification): short,
+/// one link, nothing to render.
+pub fn account_message(settings: &MailSettings, email: &str, subject: &str, text: String) -> Result<Message, SendError> {
+    let message = Message::builder()
+        .from(settings.from.clone())
+        .to(recipient(email)?)
+        .subject(subject)
+        .date_now()
+        .header(header::ContentType::TEXT_PLAIN)
+        .body(text)
+        .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
+    Ok(settings.finish(message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

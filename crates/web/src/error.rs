@@ -14,6 +14,18 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// Not signed in (pages redirect to sign-in; the API answers 401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed; or a request that failed its CSRF check.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request contradicts what is stored (a name already taken, a duplicate submission).
+    #[error("{0}")]
+    Conflict(String),
+    /// Rate-limited: try again after this many seconds.
+    #[error("Too many requests; please try again in {retry_after} seconds.")]
+    TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Internal(String),
 }
@@ -39,7 +51,21 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// `Retry-After` for a rate-limited request.
+    fn retry_after(&self) -> Option<(axum::http::HeaderName, String)> {
+        match self {
+            AppError::TooManyRequests { retry_after } => {
+                Some((axum::http::header::RETRY_AFTER, retry_after.to_string()))
+            }
+            _ => None,
         }
     }
 
@@ -86,22 +112,36 @@ struct ErrorPage {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.0.status();
+        let retry_after = self.0.retry_after();
         let page = ErrorPage {
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or("Error"),
             message: self.0.public_message(),
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, page.message).into_response(),
-        }
+        };
+        with_retry_after(&mut response, retry_after);
+        response
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.0.status();
+        let retry_after = self.0.retry_after();
         let body = serde_json::json!({ "status": status.as_u16(), "error": self.0.public_message() });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        with_retry_after(&mut response, retry_after);
+        response
+    }
+}
+
+fn with_retry_after(response: &mut Response, retry_after: Option<(axum::http::HeaderName, String)>) {
+    if let Some((name, value)) = retry_after {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
     }
 }

@@ -181,8 +181,9 @@ fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Text as XML character data or an attribute value; characters XML 1.0 forbids are dropped.
-fn escape(text: &str) -> String {
+/// Text as XML (or HTML) character data or an attribute value; characters XML 1.0 forbids
+/// are dropped.
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -4,16 +4,21 @@
 
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::Router;
+use paperboy_accounts::{Limits, RateLimiter};
 use paperboy_domain::ArxivId;
 use paperboy_search::{SearchError, SearchHit, SearchRequest, SearchResponse, Searcher};
-use paperboy_store::{BrowseStore, PaperStore, Store, StoreError};
+use paperboy_store::{BrowseStore, CommunityStore, PaperStore, Store, StoreError};
 
 mod api;
+mod api_community;
 mod assets;
+pub mod auth;
+mod community;
 mod error;
 mod feeds;
+mod markdown;
 mod math;
 mod metrics;
 mod pages;
@@ -22,6 +27,7 @@ mod period;
 mod trending;
 mod view;
 
+pub use community::{CommunitySettings, CommunitySite};
 pub use error::AppError;
 pub use pages::digest::DigestSite;
 
@@ -36,17 +42,35 @@ pub struct AppState {
     pub(crate) metrics: Arc<metrics::Metrics>,
     /// Email digest subscriptions; `None` when mail is not configured.
     pub digests: Option<Arc<DigestSite>>,
+    /// Accounts, votes, comments, submissions.
+    pub community: Arc<CommunitySite>,
 }
 
 impl AppState {
-    pub fn new<S: Store + BrowseStore + 'static>(store: Arc<S>, searcher: Arc<Searcher>) -> AppState {
+    pub fn new<S: Store + BrowseStore + CommunityStore + 'static>(store: Arc<S>, searcher: Arc<Searcher>) -> AppState {
         AppState {
             store: store.clone(),
-            browse: store,
+            browse: store.clone(),
             searcher,
             metrics: Arc::default(),
             digests: None,
+            community: Arc::new(CommunitySite {
+                store,
+                limiter: RateLimiter::new(Limits::default()),
+                settings: CommunitySettings::default(),
+            }),
         }
+    }
+
+    /// Replaces the community settings and rate limits.
+    pub fn with_community(mut self, settings: CommunitySettings, limits: Limits) -> AppState {
+        let store = Arc::clone(&self.community.store);
+        self.community = Arc::new(CommunitySite {
+            store,
+            limiter: RateLimiter::new(limits),
+            settings,
+        });
+        self
     }
 
     /// Enables the subscription pages.
@@ -115,7 +139,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::daily::today))
         .route("/date/{day}", get(pages::daily::on_day))
-        .route("/papers/{*id}", get(pages::paper::show))
+        .route("/papers/{*id}", get(pages::paper::show).post(pages::paper::act))
+        .route("/u/{name}", get(pages::profile::show))
         .route("/search", get(pages::search::results))
         .route("/trending", get(pages::trending::show))
         .route("/week/{week}", get(pages::period::week))
@@ -129,7 +154,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(assets::serve))
         .merge(api_routes())
         .merge(pages::digest::routes())
+        .merge(pages::account::routes())
+        .merge(pages::community::routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }
@@ -145,20 +173,31 @@ type ApiRoute = fn() -> axum::routing::MethodRouter<AppState>;
 
 const API_ROUTES: &[(&str, ApiRoute)] = &[
     ("/api/papers/search", || get(api::search)),
-    ("/api/papers/{*id}", || get(api::paper)),
+    ("/api/papers/{*id}", || {
+        get(api_community::paper_get)
+            .post(api_community::paper_post)
+            .delete(api_community::paper_delete)
+    }),
+    ("/api/comments/{id}", || delete(api_community::comment_delete)),
+    ("/api/daily/{date}/submissions", || post(api_community::submission_post)),
     ("/api/daily_papers", || get(api::daily_papers)),
     ("/api/trending", || get(api::trending)),
     ("/api/openapi.json", || get(api::openapi)),
 ];
 
-/// The paths of the JSON API as the router matches them (`{*id}` for a catch-all segment).
+/// Paths served by the `/api/papers/{*id}` catch-all (ids may contain `/`), by suffix.
+const PAPER_SUBRESOURCES: &[&str] = &["/api/papers/{id}/upvote", "/api/papers/{id}/comments"];
+
+/// The paths of the JSON API as the router matches them (`{*id}` for a catch-all segment),
+/// and the sub-resources the paper catch-all serves.
 pub fn api_paths() -> impl Iterator<Item = &'static str> {
-    API_ROUTES.iter().map(|(path, _)| *path)
+    API_ROUTES.iter().map(|(path, _)| *path).chain(PAPER_SUBRESOURCES.iter().copied())
 }
 
 /// Serves the site on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -77,7 +77,7 @@ pub fn render(text: &str) -> Vec<Piece> {
     pieces
 }
 
-fn to_mathml(tex: &str, display: bool) -> Option<String> {
+pub(crate) fn to_mathml(tex: &str, display: bool) -> Option<String> {
     let storage = Storage::new();
     let parser = Parser::new(tex, &storage);
     let config = RenderConfig {

@@ -127,3 +127,9 @@ mod tests {
         assert!(category(Some("<script>")).is_err());
     }
 }
+
+/// A form body (`application/x-www-form-urlencoded`), for handlers that read the body
+/// themselves (the paper catch-all route dispatches on its path first).
+pub fn form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
+}

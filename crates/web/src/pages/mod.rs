@@ -5,11 +5,14 @@ use axum::http::Uri;
 use crate::error::PageError;
 use crate::AppError;
 
+pub mod account;
 pub mod author;
+pub mod community;
 pub mod daily;
 pub mod digest;
 pub mod paper;
 pub mod period;
+pub mod profile;
 pub mod search;
 pub mod trending;
 

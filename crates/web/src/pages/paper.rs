@@ -2,15 +2,62 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::http::HeaderMap;
+use axum::response::{Html, Response};
+use axum::body::Bytes;
 use chrono::NaiveDate;
 use paperboy_search::SearchHit;
+use paperboy_store::Comment;
 
+use crate::auth::Viewer;
 use crate::error::PageError;
 use crate::math::{self, Piece};
+use crate::pages::account::community;
+use crate::pages::community::{comment_form, rendered_body, vote_form};
 use crate::params;
 use crate::view::AuthorLink;
 use crate::{AppError, AppState};
+
+/// Replies are indented up to this depth; deeper ones line up with it.
+const MAX_DEPTH: usize = 6;
+
+/// A comment as the page shows it, in thread order.
+pub struct CommentView {
+    id: i64,
+    parent_id: Option<i64>,
+    author: String,
+    depth: usize,
+    /// Safe HTML; `None` for a deleted or hidden comment (a placeholder is shown).
+    html: Option<String>,
+    deleted: bool,
+    created: String,
+    edited: bool,
+    mine: bool,
+    hidden: bool,
+}
+
+/// Orders comments as threads (each reply after its parent, oldest first) with depths.
+fn threaded(comments: &[Comment], viewer_id: Option<i64>) -> Vec<CommentView> {
+    let mut out = Vec::with_capacity(comments.len());
+    let children = |parent: Option<i64>| comments.iter().filter(move |c| c.parent_id == parent).rev();
+    let mut pending: Vec<(&Comment, usize)> = children(None).map(|c| (c, 0)).collect();
+    while let Some((comment, depth)) = pending.pop() {
+        out.push(CommentView {
+            id: comment.id,
+            parent_id: comment.parent_id,
+            author: comment.author.clone(),
+            depth: depth.min(MAX_DEPTH),
+            html: rendered_body(comment),
+            deleted: comment.deleted,
+            created: comment.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            edited: comment.edited_at.is_some(),
+            mine: viewer_id == Some(comment.user_id),
+            hidden: comment.hidden,
+        });
+        pending.extend(children(Some(comment.id)).map(|c| (c, depth + 1)));
+    }
+    out
+}
 
 #[derive(Template)]
 #[template(path = "paper.html")]
@@ -32,12 +79,41 @@ struct PaperPage {
     upvotes: i64,
     daily: Vec<NaiveDate>,
     similar: Vec<SearchHit>,
+    signed_in: bool,
+    viewer_is_admin: bool,
+    voted: bool,
+    comments: Vec<CommentView>,
 }
 
 /// Papers listed under "Similar papers".
 const SIMILAR: usize = 5;
 
-pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> Result<Html<String>, PageError> {
+/// `POST /papers/{id}/upvote` and `POST /papers/{id}/comments` (ids may contain `/`, so the
+/// paper routes are one catch-all).
+pub async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let parse = |suffix: &str| raw.strip_suffix(suffix).map(params::arxiv_id);
+    if let Some(id) = parse("/upvote") {
+        let form = params::form(&body)?;
+        return vote_form(&state, &viewer, &headers, id?, form).await;
+    }
+    if let Some(id) = parse("/comments") {
+        let form = params::form(&body)?;
+        return comment_form(&state, &viewer, id?, form).await;
+    }
+    Err(AppError::NotFound("There is nothing to post here.".into()).into())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw_id): Path<String>,
+) -> Result<Html<String>, PageError> {
     let id = params::arxiv_id(&raw_id)?;
     let wanted = id.clone();
     let doc = state
@@ -49,8 +125,23 @@ pub async fn show(State(state): State<AppState>, Path(raw_id): Path<String>) -> 
         tracing::warn!(%id, error = %e, "similar papers failed");
         Vec::new()
     });
+    let viewer_id = viewer.user.as_ref().map(|u| u.id);
+    let key = doc.paper.id.to_string();
+    let wanted = id.clone();
+    let (voted, comments) = community(&state, move |s| {
+        let voted = match viewer_id {
+            Some(user) => s.voted(user, std::slice::from_ref(&key))?.contains(&key),
+            None => false,
+        };
+        Ok((voted, s.comments_on(&wanted)?))
+    })
+    .await?;
     let paper = &doc.paper;
     let page = PaperPage {
+        signed_in: viewer.user.is_some(),
+        viewer_is_admin: viewer.user.as_ref().is_some_and(|u| u.is_admin),
+        voted,
+        comments: threaded(&comments, viewer_id),
         id: paper.id.to_string(),
         version: paper.version,
         title: paper.title.clone(),

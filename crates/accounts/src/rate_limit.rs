@@ -1,0 +1,144 @@
+//! Rate limits for the actions strangers can repeat: signing in and up, password resets,
+//! commenting, voting, submitting.
+//!
+//! A fixed window per (action, key): at most `max` events per `window`; the key is the client
+//! address or the account, and callers check both where both apply (a sign-in is limited per
+//! address and per account name, so neither spraying one account from many addresses nor many
+//! accounts from one address gets far). Counts live in memory, per process: a restart forgets
+//! them, which only ever lets someone try again sooner.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What is being limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    SignIn,
+    SignUp,
+    PasswordReset,
+    Comment,
+    Vote,
+    Submit,
+}
+
+/// `(max events, window)` per action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub sign_in: (u32, Duration),
+    pub sign_up: (u32, Duration),
+    pub password_reset: (u32, Duration),
+    pub comment: (u32, Duration),
+    pub vote: (u32, Duration),
+    pub submit: (u32, Duration),
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        Limits {
+            sign_in: (10, minutes(15)),
+            sign_up: (5, minutes(60)),
+            password_reset: (5, minutes(60)),
+            comment: (10, minutes(1)),
+            vote: (120, minutes(1)),
+            submit: (20, minutes(60)),
+        }
+    }
+}
+
+impl Limits {
+    fn of(&self, action: Action) -> (u32, Duration) {
+        match action {
+            Action::SignIn => self.sign_in,
+            Action::SignUp => self.sign_up,
+            Action::PasswordReset => self.password_reset,
+            Action::Comment => self.comment,
+            Action::Vote => self.vote,
+            Action::Submit => self.submit,
+        }
+    }
+
+    /// Every limit scaled to `max` events per window (tests use tiny limits).
+    pub fn all(max: u32, window: Duration) -> Limits {
+        let l = (max, window);
+        Limits {
+            sign_in: l,
+            sign_up: l,
+            password_reset: l,
+            comment: l,
+            vote: l,
+            submit: l,
+        }
+    }
+}
+
+/// Refused: try again after this long (whole seconds, at least 1, for `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub u64);
+
+struct Window {
+    started: Instant,
+    count: u32,
+}
+
+pub struct RateLimiter {
+    limits: Limits,
+    windows: Mutex<HashMap<(Action, String), Window>>,
+}
+
+/// Above this many tracked keys, expired windows are swept on the next check.
+const SWEEP_ABOVE: usize = 10_000;
+
+impl RateLimiter {
+    pub fn new(limits: Limits) -> RateLimiter {
+        RateLimiter {
+            limits,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one event of `action` by `key`, or refuses it.
+    pub fn check(&self, action: Action, key: &str) -> Result<(), RetryAfter> {
+        self.check_at(action, key, Instant::now())
+    }
+
+    pub fn check_at(&self, action: Action, key: &str, now: Instant) -> Result<(), RetryAfter> {
+        let (max, window) = self.limits.of(action);
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() > SWEEP_ABOVE {
+            windows.retain(|(a, _), w| now.duration_since(w.started) < self.limits.of(*a).1);
+        }
+        let entry = windows.entry((action, key.to_string())).or_insert(Window { started: now, count: 0 });
+        if now.duration_since(entry.started) >= window {
+            *entry = Window { started: now, count: 0 };
+        }
+        if entry.count >= max {
+            let left = window.saturating_sub(now.duration_since(entry.started));
+            return Err(RetryAfter(left.as_secs_f64().ceil().max(1.0) as u64));
+        }
+        entry.count += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_over_the_limit_then_allows_after_the_window() {
+        let limiter = RateLimiter::new(Limits::all(3, Duration::from_secs(60)));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.check_at(Action::SignIn, "1.2.3.4", t0), Ok(()));
+        }
+        assert_eq!(limiter.check_at(Action::SignIn, "1.2.3.4", t0), Err(RetryAfter(60)));
+        let later = t0 + Duration::from_secs(45);
+        assert_eq!(limiter.check_at(Action::SignIn, "1.2.3.4", later), Err(RetryAfter(15)));
+        // Other keys and other actions have their own windows.
+        assert_eq!(limiter.check_at(Action::SignIn, "5.6.7.8", t0), Ok(()));
+        assert_eq!(limiter.check_at(Action::Vote, "1.2.3.4", t0), Ok(()));
+        assert_eq!(limiter.check_at(Action::SignIn, "1.2.3.4", t0 + Duration::from_secs(60)), Ok(()));
+    }
+}

@@ -1,0 +1,203 @@
+//! The JSON API for community actions: upvotes, comments, submissions.
+//!
+//! Authenticated by an API token (`Authorization: Bearer …`) or, for the site's own scripts,
+//! by the session cookie plus the page's CSRF token in `X-CSRF-Token`. The rules are the
+//! pages' (`pages::community`); only the shapes differ.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use paperboy_domain::ArxivId;
+use paperboy_store::Comment;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::Viewer;
+use crate::error::ApiError;
+use crate::pages::account::community;
+use crate::pages::community::{add_comment, delete_comment, rendered_body, submit_paper, total_upvotes, vote, Submitted};
+use crate::{api, params, AppError, AppState};
+
+/// The header carrying the CSRF token of a cookie-authenticated call.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+fn check(viewer: &Viewer, headers: &HeaderMap) -> Result<(), AppError> {
+    viewer.require_user()?;
+    let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    viewer.check_csrf(submitted)
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("The JSON body could not be read: {e}.")))
+}
+
+/// A comment in the API.
+#[derive(Serialize)]
+pub struct CommentJson {
+    id: i64,
+    paper_id: String,
+    parent_id: Option<i64>,
+    author: String,
+    /// Markdown as written; null when deleted or hidden.
+    body: Option<String>,
+    /// Rendered, sanitised HTML; null when deleted or hidden.
+    html: Option<String>,
+    created_at: DateTime<Utc>,
+    edited_at: Option<DateTime<Utc>>,
+    deleted: bool,
+    hidden: bool,
+}
+
+impl CommentJson {
+    fn new(comment: &Comment) -> CommentJson {
+        let html = rendered_body(comment);
+        CommentJson {
+            id: comment.id,
+            paper_id: comment.paper_id.clone(),
+            parent_id: comment.parent_id,
+            author: comment.author.clone(),
+            body: html.as_ref().map(|_| comment.body.clone()),
+            html,
+            created_at: comment.created_at,
+            edited_at: comment.edited_at,
+            deleted: comment.deleted,
+            hidden: comment.hidden,
+        }
+    }
+}
+
+/// `GET /api/papers/{id}` and `GET /api/papers/{id}/comments`.
+pub async fn paper_get(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    if let Some(id) = raw.strip_suffix("/comments") {
+        let id = params::arxiv_id(id)?;
+        return Ok(comments(&state, id).await?.into_response());
+    }
+    Ok(api::paper(State(state), Path(raw)).await?.into_response())
+}
+
+async fn comments(state: &AppState, id: ArxivId) -> Result<Json<Vec<CommentJson>>, AppError> {
+    let wanted = id.clone();
+    if state.with_store(move |s| s.paper(&wanted)).await?.is_none() {
+        return Err(AppError::NotFound(format!("no paper {id}")));
+    }
+    let comments = community(state, move |s| s.comments_on(&id)).await?;
+    Ok(Json(comments.iter().map(CommentJson::new).collect()))
+}
+
+#[derive(Deserialize)]
+struct NewComment {
+    body: String,
+    #[serde(default)]
+    parent_id: Option<i64>,
+}
+
+/// `POST /api/papers/{id}/upvote` and `POST /api/papers/{id}/comments`.
+pub async fn paper_post(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if let Some(id) = raw.strip_suffix("/upvote") {
+        let id = params::arxiv_id(id)?;
+        check(&viewer, &headers)?;
+        return Ok(vote_reply(&state, &viewer, id, true).await?.into_response());
+    }
+    if let Some(id) = raw.strip_suffix("/comments") {
+        let id = params::arxiv_id(id)?;
+        check(&viewer, &headers)?;
+        let new: NewComment = json_body(&body)?;
+        let comment = add_comment(&state, &viewer, id, new.parent_id, &new.body).await?;
+        return Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response());
+    }
+    Err(AppError::NotFound("POST goes to /api/papers/{id}/upvote or /api/papers/{id}/comments".into()).into())
+}
+
+/// `DELETE /api/papers/{id}/upvote`.
+pub async fn paper_delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(id) = raw.strip_suffix("/upvote") else {
+        return Err(AppError::NotFound("DELETE goes to /api/papers/{id}/upvote".into()).into());
+    };
+    let id = params::arxiv_id(id)?;
+    check(&viewer, &headers)?;
+    Ok(vote_reply(&state, &viewer, id, false).await?.into_response())
+}
+
+async fn vote_reply(state: &AppState, viewer: &Viewer, id: ArxivId, up: bool) -> Result<Json<serde_json::Value>, AppError> {
+    let outcome = vote(state, viewer, id.clone(), up).await?;
+    let upvotes = total_upvotes(state, id.clone()).await?;
+    Ok(Json(json!({
+        "id": id.to_string(),
+        "upvotes": upvotes,
+        "voted": outcome.voted,
+        "changed": outcome.changed,
+    })))
+}
+
+/// `DELETE /api/comments/{id}`: one's own comment (administrators: any).
+pub async fn comment_delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("{:?} is not a comment number", id.chars().take(40).collect::<String>())))?;
+    check(&viewer, &headers)?;
+    delete_comment(&state, &viewer, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct NewSubmission {
+    id: String,
+}
+
+/// `POST /api/daily/{date}/submissions` with `{"id": "2405.01234"}` (an id or arXiv URL).
+pub async fn submission_post(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(date): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let day = params::day(&date)?;
+    check(&viewer, &headers)?;
+    let new: NewSubmission = json_body(&body)?;
+    match submit_paper(&state, &viewer, &new.id, day).await? {
+        Submitted::Added(s) => Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "id": s.id,
+                "paper_id": s.paper_id,
+                "day": s.day,
+                "submitter": s.submitter,
+                "created_at": s.created_at,
+                "url": format!("/date/{}", s.day),
+            })),
+        )
+            .into_response()),
+        Submitted::AlreadyListed(listed) => {
+            let id = ArxivId::parse(new.id.trim()).map(|i| i.to_string()).unwrap_or_default();
+            Ok((
+                StatusCode::CONFLICT,
+                Json(json!({
+                    "status": 409,
+                    "error": format!("{id} is already in the daily list of {listed}"),
+                    "existing": { "paper_id": id, "day": listed, "url": format!("/date/{listed}") },
+                })),
+            )
+                .into_response())
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Profiles at `/u/{name}`: a person's submissions, upvotes (when they made them public) and
+//! comments.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use chrono::{DateTime, NaiveDate, Utc};
+use paperboy_domain::ArxivId;
+use paperboy_store::User;
+
+use crate::auth::Viewer;
+use crate::error::PageError;
+use crate::pages::account::{community, html};
+use crate::pages::community::rendered_body;
+use crate::{params, AppError, AppState};
+
+/// Items of each kind shown.
+const SHOWN: usize = 50;
+
+pub struct SubmissionRow {
+    id: i64,
+    paper_id: String,
+    title: String,
+    day: NaiveDate,
+    removed: bool,
+}
+
+pub struct CommentRow {
+    id: i64,
+    paper_id: String,
+    created_at: DateTime<Utc>,
+    html: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    user: User,
+    viewer_is_admin: bool,
+    is_self: bool,
+    submissions: Vec<SubmissionRow>,
+    /// `None` when the user keeps upvotes private (and the viewer is someone else).
+    upvoted: Option<Vec<(String, String)>>,
+    comments: Vec<CommentRow>,
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Path<String>) -> Result<Html<String>, PageError> {
+    let wanted = params::author(&name)?;
+    let user = community(&state, move |s| s.user_by_name(&wanted))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("There is no user {}.", name.chars().take(64).collect::<String>())))?;
+    let is_self = viewer.user.as_ref().is_some_and(|v| v.id == user.id);
+    let viewer_is_admin = viewer.user.as_ref().is_some_and(|v| v.is_admin);
+    let show_votes = user.votes_public || is_self;
+    let user_id = user.id;
+    let (submissions, upvoted, comments) = community(&state, move |s| {
+        let submissions = s.submissions_by(user_id, SHOWN)?;
+        let upvoted = if show_votes { Some(s.upvoted_by(user_id, SHOWN)?) } else { None };
+        let comments = s.comments_by(user_id, SHOWN)?;
+        Ok((submissions, upvoted, comments))
+    })
+    .await?;
+    let mut ids: Vec<String> = submissions.iter().map(|s| s.paper_id.clone()).collect();
+    ids.extend(upvoted.iter().flatten().cloned());
+    let titles = titles(&state, ids).await?;
+    let title = |id: &str| titles.iter().find(|(i, _)| i == id).map_or_else(|| id.to_string(), |(_, t)| t.clone());
+    let page = ProfilePage {
+        submissions: submissions
+            .iter()
+            .map(|s| SubmissionRow {
+                id: s.id,
+                paper_id: s.paper_id.clone(),
+                title: title(&s.paper_id),
+                day: s.day,
+                removed: s.removed,
+            })
+            .collect(),
+        upvoted: upvoted.map(|ids| ids.iter().map(|id| (id.clone(), title(id))).collect()),
+        comments: comments
+            .iter()
+            .filter_map(|c| {
+                rendered_body(c).map(|html| CommentRow {
+                    id: c.id,
+                    paper_id: c.paper_id.clone(),
+                    created_at: c.created_at,
+                    html,
+                })
+            })
+            .collect(),
+        user,
+        viewer_is_admin,
+        is_self,
+    };
+    html(page)
+}
+
+async fn titles(state: &AppState, ids: Vec<String>) -> Result<Vec<(String, String)>, AppError> {
+    state
+        .with_store(move |s| {
+            let mut out = Vec::new();
+            for id in ids {
+                if let Ok(parsed) = ArxivId::parse(&id) {
+                    if let Some(doc) = s.paper(&parsed)? {
+                        out.push((id, doc.paper.title));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
