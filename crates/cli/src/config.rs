@@ -22,6 +22,8 @@ pub struct FileConfig {
     pub search: SearchFileConfig,
     #[serde(default)]
     pub mail: MailConfig,
+    #[serde(default)]
+    pub community: CommunityConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +97,65 @@ impl MailConfig {
     }
 }
 
+/// Accounts, votes, comments and submissions: the `[community]` section, each key overridable by
+/// its environment variable. Links in account mail (password resets, address checks) use
+/// `[mail]`'s `base_url` (`PAPERBOY_BASE_URL`); cookies are marked `Secure` when it is `https://`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityConfig {
+    /// `PAPERBOY_DAILY_SUBMISSION_LIMIT`: papers one account may submit to one day's list
+    /// (default 5).
+    pub daily_submission_limit: Option<u32>,
+    /// `PAPERBOY_TRUST_FORWARDED_FOR`: take the client address (rate limits) from
+    /// `X-Forwarded-For`. Only behind a reverse proxy that sets it; anyone can send the header.
+    pub trust_forwarded_for: Option<bool>,
+    /// `PAPERBOY_LOG_ACCOUNT_LINKS`: without a mail server, write password-reset and
+    /// verification links to the log. For a single-admin instance only: on a public site anyone
+    /// could request a reset link for any account and the log would hold it.
+    pub log_account_links: Option<bool>,
+    /// `PAPERBOY_ARXIV_API`: where a submitted paper that is not stored yet is fetched from
+    /// (default `https://export.arxiv.org/api/query`).
+    pub arxiv_api: Option<String>,
+}
+
+impl CommunityConfig {
+    /// Overrides the file's values with the environment's (`lookup` is `std::env::var`).
+    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<CommunityConfig> {
+        let flag = |name: &str| -> anyhow::Result<Option<bool>> {
+            lookup(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| parse_bool(name, &v))
+                .transpose()
+        };
+        if let Some(limit) = lookup("PAPERBOY_DAILY_SUBMISSION_LIMIT").filter(|v| !v.is_empty()) {
+            self.daily_submission_limit = Some(
+                limit
+                    .parse()
+                    .with_context(|| format!("PAPERBOY_DAILY_SUBMISSION_LIMIT {limit:?} is not a number of papers"))?,
+            );
+        }
+        if let Some(value) = flag("PAPERBOY_TRUST_FORWARDED_FOR")? {
+            self.trust_forwarded_for = Some(value);
+        }
+        if let Some(value) = flag("PAPERBOY_LOG_ACCOUNT_LINKS")? {
+            self.log_account_links = Some(value);
+        }
+        if let Some(url) = lookup("PAPERBOY_ARXIV_API").filter(|v| !v.is_empty()) {
+            self.arxiv_api = Some(url);
+        }
+        Ok(self)
+    }
+}
+
+/// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`, any case.
+fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => anyhow::bail!("{name} {value:?} is neither true nor false (use 1 or 0)"),
+    }
+}
+
 /// The resolved configuration handed to commands.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -107,6 +168,7 @@ pub struct Config {
     /// Whether to load an embedding model at all.
     pub semantic: bool,
     pub mail: MailConfig,
+    pub community: CommunityConfig,
 }
 
 impl FileConfig {
@@ -122,6 +184,7 @@ impl Config {
     /// two, flag first); the file fills what they leave open.
     pub fn resolve(file: FileConfig, data_dir_override: Option<PathBuf>) -> anyhow::Result<Config> {
         let mail = file.mail.with_env(|name| std::env::var(name).ok())?;
+        let community = file.community.with_env(|name| std::env::var(name).ok())?;
         Ok(Config {
             data_dir: data_dir_override
                 .or(file.data_dir)
@@ -132,6 +195,7 @@ impl Config {
             model_dir: file.search.model_dir,
             semantic: file.search.semantic.unwrap_or(true),
             mail,
+            community,
         })
     }
 }
@@ -169,6 +233,29 @@ mod tests {
         assert_eq!(mail.digest_hour, Some(6));
         let bad = |name: &str| (name == "PAPERBOY_DIGEST_HOUR").then(|| "seven".to_string());
         assert!(MailConfig::default().with_env(bad).is_err());
+    }
+
+    #[test]
+    fn community_settings_come_from_the_file_then_the_environment() {
+        let file: FileConfig =
+            toml::from_str("[community]\ndaily_submission_limit = 3\nlog_account_links = true").unwrap();
+        let env = |name: &str| match name {
+            "PAPERBOY_TRUST_FORWARDED_FOR" => Some("1".to_string()),
+            "PAPERBOY_LOG_ACCOUNT_LINKS" => Some("false".to_string()),
+            _ => None,
+        };
+        let community = file.community.with_env(env).unwrap();
+        assert_eq!(community.daily_submission_limit, Some(3));
+        assert_eq!(community.trust_forwarded_for, Some(true));
+        assert_eq!(community.log_account_links, Some(false));
+        assert_eq!(community.arxiv_api, None);
+        for (name, value) in [
+            ("PAPERBOY_TRUST_FORWARDED_FOR", "maybe"),
+            ("PAPERBOY_DAILY_SUBMISSION_LIMIT", "-1"),
+        ] {
+            let bad = |n: &str| (n == name).then(|| value.to_string());
+            assert!(CommunityConfig::default().with_env(bad).is_err(), "{name}={value}");
+        }
     }
 
     #[test]

@@ -61,6 +61,12 @@ enum Command {
     /// Manage digest subscribers.
     #[command(subcommand)]
     Subscribers(commands::subscribers::Action),
+    /// Manage accounts of the community side.
+    #[command(subcommand)]
+    User(commands::user::Action),
+    /// Manage API tokens (`Authorization: Bearer …` for the JSON API).
+    #[command(subcommand)]
+    Token(commands::token::Action),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +102,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Similar(args) => commands::similar::run(&config, args),
         Command::Digest(action) => commands::digest::run(&config, action),
         Command::Subscribers(action) => commands::subscribers::run(&config, action),
+        Command::User(action) => commands::user::run(&config, action),
+        Command::Token(action) => commands::token::run(&config, action),
     }
 }
 

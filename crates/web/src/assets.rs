@@ -8,6 +8,7 @@ use crate::error::PageError;
 use crate::AppError;
 
 const STYLE_CSS: &str = include_str!("../static/style.css");
+const APP_JS: &str = include_str!("../static/app.js");
 
 pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {
     match file.as_str() {
@@ -17,6 +18,14 @@ pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {
                 (header::CACHE_CONTROL, "public, max-age=3600"),
             ],
             STYLE_CSS,
+        )
+            .into_response()),
+        "app.js" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            APP_JS,
         )
             .into_response()),
         _ => Err(PageError(AppError::NotFound(format!(

@@ -48,7 +48,7 @@ impl Card {
                 .collect(),
             more_authors: doc.paper.authors.len().saturating_sub(CARD_AUTHORS),
             upvotes: doc.upvotes,
-            comments: entry.map_or(0, |e| e.comments),
+            comments: doc.comments.max(entry.map_or(0, |e| e.comments)),
             submitter: entry.and_then(|e| e.submitted_by.clone()),
             excerpt: math::render(&excerpt(&doc.paper.abstract_text, CARD_ABSTRACT_CHARS)),
             abs_url: links.abs,

@@ -19,6 +19,8 @@ pub mod show;
 pub mod similar;
 pub mod stats;
 pub mod subscribers;
+pub mod token;
+pub mod user;
 
 /// Opens the embedded store in the configured data folder.
 pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {

@@ -4,12 +4,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use paperboy_web::AppState;
+use paperboy_accounts::Limits;
+use paperboy_web::{AppState, CommunitySettings};
 
 use super::{open_full_search, open_store};
 use crate::config::Config;
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Community settings (environment, or the [community] section of the config file):
+  PAPERBOY_BASE_URL                the site's public URL, for links in account mail (as [mail] base_url);
+                                   cookies are marked Secure when it starts with https://
+  PAPERBOY_DAILY_SUBMISSION_LIMIT  papers one account may submit to one day's list (default 5)
+  PAPERBOY_TRUST_FORWARDED_FOR     1: take client addresses from X-Forwarded-For (only behind a proxy)
+  PAPERBOY_LOG_ACCOUNT_LINKS       1: log password-reset and verification links when there is no mail
+                                   server (single-admin instances only, never a public site)
+  PAPERBOY_ARXIV_API               where submitted papers are fetched (default https://export.arxiv.org/api/query)"
+)]
 pub struct Args {
     /// Address to listen on (also `listen` in the config file, `PAPERBOY_LISTEN`).
     #[arg(long, env = "PAPERBOY_LISTEN", value_name = "ADDR")]
@@ -48,8 +59,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "paperboy is serving");
-        println!("paperboy is serving on http://{}", listener.local_addr()?);
+        let address = listener.local_addr()?;
+        let state = state.with_community(community_settings(config, address), Limits::default());
+        tracing::info!(%address, data_dir = %config.data_dir.display(), "paperboy is serving");
+        println!("paperboy is serving on http://{address}");
         paperboy_web::serve(listener, state).await.context("the server failed")
     })?;
     // Let the follower save the vector index before the process ends.
@@ -58,4 +71,47 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         let _ = follower.join();
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The community side's settings. Without `PAPERBOY_BASE_URL`, links point at the address
+/// served (right for a local instance, and only logged or mailed links use it).
+fn community_settings(config: &Config, served_at: SocketAddr) -> CommunitySettings {
+    let defaults = CommunitySettings::default();
+    let community = &config.community;
+    let base_url = config.mail.base_url.as_deref().map_or_else(
+        || format!("http://{served_at}"),
+        |url| url.trim_end_matches('/').to_string(),
+    );
+    CommunitySettings {
+        daily_submission_limit: community
+            .daily_submission_limit
+            .unwrap_or(defaults.daily_submission_limit),
+        secure_cookies: base_url.starts_with("https://"),
+        trust_forwarded_for: community.trust_forwarded_for.unwrap_or(false),
+        log_account_links: community.log_account_links.unwrap_or(false),
+        arxiv_api: community.arxiv_api.clone().unwrap_or(defaults.arxiv_api),
+        base_url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CommunityConfig, FileConfig};
+
+    #[test]
+    fn cookies_are_secure_when_the_site_is_served_over_https() {
+        let served_at = SocketAddr::from(([127, 0, 0, 1], 8080));
+        let mut config = Config::resolve(FileConfig::default(), None).unwrap();
+        config.community = CommunityConfig::default();
+        config.mail.base_url = Some("https://papers.example.org/".into());
+        let settings = community_settings(&config, served_at);
+        assert!(settings.secure_cookies);
+        assert_eq!(settings.base_url, "https://papers.example.org");
+        config.mail.base_url = None;
+        let settings = community_settings(&config, served_at);
+        assert!(!settings.secure_cookies);
+        assert_eq!(settings.base_url, "http://127.0.0.1:8080");
+        assert_eq!(settings.daily_submission_limit, 5);
+    }
 }

@@ -1,0 +1,243 @@
+//! Accounts made by the operator: `paperboy user create` (password on stdin) and
+//! `paperboy token create`, and the token used on a running `paperboy serve` to vote.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Output, Stdio};
+
+use support::{path_str, shared_data, Paperboy};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Runs `paperboy user create …` with `stdin` as its input.
+fn create_user(pb: &Paperboy, args: &[&str], stdin: &str) -> Output {
+    let mut child = pb
+        .command(&[&["user", "create"], args].concat())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_refused(out: &Output, expected_in_stderr: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {stderr}",
+        text(&out.stdout)
+    );
+    assert!(
+        stderr.contains(expected_in_stderr),
+        "expected {expected_in_stderr:?} in stderr: {stderr}"
+    );
+}
+
+#[test]
+fn a_user_is_created_with_the_password_from_stdin_and_names_are_unique_whatever_the_case() {
+    let pb = Paperboy::new();
+    let out = create_user(
+        &pb,
+        &["ana_l", "--email", "ana@example.org", "--admin", "--json"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["name"], "ana_l");
+    assert_eq!(created["admin"], true);
+    assert!(created["id"].as_i64().is_some(), "{created}");
+
+    let again = create_user(&pb, &["ANA_L", "--email", "other@example.org"], PASSWORD);
+    assert_refused(&again, "the user name \"ANA_L\" is taken");
+    let same_email = create_user(&pb, &["bob", "--email", "Ana@Example.org"], PASSWORD);
+    assert_refused(&same_email, "already uses the email");
+
+    // Without a trailing newline, the whole input is the password.
+    let bob = create_user(&pb, &["bob", "--email", "bob@example.org"], PASSWORD);
+    assert_eq!(bob.status.code(), Some(0), "stderr: {}", text(&bob.stderr));
+    assert!(text(&bob.stdout).contains("created user bob"), "{}", text(&bob.stdout));
+}
+
+#[test]
+fn bad_names_emails_and_passwords_are_refused() {
+    let pb = Paperboy::new();
+    let line = format!("{PASSWORD}\n");
+    assert_refused(
+        &create_user(&pb, &["ana doe", "--email", "ana@example.org"], &line),
+        "user name \"ana doe\" is refused",
+    );
+    assert_refused(
+        &create_user(&pb, &["admin", "--email", "ana@example.org"], &line),
+        "reserved",
+    );
+    assert_refused(&create_user(&pb, &["ana", "--email", "not-an-address"], &line), "email");
+    assert_refused(
+        &create_user(&pb, &["ana", "--email", "ana@example.org"], "\n"),
+        "no password",
+    );
+    assert_refused(
+        &create_user(&pb, &["ana", "--email", "ana@example.org"], ""),
+        "no password",
+    );
+    assert_refused(
+        &create_user(&pb, &["ana", "--email", "ana@example.org"], "short\n"),
+        "at least 10 characters",
+    );
+    // Nothing was created by the refusals: the name is still free.
+    let ok = create_user(&pb, &["ana", "--email", "ana@example.org"], &line);
+    assert_eq!(ok.status.code(), Some(0), "stderr: {}", text(&ok.stderr));
+}
+
+#[test]
+fn a_token_is_printed_once_and_only_for_an_existing_user() {
+    let pb = Paperboy::new();
+    assert_refused(&pb.run(&["token", "create", "nobody"]), "no user named \"nobody\"");
+    create_user(&pb, &["ana", "--email", "ana@example.org"], PASSWORD);
+    let first = token(&pb, "ANA");
+    let second = token(&pb, "ana");
+    assert_ne!(first, second);
+}
+
+/// `paperboy token create NAME`: the token, the only line on stdout.
+fn token(pb: &Paperboy, name: &str) -> String {
+    let out = pb.run(&["token", "create", name, "--label", "tests"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].len() >= 40
+            && lines[0]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    );
+    lines[0].to_string()
+}
+
+struct Served {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `paperboy serve` on a free loopback port, keyword search only (no model to load).
+fn serve(pb: &Paperboy) -> Served {
+    let config = pb.data_dir().join("paperboy.toml");
+    std::fs::write(&config, "[search]\nsemantic = false\n").unwrap();
+    let mut child = pb
+        .command(&["--config", path_str(&config), "serve", "--listen", "127.0.0.1:0"])
+        .env_remove("PAPERBOY_BASE_URL")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some((_, address)) = line.split_once("serving on http://") {
+            break address.trim().to_string();
+        }
+    };
+    Served {
+        child,
+        base_url: format!("http://{address}"),
+    }
+}
+
+/// A request's status and JSON body.
+fn call(method: &str, url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut response = match method {
+        "GET" => with_auth(agent.get(url), token).call(),
+        "DELETE" => with_auth(agent.delete(url), token).call(),
+        "POST" => with_auth(agent.post(url), token).send_empty(),
+        other => panic!("no {other} here"),
+    }
+    .unwrap();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap();
+    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {body}"));
+    (status, json)
+}
+
+fn with_auth<B>(request: ureq::RequestBuilder<B>, token: Option<&str>) -> ureq::RequestBuilder<B> {
+    match token {
+        Some(t) => request.header("Authorization", format!("Bearer {t}")),
+        None => request,
+    }
+}
+
+#[test]
+fn an_api_token_upvotes_a_paper_once_and_takes_the_vote_back() {
+    let Some(data) = shared_data() else { return };
+    let pb = Paperboy::new();
+    let day = data.join("hf-daily/2026-05-01.json");
+    pb.json(&["ingest", "--json", path_str(&day)], 0);
+    // The day's most upvoted paper: its imported Hugging Face upvotes count too.
+    let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&day).unwrap()).unwrap();
+    let top = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|e| e["paper"]["upvotes"].as_i64().unwrap())
+        .unwrap();
+    let (id, imported) = (
+        top["paper"]["id"].as_str().unwrap(),
+        top["paper"]["upvotes"].as_i64().unwrap(),
+    );
+    assert!(imported > 0);
+    create_user(&pb, &["ana", "--email", "ana@example.org"], PASSWORD);
+    let token = token(&pb, "ana");
+    let server = serve(&pb);
+    let paper = format!("{}/api/papers/{id}", server.base_url);
+    let upvote = format!("{paper}/upvote");
+
+    let (status, before) = call("GET", &paper, None);
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["upvotes"], imported, "{before}");
+
+    let (status, voted) = call("POST", &upvote, Some(&token));
+    assert_eq!(status, 200, "{voted}");
+    assert_eq!(voted["id"], id);
+    assert_eq!(voted["upvotes"], imported + 1, "{voted}");
+    assert_eq!(voted["voted"], true);
+    assert_eq!(voted["changed"], true);
+    assert_eq!(call("GET", &paper, None).1["upvotes"], imported + 1);
+
+    let (status, repeated) = call("POST", &upvote, Some(&token));
+    assert_eq!(status, 200, "{repeated}");
+    assert_eq!(repeated["upvotes"], imported + 1, "{repeated}");
+    assert_eq!(repeated["voted"], true);
+    assert_eq!(repeated["changed"], false);
+
+    let (status, removed) = call("DELETE", &upvote, Some(&token));
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(removed["upvotes"], imported, "{removed}");
+    assert_eq!(removed["voted"], false);
+    assert_eq!(removed["changed"], true);
+
+    let (status, wrong) = call("POST", &upvote, Some("not-a-token-anyone-was-given"));
+    assert_eq!(status, 401, "{wrong}");
+    let (status, anonymous) = call("POST", &upvote, None);
+    assert_eq!(status, 401, "{anonymous}");
+    let (status, anonymous) = call("DELETE", &upvote, None);
+    assert_eq!(status, 401, "{anonymous}");
+    assert_eq!(
+        call("GET", &paper, None).1["upvotes"],
+        imported,
+        "refused votes changed nothing"
+    );
+}

@@ -1,0 +1,43 @@
+// paperboy: progressive enhancement only. Every form works without this script; with it,
+// upvotes update in place instead of reloading the page.
+"use strict";
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches("form.vote[data-paper]")) return;
+  event.preventDefault();
+  const csrf = form.querySelector("input[name=csrf]")?.value ?? "";
+  const wanted = form.querySelector("input[name=vote]")?.value ?? "up";
+  const paper = form.dataset.paper;
+  const button = form.querySelector("button");
+  if (button) button.disabled = true;
+  try {
+    const response = await fetch(`/api/papers/${paper}/upvote`, {
+      method: wanted === "remove" ? "DELETE" : "POST",
+      headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      window.location.href = `/signin?next=${encodeURIComponent(window.location.pathname)}`;
+      return;
+    }
+    if (!response.ok) {
+      form.submit(); // let the server explain (rate limit, error page)
+      return;
+    }
+    const result = await response.json();
+    form.classList.toggle("voted", result.voted);
+    const count = form.querySelector(".count");
+    if (count) count.textContent = String(result.upvotes);
+    const field = form.querySelector("input[name=vote]");
+    if (field) field.value = result.voted ? "remove" : "up";
+    if (button) {
+      button.setAttribute("aria-pressed", String(result.voted));
+      button.setAttribute("aria-label", result.voted ? "Remove your upvote" : "Upvote");
+    }
+  } catch (_) {
+    form.submit();
+  } finally {
+    if (button) button.disabled = false;
+  }
+});
