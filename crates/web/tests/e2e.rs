@@ -73,6 +73,24 @@ async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_string()
 }
 
+async fn browser(port: u16) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"] }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session")
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    client.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+}
+
 #[test]
 fn a_reader_browses_days_opens_a_paper_and_searches() {
     let Some((server, raw)) = server() else { return };
@@ -82,17 +100,7 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({ "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"] }),
-        );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a Chromium session");
+        let client = browser(port).await;
         let base = &server.base_url;
 
         // The daily page: the most upvoted paper first.
@@ -137,6 +145,96 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
         assert!(hrefs.contains(&format!("/papers/{top_id}")), "{hrefs:?}");
         assert!(client.find(Locator::Css(".result mark")).await.is_ok(), "matches highlighted");
         screenshot(&client, "4-search").await;
+
+        client.close().await.unwrap();
+    });
+    drop(driver);
+}
+
+#[test]
+fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
+    let Some((server, raw)) = server() else { return };
+    // A paper arXiv announced on 1 May that no daily list has yet.
+    let listed: Vec<String> = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["paper"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let announced = server.get("/date/2026-05-01").body;
+    let unlisted = announced
+        .split("href=\"/papers/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .find(|id| !listed.contains(id))
+        .expect("an announced paper outside the daily list");
+    let (driver, port) = start_chromedriver();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = browser(port).await;
+        let base = &server.base_url;
+
+        // Sign up from the header link.
+        client.goto(&format!("{base}/")).await.unwrap();
+        client.find(Locator::LinkText("Sign up")).await.unwrap().click().await.unwrap();
+        assert_eq!(path_of(&client).await, "/signup");
+        fill(&client, "input[name=name]", "reader_one").await;
+        fill(&client, "input[name=email]", "reader@example.org").await;
+        fill(&client, "input[name=password]", "a long enough password").await;
+        screenshot(&client, "5-sign-up").await;
+        client.find(Locator::Css("form.stacked button")).await.unwrap().click().await.unwrap();
+        client.wait().for_element(Locator::Css("a[href='/u/reader_one']")).await.unwrap();
+        assert_eq!(path_of(&client).await, "/");
+
+        // Submit a paper to today's list.
+        client.find(Locator::LinkText("Submit")).await.unwrap().click().await.unwrap();
+        assert_eq!(path_of(&client).await, "/submit");
+        fill(&client, "input[name=paper]", &format!("https://arxiv.org/abs/{unlisted}")).await;
+        client.find(Locator::Css("form.stacked button")).await.unwrap().click().await.unwrap();
+        let today = chrono::Utc::now().date_naive();
+        assert_eq!(path_of(&client).await, format!("/date/{today}"));
+        let card = client
+            .find(Locator::Css(&format!(".card h3 a[href='/papers/{unlisted}']")))
+            .await
+            .expect("the submitted paper is on today's list");
+        assert!(client.source().await.unwrap().contains("submitted by reader_one"));
+        screenshot(&client, "6-submitted").await;
+
+        // Upvote on the paper page: with JavaScript the count changes in place.
+        card.click().await.unwrap();
+        assert_eq!(path_of(&client).await, format!("/papers/{unlisted}"));
+        let count = |c: Client| async move {
+            let text = c.find(Locator::Css("form.vote .count")).await.unwrap().text().await.unwrap();
+            text.trim().parse::<i64>().unwrap()
+        };
+        let before = count(client.clone()).await;
+        client.find(Locator::Css("form.vote button")).await.unwrap().click().await.unwrap();
+        client.wait().for_element(Locator::Css("form.vote.voted")).await.unwrap();
+        assert_eq!(count(client.clone()).await, before + 1);
+        assert_eq!(path_of(&client).await, format!("/papers/{unlisted}"), "no page load");
+        client.refresh().await.unwrap();
+        assert_eq!(count(client.clone()).await, before + 1, "stored");
+        assert!(client.find(Locator::Css("form.vote.voted")).await.is_ok());
+        screenshot(&client, "7-upvoted").await;
+
+        // Comment, with Markdown and math.
+        fill(&client, "#new-comment", "**Great** paper, and $x^2$ too. <script>alert(1)</script>").await;
+        client.find(Locator::Css("form.new-comment button")).await.unwrap().click().await.unwrap();
+        let body = client.find(Locator::Css(".comment .comment-body")).await.unwrap();
+        let html = body.html(true).await.unwrap();
+        assert!(html.contains("<strong>Great</strong>") && html.contains("<math"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        screenshot(&client, "8-commented").await;
+
+        // Sign out.
+        client.find(Locator::Css("form[action='/signout'] button")).await.unwrap().click().await.unwrap();
+        client.wait().for_element(Locator::LinkText("Sign in")).await.unwrap();
+        assert!(client.find(Locator::Css("a[href='/u/reader_one']")).await.is_err());
+        client.goto(&format!("{base}/settings")).await.unwrap();
+        assert_eq!(path_of(&client).await, "/signin", "signed out");
 
         client.close().await.unwrap();
     });
