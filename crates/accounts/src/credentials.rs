@@ -24,7 +24,15 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// Names that would read as the site speaking.
 const RESERVED: &[&str] = &[
-    "admin", "administrator", "root", "system", "paperboy", "moderator", "support", "anonymous", "deleted",
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "paperboy",
+    "moderator",
+    "support",
+    "anonymous",
+    "deleted",
 ];
 
 pub fn validate_username(name: &str) -> Result<(), CredentialError> {
@@ -80,8 +88,17 @@ mod tests {
     #[test]
     fn passwords() {
         assert_eq!(validate_password("correct horse", "ana"), Ok(()));
-        assert_eq!(validate_password("short", "ana"), Err(CredentialError::PasswordTooShort));
-        assert_eq!(validate_password(&"x".repeat(257), "ana"), Err(CredentialError::PasswordTooLong));
-        assert_eq!(validate_password("Ana_Lovelace", "ana_lovelace"), Err(CredentialError::PasswordIsName));
+        assert_eq!(
+            validate_password("short", "ana"),
+            Err(CredentialError::PasswordTooShort)
+        );
+        assert_eq!(
+            validate_password(&"x".repeat(257), "ana"),
+            Err(CredentialError::PasswordTooLong)
+        );
+        assert_eq!(
+            validate_password("Ana_Lovelace", "ana_lovelace"),
+            Err(CredentialError::PasswordIsName)
+        );
     }
 }

@@ -109,7 +109,9 @@ impl RateLimiter {
         if windows.len() > SWEEP_ABOVE {
             windows.retain(|(a, _), w| now.duration_since(w.started) < self.limits.of(*a).1);
         }
-        let entry = windows.entry((action, key.to_string())).or_insert(Window { started: now, count: 0 });
+        let entry = windows
+            .entry((action, key.to_string()))
+            .or_insert(Window { started: now, count: 0 });
         if now.duration_since(entry.started) >= window {
             *entry = Window { started: now, count: 0 };
         }
@@ -139,6 +141,9 @@ mod tests {
         // Other keys and other actions have their own windows.
         assert_eq!(limiter.check_at(Action::SignIn, "5.6.7.8", t0), Ok(()));
         assert_eq!(limiter.check_at(Action::Vote, "1.2.3.4", t0), Ok(()));
-        assert_eq!(limiter.check_at(Action::SignIn, "1.2.3.4", t0 + Duration::from_secs(60)), Ok(()));
+        assert_eq!(
+            limiter.check_at(Action::SignIn, "1.2.3.4", t0 + Duration::from_secs(60)),
+            Ok(())
+        );
     }
 }

@@ -316,7 +316,11 @@ fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
     // that one mail in flight (never accepted) and the ones before it accepted and recorded.
     let held = "reader6-hold@example.org";
     for i in 0..count {
-        let email = if i == 6 { held.to_string() } else { format!("reader{i}@example.org") };
+        let email = if i == 6 {
+            held.to_string()
+        } else {
+            format!("reader{i}@example.org")
+        };
         let (code, out, err) = run(
             &pb,
             &sink,

@@ -339,7 +339,12 @@ pub fn confirmation_message(
 
 /// A plain-text message about an account (password reset, address verification): short,
 /// one link, nothing to render.
-pub fn account_message(settings: &MailSettings, email: &str, subject: &str, text: String) -> Result<Message, SendError> {
+pub fn account_message(
+    settings: &MailSettings,
+    email: &str,
+    subject: &str,
+    text: String,
+) -> Result<Message, SendError> {
     let message = Message::builder()
         .from(settings.from.clone())
         .to(recipient(email)?)

@@ -203,7 +203,12 @@ pub trait CommunityStore: Send + Sync {
     // --- tokens -----------------------------------------------------------------------
     fn insert_token(&self, token: &NewToken<'_>) -> Result<i64, StoreError>;
     /// The unexpired token of `kind` with this hash and its user, recording its use.
-    fn find_token(&self, hash: &str, kind: TokenKind, now: DateTime<Utc>) -> Result<Option<(TokenInfo, User)>, StoreError>;
+    fn find_token(
+        &self,
+        hash: &str,
+        kind: TokenKind,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(TokenInfo, User)>, StoreError>;
     /// Like `find_token`, but deletes the token in the same transaction (one-time links).
     fn take_token(&self, hash: &str, kind: TokenKind, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
     /// Deletes one token by hash (sign-out). False when there was none.
@@ -248,7 +253,13 @@ pub trait CommunityStore: Send + Sync {
 
     // --- submissions --------------------------------------------------------------------
     /// Submits a stored paper to `day`'s list, in one transaction with the limit check.
-    fn submit(&self, day: NaiveDate, paper: &ArxivId, user_id: i64, daily_limit: u32) -> Result<SubmitOutcome, StoreError>;
+    fn submit(
+        &self,
+        day: NaiveDate,
+        paper: &ArxivId,
+        user_id: i64,
+        daily_limit: u32,
+    ) -> Result<SubmitOutcome, StoreError>;
     fn submission(&self, id: i64) -> Result<Option<Submission>, StoreError>;
     /// The user's submissions, newest first.
     fn submissions_by(&self, user_id: i64, limit: usize) -> Result<Vec<Submission>, StoreError>;

@@ -18,8 +18,8 @@ pub mod sqlite;
 
 pub use browse::BrowseStore;
 pub use community::{
-    AddCommentOutcome, AuditEntry, Comment, CommunityStore, CreateUserOutcome, NewToken, NewUser, SubmitOutcome, Submission,
-    TokenInfo, TokenKind, User, VoteOutcome,
+    AddCommentOutcome, AuditEntry, Comment, CommunityStore, CreateUserOutcome, NewToken, NewUser, Submission,
+    SubmitOutcome, TokenInfo, TokenKind, User, VoteOutcome,
 };
 pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};

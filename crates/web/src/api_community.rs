@@ -18,7 +18,9 @@ use serde_json::json;
 use crate::auth::Viewer;
 use crate::error::ApiError;
 use crate::pages::account::community;
-use crate::pages::community::{add_comment, delete_comment, rendered_body, submit_paper, total_upvotes, vote, Submitted};
+use crate::pages::community::{
+    add_comment, delete_comment, rendered_body, submit_paper, total_upvotes, vote, Submitted,
+};
 use crate::{api, params, AppError, AppState};
 
 /// The header carrying the CSRF token of a cookie-authenticated call.
@@ -132,7 +134,12 @@ pub async fn paper_delete(
     Ok(vote_reply(&state, &viewer, id, false).await?.into_response())
 }
 
-async fn vote_reply(state: &AppState, viewer: &Viewer, id: ArxivId, up: bool) -> Result<Json<serde_json::Value>, AppError> {
+async fn vote_reply(
+    state: &AppState,
+    viewer: &Viewer,
+    id: ArxivId,
+    up: bool,
+) -> Result<Json<serde_json::Value>, AppError> {
     let outcome = vote(state, viewer, id.clone(), up).await?;
     let upvotes = total_upvotes(state, id.clone()).await?;
     Ok(Json(json!({
@@ -150,9 +157,12 @@ pub async fn comment_delete(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| AppError::BadRequest(format!("{:?} is not a comment number", id.chars().take(40).collect::<String>())))?;
+    let id: i64 = id.parse().map_err(|_| {
+        AppError::BadRequest(format!(
+            "{:?} is not a comment number",
+            id.chars().take(40).collect::<String>()
+        ))
+    })?;
     check(&viewer, &headers)?;
     delete_comment(&state, &viewer, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -287,9 +287,7 @@ fn account_bar(viewer: &Viewer) -> String {
 
 fn security_headers(headers: &mut HeaderMap) {
     let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
-        headers
-            .entry(name)
-            .or_insert_with(|| HeaderValue::from_static(value));
+        headers.entry(name).or_insert_with(|| HeaderValue::from_static(value));
     };
     set(headers, "content-security-policy", CONTENT_SECURITY_POLICY);
     set(headers, "x-content-type-options", "nosniff");

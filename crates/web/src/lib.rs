@@ -191,7 +191,10 @@ const PAPER_SUBRESOURCES: &[&str] = &["/api/papers/{id}/upvote", "/api/papers/{i
 /// The paths of the JSON API as the router matches them (`{*id}` for a catch-all segment),
 /// and the sub-resources the paper catch-all serves.
 pub fn api_paths() -> impl Iterator<Item = &'static str> {
-    API_ROUTES.iter().map(|(path, _)| *path).chain(PAPER_SUBRESOURCES.iter().copied())
+    API_ROUTES
+        .iter()
+        .map(|(path, _)| *path)
+        .chain(PAPER_SUBRESOURCES.iter().copied())
 }
 
 /// Serves the site on `listener` until Ctrl-C or SIGTERM.

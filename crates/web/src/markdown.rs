@@ -125,12 +125,39 @@ mod tests {
     }
 
     const ALLOWED: &[&str] = &[
-        "p", "a", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "del", "br", "hr", "table", "thead",
-        "tbody", "tr", "th", "td", "math", "mi", "mn", "mo", "mrow", "mtext", "merror",
+        "p",
+        "a",
+        "strong",
+        "em",
+        "code",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "del",
+        "br",
+        "hr",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "math",
+        "mi",
+        "mn",
+        "mo",
+        "mrow",
+        "mtext",
+        "merror",
     ];
 
     /// The contents of every `<…>` in `html` (text is escaped, so `<` only opens real tags).
     fn tags(html: &str) -> Vec<&str> {
-        html.split('<').skip(1).map(|rest| rest.split('>').next().unwrap_or_default()).collect()
+        html.split('<')
+            .skip(1)
+            .map(|rest| rest.split('>').next().unwrap_or_default())
+            .collect()
     }
 }

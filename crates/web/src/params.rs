@@ -103,6 +103,12 @@ fn shorten(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
+/// A form body (`application/x-www-form-urlencoded`), for handlers that read the body
+/// themselves (the paper catch-all route dispatches on its path first).
+pub fn form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,10 +132,4 @@ mod tests {
         assert_eq!(category(Some("cs.CV")).unwrap().as_deref(), Some("cs.CV"));
         assert!(category(Some("<script>")).is_err());
     }
-}
-
-/// A form body (`application/x-www-form-urlencoded`), for handlers that read the body
-/// themselves (the paper catch-all route dispatches on its path first).
-pub fn form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
 }

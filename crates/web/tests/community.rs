@@ -38,13 +38,20 @@ fn generous() -> Limits {
 
 /// A paper of the 1 May list and its upvotes there.
 fn listed_paper(server: &TestServer) -> (String, i64) {
-    let list = Browser::new(&server.base_url).get("/api/daily_papers?date=2026-05-01").json();
+    let list = Browser::new(&server.base_url)
+        .get("/api/daily_papers?date=2026-05-01")
+        .json();
     let first = &list[0]["paper"];
-    (first["id"].as_str().unwrap().to_string(), first["upvotes"].as_i64().unwrap())
+    (
+        first["id"].as_str().unwrap().to_string(),
+        first["upvotes"].as_i64().unwrap(),
+    )
 }
 
 fn upvotes(browser: &mut Browser, id: &str) -> i64 {
-    browser.get(&format!("/api/papers/{id}")).json()["upvotes"].as_i64().unwrap()
+    browser.get(&format!("/api/papers/{id}")).json()["upvotes"]
+        .as_i64()
+        .unwrap()
 }
 
 /// Creates an account directly in the store (faster than the form; for bystanders).
@@ -90,7 +97,9 @@ fn bearer(server: &TestServer, token: &str) -> Browser {
 
 #[test]
 fn sign_up_sign_in_and_sign_out_with_safe_cookies() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     let mut ana = Browser::new(&server.base_url);
     let signed_up = ana.sign_up("ana_l", "ana@example.org", PASSWORD);
     assert_eq!(signed_up.status, 303, "{}", signed_up.body);
@@ -107,7 +116,10 @@ fn sign_up_sign_in_and_sign_out_with_safe_cookies() {
     assert!(home.body.contains("href=\"/u/ana_l\""), "signed in");
     assert!(!home.body.contains("__PAPERBOY_CSRF__"), "placeholders filled");
     let csp = home.header("content-security-policy").expect("a CSP");
-    assert!(csp.contains("script-src 'self'") && csp.contains("object-src 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("object-src 'none'"),
+        "{csp}"
+    );
     assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
 
     // The session is stored hashed: the cookie's value is not in the database.
@@ -137,7 +149,9 @@ fn sign_up_sign_in_and_sign_out_with_safe_cookies() {
 
 #[test]
 fn sign_up_refuses_bad_and_taken_names_with_clear_messages() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     account(&server, "taken", false);
     let mut visitor = Browser::new(&server.base_url);
     for (name, email, password, expected) in [
@@ -150,14 +164,19 @@ fn sign_up_refuses_bad_and_taken_names_with_clear_messages() {
     ] {
         let reply = visitor.sign_up(name, email, password);
         assert!(reply.status == 400 || reply.status == 409, "{name}: {}", reply.status);
-        assert!(reply.body.contains(expected), "{name}: expected {expected:?} in the page");
+        assert!(
+            reply.body.contains(expected),
+            "{name}: expected {expected:?} in the page"
+        );
         assert!(!reply.body.contains("<script>\""), "echoed input is escaped");
     }
 }
 
 #[test]
 fn state_changes_need_a_csrf_token_and_a_same_site_origin() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     let (id, imported) = listed_paper(&server);
     let mut ana = Browser::new(&server.base_url);
     assert_eq!(ana.sign_up("ana_l", "ana@example.org", PASSWORD).status, 303);
@@ -200,7 +219,9 @@ fn state_changes_need_a_csrf_token_and_a_same_site_origin() {
 
 #[test]
 fn upvotes_count_once_per_account_by_form_and_by_api() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     let (id, imported) = listed_paper(&server);
     let mut ana = Browser::new(&server.base_url);
     ana.sign_up("ana_l", "ana@example.org", PASSWORD);
@@ -234,24 +255,42 @@ fn upvotes_count_once_per_account_by_form_and_by_api() {
     assert_eq!(upvotes(&mut ana, &id), imported + 8, "exact under concurrency");
     let mut client = bearer(&server, &tokens[0]);
     let reply = client.json("POST", &format!("/api/papers/{id}/upvote"), None).json();
-    assert_eq!((reply["changed"].as_bool(), reply["voted"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(
+        (reply["changed"].as_bool(), reply["voted"].as_bool()),
+        (Some(false), Some(true))
+    );
     let reply = client.json("DELETE", &format!("/api/papers/{id}/upvote"), None).json();
     assert_eq!(reply["upvotes"].as_i64(), Some(imported + 7));
     assert_eq!(reply["voted"], false);
 
     // Unknown papers and missing or wrong tokens.
     assert_eq!(client.json("POST", "/api/papers/2605.99999/upvote", None).status, 404);
-    assert_eq!(Browser::new(&server.base_url).json("POST", &format!("/api/papers/{id}/upvote"), None).status, 401);
-    assert_eq!(bearer(&server, "not-a-token").json("POST", &format!("/api/papers/{id}/upvote"), None).status, 401);
+    assert_eq!(
+        Browser::new(&server.base_url)
+            .json("POST", &format!("/api/papers/{id}/upvote"), None)
+            .status,
+        401
+    );
+    assert_eq!(
+        bearer(&server, "not-a-token")
+            .json("POST", &format!("/api/papers/{id}/upvote"), None)
+            .status,
+        401
+    );
 }
 
 #[test]
 fn comments_thread_render_safely_and_only_authors_change_them() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     let (id, _) = listed_paper(&server);
     let ana_id = account(&server, "ana_l", false);
     let bob_id = account(&server, "bob_b", false);
-    let (mut ana, mut bob) = (bearer(&server, &api_token(&server, ana_id)), bearer(&server, &api_token(&server, bob_id)));
+    let (mut ana, mut bob) = (
+        bearer(&server, &api_token(&server, ana_id)),
+        bearer(&server, &api_token(&server, bob_id)),
+    );
 
     let payloads = [
         "<script>alert('xss')</script>",
@@ -267,7 +306,11 @@ fn comments_thread_render_safely_and_only_authors_change_them() {
         .unwrap();
     let mut ids = Vec::new();
     for payload in payloads {
-        let reply = ana.json("POST", &format!("/api/papers/{id}/comments"), Some(json!({ "body": payload })));
+        let reply = ana.json(
+            "POST",
+            &format!("/api/papers/{id}/comments"),
+            Some(json!({ "body": payload })),
+        );
         assert_eq!(reply.status, 201, "{}", reply.body);
         ids.push(reply.json()["id"].as_i64().unwrap());
     }
@@ -282,46 +325,93 @@ fn comments_thread_render_safely_and_only_authors_change_them() {
     let page = Browser::new(&server.base_url).get(&format!("/papers/{id}"));
     assert_eq!(page.status, 200);
     let lower = page.body.to_lowercase();
-    for bad in ["<script>alert", "<img src=x", "<svg/onload", "<iframe", "<a href=\"javascript:"] {
+    for bad in [
+        "<script>alert",
+        "<img src=x",
+        "<svg/onload",
+        "<iframe",
+        "<a href=\"javascript:",
+    ] {
         assert!(!lower.contains(bad), "{bad} reached the page");
     }
     assert!(page.body.contains("&lt;script&gt;"), "hostile HTML is shown as text");
     assert!(page.body.contains("<strong>bold</strong>") && page.body.contains("<math"));
     let reply_at = page.body.find(&format!("id=\"c{reply_id}\"")).unwrap();
-    assert!(page.body[..reply_at].contains(&format!("id=\"c{}\"", ids[0])), "a reply follows its parent");
+    assert!(
+        page.body[..reply_at].contains(&format!("id=\"c{}\"", ids[0])),
+        "a reply follows its parent"
+    );
     assert!(page.body.contains("class=\"comment depth-1\""), "and is indented");
     // The count in the paper JSON and on cards.
     let count = comments_before + payloads.len() as i64 + 1;
     let paper = Browser::new(&server.base_url).get(&format!("/api/papers/{id}")).json();
     assert_eq!(paper["comments"].as_i64(), Some(count));
     let day = Browser::new(&server.base_url).get("/date/2026-05-01");
-    assert!(day.body.contains(&format!("{count} comments")), "{count} comments on the card");
+    assert!(
+        day.body.contains(&format!("{count} comments")),
+        "{count} comments on the card"
+    );
 
     // Bob can neither delete nor edit Ana's comment; Ana can.
-    assert_eq!(bob.json("DELETE", &format!("/api/comments/{}", ids[1]), None).status, 403);
+    assert_eq!(
+        bob.json("DELETE", &format!("/api/comments/{}", ids[1]), None).status,
+        403
+    );
     let mut bob_web = Browser::new(&server.base_url);
     bob_web.sign_in("bob_b", PASSWORD);
     let csrf = bob_web.page_csrf("/settings");
-    assert_eq!(bob_web.post(&format!("/comments/{}/edit", ids[1]), &[("csrf", &csrf), ("body", "pwned")]).status, 403);
-    assert_eq!(bob_web.post(&format!("/comments/{}/delete", ids[1]), &[("csrf", &csrf)]).status, 403);
+    assert_eq!(
+        bob_web
+            .post(
+                &format!("/comments/{}/edit", ids[1]),
+                &[("csrf", &csrf), ("body", "pwned")]
+            )
+            .status,
+        403
+    );
+    assert_eq!(
+        bob_web
+            .post(&format!("/comments/{}/delete", ids[1]), &[("csrf", &csrf)])
+            .status,
+        403
+    );
     assert_eq!(bob_web.get(&format!("/comments/{}/edit", ids[1])).status, 403);
-    assert_eq!(ana.json("DELETE", &format!("/api/comments/{}", ids[1]), None).status, 204);
-    let comments = Browser::new(&server.base_url).get(&format!("/api/papers/{id}/comments")).json();
+    assert_eq!(
+        ana.json("DELETE", &format!("/api/comments/{}", ids[1]), None).status,
+        204
+    );
+    let comments = Browser::new(&server.base_url)
+        .get(&format!("/api/papers/{id}/comments"))
+        .json();
     let deleted = comments.as_array().unwrap().iter().find(|c| c["id"] == ids[1]).unwrap();
-    assert_eq!((deleted["deleted"].as_bool(), deleted["body"].is_null()), (Some(true), true));
+    assert_eq!(
+        (deleted["deleted"].as_bool(), deleted["body"].is_null()),
+        (Some(true), true)
+    );
 
     // Ana edits through the form.
     let mut ana_web = Browser::new(&server.base_url);
     ana_web.sign_in("ana_l", PASSWORD);
     let csrf = ana_web.page_csrf("/settings");
-    let edited = ana_web.post(&format!("/comments/{}/edit", ids[6]), &[("csrf", &csrf), ("body", "Edited *text*")]);
+    let edited = ana_web.post(
+        &format!("/comments/{}/edit", ids[6]),
+        &[("csrf", &csrf), ("body", "Edited *text*")],
+    );
     assert_eq!(edited.status, 303);
     assert!(ana_web.get(&format!("/papers/{id}")).body.contains("<em>text</em>"));
 
     // Bad input.
-    let empty = ana.json("POST", &format!("/api/papers/{id}/comments"), Some(json!({ "body": "   " })));
+    let empty = ana.json(
+        "POST",
+        &format!("/api/papers/{id}/comments"),
+        Some(json!({ "body": "   " })),
+    );
     assert_eq!(empty.status, 400);
-    let huge = ana.json("POST", &format!("/api/papers/{id}/comments"), Some(json!({ "body": "x".repeat(10_001) })));
+    let huge = ana.json(
+        "POST",
+        &format!("/api/papers/{id}/comments"),
+        Some(json!({ "body": "x".repeat(10_001) })),
+    );
     assert_eq!(huge.status, 400);
     assert!(huge.json()["error"].as_str().unwrap().contains("10000"));
     let other = server.store.comment(ids[0]).unwrap().unwrap();
@@ -331,7 +421,11 @@ fn comments_thread_render_safely_and_only_authors_change_them() {
         Some(json!({ "body": "x", "parent_id": other.id })),
     );
     assert!(wrong_parent.status == 400 || wrong_parent.status == 404);
-    assert_eq!(ana.json("POST", &format!("/api/papers/{id}/comments"), Some(json!({"nope": 1}))).status, 400);
+    assert_eq!(
+        ana.json("POST", &format!("/api/papers/{id}/comments"), Some(json!({"nope": 1})))
+            .status,
+        400
+    );
 }
 
 #[test]
@@ -359,15 +453,25 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
 
     // A paper arXiv announced but nobody listed yet: goes on today's list.
     let announced = Browser::new(&server.base_url).get("/date/2026-05-01").body;
-    let daily_ids: Vec<String> = Browser::new(&server.base_url).get("/api/daily_papers?date=2026-05-01").json()
-        .as_array().unwrap().iter().map(|e| e["paper"]["id"].as_str().unwrap().to_string()).collect();
+    let daily_ids: Vec<String> = Browser::new(&server.base_url)
+        .get("/api/daily_papers?date=2026-05-01")
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["paper"]["id"].as_str().unwrap().to_string())
+        .collect();
     let unlisted = announced
         .split("href=\"/papers/")
         .skip(1)
         .map(|s| s.split('"').next().unwrap().to_string())
         .find(|i| !daily_ids.contains(i))
         .expect("an announced paper not in the daily list");
-    let reply = client.json("POST", &path, Some(json!({ "id": format!("https://arxiv.org/abs/{unlisted}") })));
+    let reply = client.json(
+        "POST",
+        &path,
+        Some(json!({ "id": format!("https://arxiv.org/abs/{unlisted}") })),
+    );
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(reply.json()["submitter"], "ana_l");
     let list = Browser::new(&server.base_url).get(&format!("/date/{today}"));
@@ -382,7 +486,11 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
     // Not stored yet: fetched from arXiv.
     let reply = client.json("POST", &path, Some(json!({ "id": "1301.7746" })));
     assert_eq!(reply.status, 201, "{}", reply.body);
-    assert!(arxiv.requests().iter().any(|r| r.contains("id_list=1301.7746")), "{:?}", arxiv.requests());
+    assert!(
+        arxiv.requests().iter().any(|r| r.contains("id_list=1301.7746")),
+        "{:?}",
+        arxiv.requests()
+    );
     assert_eq!(Browser::new(&server.base_url).get("/api/papers/1301.7746").status, 200);
 
     // The third today is over the limit of two.
@@ -397,21 +505,32 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
     assert!(reply.header("retry-after").is_some());
 
     // Bad input: other days, garbage ids.
-    assert_eq!(client.json("POST", "/api/daily/2026-05-01/submissions", Some(json!({"id": third}))).status, 400);
+    assert_eq!(
+        client
+            .json("POST", "/api/daily/2026-05-01/submissions", Some(json!({"id": third})))
+            .status,
+        400
+    );
     assert_eq!(client.json("POST", &path, Some(json!({"id": "<script>"}))).status, 400);
     assert_eq!(client.json("POST", &path, Some(json!({"id": 5}))).status, 400);
 }
 
 #[test]
 fn admins_hide_comments_remove_submissions_and_ban_with_an_audit_log() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     let (id, _) = listed_paper(&server);
     account(&server, "moderator1", true);
     let troll = account(&server, "troll", false);
     let troll_token = api_token(&server, troll);
     let mut troll_api = bearer(&server, &troll_token);
     let comment = troll_api
-        .json("POST", &format!("/api/papers/{id}/comments"), Some(json!({"body": "spam spam"})))
+        .json(
+            "POST",
+            &format!("/api/papers/{id}/comments"),
+            Some(json!({"body": "spam spam"})),
+        )
         .json()["id"]
         .as_i64()
         .unwrap();
@@ -420,19 +539,29 @@ fn admins_hide_comments_remove_submissions_and_ban_with_an_audit_log() {
     let mut user = Browser::new(&server.base_url);
     user.sign_up("regular", "r@example.org", PASSWORD);
     let csrf = user.page_csrf("/settings");
-    assert_eq!(user.post(&format!("/admin/comments/{comment}/hide"), &[("csrf", &csrf)]).status, 403);
+    assert_eq!(
+        user.post(&format!("/admin/comments/{comment}/hide"), &[("csrf", &csrf)])
+            .status,
+        403
+    );
     assert_eq!(user.post("/admin/users/troll/ban", &[("csrf", &csrf)]).status, 403);
     assert_eq!(user.get("/admin").status, 403);
 
     let mut admin = Browser::new(&server.base_url);
     assert_eq!(admin.sign_in("moderator1", PASSWORD).status, 303);
     let csrf = admin.page_csrf("/admin");
-    let hide = admin.post(&format!("/admin/comments/{comment}/hide"), &[("csrf", &csrf), ("reason", "spam")]);
+    let hide = admin.post(
+        &format!("/admin/comments/{comment}/hide"),
+        &[("csrf", &csrf), ("reason", "spam")],
+    );
     assert_eq!(hide.status, 303);
     let page = Browser::new(&server.base_url).get(&format!("/papers/{id}"));
     assert!(!page.body.contains("spam spam") && page.body.contains("[hidden by a moderator]"));
 
-    let ban = admin.post("/admin/users/troll/ban", &[("csrf", &csrf), ("reason", "repeated spam")]);
+    let ban = admin.post(
+        "/admin/users/troll/ban",
+        &[("csrf", &csrf), ("reason", "repeated spam")],
+    );
     assert_eq!(ban.status, 303);
     assert_eq!(
         troll_api.json("POST", &format!("/api/papers/{id}/upvote"), None).status,
@@ -440,29 +569,58 @@ fn admins_hide_comments_remove_submissions_and_ban_with_an_audit_log() {
         "a ban ends the troll's tokens"
     );
     let log = admin.get("/admin").body;
-    for expected in ["hide_comment", "comment:", "ban", "user:troll", "repeated spam", "moderator1"] {
+    for expected in [
+        "hide_comment",
+        "comment:",
+        "ban",
+        "user:troll",
+        "repeated spam",
+        "moderator1",
+    ] {
         assert!(log.contains(expected), "{expected} in the audit log");
     }
 }
 
 #[test]
 fn rate_limits_answer_429_and_sign_in_does_not_reveal_accounts() {
-    let Some(server) = community_server(Limits::all(3, Duration::from_secs(600)), None) else { return };
+    let Some(server) = community_server(Limits::all(3, Duration::from_secs(600)), None) else {
+        return;
+    };
     account(&server, "ana_l", false);
     let mut visitor = Browser::new(&server.base_url);
     let known = visitor.sign_in("ana_l", "wrong password!");
     let mut other = Browser::new(&server.base_url);
     let unknown = other.sign_in("nobody_here", "wrong password!");
     assert_eq!((known.status, unknown.status), (401, 401));
-    let message = |body: &str| body.split("role=\"alert\">").nth(1).unwrap().split('<').next().unwrap().to_string();
-    assert_eq!(message(&known.body), message(&unknown.body), "the same answer either way");
+    let message = |body: &str| {
+        body.split("role=\"alert\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        message(&known.body),
+        message(&unknown.body),
+        "the same answer either way"
+    );
 
     // Reset requests: the same answer for addresses with and without accounts.
     let csrf = visitor.page_csrf("/reset");
     let a = visitor.post("/reset", &[("csrf", &csrf), ("email", "ana_l@example.org")]);
     let b = visitor.post("/reset", &[("csrf", &csrf), ("email", "nobody@example.org")]);
     assert_eq!(a.status, b.status);
-    let notice = |body: &str| body.split("role=\"status\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let notice = |body: &str| {
+        body.split("role=\"status\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(notice(&a.body), notice(&b.body));
 
     // The fourth sign-in attempt for one account within the window is refused.
@@ -482,23 +640,42 @@ fn rate_limits_answer_429_and_sign_in_does_not_reveal_accounts() {
     let mut api = bearer(&server, &api_token(&server, bob));
     let (id, _) = listed_paper(&server);
     let statuses: Vec<u16> = (0..4)
-        .map(|i| api.json("POST", &format!("/api/papers/{id}/comments"), Some(json!({"body": format!("c{i}")}))).status)
+        .map(|i| {
+            api.json(
+                "POST",
+                &format!("/api/papers/{id}/comments"),
+                Some(json!({"body": format!("c{i}")})),
+            )
+            .status
+        })
         .collect();
     assert_eq!(statuses, vec![201, 201, 201, 429]);
 }
 
 #[test]
 fn passwords_change_and_reset_and_both_end_old_sessions() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     let mut laptop = Browser::new(&server.base_url);
     laptop.sign_up("ana_l", "ana@example.org", PASSWORD);
     let mut phone = Browser::new(&server.base_url);
     assert_eq!(phone.sign_in("ana_l", PASSWORD).status, 303);
 
     let csrf = laptop.page_csrf("/settings");
-    let wrong = laptop.post("/settings/password", &[("csrf", &csrf), ("current", "nope nope nope"), ("password", "another long one")]);
+    let wrong = laptop.post(
+        "/settings/password",
+        &[
+            ("csrf", &csrf),
+            ("current", "nope nope nope"),
+            ("password", "another long one"),
+        ],
+    );
     assert_eq!(wrong.status, 403);
-    let changed = laptop.post("/settings/password", &[("csrf", &csrf), ("current", PASSWORD), ("password", "another long one")]);
+    let changed = laptop.post(
+        "/settings/password",
+        &[("csrf", &csrf), ("current", PASSWORD), ("password", "another long one")],
+    );
     assert_eq!(changed.status, 303);
     assert_eq!(laptop.get("/settings").status, 200, "this browser stays signed in");
     assert_eq!(phone.get("/settings").status, 303, "the other session ended");
@@ -519,39 +696,81 @@ fn passwords_change_and_reset_and_both_end_old_sessions() {
     let mut visitor = Browser::new(&server.base_url);
     let form = visitor.get(&format!("/reset/confirm?token={token}"));
     let csrf = form.csrf();
-    let short = visitor.post("/reset/confirm", &[("csrf", &csrf), ("token", &token), ("password", "short")]);
+    let short = visitor.post(
+        "/reset/confirm",
+        &[("csrf", &csrf), ("token", &token), ("password", "short")],
+    );
     assert_eq!(short.status, 400, "a bad password does not spend the link");
-    let done = visitor.post("/reset/confirm", &[("csrf", &csrf), ("token", &token), ("password", "a third password")]);
+    let done = visitor.post(
+        "/reset/confirm",
+        &[("csrf", &csrf), ("token", &token), ("password", "a third password")],
+    );
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(laptop.get("/settings").status, 303, "a reset ends every session");
-    let again = visitor.post("/reset/confirm", &[("csrf", &csrf), ("token", &token), ("password", "a fourth password")]);
+    let again = visitor.post(
+        "/reset/confirm",
+        &[("csrf", &csrf), ("token", &token), ("password", "a fourth password")],
+    );
     assert_eq!(again.status, 400, "the link works once");
-    assert_eq!(Browser::new(&server.base_url).sign_in("ana_l", "a third password").status, 303);
+    assert_eq!(
+        Browser::new(&server.base_url)
+            .sign_in("ana_l", "a third password")
+            .status,
+        303
+    );
 }
 
 #[test]
 fn api_tokens_are_shown_once_work_and_can_be_revoked() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     let (id, imported) = listed_paper(&server);
     let mut ana = Browser::new(&server.base_url);
     ana.sign_up("ana_l", "ana@example.org", PASSWORD);
     let csrf = ana.page_csrf("/settings");
     let created = ana.post("/settings/tokens", &[("csrf", &csrf), ("label", "my <script> bot")]);
     assert_eq!(created.status, 200);
-    let token = created.body.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let token = created
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
     assert!(created.body.contains("my &lt;script&gt; bot") || created.body.contains("my &#60;script&#62; bot"));
     assert!(!ana.get("/settings").body.contains(&token), "shown once");
     let mut script = bearer(&server, &token);
-    assert_eq!(script.json("POST", &format!("/api/papers/{id}/upvote"), None).status, 200);
+    assert_eq!(
+        script.json("POST", &format!("/api/papers/{id}/upvote"), None).status,
+        200
+    );
     assert_eq!(upvotes(&mut ana, &id), imported + 1);
-    let token_id = server.store.tokens(server.store.user_by_name("ana_l").unwrap().unwrap().id, TokenKind::Api).unwrap()[0].id;
+    let token_id = server
+        .store
+        .tokens(server.store.user_by_name("ana_l").unwrap().unwrap().id, TokenKind::Api)
+        .unwrap()[0]
+        .id;
     // Another account cannot revoke it.
     let mut bob = Browser::new(&server.base_url);
     bob.sign_up("bob_b", "bob@example.org", PASSWORD);
     let bob_csrf = bob.page_csrf("/settings");
-    assert_eq!(bob.post(&format!("/settings/tokens/{token_id}/revoke"), &[("csrf", &bob_csrf)]).status, 404);
-    assert_eq!(ana.post(&format!("/settings/tokens/{token_id}/revoke"), &[("csrf", &csrf)]).status, 303);
-    assert_eq!(script.json("DELETE", &format!("/api/papers/{id}/upvote"), None).status, 401);
+    assert_eq!(
+        bob.post(&format!("/settings/tokens/{token_id}/revoke"), &[("csrf", &bob_csrf)])
+            .status,
+        404
+    );
+    assert_eq!(
+        ana.post(&format!("/settings/tokens/{token_id}/revoke"), &[("csrf", &csrf)])
+            .status,
+        303
+    );
+    assert_eq!(
+        script.json("DELETE", &format!("/api/papers/{id}/upvote"), None).status,
+        401
+    );
 }
 
 #[test]
@@ -561,7 +780,11 @@ fn profiles_show_submissions_comments_and_only_public_upvotes() {
     let ana = account(&server, "ana_l", false);
     let mut api = bearer(&server, &api_token(&server, ana));
     api.json("POST", &format!("/api/papers/{id}/upvote"), None);
-    api.json("POST", &format!("/api/papers/{id}/comments"), Some(json!({"body": "Great _paper_"})));
+    api.json(
+        "POST",
+        &format!("/api/papers/{id}/comments"),
+        Some(json!({"body": "Great _paper_"})),
+    );
     let profile = Browser::new(&server.base_url).get("/u/ana_l");
     assert_eq!(profile.status, 200);
     assert!(profile.body.contains("<em>paper</em>"));
@@ -570,7 +793,10 @@ fn profiles_show_submissions_comments_and_only_public_upvotes() {
     let profile = Browser::new(&server.base_url).get("/u/ana_l");
     assert!(profile.body.contains("Upvoted"));
     let shown_title: String = title.chars().take(20).collect();
-    assert!(profile.body.contains(&format!("href=\"/papers/{id}\"")), "{shown_title}");
+    assert!(
+        profile.body.contains(&format!("href=\"/papers/{id}\"")),
+        "{shown_title}"
+    );
     assert_eq!(Browser::new(&server.base_url).get("/u/nobody").status, 404);
     assert_eq!(Browser::new(&server.base_url).get("/u/%3Cscript%3E").status, 404);
 }

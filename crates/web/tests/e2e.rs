@@ -88,7 +88,13 @@ async fn browser(port: u16) -> Client {
 }
 
 async fn fill(client: &Client, css: &str, text: &str) {
-    client.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
 }
 
 #[test]
@@ -107,21 +113,48 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
         client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
         let first = client.find(Locator::Css(".card h3 a")).await.unwrap();
         let (top_id, top_title) = top_paper(&raw);
-        assert_eq!(first.attr("href").await.unwrap().as_deref(), Some(format!("/papers/{top_id}").as_str()));
+        assert_eq!(
+            first.attr("href").await.unwrap().as_deref(),
+            Some(format!("/papers/{top_id}").as_str())
+        );
         screenshot(&client, "1-daily").await;
 
         // Previous and next day, by the links a reader clicks.
-        client.find(Locator::Css("a[rel=prev]")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::Css("a[rel=prev]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         assert_eq!(path_of(&client).await, "/date/2026-04-30");
         screenshot(&client, "2-previous-day").await;
-        client.find(Locator::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::Css("a[rel=next]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         assert_eq!(path_of(&client).await, "/date/2026-05-01");
-        client.find(Locator::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::Css("a[rel=next]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         assert_eq!(path_of(&client).await, "/date/2026-05-04");
 
         // Open a paper from its card.
         client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
-        client.find(Locator::Css(".card h3 a")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::Css(".card h3 a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         assert_eq!(path_of(&client).await, format!("/papers/{top_id}"));
         let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
         let start: String = top_title.chars().take(20).collect();
@@ -143,7 +176,10 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
             hrefs.push(link.attr("href").await.unwrap().unwrap_or_default());
         }
         assert!(hrefs.contains(&format!("/papers/{top_id}")), "{hrefs:?}");
-        assert!(client.find(Locator::Css(".result mark")).await.is_ok(), "matches highlighted");
+        assert!(
+            client.find(Locator::Css(".result mark")).await.is_ok(),
+            "matches highlighted"
+        );
         screenshot(&client, "4-search").await;
 
         client.close().await.unwrap();
@@ -179,21 +215,54 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
 
         // Sign up from the header link.
         client.goto(&format!("{base}/")).await.unwrap();
-        client.find(Locator::LinkText("Sign up")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::LinkText("Sign up"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         assert_eq!(path_of(&client).await, "/signup");
         fill(&client, "input[name=name]", "reader_one").await;
         fill(&client, "input[name=email]", "reader@example.org").await;
         fill(&client, "input[name=password]", "a long enough password").await;
         screenshot(&client, "5-sign-up").await;
-        client.find(Locator::Css("form.stacked button")).await.unwrap().click().await.unwrap();
-        client.wait().for_element(Locator::Css("a[href='/u/reader_one']")).await.unwrap();
+        client
+            .find(Locator::Css("form.stacked button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("a[href='/u/reader_one']"))
+            .await
+            .unwrap();
         assert_eq!(path_of(&client).await, "/");
 
         // Submit a paper to today's list.
-        client.find(Locator::LinkText("Submit")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::LinkText("Submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         assert_eq!(path_of(&client).await, "/submit");
-        fill(&client, "input[name=paper]", &format!("https://arxiv.org/abs/{unlisted}")).await;
-        client.find(Locator::Css("form.stacked button")).await.unwrap().click().await.unwrap();
+        fill(
+            &client,
+            "input[name=paper]",
+            &format!("https://arxiv.org/abs/{unlisted}"),
+        )
+        .await;
+        client
+            .find(Locator::Css("form.stacked button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         let today = chrono::Utc::now().date_naive();
         assert_eq!(path_of(&client).await, format!("/date/{today}"));
         let card = client
@@ -207,12 +276,28 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
         card.click().await.unwrap();
         assert_eq!(path_of(&client).await, format!("/papers/{unlisted}"));
         let count = |c: Client| async move {
-            let text = c.find(Locator::Css("form.vote .count")).await.unwrap().text().await.unwrap();
+            let text = c
+                .find(Locator::Css("form.vote .count"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             text.trim().parse::<i64>().unwrap()
         };
         let before = count(client.clone()).await;
-        client.find(Locator::Css("form.vote button")).await.unwrap().click().await.unwrap();
-        client.wait().for_element(Locator::Css("form.vote.voted")).await.unwrap();
+        client
+            .find(Locator::Css("form.vote button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("form.vote.voted"))
+            .await
+            .unwrap();
         assert_eq!(count(client.clone()).await, before + 1);
         assert_eq!(path_of(&client).await, format!("/papers/{unlisted}"), "no page load");
         client.refresh().await.unwrap();
@@ -221,16 +306,36 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
         screenshot(&client, "7-upvoted").await;
 
         // Comment, with Markdown and math.
-        fill(&client, "#new-comment", "**Great** paper, and $x^2$ too. <script>alert(1)</script>").await;
-        client.find(Locator::Css("form.new-comment button")).await.unwrap().click().await.unwrap();
+        fill(
+            &client,
+            "#new-comment",
+            "**Great** paper, and $x^2$ too. <script>alert(1)</script>",
+        )
+        .await;
+        client
+            .find(Locator::Css("form.new-comment button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         let body = client.find(Locator::Css(".comment .comment-body")).await.unwrap();
         let html = body.html(true).await.unwrap();
-        assert!(html.contains("<strong>Great</strong>") && html.contains("<math"), "{html}");
+        assert!(
+            html.contains("<strong>Great</strong>") && html.contains("<math"),
+            "{html}"
+        );
         assert!(!html.contains("<script"), "{html}");
         screenshot(&client, "8-commented").await;
 
         // Sign out.
-        client.find(Locator::Css("form[action='/signout'] button")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::Css("form[action='/signout'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         client.wait().for_element(Locator::LinkText("Sign in")).await.unwrap();
         assert!(client.find(Locator::Css("a[href='/u/reader_one']")).await.is_err());
         client.goto(&format!("{base}/settings")).await.unwrap();

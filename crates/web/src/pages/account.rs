@@ -270,7 +270,12 @@ fn signup_page(form: &SignUpForm, error: Option<String>) -> FormPage {
         fields: vec![
             Field::new("User name", "name", "text", "username").with_value(&form.name),
             Field::new("Email", "email", "email", "email").with_value(&form.email),
-            Field::new("Password (at least 10 characters)", "password", "password", "new-password"),
+            Field::new(
+                "Password (at least 10 characters)",
+                "password",
+                "password",
+                "new-password",
+            ),
         ],
         hidden: Vec::new(),
         submit: "Create account",
@@ -282,7 +287,11 @@ async fn signup_form() -> Result<Html<String>, PageError> {
     html(signup_page(&SignUpForm::default(), None))
 }
 
-async fn signup(State(state): State<AppState>, viewer: Viewer, Form(form): Form<SignUpForm>) -> Result<Response, PageError> {
+async fn signup(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<SignUpForm>,
+) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     state.community.limit(Action::SignUp, &[&viewer.client])?;
     let name = form.name.trim().to_string();
@@ -310,7 +319,10 @@ async fn signup(State(state): State<AppState>, viewer: Viewer, Form(form): Form<
     let user_id = match outcome {
         CreateUserOutcome::Created(id) => id,
         CreateUserOutcome::NameTaken => {
-            return form_with_status(409, signup_page(&form, Some("That user name is taken; please pick another.".into())))
+            return form_with_status(
+                409,
+                signup_page(&form, Some("That user name is taken; please pick another.".into())),
+            )
         }
         CreateUserOutcome::EmailTaken => {
             return form_with_status(
@@ -370,7 +382,11 @@ async fn signin_form(Query(query): Query<NextQuery>) -> Result<Html<String>, Pag
     html(signin_page("", &safe_next(query.next.as_deref()), None))
 }
 
-async fn signin(State(state): State<AppState>, viewer: Viewer, Form(form): Form<SignInForm>) -> Result<Response, PageError> {
+async fn signin(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let login = form.login.trim().to_string();
     let next = safe_next(form.next.as_deref());
@@ -402,7 +418,11 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-async fn signout(State(state): State<AppState>, viewer: Viewer, Form(form): Form<CsrfForm>) -> Result<Response, PageError> {
+async fn signout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     if let Some(session) = viewer.session_token.clone() {
         community(&state, move |s| s.delete_token(&hash_token(&session))).await?;
@@ -509,14 +529,21 @@ pub struct ResetForm {
     password: String,
 }
 
-async fn reset(State(state): State<AppState>, viewer: Viewer, Form(form): Form<ResetForm>) -> Result<Response, PageError> {
+async fn reset(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     // Check the password first, so that a too-short one does not spend the one-time link.
     if let Err(e) = validate_password(&form.password, "") {
         return form_with_status(400, reset_page(&form.token, Some(e.to_string())));
     }
     let token_hash = hash_token(&form.token);
-    let user = community(&state, move |s| s.take_token(&token_hash, TokenKind::PasswordReset, Utc::now())).await?;
+    let user = community(&state, move |s| {
+        s.take_token(&token_hash, TokenKind::PasswordReset, Utc::now())
+    })
+    .await?;
     let Some(user) = user else {
         return Err(AppError::BadRequest(
             "This reset link is invalid, used or expired. Ask for a new one at /reset.".into(),
@@ -559,7 +586,11 @@ async fn verify_form(Query(query): Query<TokenQuery>) -> Result<Html<String>, Pa
     })
 }
 
-async fn verify_email(State(state): State<AppState>, viewer: Viewer, Form(form): Form<ResetForm>) -> Result<Html<String>, PageError> {
+async fn verify_email(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ResetForm>,
+) -> Result<Html<String>, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let token_hash = hash_token(&form.token);
     let user = community(&state, move |s| {
@@ -598,11 +629,11 @@ struct SettingsPage {
 }
 
 /// The signed-in user, or a redirect to sign in that comes back here.
-pub fn signed_in_or_redirect(viewer: &Viewer, back_to: &str) -> Result<User, Response> {
+pub fn signed_in_or_redirect(viewer: &Viewer, back_to: &str) -> Result<User, Redirect> {
     viewer
         .user
         .clone()
-        .ok_or_else(|| Redirect::to(&format!("/signin?next={back_to}")).into_response())
+        .ok_or_else(|| Redirect::to(&format!("/signin?next={back_to}")))
 }
 
 async fn settings_page(
@@ -613,7 +644,9 @@ async fn settings_page(
 ) -> Result<Response, PageError> {
     let user_id = user.id;
     let tokens = community(state, move |s| s.tokens(user_id, TokenKind::Api)).await?;
-    let format = |t: Option<chrono::DateTime<Utc>>| t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let format = |t: Option<chrono::DateTime<Utc>>| {
+        t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    };
     let tokens = tokens
         .into_iter()
         .map(|t| TokenRow {
@@ -635,7 +668,7 @@ async fn settings_page(
 async fn settings(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let user = match signed_in_or_redirect(&viewer, "/settings") {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     settings_page(&state, user, None, None).await
 }
@@ -657,9 +690,10 @@ async fn change_password(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let user = viewer.require_user()?.clone();
-    state
-        .community
-        .limit(Action::SignIn, &[&viewer.client, &format!("login:{}", user.name.to_lowercase())])?;
+    state.community.limit(
+        Action::SignIn,
+        &[&viewer.client, &format!("login:{}", user.name.to_lowercase())],
+    )?;
     if !check_password(form.current.clone(), Some(user.password_hash.clone())).await? {
         return Err(AppError::Forbidden("The current password is wrong.".into()).into());
     }
@@ -681,7 +715,11 @@ pub struct PrivacyForm {
     votes_public: Option<String>,
 }
 
-async fn privacy(State(state): State<AppState>, viewer: Viewer, Form(form): Form<PrivacyForm>) -> Result<Response, PageError> {
+async fn privacy(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<PrivacyForm>,
+) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let user_id = viewer.require_user()?.id;
     let public = form.votes_public.is_some();
@@ -696,11 +734,18 @@ async fn resend_verification(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let user = viewer.require_user()?.clone();
-    state
-        .community
-        .limit(Action::PasswordReset, &[&format!("email:{}", user.email.to_lowercase())])?;
+    state.community.limit(
+        Action::PasswordReset,
+        &[&format!("email:{}", user.email.to_lowercase())],
+    )?;
     send_verification(&state, &user).await?;
-    settings_page(&state, user, Some("A new confirmation link is on its way.".into()), None).await
+    settings_page(
+        &state,
+        user,
+        Some("A new confirmation link is on its way.".into()),
+        None,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -744,7 +789,11 @@ pub async fn create_token(state: &AppState, user_id: i64, label: &str) -> Result
         .map(Some)
     })
     .await?
-    .ok_or_else(|| AppError::Conflict(format!("An account can hold at most {MAX_API_TOKENS} API tokens; revoke one first.")))?;
+    .ok_or_else(|| {
+        AppError::Conflict(format!(
+            "An account can hold at most {MAX_API_TOKENS} API tokens; revoke one first."
+        ))
+    })?;
     Ok(token)
 }
 

@@ -11,7 +11,7 @@ use axum::{Form, Router};
 use chrono::{NaiveDate, Utc};
 use paperboy_accounts::Action;
 use paperboy_domain::ArxivId;
-use paperboy_store::{AddCommentOutcome, Comment, SubmitOutcome, Submission, User, VoteOutcome};
+use paperboy_store::{AddCommentOutcome, Comment, Submission, SubmitOutcome, User, VoteOutcome};
 use serde::Deserialize;
 
 use crate::auth::Viewer;
@@ -143,7 +143,9 @@ pub async fn submit_paper(state: &AppState, viewer: &Viewer, raw: &str, day: Nai
 
 fn seconds_to_midnight() -> u64 {
     let now = Utc::now();
-    let midnight = (now.date_naive() + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
+    let midnight = (now.date_naive() + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
     (midnight.and_utc() - now).num_seconds().max(1) as u64
 }
 
@@ -239,7 +241,12 @@ pub struct CommentForm {
     parent: Option<String>,
 }
 
-pub async fn comment_form(state: &AppState, viewer: &Viewer, id: ArxivId, form: CommentForm) -> Result<Response, PageError> {
+pub async fn comment_form(
+    state: &AppState,
+    viewer: &Viewer,
+    id: ArxivId,
+    form: CommentForm,
+) -> Result<Response, PageError> {
     if viewer.user.is_none() {
         return Ok(Redirect::to(&format!("/signin?next=/papers/{id}")).into_response());
     }
@@ -265,7 +272,7 @@ struct EditPage {
 
 async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, PageError> {
     if let Err(redirect) = signed_in_or_redirect(&viewer, &format!("/comments/{id}/edit")) {
-        return Ok(redirect);
+        return Ok(redirect.into_response());
     }
     let (_, comment) = own_comment(&state, &viewer, id, false).await?;
     Ok(html(EditPage { comment })?.into_response())
@@ -319,7 +326,7 @@ struct SubmitPage {
 
 async fn submit_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     if let Err(redirect) = signed_in_or_redirect(&viewer, "/submit") {
-        return Ok(redirect);
+        return Ok(redirect.into_response());
     }
     Ok(html(SubmitPage {
         today: Utc::now().date_naive(),
@@ -337,13 +344,19 @@ pub struct SubmitForm {
     paper: String,
 }
 
-async fn submit(State(state): State<AppState>, viewer: Viewer, Form(form): Form<SubmitForm>) -> Result<Response, PageError> {
+async fn submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<SubmitForm>,
+) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let today = Utc::now().date_naive();
     match submit_paper(&state, &viewer, &form.paper, today).await? {
         Submitted::Added(s) => Ok(Redirect::to(&format!("/date/{}#t-{}", s.day, s.paper_id)).into_response()),
         Submitted::AlreadyListed(day) => {
-            let id = ArxivId::parse(form.paper.trim()).map(|i| i.to_string()).unwrap_or_default();
+            let id = ArxivId::parse(form.paper.trim())
+                .map(|i| i.to_string())
+                .unwrap_or_default();
             Ok((
                 axum::http::StatusCode::CONFLICT,
                 html(NoticePage {
@@ -378,7 +391,13 @@ async fn admin_page(State(state): State<AppState>, viewer: Viewer) -> Result<Htm
 fn reason(form: &CsrfForm) -> Option<String> {
     form.reason
         .as_deref()
-        .map(|r| r.trim().chars().filter(|c| !c.is_control()).take(500).collect::<String>())
+        .map(|r| {
+            r.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(500)
+                .collect::<String>()
+        })
         .filter(|r| !r.is_empty())
 }
 
@@ -414,7 +433,9 @@ async fn remove_submission(
     let admin = viewer.require_admin()?.id;
     let why = reason(&form);
     let submission = community(&state, move |s| {
-        let Some(submission) = s.submission(id)? else { return Ok(None) };
+        let Some(submission) = s.submission(id)? else {
+            return Ok(None);
+        };
         if !s.remove_submission(id)? {
             return Ok(None);
         }

@@ -1,10 +1,10 @@
 //! A paper's page.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
-use axum::body::Bytes;
 use chrono::NaiveDate;
 use paperboy_search::SearchHit;
 use paperboy_store::Comment;

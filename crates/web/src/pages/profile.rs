@@ -44,18 +44,31 @@ struct ProfilePage {
     comments: Vec<CommentRow>,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Path<String>) -> Result<Html<String>, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+) -> Result<Html<String>, PageError> {
     let wanted = params::author(&name)?;
     let user = community(&state, move |s| s.user_by_name(&wanted))
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("There is no user {}.", name.chars().take(64).collect::<String>())))?;
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "There is no user {}.",
+                name.chars().take(64).collect::<String>()
+            ))
+        })?;
     let is_self = viewer.user.as_ref().is_some_and(|v| v.id == user.id);
     let viewer_is_admin = viewer.user.as_ref().is_some_and(|v| v.is_admin);
     let show_votes = user.votes_public || is_self;
     let user_id = user.id;
     let (submissions, upvoted, comments) = community(&state, move |s| {
         let submissions = s.submissions_by(user_id, SHOWN)?;
-        let upvoted = if show_votes { Some(s.upvoted_by(user_id, SHOWN)?) } else { None };
+        let upvoted = if show_votes {
+            Some(s.upvoted_by(user_id, SHOWN)?)
+        } else {
+            None
+        };
         let comments = s.comments_by(user_id, SHOWN)?;
         Ok((submissions, upvoted, comments))
     })
@@ -63,7 +76,12 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(name): Pat
     let mut ids: Vec<String> = submissions.iter().map(|s| s.paper_id.clone()).collect();
     ids.extend(upvoted.iter().flatten().cloned());
     let titles = titles(&state, ids).await?;
-    let title = |id: &str| titles.iter().find(|(i, _)| i == id).map_or_else(|| id.to_string(), |(_, t)| t.clone());
+    let title = |id: &str| {
+        titles
+            .iter()
+            .find(|(i, _)| i == id)
+            .map_or_else(|| id.to_string(), |(_, t)| t.clone())
+    };
     let page = ProfilePage {
         submissions: submissions
             .iter()

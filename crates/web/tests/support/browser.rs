@@ -132,9 +132,7 @@ impl Browser {
             .headers
             .iter()
             .fold(builder, |b, (k, v)| b.header(k.as_str(), v.as_str()));
-        let request = builder
-            .body(body.map(|b| b.to_string()).unwrap_or_default())
-            .unwrap();
+        let request = builder.body(body.map(|b| b.to_string()).unwrap_or_default()).unwrap();
         let result = self.agent.run(request);
         self.finish(result)
     }
@@ -144,7 +142,12 @@ impl Browser {
         let csrf = self.get("/signup").csrf();
         self.post(
             "/signup",
-            &[("csrf", &csrf), ("name", name), ("email", email), ("password", password)],
+            &[
+                ("csrf", &csrf),
+                ("name", name),
+                ("email", email),
+                ("password", password),
+            ],
         )
     }
 
