@@ -113,6 +113,44 @@ fn post_form(url: &str, form: &[(&str, &str)]) -> (u16, String) {
     )
 }
 
+/// Posts the footer's subscribe form as a browser would: with the CSRF cookie and token that a
+/// page gave.
+fn post_subscribe(base: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let mut page = agent().get(&format!("{base}/")).call().unwrap();
+    let cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pb_csrf="))
+        .expect("a CSRF cookie for a signed-out visitor")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let body = page.body_mut().read_to_string().unwrap();
+    let form_at = body.find("action=\"/subscribe\"").unwrap();
+    let token = body[form_at..]
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut fields = form.to_vec();
+    fields.push(("csrf", &token));
+    let mut response = agent()
+        .post(&format!("{base}/subscribe"))
+        .header("cookie", &cookie)
+        .send_form(fields.iter().copied())
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
+}
+
 fn one_link(mail: &ReceivedMail, path: &str) -> String {
     let links = mail.links_containing(path);
     assert!(!links.is_empty(), "no {path} link in\n{}", mail.raw);
@@ -130,9 +168,16 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     assert_eq!(status, 200);
     assert!(home.contains(r#"action="/subscribe" method="post""#), "{home}");
 
-    // Hostile addresses are refused with a clear message, and nothing is sent.
-    let (status, page) = post_form(
+    // Without the page's CSRF token (a form on another site), nothing happens.
+    let (status, _) = post_form(
         &format!("{}/subscribe", server.base_url),
+        &[("email", "victim@example.org"), ("frequency", "daily")],
+    );
+    assert_eq!(status, 403);
+
+    // Hostile addresses are refused with a clear message, and nothing is sent.
+    let (status, page) = post_subscribe(
+        &server.base_url,
         &[
             ("email", "reader@example.org\r\nBcc: victim@example.org"),
             ("frequency", "daily"),
@@ -141,16 +186,16 @@ fn subscribe_confirm_receive_manage_and_unsubscribe() {
     assert_eq!(status, 400);
     assert!(page.contains("line break"), "{page}");
     let long_topic = "x".repeat(201);
-    let (status, page) = post_form(
-        &format!("{}/subscribe", server.base_url),
+    let (status, page) = post_subscribe(
+        &server.base_url,
         &[("email", "reader@example.org"), ("topics", long_topic.as_str())],
     );
     assert_eq!(status, 400);
     assert!(page.contains("at most 200"), "{page}");
 
     // Subscribe: a confirmation mail, and nothing else until it is followed.
-    let (status, page) = post_form(
-        &format!("{}/subscribe", server.base_url),
+    let (status, page) = post_subscribe(
+        &server.base_url,
         &[
             ("email", "reader@example.org"),
             ("frequency", "daily"),

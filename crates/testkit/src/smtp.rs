@@ -155,6 +155,16 @@ impl ReceivedMail {
         })
     }
 
+    /// The decoded text of a message: its `text/plain` part, or its body when it has one part.
+    pub fn text(&self) -> String {
+        if let Some(plain) = self.part("text/plain") {
+            return plain;
+        }
+        let body = self.raw.split_once("\n\n").map(|(_, b)| b).unwrap_or_default();
+        let encoding = self.header("Content-Transfer-Encoding").unwrap_or_default();
+        decode(body, &encoding.to_ascii_lowercase())
+    }
+
     /// Every `href="…"` in the HTML part and every URL in the text part containing `needle`.
     pub fn links_containing(&self, needle: &str) -> Vec<String> {
         let mut links = Vec::new();

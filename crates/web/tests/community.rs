@@ -28,7 +28,7 @@ fn community_server(limits: Limits, arxiv_api: Option<&str>) -> Option<TestServe
             data.join("hf-daily/2026-05-01.json"),
             data.join("arxiv-listings/2026-05-01.jsonl.gz"),
         ],
-        move |state| state.with_community(settings, limits),
+        move |state, _| state.with_community(settings, limits),
     ))
 }
 
@@ -444,7 +444,7 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
             data.join("hf-daily/2026-05-01.json"),
             data.join("arxiv-listings/2026-05-01.jsonl.gz"),
         ],
-        move |state| state.with_community(settings, generous()),
+        move |state, _| state.with_community(settings, generous()),
     );
     let today = Utc::now().date_naive();
     let ana = account(&server, "ana_l", false);
@@ -799,4 +799,83 @@ fn profiles_show_submissions_comments_and_only_public_upvotes() {
     );
     assert_eq!(Browser::new(&server.base_url).get("/u/nobody").status, 404);
     assert_eq!(Browser::new(&server.base_url).get("/u/%3Cscript%3E").status, 404);
+}
+
+#[test]
+fn reset_and_verification_links_arrive_by_mail_and_work_once() {
+    use paperboy_digest::{MailSettings, Schedule, Secret, SmtpSender};
+    use paperboy_testkit::SmtpSink;
+    let Some(data) = shared_data() else { return };
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let server = TestServer::with_data_and(&[data.join("hf-daily/2026-05-01.json")], move |state, store| {
+        state.with_digests(paperboy_web::DigestSite {
+            subscribers: store.clone(),
+            settings: MailSettings::new("paperboy <noreply@example.org>", "http://papers.example.org").unwrap(),
+            secret: Secret::from_bytes([7; 32]),
+            sender: std::sync::Arc::new(SmtpSender::from_url(&smtp).unwrap()),
+            schedule: Schedule::default(),
+        })
+    });
+    // Signing up sends a verification link.
+    let mut ana = Browser::new(&server.base_url);
+    assert_eq!(ana.sign_up("ana_l", "ana@example.org", PASSWORD).status, 303);
+    let mails = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to(), "ana@example.org");
+    let verify = mails[0]
+        .text()
+        .split_whitespace()
+        .find(|w| w.contains("/verify?token="))
+        .unwrap()
+        .to_string();
+    let path = verify.trim_start_matches("http://papers.example.org");
+    assert!(!server.store.user_by_name("ana_l").unwrap().unwrap().email_verified);
+    let form = ana.get(path);
+    assert_eq!(
+        form.status, 200,
+        "following the link only shows a button (GET changes nothing)"
+    );
+    assert!(!server.store.user_by_name("ana_l").unwrap().unwrap().email_verified);
+    let token = path.split("token=").nth(1).unwrap();
+    let csrf = form.csrf();
+    let verified = ana.post("/verify", &[("csrf", &csrf), ("token", token)]);
+    assert_eq!(verified.status, 200, "{token} {}", verified.body);
+    assert!(server.store.user_by_name("ana_l").unwrap().unwrap().email_verified);
+    assert_eq!(
+        ana.post("/verify", &[("csrf", &csrf), ("token", token)]).status,
+        400,
+        "once"
+    );
+
+    // A reset request mails a link; an unknown address gets the same page and no mail.
+    let mut visitor = Browser::new(&server.base_url);
+    let csrf = visitor.page_csrf("/reset");
+    visitor.post("/reset", &[("csrf", &csrf), ("email", "nobody@example.org")]);
+    visitor.post("/reset", &[("csrf", &csrf), ("email", "ANA@example.org")]);
+    let mails = sink.wait_for(2, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.messages().len(), 2, "no mail for an unknown address");
+    let reset = mails[1]
+        .text()
+        .split_whitespace()
+        .find(|w| w.contains("/reset/confirm?token="))
+        .unwrap()
+        .to_string();
+    let token = reset.split("token=").nth(1).unwrap().to_string();
+    let csrf = visitor
+        .get(reset.trim_start_matches("http://papers.example.org"))
+        .csrf();
+    let done = visitor.post(
+        "/reset/confirm",
+        &[("csrf", &csrf), ("token", &token), ("password", "brand new password")],
+    );
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(ana.get("/settings").status, 303, "the reset ended the old session");
+    assert_eq!(
+        Browser::new(&server.base_url)
+            .sign_in("ana_l", "brand new password")
+            .status,
+        303
+    );
 }

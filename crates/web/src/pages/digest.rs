@@ -18,6 +18,7 @@ use chrono::Utc;
 use paperboy_digest::{validate_email, validate_topics, Digests, MailSender, MailSettings, Purpose, Schedule, Secret};
 use paperboy_store::{DigestStore, Frequency, Subscriber, SubscriberStatus};
 
+use crate::auth::Viewer;
 use crate::error::PageError;
 use crate::{AppError, AppState};
 
@@ -132,8 +133,10 @@ fn token_param(query: &HashMap<String, String>) -> Result<String, PageError> {
 
 async fn subscribe(
     State(state): State<AppState>,
+    viewer: Viewer,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
+    viewer.check_csrf(form.get("csrf").map(String::as_str))?;
     let site = site(&state)?;
     let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
     let frequency = frequency(form.get("frequency"))?;

@@ -36,11 +36,14 @@ impl Reply {
 impl TestServer {
     /// Loads `sources` (paths relative to ../shared/data, or absolute) and starts serving.
     pub fn with_data(sources: &[PathBuf]) -> TestServer {
-        TestServer::with_data_and(sources, |state| state)
+        TestServer::with_data_and(sources, |state, _| state)
     }
 
     /// Like `with_data`, letting the test adjust the app (community settings, limits, mail).
-    pub fn with_data_and(sources: &[PathBuf], configure: impl FnOnce(AppState) -> AppState) -> TestServer {
+    pub fn with_data_and(
+        sources: &[PathBuf],
+        configure: impl FnOnce(AppState, &Arc<SqliteStore>) -> AppState,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
         let mut report = IngestReport::default();
@@ -55,7 +58,7 @@ impl TestServer {
         let (sender, receiver) = std::sync::mpsc::channel();
         let searcher = Arc::new(paperboy_search::Searcher::open(dir.path()).unwrap());
         searcher.lexical.catch_up(store.as_ref()).unwrap();
-        let state = configure(AppState::new(store.clone(), searcher));
+        let state = configure(AppState::new(store.clone(), searcher), &store);
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
