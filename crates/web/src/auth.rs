@@ -169,7 +169,12 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         anonymous(&headers, client, &mut new_csrf_cookie)
     };
     request.extensions_mut().insert(viewer.clone());
+    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let response = next.run(request).await;
+    if changes_state && response.status().as_u16() < 400 {
+        // A vote, comment or submission shows on cached pages.
+        state.pages.invalidate();
+    }
     let mut response = personalise(response, &viewer).await;
     if let Some(value) = new_csrf_cookie {
         let cookie = format!(

@@ -21,6 +21,7 @@ mod feeds;
 mod markdown;
 mod math;
 mod metrics;
+mod page_cache;
 mod pages;
 mod params;
 mod period;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub digests: Option<Arc<DigestSite>>,
     /// Accounts, votes, comments, submissions.
     pub community: Arc<CommunitySite>,
+    /// Rendered busy pages (see `page_cache`).
+    pub(crate) pages: Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             searcher,
             metrics: Arc::default(),
             digests: None,
+            pages: Arc::default(),
             community: Arc::new(CommunitySite {
                 store,
                 limiter: RateLimiter::new(Limits::default()),
@@ -136,15 +140,19 @@ impl AppState {
 
 /// All routes of the site.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // The busiest pages, the same for every visitor until something changes: cached.
+    let cached = Router::new()
         .route("/", get(pages::daily::today))
         .route("/date/{day}", get(pages::daily::on_day))
-        .route("/papers/{*id}", get(pages::paper::show).post(pages::paper::act))
-        .route("/u/{name}", get(pages::profile::show))
-        .route("/search", get(pages::search::results))
         .route("/trending", get(pages::trending::show))
         .route("/week/{week}", get(pages::period::week))
         .route("/month/{month}", get(pages::period::month))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::cached));
+    Router::new()
+        .merge(cached)
+        .route("/papers/{*id}", get(pages::paper::show).post(pages::paper::act))
+        .route("/u/{name}", get(pages::profile::show))
+        .route("/search", get(pages::search::results))
         .route("/authors/{name}", get(pages::author::show))
         .route("/feeds/daily.atom", get(feeds::daily))
         .route("/feeds/trending.atom", get(feeds::trending))

@@ -150,6 +150,20 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
     ] {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
     }
+    for (name, help, value) in [
+        (
+            "paperboy_page_cache_hits_total",
+            "Pages served from the page cache.",
+            state.pages.hits.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+        (
+            "paperboy_page_cache_misses_total",
+            "Cacheable pages rendered afresh.",
+            state.pages.misses.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+    }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         out,

@@ -879,3 +879,39 @@ fn reset_and_verification_links_arrive_by_mail_and_work_once() {
         303
     );
 }
+
+#[test]
+fn cached_pages_show_new_votes_and_comments_at_once() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let (id, imported) = listed_paper(&server);
+    let card_votes = |body: &str| -> i64 {
+        let card = body.find(&format!("action=\"/papers/{id}/upvote\"")).unwrap();
+        let count = body[card..].find("class=\"count\">").unwrap() + card + 14;
+        body[count..].split('<').next().unwrap().parse().unwrap()
+    };
+    let mut reader = Browser::new(&server.base_url);
+    for _ in 0..2 {
+        assert_eq!(card_votes(&reader.get("/date/2026-05-01").body), imported);
+    }
+    let metrics = reader.get("/metrics").body;
+    assert!(
+        !metrics.contains("paperboy_page_cache_hits_total 0\n"),
+        "the second load was a hit"
+    );
+    let ana = account(&server, "ana_l", false);
+    let mut api = bearer(&server, &api_token(&server, ana));
+    assert_eq!(api.json("POST", &format!("/api/papers/{id}/upvote"), None).status, 200);
+    assert_eq!(
+        card_votes(&reader.get("/date/2026-05-01").body),
+        imported + 1,
+        "not stale"
+    );
+    // A personalised copy never leaks into the cache: the reader still sees sign-in links.
+    let mut ana_web = Browser::new(&server.base_url);
+    ana_web.sign_in("ana_l", PASSWORD);
+    assert!(ana_web.get("/date/2026-05-01").body.contains("href=\"/u/ana_l\""));
+    let anonymous = reader.get("/date/2026-05-01").body;
+    assert!(!anonymous.contains("href=\"/u/ana_l\"") && anonymous.contains("href=\"/signin\""));
+}

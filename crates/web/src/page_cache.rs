@@ -1,0 +1,134 @@
+//! A cache of the busiest pages (`/`, days, weeks, months, trending), rendered once and served
+//! many times.
+//!
+//! A cached page is the HTML before personalisation (the account bar and CSRF tokens are filled
+//! in afterwards by `auth::identify`), so one copy serves every visitor. It is used while
+//! - the store's `change_seq` is unchanged (an ingest, from this process or another, moves it;
+//!   checked at most every [`SEQ_CHECK`]),
+//! - no state-changing request (a vote, a comment, a submission) succeeded in this process
+//!   since it was rendered, and
+//! - it is younger than [`MAX_AGE`], which bounds staleness from what this process cannot see
+//!   (votes made through another instance sharing the database) and day roll-over on `/`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// How long a cached page may be served at most.
+pub const MAX_AGE: Duration = Duration::from_secs(10);
+/// How often the store's change sequence is read.
+const SEQ_CHECK: Duration = Duration::from_millis(250);
+/// Distinct URLs kept (query strings make many); past this the cache starts afresh.
+const MAX_ENTRIES: usize = 1024;
+/// Bodies larger than this are not cached.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+struct Entry {
+    seq: i64,
+    generation: u64,
+    rendered: Instant,
+    content_type: HeaderValue,
+    body: Bytes,
+}
+
+pub struct PageCache {
+    entries: Mutex<HashMap<String, Entry>>,
+    /// Bumped by every successful state-changing request.
+    generation: AtomicU64,
+    seq: AtomicI64,
+    seq_checked: Mutex<Option<Instant>>,
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+}
+
+impl Default for PageCache {
+    fn default() -> PageCache {
+        PageCache {
+            entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            seq: AtomicI64::new(i64::MIN),
+            seq_checked: Mutex::new(None),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+}
+
+impl PageCache {
+    /// Something changed that pages show (called after successful POST/DELETE requests).
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn current_seq(&self, state: &AppState) -> i64 {
+        let due = {
+            let mut checked = self.seq_checked.lock().unwrap_or_else(|p| p.into_inner());
+            let due = checked.is_none_or(|at| at.elapsed() >= SEQ_CHECK);
+            if due {
+                *checked = Some(Instant::now());
+            }
+            due
+        };
+        if due {
+            if let Ok(seq) = state.with_store(|s| s.change_seq()).await {
+                self.seq.store(seq, Ordering::SeqCst);
+            }
+        }
+        self.seq.load(Ordering::SeqCst)
+    }
+}
+
+/// Serves cacheable GET pages from the cache, filling it on a miss.
+pub async fn cached(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let cache = Arc::clone(&state.pages);
+    let key = request.uri().to_string();
+    let seq = cache.current_seq(&state).await;
+    let generation = cache.generation.load(Ordering::SeqCst);
+    {
+        let entries = cache.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = entries.get(&key) {
+            if entry.seq == seq && entry.generation == generation && entry.rendered.elapsed() < MAX_AGE {
+                cache.hits.fetch_add(1, Ordering::Relaxed);
+                return ([(header::CONTENT_TYPE, entry.content_type.clone())], entry.body.clone()).into_response();
+            }
+        }
+    }
+    cache.misses.fetch_add(1, Ordering::Relaxed);
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the page was too large").into_response();
+    };
+    if let Some(content_type) = parts.headers.get(header::CONTENT_TYPE).cloned() {
+        let mut entries = cache.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            key,
+            Entry {
+                seq,
+                generation,
+                rendered: Instant::now(),
+                content_type,
+                body: bytes.clone(),
+            },
+        );
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
