@@ -567,3 +567,110 @@ fn operators_manage_subscribers_and_hostile_input_is_refused() {
         1
     );
 }
+
+#[test]
+fn digests_are_dkim_signed_and_verify_with_an_independent_implementation() {
+    let Some(pb) = given_papers() else { return };
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("dkim.pem");
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl is installed");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    openssl(&["genrsa", "-traditional", "-out", path_str(&key), "2048"]);
+    let public_der = openssl(&["rsa", "-in", path_str(&key), "-pubout", "-outform", "DER"]);
+    let public_b64 = base64(&public_der);
+
+    let sink = SmtpSink::start();
+    let (code, out, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &[
+            "subscribers",
+            "add",
+            "reader@example.org",
+            "--topic",
+            "agents",
+            "--confirmed",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let out = with_mail(
+        pb.command(&["digest", "run", "--frequency", "daily", "--at", AT, "--json"]),
+        &sink,
+        NO_SERVER,
+    )
+    .env("PAPERBOY_DKIM_KEY", &key)
+    .env("PAPERBOY_DKIM_SELECTOR", "mail2026")
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mails = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(mails.len(), 1);
+    let signature = mails[0].header("DKIM-Signature").expect("a DKIM-Signature header");
+    assert!(
+        signature.contains("d=paperboy.example") && signature.contains("s=mail2026"),
+        "{signature}"
+    );
+    assert!(
+        signature.contains("List-Unsubscribe:List-Unsubscribe-Post"),
+        "RFC 8058: the unsubscribe headers are signed: {signature}"
+    );
+
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/venv/bin/python");
+    let verifier = concat!(env!("CARGO_MANIFEST_DIR"), "/../testkit/dkim_verify.py");
+    let verify = |file: &std::path::Path| {
+        Command::new(python)
+            .args([verifier, path_str(file), &public_b64])
+            .output()
+            .expect("run dkimpy (scripts/setup installs it)")
+    };
+    let file = sink.files()[0].clone();
+    let checked = verify(&file);
+    if !checked.status.success() {
+        let _ = std::fs::copy(&file, std::env::temp_dir().join("paperboy-dkim-failed.eml"));
+        let _ = std::fs::write(std::env::temp_dir().join("paperboy-dkim-failed.pub"), &public_b64);
+    }
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    // A tampered copy fails: the check can fail.
+    let tampered = keys.path().join("tampered.eml");
+    let raw = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&tampered, raw.replacen("Subject: ", "Subject: [changed] ", 1)).unwrap();
+    assert!(
+        !verify(&tampered).status.success(),
+        "a changed subject breaks the signature"
+    );
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -111,7 +111,9 @@ impl MailSettings {
 
     /// Signs every message with the RSA key (PKCS#1 PEM) at `path`, for the sender's domain.
     pub fn with_dkim(mut self, path: &std::path::Path, selector: &str) -> Result<MailSettings, MailConfigError> {
-        use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+        use lettre::message::dkim::{
+            DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey,
+        };
         let err = |message: String| MailConfigError::Dkim {
             path: path.display().to_string(),
             message,
@@ -119,10 +121,31 @@ impl MailSettings {
         let pem = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let key = DkimSigningKey::new(&pem, DkimSigningAlgorithm::Rsa).map_err(|e| err(e.to_string()))?;
         let domain = self.from.email.domain().to_string();
-        self.dkim = Some(std::sync::Arc::new(DkimConfig::default_config(
+        // Relaxed header canonicalisation: lettre's default ("simple") signs header bytes that
+        // differ from what it sends, so receivers (dkimpy, in the tests) reject the signature.
+        // RFC 8058 asks that List-Unsubscribe and List-Unsubscribe-Post be signed.
+        let headers = [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+        ]
+        .into_iter()
+        .map(HeaderName::new_from_ascii_str)
+        .collect();
+        let canonicalization = DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        };
+        self.dkim = Some(std::sync::Arc::new(DkimConfig::new(
             selector.into(),
             domain,
             key,
+            headers,
+            canonicalization,
         )));
         Ok(self)
     }

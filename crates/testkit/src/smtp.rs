@@ -66,12 +66,18 @@ impl SmtpSink {
 
     /// Every message received so far, in arrival order.
     pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.files().iter().map(|p| ReceivedMail::read(p)).collect()
+    }
+
+    /// The files of the messages received so far (bytes as received, after one
+    /// `X-Envelope-To` line), in arrival order.
+    pub fn files(&self) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(self.folder())
             .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
         paths.retain(|p| p.extension().is_some_and(|e| e == "eml"));
         paths.sort();
-        paths.iter().map(|p| ReceivedMail::read(p)).collect()
+        paths
     }
 
     /// Waits until the sink holds a message to `recipient` (a local part containing "hold"),
