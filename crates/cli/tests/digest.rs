@@ -622,7 +622,9 @@ fn digests_are_dkim_signed_and_verify_with_an_independent_implementation() {
         "{signature}"
     );
     assert!(
-        signature.to_ascii_lowercase().contains("list-unsubscribe:list-unsubscribe-post"),
+        signature
+            .to_ascii_lowercase()
+            .contains("list-unsubscribe:list-unsubscribe-post"),
         "RFC 8058: the unsubscribe headers are signed: {signature}"
     );
 
@@ -673,4 +675,80 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[test]
+fn serve_sends_due_digests_on_its_own_once() {
+    let Some(pb) = given_papers() else { return };
+    // Yesterday needs a daily list for today's digest to carry anything: relist a few papers.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let export = pb.run(&["export"]);
+    assert!(export.status.success());
+    let relisted: Vec<String> = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|paper| paper["daily_entries"].as_array().is_some_and(|e| !e.is_empty()))
+        .take(5)
+        .map(|mut paper| {
+            let mut entry = paper["daily_entries"][0].clone();
+            entry["day"] = serde_json::json!(yesterday);
+            paper["daily_entries"] = serde_json::json!([entry]);
+            paper.to_string()
+        })
+        .collect();
+    assert_eq!(relisted.len(), 5);
+    let file = tempfile::NamedTempFile::with_suffix(".jsonl").unwrap();
+    std::fs::write(file.path(), relisted.join("\n") + "\n").unwrap();
+    pb.json(&["ingest", "--json", path_str(file.path())], 0);
+
+    let sink = SmtpSink::start();
+    let (code, out, err) = run(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["subscribers", "add", "early@example.org", "--confirmed"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Due at 00:00 UTC: today's daily digest (of yesterday) is due now; checked every second.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = with_mail(
+        pb.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]),
+        &sink,
+        NO_SERVER,
+    )
+    .env("PAPERBOY_DIGEST_HOUR", "0")
+    .env("PAPERBOY_DIGEST_UTC_OFFSET", "+00:00")
+    .env("PAPERBOY_DIGEST_CHECK_SECONDS", "1")
+    .stdout(Stdio::null())
+    .spawn()
+    .unwrap();
+    let served = Served {
+        child,
+        base_url: format!("http://127.0.0.1:{port}"),
+    };
+    let mails = sink.wait_for(1, Duration::from_secs(60));
+    assert_eq!(mails.len(), 1, "the scheduler sent the due digest");
+    assert_eq!(mails[0].to(), "early@example.org");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(sink.messages().len(), 1, "and only once, though it checks every second");
+    // A cron run alongside finds nothing left to send.
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--json"],
+    );
+    assert_eq!(
+        (report["sent"].as_u64(), report["already_sent"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
+    drop(served);
 }
