@@ -17,13 +17,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use paperboy_domain::trending;
-use paperboy_domain::PaperDocument;
+use paperboy_domain::{ArxivId, PaperDocument};
 use paperboy_search::{Filters, Mode, SearchError, SearchRequest, Searcher};
 use paperboy_store::{
     Claim, DeliveryState, DigestStore, Frequency, Page, Store, StoreError, Subscriber, SubscriberStatus,
 };
 
-use crate::compose::{compose, matched_terms, topic_key, Entry, TOPIC_LIMIT, TRENDING_LIMIT};
+use crate::compose::{compose, matched_terms, topic_key, Entry, TopicSection, TOPIC_LIMIT, TRENDING_LIMIT};
 use crate::mail::{
     confirmation_message, digest_message, render_digest, MailSender, MailSettings, RenderedDigest, SendError,
     SubscriberLinks, CONFIRM_LINK_HOURS, DIGEST_LINK_DAYS,
@@ -35,6 +35,10 @@ use crate::token::{Purpose, Secret};
 pub const PAUSE_AFTER_BOUNCES: u32 = 3;
 /// Papers announced per day looked at when a period has no daily lists.
 const ANNOUNCED_PER_DAY: u64 = 1_000;
+/// The most recent upvotes that "papers like the ones I upvoted" starts from.
+const LIKED_BASIS: usize = 50;
+/// The heading of that section.
+pub const LIKED_SECTION: &str = "Papers like the ones you upvoted";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
@@ -228,12 +232,20 @@ impl Digests<'_> {
     /// counting from the real clock, not from `--at`: a past period's digest made today has
     /// links that work.
     pub fn render_for(&self, content: &PeriodContent, subscriber: &Subscriber) -> Option<RenderedDigest> {
-        let digest = compose(
+        let mut digest = compose(
             &content.period,
             &content.trending,
             &content.by_topic,
             &subscriber.topics,
         );
+        if subscriber.like_upvoted {
+            // A nicety: if it fails, the rest of the digest still goes out.
+            match self.like_upvoted(&content.period, subscriber) {
+                Ok(Some(section)) => digest.topics.push(section),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(subscriber = subscriber.id, error = %e, "papers like the upvoted ones failed"),
+            }
+        }
         if digest.is_empty() {
             return None;
         }
@@ -243,6 +255,34 @@ impl Digests<'_> {
             &subscriber.email,
             &self.links(subscriber.id, Utc::now()),
         ))
+    }
+
+    /// The period's new papers nearest to the ones the subscriber's account upvoted.
+    fn like_upvoted(&self, period: &Period, subscriber: &Subscriber) -> Result<Option<TopicSection>, DigestError> {
+        let upvoted: Vec<ArxivId> = self
+            .subscribers
+            .upvoted_by_subscriber(subscriber.id, LIKED_BASIS)?
+            .iter()
+            .filter_map(|id| ArxivId::parse(id).ok())
+            .collect();
+        if upvoted.is_empty() {
+            return Ok(None);
+        }
+        let filters = Filters {
+            from: Some(period.from),
+            until: Some(period.until),
+            categories: Vec::new(),
+        };
+        let mut entries = Vec::new();
+        for hit in self.searcher.like(self.papers, &upvoted, &filters, TOPIC_LIMIT)? {
+            if let Some(doc) = self.papers.paper(&hit.id)? {
+                entries.push(Entry::new(&doc, Vec::new()));
+            }
+        }
+        Ok((!entries.is_empty()).then(|| TopicSection {
+            topic: LIKED_SECTION.to_string(),
+            entries,
+        }))
     }
 
     /// What `subscriber` gets for the latest period at `now` (`preview`).

@@ -79,6 +79,8 @@ pub struct Subscriber {
     pub hard_bounces: u32,
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// Also send papers like the ones this address's account upvoted.
+    pub like_upvoted: bool,
 }
 
 /// What [`DigestStore::claim_delivery`] found.
@@ -139,6 +141,13 @@ pub trait DigestStore: Send + Sync {
 
     /// False when no such subscriber.
     fn set_preferences(&self, id: i64, frequency: Frequency, topics: &[String]) -> Result<bool, StoreError>;
+
+    /// Turns the "papers like the ones I upvoted" section on or off. False when no such subscriber.
+    fn set_like_upvoted(&self, id: i64, on: bool) -> Result<bool, StoreError>;
+
+    /// Papers upvoted by the account whose verified address is the subscriber's, newest vote
+    /// first; empty when there is no such account.
+    fn upvoted_by_subscriber(&self, id: i64, limit: usize) -> Result<Vec<String>, StoreError>;
 
     /// Deletes a subscriber and its ledger rows. False when no such subscriber.
     fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError>;

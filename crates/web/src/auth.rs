@@ -145,7 +145,9 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     let client = client_address(&request, state.community.settings.trust_forwarded_for);
     let mut new_csrf_cookie = None;
     let viewer = if let Some(token) = bearer(&headers) {
-        let user = find(&state, token, TokenKind::Api).await;
+        let Ok(user) = find(&state, token, TokenKind::Api).await else {
+            return lookup_failed();
+        };
         Viewer {
             user,
             csrf: String::new(),
@@ -154,7 +156,9 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
             client,
         }
     } else if let Some(session) = cookie(&headers, SESSION_COOKIE) {
-        let user = find(&state, session, TokenKind::Session).await;
+        let Ok(user) = find(&state, session, TokenKind::Session).await else {
+            return lookup_failed();
+        };
         match user {
             Some(user) => Viewer {
                 user: Some(user),
@@ -207,21 +211,29 @@ fn anonymous(headers: &HeaderMap, client: String, new_cookie: &mut Option<String
     }
 }
 
-async fn find(state: &AppState, token: &str, kind: TokenKind) -> Option<User> {
+/// The user a token stands for; `Err` when the store could not say (not "signed out": a
+/// failing database must not look like a wrong password to API clients).
+async fn find(state: &AppState, token: &str, kind: TokenKind) -> Result<Option<User>, ()> {
     let hash = hash_token(token);
     let store = std::sync::Arc::clone(&state.community.store);
     let found = tokio::task::spawn_blocking(move || store.find_token(&hash, kind, Utc::now())).await;
     match found {
-        Ok(Ok(found)) => found.map(|(_, user)| user),
+        Ok(Ok(found)) => Ok(found.map(|(_, user)| user)),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "looking up a session failed");
-            None
+            Err(())
         }
         Err(e) => {
             tracing::error!(error = %e, "a session lookup task failed");
-            None
+            Err(())
         }
     }
+}
+
+fn lookup_failed() -> Response {
+    let mut response = PageError(AppError::Internal("the session store did not answer".into())).into_response();
+    security_headers(response.headers_mut());
+    response
 }
 
 pub fn secure_flag(state: &AppState) -> &'static str {

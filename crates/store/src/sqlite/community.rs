@@ -302,6 +302,12 @@ impl CommunityStore for SqliteStore {
         let Some((mut token, user)) = found.filter(|(token, user)| usable(token, user, now)) else {
             return Ok(None);
         };
+        // Recording every use would make each signed-in request a write (serialised with all
+        // others); once a minute is enough to show "last used" in settings.
+        let fresh = token.last_used_at.is_some_and(|t| now - t < chrono::Duration::seconds(60));
+        if fresh {
+            return Ok(Some((token, user)));
+        }
         // Recording the use is also the check that the token still exists: a sign-out or a ban
         // that committed since the lookup deletes the row, and then the token is refused.
         let recorded = self.write(|conn| {

@@ -7,7 +7,8 @@ use super::SqliteStore;
 use crate::digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 use crate::StoreError;
 
-const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, topics, status, hard_bounces, created_at, confirmed_at";
+const SUBSCRIBER_COLUMNS: &str =
+    "id, email, frequency, topics, status, hard_bounces, created_at, confirmed_at, like_upvoted";
 
 fn subscriber_row(row: &Row<'_>) -> rusqlite::Result<(Subscriber, String, String, String)> {
     Ok((
@@ -20,6 +21,7 @@ fn subscriber_row(row: &Row<'_>) -> rusqlite::Result<(Subscriber, String, String
             hard_bounces: row.get(5)?,
             created_at: row.get(6)?,
             confirmed_at: row.get(7)?,
+            like_upvoted: row.get(8)?,
         },
         row.get(2)?,
         row.get(3)?,
@@ -136,6 +138,30 @@ impl DigestStore for SqliteStore {
                 params![id, frequency.as_str(), topics_json(topics)],
             )?;
             Ok(changed > 0)
+        })
+    }
+
+    fn set_like_upvoted(&self, id: i64, on: bool) -> Result<bool, StoreError> {
+        self.write(|conn| {
+            Ok(conn.execute("UPDATE subscribers SET like_upvoted = ?2 WHERE id = ?1", params![id, on])? > 0)
+        })
+    }
+
+    fn upvoted_by_subscriber(&self, id: i64, limit: usize) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            // Only an account whose address is verified lends its votes to a subscription.
+            let mut stmt = conn.prepare_cached(
+                "SELECT p.id FROM subscribers s
+                 JOIN users u ON lower(u.email) = lower(s.email) AND u.email_verified = 1 AND u.banned = 0
+                 JOIN votes v ON v.user_id = u.id
+                 JOIN papers p ON p.paper_key = v.paper_key
+                 WHERE s.id = ?1
+                 ORDER BY v.created_at DESC, p.id LIMIT ?2",
+            )?;
+            let ids = stmt
+                .query_map(params![id, limit.min(i64::MAX as usize) as i64], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(ids)
         })
     }
 

@@ -183,6 +183,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE papers ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0;
     ",
     ),
+    (
+        5,
+        "
+    -- Digest subscribers whose address has an account may also get papers like the ones
+    -- they upvoted.
+    ALTER TABLE subscribers ADD COLUMN like_upvoted INTEGER NOT NULL DEFAULT 0;
+    ",
+    ),
 ];
 
 fn latest_of(migrations: &[(i64, &str)]) -> i64 {

@@ -54,6 +54,7 @@ struct ManagePage {
     token: String,
     frequency: &'static str,
     topics: String,
+    like_upvoted: bool,
     unsubscribe_url: String,
 }
 
@@ -139,6 +140,14 @@ async fn subscribe(
     viewer.check_csrf(form.get("csrf").map(String::as_str))?;
     let site = site(&state)?;
     let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
+    // "Papers like the ones I upvoted" lends an account's votes to a subscription: only the
+    // signed-in owner of the (verified) address can ask for it.
+    let wants_liked = form.contains_key("like_upvoted");
+    let like_upvoted = wants_liked
+        && viewer
+            .user
+            .as_ref()
+            .is_some_and(|u| u.email_verified && u.email.eq_ignore_ascii_case(&email));
     let frequency = frequency(form.get("frequency"))?;
     let topics = topics(form.get("topics"))?;
     let papers = Arc::clone(&state.store);
@@ -148,6 +157,9 @@ async fn subscribe(
         let (mut subscriber, created) =
             site.subscribers
                 .add_subscriber(&email, frequency, &topics, SubscriberStatus::Pending)?;
+        if like_upvoted {
+            site.subscribers.set_like_upvoted(subscriber.id, true)?;
+        }
         if !created && subscriber.status == SubscriberStatus::Active {
             // Already receiving digests: say the same as for a new address (no address probing).
             return Ok(());
@@ -171,9 +183,14 @@ async fn subscribe(
             .map_err(|e| AppError::Internal(format!("sending the confirmation mail: {e}")))
     })
     .await?;
+    let liked_note = if wants_liked && !like_upvoted {
+        " Papers like the ones you upvoted need you signed in, with this address confirmed on your account."
+    } else {
+        ""
+    };
     notice(
         "Check your inbox",
-        format!("We sent a confirmation link to {shown}. Nothing else is sent until you follow it."),
+        format!("We sent a confirmation link to {shown}. Nothing else is sent until you follow it.{liked_note}"),
         None,
     )
 }
@@ -218,6 +235,7 @@ async fn manage_form(
             token,
             frequency: subscriber.frequency.as_str(),
             topics: subscriber.topics.join("\n"),
+            like_upvoted: subscriber.like_upvoted,
             unsubscribe_url: format!("/unsubscribe?token={unsubscribe}"),
         })
     })
@@ -235,9 +253,13 @@ async fn manage_save(
     let frequency = frequency(form.get("frequency"))?;
     let topics = topics(form.get("topics"))?;
     let manage_url = format!("/subscribe/manage?token={token}");
+    let like_upvoted = form.contains_key("like_upvoted");
     blocking(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Manage)?;
         site.subscribers.set_preferences(subscriber.id, frequency, &topics)?;
+        // Only ever turned on where an account with this verified address exists (its votes
+        // are looked up by address at send time; without one the section stays empty).
+        site.subscribers.set_like_upvoted(subscriber.id, like_upvoted)?;
         Ok(())
     })
     .await?;
