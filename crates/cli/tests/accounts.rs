@@ -241,3 +241,64 @@ fn an_api_token_upvotes_a_paper_once_and_takes_the_vote_back() {
         "refused votes changed nothing"
     );
 }
+
+#[test]
+fn a_subscriber_with_an_account_gets_papers_like_the_ones_they_upvoted() {
+    let Some(data) = shared_data() else { return };
+    let pb = Paperboy::new();
+    for file in ["hf-daily/2026-05-01.json", "arxiv-listings/2026-05-01.jsonl.gz"] {
+        pb.json(&["ingest", "--json", path_str(&data.join(file))], 0);
+    }
+    let raw: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("hf-daily/2026-05-01.json")).unwrap()).unwrap();
+    let liked: Vec<String> = raw.as_array().unwrap()[..2]
+        .iter()
+        .map(|e| e["paper"]["id"].as_str().unwrap().to_string())
+        .collect();
+    create_user(&pb, &["ana", "--email", "ana@example.org"], PASSWORD);
+    let token = token(&pb, "ana");
+    let server = serve(&pb);
+    for id in &liked {
+        let (status, _) = call(
+            "POST",
+            &format!("{}/api/papers/{id}/upvote", server.base_url),
+            Some(&token),
+        );
+        assert_eq!(status, 200);
+    }
+    drop(server);
+    let mail = |cmd: &mut std::process::Command| {
+        cmd.env("PAPERBOY_SMTP_URL", "smtp://127.0.0.1:9")
+            .env("PAPERBOY_MAIL_FROM", "paperboy <digest@paperboy.example>")
+            .env("PAPERBOY_BASE_URL", "http://127.0.0.1:9");
+    };
+    for (email, extra) in [
+        ("ana@example.org", "--like-upvoted"),
+        ("other@example.org", "--like-upvoted"),
+    ] {
+        let mut cmd = pb.command(&["subscribers", "add", email, "--confirmed", extra]);
+        mail(&mut cmd);
+        assert!(cmd.output().unwrap().status.success());
+    }
+    let preview = |email: &str| {
+        let mut cmd = pb.command(&["digest", "preview", email, "--at", "2026-05-02T08:00:00Z"]);
+        mail(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let digest = preview("ana@example.org");
+    let section = digest
+        .split("Papers like the ones you upvoted")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the section is there:\n{digest}"));
+    assert!(section.contains("arxiv.org/abs/"), "with papers:\n{section}");
+    for id in &liked {
+        assert!(
+            !section.contains(&format!("arxiv.org/abs/{id}")),
+            "not the upvoted {id} itself"
+        );
+    }
+    // Another address (no account, so no votes) gets no such section.
+    assert!(!preview("other@example.org").contains("Papers like the ones you upvoted"));
+}

@@ -44,6 +44,9 @@ pub struct AddArgs {
     /// Skip the confirmation mail: the subscriber receives digests at once.
     #[arg(long)]
     confirmed: bool,
+    /// Also send papers like the ones upvoted by the account with this (verified) address.
+    #[arg(long)]
+    like_upvoted: bool,
 }
 
 pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
@@ -61,6 +64,9 @@ pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
             if !created {
                 eprintln!("{email} is already a subscriber ({})", subscriber.status.as_str());
                 return Ok(ExitCode::from(1));
+            }
+            if args.like_upvoted {
+                store.set_like_upvoted(subscriber.id, true)?;
             }
             println!(
                 "added {email} ({}, {})",

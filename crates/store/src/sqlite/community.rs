@@ -304,7 +304,9 @@ impl CommunityStore for SqliteStore {
         };
         // Recording every use would make each signed-in request a write (serialised with all
         // others); once a minute is enough to show "last used" in settings.
-        let fresh = token.last_used_at.is_some_and(|t| now - t < chrono::Duration::seconds(60));
+        let fresh = token
+            .last_used_at
+            .is_some_and(|t| now - t < chrono::Duration::seconds(60));
         if fresh {
             return Ok(Some((token, user)));
         }

@@ -143,7 +143,10 @@ impl DigestStore for SqliteStore {
 
     fn set_like_upvoted(&self, id: i64, on: bool) -> Result<bool, StoreError> {
         self.write(|conn| {
-            Ok(conn.execute("UPDATE subscribers SET like_upvoted = ?2 WHERE id = ?1", params![id, on])? > 0)
+            Ok(conn.execute(
+                "UPDATE subscribers SET like_upvoted = ?2 WHERE id = ?1",
+                params![id, on],
+            )? > 0)
         })
     }
 
