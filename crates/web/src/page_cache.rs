@@ -42,6 +42,9 @@ struct Entry {
 
 pub struct PageCache {
     entries: Mutex<HashMap<String, Entry>>,
+    /// One render at a time per URL: when a page expires under load, the other requests for it
+    /// wait for that render instead of all rendering it at once (a thundering herd).
+    renders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Bumped by every successful state-changing request.
     generation: AtomicU64,
     seq: AtomicI64,
@@ -54,6 +57,7 @@ impl Default for PageCache {
     fn default() -> PageCache {
         PageCache {
             entries: Mutex::new(HashMap::new()),
+            renders: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
             seq: AtomicI64::new(i64::MIN),
             seq_checked: Mutex::new(None),
@@ -67,6 +71,22 @@ impl PageCache {
     /// Something changed that pages show (called after successful POST/DELETE requests).
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The cached body of `key`, when still valid for `seq` and `generation`.
+    fn lookup(&self, key: &str, seq: i64, generation: u64) -> Option<(HeaderValue, Bytes)> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = entries.get(key)?;
+        (entry.seq == seq && entry.generation == generation && entry.rendered.elapsed() < MAX_AGE)
+            .then(|| (entry.content_type.clone(), entry.body.clone()))
+    }
+
+    fn render_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut renders = self.renders.lock().unwrap_or_else(|p| p.into_inner());
+        if renders.len() >= MAX_ENTRIES {
+            renders.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        Arc::clone(renders.entry(key.to_string()).or_default())
     }
 
     async fn current_seq(&self, state: &AppState) -> i64 {
@@ -96,14 +116,16 @@ pub async fn cached(State(state): State<AppState>, request: Request, next: Next)
     let key = request.uri().to_string();
     let seq = cache.current_seq(&state).await;
     let generation = cache.generation.load(Ordering::SeqCst);
-    {
-        let entries = cache.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = entries.get(&key) {
-            if entry.seq == seq && entry.generation == generation && entry.rendered.elapsed() < MAX_AGE {
-                cache.hits.fetch_add(1, Ordering::Relaxed);
-                return ([(header::CONTENT_TYPE, entry.content_type.clone())], entry.body.clone()).into_response();
-            }
-        }
+    if let Some((content_type, body)) = cache.lookup(&key, seq, generation) {
+        cache.hits.fetch_add(1, Ordering::Relaxed);
+        return ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    }
+    let lock = cache.render_lock(&key);
+    let _rendering = lock.lock().await;
+    // Rendered by the request this one waited for?
+    if let Some((content_type, body)) = cache.lookup(&key, seq, generation) {
+        cache.hits.fetch_add(1, Ordering::Relaxed);
+        return ([(header::CONTENT_TYPE, content_type)], body).into_response();
     }
     cache.misses.fetch_add(1, Ordering::Relaxed);
     let response = next.run(request).await;
