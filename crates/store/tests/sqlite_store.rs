@@ -254,3 +254,31 @@ fn changes_can_be_tailed_in_order() {
     assert_eq!(store.changed_since(0, 1).unwrap().len(), 1);
     assert!(store.changed_since(all[1].0, 10).unwrap().is_empty());
 }
+
+#[test]
+fn authors_are_found_whatever_the_case_of_non_ascii_letters() {
+    use paperboy_store::BrowseStore;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let mut p = paper("2401.00001", 1, "Control");
+    p.authors = vec!["Karl Johan Åström".into(), "Émile Zoë Öztürk".into()];
+    upsert(&store, &p, &[]);
+    let page = Page { offset: 0, limit: 10 };
+    for query in [
+        "karl johan åström",
+        "KARL JOHAN ÅSTRÖM",
+        "émile zoë öztürk",
+        "ÉMILE ZOË ÖZTÜRK",
+    ] {
+        let found = store.papers_by_author(query, page).unwrap();
+        assert_eq!(found.len(), 1, "{query}");
+    }
+    assert!(
+        store.papers_by_author("Karl Johan Astrom", page).unwrap().is_empty(),
+        "accents matter"
+    );
+    assert!(
+        store.papers_by_author("Johan Åström", page).unwrap().is_empty(),
+        "whole names only"
+    );
+}

@@ -18,7 +18,13 @@ impl BrowseStore for SqliteStore {
         // Authors are a JSON array of names. `LIKE` (ASCII case-insensitive) on the JSON text
         // narrows the rows cheaply; the exact, Unicode-aware comparison happens here on the
         // decoded names, so "Li" never matches "Lin" and JSON escapes cannot fool it.
-        let pattern = format!("%{}%", like_escape(&json_inner(name.trim())));
+        // LIKE folds ASCII letters only, so a non-ASCII letter ("Ö" for "ö") becomes `_` (any one
+        // character) in the pattern; the comparison below is the real one.
+        let narrowed: String = like_escape(&json_inner(name.trim()))
+            .chars()
+            .map(|c| if c.is_ascii() { c } else { '_' })
+            .collect();
+        let pattern = format!("%{narrowed}%");
         self.read(|conn| {
             let mut found = Vec::new();
             let mut skipped = 0u64;
