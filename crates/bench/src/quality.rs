@@ -1,0 +1,204 @@
+//! Search quality: how well keyword, semantic and hybrid search find what people look for, on
+//! N real papers from the listings (embedded with the real model).
+//!
+//! Three kinds of queries, with relevance known without human judges:
+//! - **title** (known item): a paper's title, punctuation dropped; the paper is the answer.
+//! - **description** (known item, other words): the last sentence of a paper's abstract — how
+//!   a reader recalls a result, mostly without the title's words; the paper is the answer.
+//! - **topic**: a short topic in plain words ("object detection in images"); relevant papers are
+//!   those listed in the topic's arXiv category (a coarse judgment, so precision is a floor).
+//!
+//! Prints recall@10 and MRR@10 (known items) and precision@10 (topics) per mode, and the mean
+//! latency. Usage: `bench-quality SHARED_DATA_DIR [N] [QUERIES]` (scripts/bench-quality).
+
+mod corpus;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use paperboy_embed::{EmbedOptions, Embedder};
+use paperboy_ingest::{ingest, IngestOptions, IngestReport};
+use paperboy_search::semantic::TextEmbedder;
+use paperboy_search::{Filters, Mode, SearchRequest, Searcher};
+use paperboy_store::SqliteStore;
+
+/// Topic queries and the arXiv category that judges them.
+const TOPICS: &[(&str, &str)] = &[
+    ("object detection in images", "cs.CV"),
+    ("semantic segmentation of scenes", "cs.CV"),
+    ("video generation with diffusion models", "cs.CV"),
+    ("machine translation between languages", "cs.CL"),
+    ("question answering with large language models", "cs.CL"),
+    ("text summarization", "cs.CL"),
+    ("channel capacity and error correcting codes", "cs.IT"),
+    ("wireless communication with multiple antennas", "cs.IT"),
+    ("Nash equilibrium of games", "cs.GT"),
+    ("auctions and mechanism design", "cs.GT"),
+    ("rendering meshes and 3D graphics", "cs.GR"),
+    ("character animation", "cs.GR"),
+    ("finite element simulation", "cs.CE"),
+    ("computational finance and trading", "cs.CE"),
+    ("planning and reasoning of autonomous agents", "cs.AI"),
+];
+
+struct Paper {
+    id: String,
+    title: String,
+    summary: String,
+    categories: Vec<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 2 {
+        bail!("usage: bench-quality SHARED_DATA_DIR [N] [QUERIES]");
+    }
+    let n: usize = args.get(2).map_or(Ok(3000), |a| a.parse()).context("N must be a number")?;
+    let per_kind: usize = args.get(3).map_or(Ok(150), |a| a.parse()).context("QUERIES must be a number")?;
+    let real = corpus::distinct_listing_papers(&PathBuf::from(&args[1]).join("arxiv-listings"))?;
+    // Spread the sample over all days (and so over categories and topics).
+    let step = (real.len() / n.max(1)).max(1);
+    let sample: Vec<&corpus::Real> = real.iter().step_by(step).take(n).collect();
+    let papers: Vec<Paper> = sample
+        .iter()
+        .map(|r| Paper {
+            id: r.line["id"].as_str().unwrap_or_default().to_string(),
+            title: r.title.clone(),
+            summary: r.line["summary"].as_str().unwrap_or_default().to_string(),
+            categories: categories(&r.line["categories"]),
+        })
+        .collect();
+
+    let work = tempfile::tempdir()?;
+    let file = work.path().join("corpus.jsonl");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+    for r in &sample {
+        writeln!(out, "{}", r.line)?;
+    }
+    out.flush()?;
+    drop(out);
+    let store_dir = work.path().join("store");
+    let store = SqliteStore::open(&store_dir)?;
+    let sources = paperboy_ingest::source::expand(file.to_str().unwrap_or_default())?;
+    let mut report = IngestReport::default();
+    ingest(&store, &sources, IngestOptions::default(), &mut report)?;
+    println!("{} real papers loaded ({} rejected)", report.inserted, report.rejected);
+
+    let embedder: Arc<dyn TextEmbedder> = Arc::new(Embedder::load(&EmbedOptions::default())?);
+    let searcher = Searcher::open_with(&store_dir, Ok(embedder), &store)?;
+    searcher.lexical.catch_up(&store)?;
+    let started = Instant::now();
+    let progress = searcher.embed_pending(&store, None, &AtomicBool::new(false), false)?;
+    println!(
+        "embedded {} papers in {:.0} s ({:.1} papers/s)",
+        progress.embedded,
+        started.elapsed().as_secs_f64(),
+        progress.embedded as f64 / started.elapsed().as_secs_f64()
+    );
+
+    let known: Vec<&Paper> = papers.iter().step_by((papers.len() / per_kind).max(1)).take(per_kind).collect();
+    let titles: Vec<(String, String)> = known.iter().map(|p| (plain(&p.title), p.id.clone())).collect();
+    let descriptions: Vec<(String, String)> = known
+        .iter()
+        .filter_map(|p| last_sentence(&p.summary).map(|s| (plain(&s), p.id.clone())))
+        .collect();
+
+    println!();
+    println!("| queries | mode | recall@10 | MRR@10 | P@10 | mean ms |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: |");
+    for mode in [Mode::Lexical, Mode::Semantic, Mode::Hybrid] {
+        for (kind, queries) in [("title", &titles), ("description", &descriptions)] {
+            let (mut found, mut reciprocal, mut millis) = (0usize, 0f64, 0f64);
+            for (query, id) in queries.iter() {
+                let t = Instant::now();
+                let ids = search(&searcher, &store, query, mode)?;
+                millis += t.elapsed().as_secs_f64() * 1000.0;
+                if let Some(rank) = ids.iter().position(|i| i == id) {
+                    found += 1;
+                    reciprocal += 1.0 / (rank + 1) as f64;
+                }
+            }
+            let count = queries.len().max(1) as f64;
+            println!(
+                "| {kind} ({}) | {mode:?} | {:.3} | {:.3} | | {:.1} |",
+                queries.len(),
+                found as f64 / count,
+                reciprocal / count,
+                millis / count
+            );
+        }
+        let (mut precision, mut millis) = (0f64, 0f64);
+        for (topic, category) in TOPICS {
+            let t = Instant::now();
+            let ids = search(&searcher, &store, topic, mode)?;
+            millis += t.elapsed().as_secs_f64() * 1000.0;
+            let relevant = ids
+                .iter()
+                .filter(|id| {
+                    papers
+                        .iter()
+                        .find(|p| &p.id == *id)
+                        .is_some_and(|p| p.categories.iter().any(|c| c == category))
+                })
+                .count();
+            precision += relevant as f64 / 10.0;
+        }
+        let count = TOPICS.len() as f64;
+        println!(
+            "| topic ({}) | {mode:?} | | | {:.3} | {:.1} |",
+            TOPICS.len(),
+            precision / count,
+            millis / count
+        );
+    }
+    Ok(())
+}
+
+fn search(searcher: &Searcher, store: &SqliteStore, text: &str, mode: Mode) -> anyhow::Result<Vec<String>> {
+    let request = SearchRequest {
+        text: text.to_string(),
+        mode,
+        filters: Filters::default(),
+        offset: 0,
+        limit: 10,
+    };
+    let response = searcher.search(store, &request)?;
+    Ok(response.results.iter().map(|h| h.id.as_str().to_string()).collect())
+}
+
+/// Text without search syntax (quotes, minus signs, colons).
+fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_alphanumeric() || c == ' ' { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The abstract's last sentence of 8 words or more.
+fn last_sentence(summary: &str) -> Option<String> {
+    summary
+        .split(". ")
+        .map(str::trim)
+        .filter(|s| s.split_whitespace().count() >= 8)
+        .last()
+        .map(|s| s.trim_end_matches('.').to_string())
+}
+
+/// The listings store categories as a list, or as the text of a Python list.
+fn categories(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        serde_json::Value::String(text) => text
+            .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-'))
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
