@@ -57,8 +57,14 @@ fn main() -> anyhow::Result<()> {
     if args.len() < 2 {
         bail!("usage: bench-quality SHARED_DATA_DIR [N] [QUERIES]");
     }
-    let n: usize = args.get(2).map_or(Ok(3000), |a| a.parse()).context("N must be a number")?;
-    let per_kind: usize = args.get(3).map_or(Ok(150), |a| a.parse()).context("QUERIES must be a number")?;
+    let n: usize = args
+        .get(2)
+        .map_or(Ok(3000), |a| a.parse())
+        .context("N must be a number")?;
+    let per_kind: usize = args
+        .get(3)
+        .map_or(Ok(150), |a| a.parse())
+        .context("QUERIES must be a number")?;
     let real = corpus::distinct_listing_papers(&PathBuf::from(&args[1]).join("arxiv-listings"))?;
     // Spread the sample over all days (and so over categories and topics).
     let step = (real.len() / n.max(1)).max(1);
@@ -100,7 +106,11 @@ fn main() -> anyhow::Result<()> {
         progress.embedded as f64 / started.elapsed().as_secs_f64()
     );
 
-    let known: Vec<&Paper> = papers.iter().step_by((papers.len() / per_kind).max(1)).take(per_kind).collect();
+    let known: Vec<&Paper> = papers
+        .iter()
+        .step_by((papers.len() / per_kind).max(1))
+        .take(per_kind)
+        .collect();
     let titles: Vec<(String, String)> = known.iter().map(|p| (plain(&p.title), p.id.clone())).collect();
     let descriptions: Vec<(String, String)> = known
         .iter()
