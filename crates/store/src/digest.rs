@@ -179,4 +179,13 @@ pub trait DigestStore: Send + Sync {
 
     /// The ledger of one period.
     fn deliveries(&self, frequency: Frequency, period: &str) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Takes the lease `name` for `holder` until `ttl` from now, or renews it when `holder`
+    /// has it already. False while another holder's lease runs. A holder that dies loses the
+    /// lease when it expires. (Digest runs take one per frequency and period, so that two
+    /// instances never send the same period's mail at once.)
+    fn acquire_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError>;
+
+    /// Gives the lease up, if `holder` has it.
+    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
 }

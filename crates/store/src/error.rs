@@ -9,12 +9,30 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A database server that cannot be reached or refuses us; `url` has its password hidden.
+    #[error("cannot connect to the database at {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("the store at {path} has schema version {found}, newer than this paperboy knows ({supported}); upgrade paperboy")]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("stored paper {id} is unreadable: {message}")]
     Corrupt { id: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    #[error("database error: {}", postgres_message(.0))]
+    Postgres(#[from] postgres::Error),
     #[error("{0}")]
     Other(String),
+}
+
+/// The server's own message when there is one ("duplicate key value violates …"), which
+/// `postgres::Error`'s display hides behind "db error".
+fn postgres_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => error.to_string(),
+    }
 }

@@ -1,5 +1,6 @@
-//! paperboy's storage: the [`PaperStore`] trait the rest of the program talks to, and its
-//! embedded SQLite implementation ([`sqlite::SqliteStore`]).
+//! paperboy's storage: the [`PaperStore`] trait (and its siblings) the rest of the program talks
+//! to, the embedded SQLite implementation ([`sqlite::SqliteStore`]) and the PostgreSQL one for
+//! several instances sharing a database ([`postgres::PostgresStore`]).
 //!
 //! The store is the source of truth: search indexes and caches are derived from it and can be
 //! rebuilt. Merging rules live in `paperboy_domain::merge`; a store only applies them inside
@@ -14,6 +15,7 @@ pub mod community;
 pub mod digest;
 pub mod embeddings;
 mod error;
+pub mod postgres;
 pub mod sqlite;
 
 pub use browse::BrowseStore;
@@ -24,6 +26,7 @@ pub use community::{
 pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Everything a backend stores: papers and the embeddings derived from them. Code that needs
@@ -31,6 +34,13 @@ pub use sqlite::SqliteStore;
 pub trait Store: PaperStore + EmbeddingStore {}
 
 impl<T: PaperStore + EmbeddingStore + ?Sized> Store for T {}
+
+/// A whole backend: everything paperboy keeps. The command line opens one (SQLite in the data
+/// folder, or PostgreSQL) and hands it to the parts, each of which sees only the trait it needs.
+pub trait Backend: Store + BrowseStore + DigestStore + CommunityStore {
+    /// Where the data lives, for messages: a file path, or a database URL without its password.
+    fn location(&self) -> String;
+}
 
 /// One paper to merge into the store, with its daily-list appearances.
 #[derive(Debug, Clone, Copy)]

@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
+mod postgres;
 mod replay;
 mod smtp;
 
+pub use postgres::{PgSchema, TEST_DATABASE_URL};
 pub use replay::{ReplayServer, Reply};
 pub use smtp::{ReceivedMail, SmtpSink};
 

@@ -191,6 +191,18 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE subscribers ADD COLUMN like_upvoted INTEGER NOT NULL DEFAULT 0;
     ",
     ),
+    (
+        6,
+        "
+    -- Named leases with an expiry (RFC 3339 UTC, microseconds, so text order is time order):
+    -- one digest run per period at a time, also between a cron job and `serve`.
+    CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    ",
+    ),
 ];
 
 fn latest_of(migrations: &[(i64, &str)]) -> i64 {

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, Paper, PaperDocument};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::{DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
+use crate::{Backend, DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 mod browse;
 mod community;
@@ -67,6 +67,12 @@ impl SqliteStore {
         // drop), so a poisoned lock is safe to keep using.
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut conn)
+    }
+}
+
+impl Backend for SqliteStore {
+    fn location(&self) -> String {
+        self.path.display().to_string()
     }
 }
 
