@@ -15,6 +15,8 @@ pub const DEFAULT_DATA_DIR: &str = "./paperboy-data";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
+    /// `postgres://…`: keep everything in PostgreSQL instead of the data folder's SQLite file.
+    pub database_url: Option<String>,
     pub listen: Option<SocketAddr>,
     #[serde(default)]
     pub harvest: HarvestFileConfig,
@@ -63,6 +65,9 @@ pub struct MailConfig {
     pub dkim_selector: Option<String>,
     /// `PAPERBOY_DIGEST_CHECK_SECONDS`: how often `serve` looks for due digests (default 60).
     pub digest_check_seconds: Option<u64>,
+    /// `PAPERBOY_DIGEST_LEASE_SECONDS`: how long a digest run's claim on a period lasts without
+    /// renewal; a dead instance's run is taken over after it (default 60).
+    pub digest_lease_seconds: Option<u64>,
 }
 
 impl MailConfig {
@@ -86,6 +91,12 @@ impl MailConfig {
                 Some(seconds.parse().with_context(|| {
                     format!("PAPERBOY_DIGEST_CHECK_SECONDS {seconds:?} is not a number of seconds")
                 })?);
+        }
+        if let Some(seconds) = lookup("PAPERBOY_DIGEST_LEASE_SECONDS").filter(|v| !v.is_empty()) {
+            let parsed: u64 = seconds.parse().ok().filter(|&s| s > 0).with_context(|| {
+                format!("PAPERBOY_DIGEST_LEASE_SECONDS {seconds:?} is not a positive number of seconds")
+            })?;
+            self.digest_lease_seconds = Some(parsed);
         }
         if let Some(hour) = lookup("PAPERBOY_DIGEST_HOUR").filter(|v| !v.is_empty()) {
             self.digest_hour = Some(
@@ -159,7 +170,10 @@ fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
 /// The resolved configuration handed to commands.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The store (SQLite) and this instance's search indexes.
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of SQLite; the data folder then holds only the search indexes.
+    pub database_url: Option<String>,
     pub listen: Option<SocketAddr>,
     pub harvest_endpoint: Option<String>,
     pub harvest_delay_seconds: Option<f64>,
@@ -189,6 +203,7 @@ impl Config {
             data_dir: data_dir_override
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            database_url: file.database_url,
             listen: file.listen,
             harvest_endpoint: file.harvest.endpoint,
             harvest_delay_seconds: file.harvest.delay_seconds,

@@ -19,6 +19,10 @@ struct Cli {
     /// The data folder (store and indexes).
     #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Keep everything in PostgreSQL (`postgres://user:password@host:5432/db`) instead of the
+    /// data folder's SQLite file; the data folder still holds this instance's search indexes.
+    #[arg(long, global = true, env = "PAPERBOY_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
     /// A TOML configuration file; the environment and flags override it.
     #[arg(long, global = true, env = "PAPERBOY_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -64,6 +68,10 @@ enum Command {
     /// Manage accounts of the community side.
     #[command(subcommand)]
     User(commands::user::Action),
+    /// Apply pending database migrations (also done at every start), or show the schema version.
+    Migrate(commands::migrate::Args),
+    /// Move a whole deployment between a data folder and PostgreSQL (either way).
+    Copy(commands::copy::Args),
     /// Manage API tokens (`Authorization: Bearer …` for the JSON API).
     #[command(subcommand)]
     Token(commands::token::Action),
@@ -90,6 +98,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.model_dir.is_some() {
         config.model_dir = cli.model_dir;
     }
+    if cli.database_url.is_some() {
+        config.database_url = cli.database_url;
+    }
     match cli.command {
         Command::Ingest(args) => commands::ingest::run(&config, args),
         Command::Harvest(target) => commands::harvest::run(&config, target),
@@ -104,6 +115,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Subscribers(action) => commands::subscribers::run(&config, action),
         Command::User(action) => commands::user::run(&config, action),
         Command::Token(action) => commands::token::run(&config, action),
+        Command::Migrate(args) => commands::migrate::run(&config, args),
+        Command::Copy(args) => commands::copy::run(&config, args),
     }
 }
 

@@ -14,6 +14,9 @@ pub struct Schedule {
     pub hour: u32,
     /// The server's time zone as a fixed offset from UTC.
     pub offset: FixedOffset,
+    /// How long a run holds a period without renewing its lease. Runs renew it while they
+    /// send, so only a dead instance's run lapses, and another instance takes it over.
+    pub lease: std::time::Duration,
 }
 
 impl Default for Schedule {
@@ -21,6 +24,7 @@ impl Default for Schedule {
         Schedule {
             hour: 7,
             offset: FixedOffset::east_opt(0).expect("zero offset"),
+            lease: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -132,6 +136,7 @@ mod tests {
         let schedule = Schedule {
             hour: 8,
             offset: FixedOffset::east_opt(2 * 3600).unwrap(),
+            ..Schedule::default()
         };
         // 06:30 UTC is 08:30 at +02:00: due.
         let p = schedule.latest_period(Frequency::Daily, at("2026-05-02T06:30:00Z"));

@@ -13,6 +13,7 @@
 //! period), so receiving systems that deduplicate by Message-ID drop it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -85,6 +86,9 @@ pub struct RunReport {
     pub bounced: usize,
     /// Seconds spent composing (search, ranking, rendering), SMTP excluded.
     pub compose_seconds: f64,
+    /// Another process is sending this period's digests (it holds the lease): nothing was
+    /// sent here; a later run finishes whatever that one leaves.
+    pub held_elsewhere: bool,
 }
 
 /// The parts of a period's digests that every subscriber shares.
@@ -375,12 +379,74 @@ impl Digests<'_> {
             report.would_send = composed.len();
             return Ok(report);
         };
+        let lease_name = format!("digest:{}:{key}", frequency.as_str());
+        let holder = lease_holder();
+        if !self.subscribers.acquire_lease(&lease_name, &holder, self.schedule.lease)? {
+            tracing::info!(lease = %lease_name, "another process is sending these digests; leaving them to it");
+            report.held_elsewhere = true;
+            return Ok(report);
+        }
+        let lost = AtomicBool::new(false);
+        let finished = AtomicBool::new(false);
+        let result = std::thread::scope(|scope| {
+            // Renews the lease while this run lives, however long one SMTP exchange takes:
+            // only a dead process lets it lapse.
+            scope.spawn(|| self.keep_lease(&lease_name, &holder, &finished, &lost));
+            let result = self.send_all(frequency, &key, composed, sender, retry, &mut report, &lost);
+            finished.store(true, Ordering::SeqCst);
+            result
+        });
+        if let Err(e) = self.subscribers.release_lease(&lease_name, &holder) {
+            tracing::warn!(error = %e, "could not release the digest lease; it expires by itself");
+        }
+        result?;
+        Ok(report)
+    }
+
+    /// Renews the lease every third of its length until `finished`; sets `lost` when another
+    /// holder has it (this process stalled past the lease).
+    fn keep_lease(&self, name: &str, holder: &str, finished: &AtomicBool, lost: &AtomicBool) {
+        let every = self.schedule.lease / 3;
+        let mut last = std::time::Instant::now();
+        while !finished.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50).min(every));
+            if last.elapsed() < every {
+                continue;
+            }
+            last = std::time::Instant::now();
+            match self.subscribers.acquire_lease(name, holder, self.schedule.lease) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(lease = %name, "the digest lease passed to another process; stopping this run");
+                    lost.store(true, Ordering::SeqCst);
+                    return;
+                }
+                Err(e) => tracing::warn!(error = %e, "could not renew the digest lease; retrying"),
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_all(
+        &self,
+        frequency: Frequency,
+        key: &str,
+        composed: Vec<(&Subscriber, RenderedDigest)>,
+        sender: &dyn MailSender,
+        retry: Retry,
+        report: &mut RunReport,
+        lost: &AtomicBool,
+    ) -> Result<(), DigestError> {
         let ledger_key = format!("{}-{key}", frequency.as_str());
         for (subscriber, rendered) in composed {
+            if lost.load(Ordering::SeqCst) {
+                report.deferred += 1;
+                continue;
+            }
             let message_id = self.settings.message_id("digest", subscriber.id, &ledger_key);
             match self
                 .subscribers
-                .claim_delivery(subscriber.id, frequency, &key, &message_id)?
+                .claim_delivery(subscriber.id, frequency, key, &message_id)?
             {
                 Claim::AlreadySent => {
                     report.already_sent += 1;
@@ -396,7 +462,7 @@ impl Digests<'_> {
                 .and_then(|message| send_with_retry(sender, &message, retry));
             match outcome {
                 Ok(()) => {
-                    self.subscribers.mark_sent(subscriber.id, frequency, &key)?;
+                    self.subscribers.mark_sent(subscriber.id, frequency, key)?;
                     report.sent += 1;
                 }
                 Err(e) => {
@@ -405,7 +471,7 @@ impl Digests<'_> {
                     self.subscribers.mark_failed(
                         subscriber.id,
                         frequency,
-                        &key,
+                        key,
                         &e.to_string(),
                         permanent,
                         PAUSE_AFTER_BOUNCES,
@@ -418,7 +484,7 @@ impl Digests<'_> {
                 }
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Sends the double opt-in mail with a signed, expiring confirmation link.
@@ -443,6 +509,16 @@ impl Digests<'_> {
         )?;
         send_with_retry(sender, &message, Retry::default())
     }
+}
+
+/// Names this process as a lease holder: host, process and a random part (a restarted
+/// process with a reused pid is still someone else).
+fn lease_holder() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    let mut random = [0u8; 6];
+    let _ = getrandom::fill(&mut random);
+    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}:{}:{random}", host.trim(), std::process::id())
 }
 
 /// Sends, retrying temporary failures with exponential backoff.

@@ -106,6 +106,21 @@ impl Secret {
         }
     }
 
+    /// A secret kept as 64 hex digits (in a shared database's `state`), `None` when malformed.
+    pub fn from_hex(text: &str) -> Option<Secret> {
+        Secret::from_file_bytes(&unhex(text.trim())?)
+    }
+
+    /// The raw bytes, as `secret.key` holds them.
+    pub fn to_bytes(&self) -> [u8; SECRET_LEN] {
+        self.0
+    }
+
+    /// The secret as 64 hex digits, for moving it into a shared database.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
     fn from_file_bytes(bytes: &[u8]) -> Option<Secret> {
         bytes.try_into().ok().map(Secret)
     }

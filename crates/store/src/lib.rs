@@ -12,6 +12,7 @@ use serde::Serialize;
 
 mod browse;
 pub mod community;
+pub mod copy;
 pub mod digest;
 pub mod embeddings;
 mod error;
@@ -35,9 +36,12 @@ pub trait Store: PaperStore + EmbeddingStore {}
 
 impl<T: PaperStore + EmbeddingStore + ?Sized> Store for T {}
 
+/// The `state` key of a store's identity, made by its first migration.
+pub const STORE_ID_KEY: &str = "store_id";
+
 /// A whole backend: everything paperboy keeps. The command line opens one (SQLite in the data
 /// folder, or PostgreSQL) and hands it to the parts, each of which sees only the trait it needs.
-pub trait Backend: Store + BrowseStore + DigestStore + CommunityStore {
+pub trait Backend: Store + BrowseStore + DigestStore + CommunityStore + copy::TableCopy {
     /// Where the data lives, for messages: a file path, or a database URL without its password.
     fn location(&self) -> String;
 }

@@ -9,7 +9,7 @@ use axum::Router;
 use paperboy_accounts::{Limits, RateLimiter};
 use paperboy_domain::ArxivId;
 use paperboy_search::{SearchError, SearchHit, SearchRequest, SearchResponse, Searcher};
-use paperboy_store::{BrowseStore, CommunityStore, PaperStore, Store, StoreError};
+use paperboy_store::{Backend, BrowseStore, PaperStore, Store, StoreError};
 
 mod api;
 mod api_community;
@@ -50,7 +50,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new<S: Store + BrowseStore + CommunityStore + 'static>(store: Arc<S>, searcher: Arc<Searcher>) -> AppState {
+    pub fn new(store: Arc<dyn Backend>, searcher: Arc<Searcher>) -> AppState {
         AppState {
             store: store.clone(),
             browse: store.clone(),

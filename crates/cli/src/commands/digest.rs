@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
 use paperboy_digest::{Digests, MailSender, MailSettings, Retry, Schedule, Secret, SmtpSender};
 use paperboy_search::Searcher;
-use paperboy_store::{DigestStore, Frequency, SqliteStore};
+use paperboy_store::{Backend, Frequency};
 
 use super::{open_search, open_store, print_json};
 use crate::config::Config;
@@ -101,16 +101,30 @@ pub fn schedule(config: &Config) -> anyhow::Result<Schedule> {
             .parse()
             .with_context(|| format!("the digest UTC offset {offset:?} is not like +02:00 or -05:00"))?;
     }
+    if let Some(seconds) = config.mail.digest_lease_seconds {
+        schedule.lease = std::time::Duration::from_secs(seconds);
+    }
     Ok(schedule)
 }
 
-pub fn secret(config: &Config) -> anyhow::Result<Secret> {
-    Ok(Secret::load_or_create(&config.data_dir)?)
+/// The key that signs digest links. Every instance on one PostgreSQL database shares the one
+/// its first migration made; the embedded store keeps it in the data folder.
+pub fn secret(config: &Config, store: &dyn Backend) -> anyhow::Result<Secret> {
+    if config.database_url.is_none() {
+        return Ok(Secret::load_or_create(&config.data_dir)?);
+    }
+    let stored = store.state(DIGEST_SECRET_KEY)?;
+    let stored = stored.ok_or_else(|| anyhow::anyhow!("the database has no {DIGEST_SECRET_KEY}; run `paperboy migrate`"))?;
+    Secret::from_hex(&stored)
+        .ok_or_else(|| anyhow::anyhow!("the database's {DIGEST_SECRET_KEY} is not 64 hex digits; links cannot be signed"))
 }
+
+/// The `state` key of the shared link-signing key in PostgreSQL.
+pub const DIGEST_SECRET_KEY: &str = "digest_secret";
 
 /// What a digest command opens once.
 struct Opened {
-    store: SqliteStore,
+    store: Arc<dyn Backend>,
     searcher: Searcher,
     settings: MailSettings,
     secret: Secret,
@@ -121,20 +135,21 @@ impl Opened {
     fn new(config: &Config) -> anyhow::Result<Opened> {
         let settings = mail_settings(config)?;
         let store = open_store(config)?;
-        let searcher = open_search(config, &store)?;
+        let searcher = open_search(config, store.as_ref())?;
+        let secret = secret(config, store.as_ref())?;
         Ok(Opened {
             store,
             searcher,
             settings,
-            secret: secret(config)?,
+            secret,
             schedule: schedule(config)?,
         })
     }
 
     fn digests(&self) -> Digests<'_> {
         Digests {
-            papers: &self.store,
-            subscribers: &self.store,
+            papers: self.store.as_ref(),
+            subscribers: self.store.as_ref(),
             searcher: &self.searcher,
             settings: &self.settings,
             secret: &self.secret,
@@ -172,6 +187,11 @@ fn run_digests(config: &Config, args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         if args.json {
             print_json(&report)?;
+        } else if report.held_elsewhere {
+            println!(
+                "{} digest {}: another process is sending it (it holds the lease); nothing sent here",
+                report.frequency, report.period
+            );
         } else {
             println!(
                 "{} digest {}: {} subscribers, {} sent{}, {} already sent, {} with nothing to send, {} deferred (temporary failures), {} bounced",

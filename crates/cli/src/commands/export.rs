@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::ValueEnum;
-use paperboy_store::{PaperStore, StoreError};
+use paperboy_store::StoreError;
 
 use super::open_store;
 use crate::config::Config;

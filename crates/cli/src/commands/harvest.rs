@@ -70,7 +70,7 @@ pub fn run(config: &Config, target: Target) -> anyhow::Result<ExitCode> {
     };
     let store = open_store(config)?;
     let mut report = IngestReport::default();
-    let outcome = harvest(&store, &request, &options, &mut report);
+    let outcome = harvest(store.as_ref(), &request, &options, &mut report);
     let summary = match outcome {
         Ok(summary) => summary,
         Err(e) => {

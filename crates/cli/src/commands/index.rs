@@ -32,7 +32,7 @@ fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let index = LexicalIndex::open(&paperboy_search::lexical_dir(&config.data_dir))?;
     let started = Instant::now();
-    match index.rebuild(&store)? {
+    match index.rebuild(store.as_ref())? {
         CatchUp::Done { indexed, .. } => println!(
             "keyword index rebuilt: {indexed} papers in {:.1}s",
             started.elapsed().as_secs_f64()
@@ -48,8 +48,8 @@ fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let started = Instant::now();
-    let mut searcher = Searcher::open_with(&config.data_dir, Ok(embedder), &store)?;
-    let added = searcher.rebuild_vectors(&config.data_dir, &store)?;
+    let mut searcher = Searcher::open_with(&config.data_dir, Ok(embedder), store.as_ref())?;
+    let added = searcher.rebuild_vectors(&config.data_dir, store.as_ref())?;
     println!(
         "vector index rebuilt: {added} papers in {:.1}s",
         started.elapsed().as_secs_f64()
@@ -63,9 +63,9 @@ fn embed(config: &Config, limit: Option<usize>) -> anyhow::Result<ExitCode> {
         Ok(embedder) => embedder,
         Err(why) => bail!("cannot embed papers: {why}"),
     };
-    let searcher = Searcher::open_with(&config.data_dir, Ok(embedder), &store)?;
+    let searcher = Searcher::open_with(&config.data_dir, Ok(embedder), store.as_ref())?;
     let started = Instant::now();
-    let progress = searcher.embed_pending(&store, limit, &AtomicBool::new(false), true)?;
+    let progress = searcher.embed_pending(store.as_ref(), limit, &AtomicBool::new(false), true)?;
     let seconds = started.elapsed().as_secs_f64();
     let rate = progress.embedded as f64 / seconds.max(1e-9);
     println!(

@@ -59,10 +59,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         batch_size: args.batch_size,
     };
     let started = std::time::Instant::now();
-    ingest(&store, &sources, options, &mut report)?;
+    ingest(store.as_ref(), &sources, options, &mut report)?;
     let seconds = started.elapsed().as_secs_f64();
     // Keep the keyword index current; a store change it misses is caught up by the next search.
-    if let Err(e) = super::open_search(config, &store) {
+    if let Err(e) = super::open_search(config, store.as_ref()) {
         tracing::warn!(error = %e, "the search index could not be updated; it catches up on the next search");
     }
     if args.json {

@@ -9,29 +9,30 @@ use std::time::Duration;
 use chrono::Utc;
 use paperboy_digest::{Digests, Retry};
 use paperboy_search::Searcher;
-use paperboy_store::{Frequency, SqliteStore};
+use paperboy_store::{Backend, Frequency};
 use paperboy_web::DigestSite;
 
 use super::digest::{mail_settings, schedule, secret, smtp_sender};
 use crate::config::Config;
 
 /// The subscription pages' wiring, when an SMTP server is configured.
-pub fn digest_site(config: &Config, store: Arc<SqliteStore>) -> anyhow::Result<Option<DigestSite>> {
+pub fn digest_site(config: &Config, store: Arc<dyn Backend>) -> anyhow::Result<Option<DigestSite>> {
     if config.mail.smtp_url.is_none() {
         tracing::info!("email digests are off (no PAPERBOY_SMTP_URL)");
         return Ok(None);
     }
+    let secret = secret(config, store.as_ref())?;
     Ok(Some(DigestSite {
         subscribers: store,
         settings: mail_settings(config)?,
-        secret: secret(config)?,
+        secret,
         sender: smtp_sender(config)?,
         schedule: schedule(config)?,
     }))
 }
 
 /// Starts the scheduler thread.
-pub fn spawn(config: &Config, store: Arc<SqliteStore>, searcher: Arc<Searcher>, site: &DigestSite) {
+pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, site: &DigestSite) {
     let settings = site.settings.clone();
     let secret = site.secret.clone();
     let sender = Arc::clone(&site.sender);
@@ -70,7 +71,7 @@ pub fn spawn(config: &Config, store: Arc<SqliteStore>, searcher: Arc<Searcher>, 
                         Ok(report) => {
                             tracing::info!(frequency = frequency.as_str(), period = %report.period, sent = report.sent,
                             deferred = report.deferred, bounced = report.bounced, empty = report.empty, "digests run");
-                            if report.deferred == 0 {
+                            if report.deferred == 0 && !report.held_elsewhere {
                                 handled.insert(frequency, state);
                             }
                         }

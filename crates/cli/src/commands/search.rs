@@ -41,7 +41,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--limit must be between 1 and 1000");
     }
     let store = open_store(config)?;
-    let searcher = open_full_search(config, &store)?;
+    let searcher = open_full_search(config, store.as_ref())?;
     let request = SearchRequest {
         text: args.query.join(" "),
         mode: match args.mode {
@@ -57,7 +57,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         offset: 0,
         limit: args.limit,
     };
-    let response = searcher.search(&store, &request)?;
+    let response = searcher.search(store.as_ref(), &request)?;
     if args.json {
         print_json(&response)?;
         return Ok(ExitCode::SUCCESS);

@@ -32,10 +32,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         .listen
         .or(config.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-    let store = Arc::new(open_store(config)?);
+    let store = open_store(config)?;
     // Catch up the keyword index before serving (search is right from the first request), then
     // follow the store; papers not embedded yet are embedded in the background.
-    let searcher = Arc::new(open_full_search(config, &store)?);
+    let searcher = Arc::new(open_full_search(config, store.as_ref())?);
     if let Some(why) = searcher.semantic_unavailable() {
         println!("semantic search is off ({why}); serving keyword search only");
     }

@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
 use paperboy_domain::{ArxivId, PaperDocument};
-use paperboy_store::PaperStore;
 
 use super::{open_store, print_json};
 use crate::config::Config;

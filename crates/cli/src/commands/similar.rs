@@ -2,7 +2,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use paperboy_domain::VersionedId;
-use paperboy_store::PaperStore;
 
 use super::{open_full_search, open_store, print_json};
 use crate::config::Config;
@@ -38,10 +37,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("error: paper {id} is not in the store");
         return Ok(ExitCode::from(1));
     }
-    let searcher = open_full_search(config, &store)?;
+    let searcher = open_full_search(config, store.as_ref())?;
     let model = searcher.model_id();
     let embedded = match model {
-        Some(model) => paperboy_store::EmbeddingStore::vector_of(&store, model, &id)?.is_some(),
+        Some(model) => paperboy_store::EmbeddingStore::vector_of(store.as_ref(), model, &id)?.is_some(),
         None => false,
     };
     if model.is_some() && !embedded {
@@ -49,7 +48,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     } else if let Some(why) = searcher.semantic_unavailable() {
         eprintln!("note: semantic search is not available ({why}); showing papers with similar keywords");
     }
-    let results = searcher.similar(&store, &id, args.limit)?;
+    let results = searcher.similar(store.as_ref(), &id, args.limit)?;
     if args.json {
         print_json(&Similar {
             id: id.to_string(),

@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use paperboy_store::PaperStore;
-
 use super::{open_store, print_json};
 use crate::config::Config;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::Utc;
 use paperboy_digest::{validate_email, validate_topics, Digests};
-use paperboy_store::{DigestStore, Frequency, SqliteStore, Subscriber, SubscriberStatus};
+use paperboy_store::{Backend, Frequency, Subscriber, SubscriberStatus};
 
 use super::digest::{mail_settings, schedule, secret, smtp_sender, FrequencyArg};
 use super::{open_search, open_store, print_json};
@@ -74,7 +74,7 @@ pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
                 subscriber.status.as_str()
             );
             if !args.confirmed {
-                send_confirmations(config, &store, &[subscriber])?;
+                send_confirmations(config, store.as_ref(), &[subscriber])?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -109,11 +109,11 @@ pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Action::Import { file, confirmed } => import(config, &store, &file, confirmed),
+        Action::Import { file, confirmed } => import(config, store.as_ref(), &file, confirmed),
     }
 }
 
-fn import(config: &Config, store: &SqliteStore, file: &std::path::Path, confirmed: bool) -> anyhow::Result<ExitCode> {
+fn import(config: &Config, store: &dyn Backend, file: &std::path::Path, confirmed: bool) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let status = if confirmed {
         SubscriberStatus::Active
@@ -191,14 +191,14 @@ fn split_csv_line(line: &str) -> Vec<String> {
 }
 
 /// Sends each new subscriber the double opt-in mail, when SMTP is configured.
-fn send_confirmations(config: &Config, store: &SqliteStore, subscribers: &[Subscriber]) -> anyhow::Result<()> {
+fn send_confirmations(config: &Config, store: &dyn Backend, subscribers: &[Subscriber]) -> anyhow::Result<()> {
     if config.mail.smtp_url.is_none() {
         eprintln!("note: no SMTP server is configured (PAPERBOY_SMTP_URL), so no confirmation mail was sent; they stay pending");
         return Ok(());
     }
     let sender = smtp_sender(config)?;
     let settings = mail_settings(config)?;
-    let secret = secret(config)?;
+    let secret = secret(config, store)?;
     let searcher = open_search(config, store)?;
     let digests = Digests {
         papers: store,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use paperboy_accounts::new_token;
-use paperboy_store::{CommunityStore, NewToken, TokenKind};
+use paperboy_store::{NewToken, TokenKind};
 
 use super::open_store;
 use crate::config::Config;

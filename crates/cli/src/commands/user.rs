@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use paperboy_accounts::{hash_password, validate_password, validate_username};
 use paperboy_digest::validate_email;
-use paperboy_store::{CommunityStore, CreateUserOutcome, NewUser};
+use paperboy_store::{CreateUserOutcome, NewUser};
 
 use super::{open_store, print_json};
 use crate::config::Config;

@@ -21,6 +21,7 @@ use crate::{Backend, StoreError};
 
 mod browse;
 mod community;
+mod copy;
 mod digest;
 mod embeddings;
 mod lease;
@@ -162,9 +163,7 @@ pub fn redact_password(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
         let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..]
-            .find(['/', '?'])
-            .map_or(out.len(), |i| rest_start + i);
+        let authority_end = out[rest_start..].find(['/', '?']).map_or(out.len(), |i| rest_start + i);
         if let Some(at) = out[rest_start..authority_end].rfind('@') {
             let userinfo = &out[rest_start..rest_start + at];
             if let Some(colon) = userinfo.find(':') {
@@ -187,9 +186,18 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact_password("postgres://ana:s3cret@db:5432/pb"), "postgres://ana:***@db:5432/pb");
+        assert_eq!(
+            redact_password("postgres://ana:s3cret@db:5432/pb"),
+            "postgres://ana:***@db:5432/pb"
+        );
         assert_eq!(redact_password("postgres://ana@db/pb"), "postgres://ana@db/pb");
-        assert_eq!(redact_password("postgres://db/pb?password=x&sslmode=disable"), "postgres://db/pb?password=***&sslmode=disable");
-        assert_eq!(redact_password("host=db password=x user=ana"), "host=db password=*** user=ana");
+        assert_eq!(
+            redact_password("postgres://db/pb?password=x&sslmode=disable"),
+            "postgres://db/pb?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redact_password("host=db password=x user=ana"),
+            "host=db password=*** user=ana"
+        );
     }
 }

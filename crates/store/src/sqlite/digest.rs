@@ -307,81 +307,11 @@ impl DigestStore for SqliteStore {
 
     fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         self.write(|conn| {
-            conn.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![name, holder])?;
+            conn.execute(
+                "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+                params![name, holder],
+            )?;
             Ok(())
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        (dir, store)
-    }
-
-    #[test]
-    fn a_delivery_is_claimed_until_sent_then_never_again() {
-        let (_dir, store) = store();
-        let (s, created) = store
-            .add_subscriber(
-                "a@example.org",
-                Frequency::Daily,
-                &["llm".into()],
-                SubscriberStatus::Active,
-            )
-            .unwrap();
-        assert!(created);
-        assert_eq!(
-            store
-                .add_subscriber("a@example.org", Frequency::Weekly, &[], SubscriberStatus::Pending)
-                .unwrap()
-                .0,
-            s
-        );
-        let claim = store
-            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
-            .unwrap();
-        assert_eq!(claim, Claim::Claimed { attempts: 1 });
-        // A crash here leaves the row pending: the next run claims it again.
-        let claim = store
-            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
-            .unwrap();
-        assert_eq!(claim, Claim::Claimed { attempts: 2 });
-        store.mark_sent(s.id, Frequency::Daily, "2026-05-01").unwrap();
-        let claim = store
-            .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
-            .unwrap();
-        assert_eq!(claim, Claim::AlreadySent);
-        let ledger = store.deliveries(Frequency::Daily, "2026-05-01").unwrap();
-        assert_eq!(ledger.len(), 1);
-        assert_eq!((ledger[0].state, ledger[0].attempts), (DeliveryState::Sent, 2));
-    }
-
-    #[test]
-    fn repeated_hard_bounces_pause_the_subscriber() {
-        let (_dir, store) = store();
-        let (s, _) = store
-            .add_subscriber("b@example.org", Frequency::Daily, &[], SubscriberStatus::Active)
-            .unwrap();
-        for (n, period) in ["d1", "d2", "d3"].into_iter().enumerate() {
-            store.claim_delivery(s.id, Frequency::Daily, period, "<m@x>").unwrap();
-            store
-                .mark_failed(s.id, Frequency::Daily, period, "550 no such user", true, 3)
-                .unwrap();
-            let now = store.subscriber(s.id).unwrap().unwrap();
-            assert_eq!(now.hard_bounces, n as u32 + 1);
-            let expected = if n < 2 {
-                SubscriberStatus::Active
-            } else {
-                SubscriberStatus::Paused
-            };
-            assert_eq!(now.status, expected);
-        }
-        let claim = store.claim_delivery(s.id, Frequency::Daily, "d1", "<m@x>").unwrap();
-        assert_eq!(claim, Claim::PermanentlyFailed);
     }
 }

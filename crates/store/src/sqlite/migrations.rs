@@ -201,9 +201,35 @@ const MIGRATIONS: &[(i64, &str)] = &[
         holder     TEXT NOT NULL,
         expires_at TEXT NOT NULL
     );
+
+    -- Who this store is: search indexes record the store they follow, and are rebuilt when
+    -- pointed at another (their sequence numbers would mean nothing there). `paperboy copy`
+    -- carries it, with the sequence numbers, so that a copy's indexes stay valid.
+    INSERT OR IGNORE INTO state (key, value, updated_at)
+        VALUES ('store_id', lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
     ",
     ),
 ];
+
+/// The newest schema version this paperboy knows.
+pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// The highest applied version (0 before the first migration).
+pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(0);
+    }
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
 
 fn latest_of(migrations: &[(i64, &str)]) -> i64 {
     migrations.last().map_or(0, |(v, _)| *v)

@@ -14,9 +14,12 @@ use crate::{Backend, DayNeighbours, Page, PaperStore, StoreError, StoreStats, Up
 
 mod browse;
 mod community;
+mod copy;
 mod digest;
 mod embeddings;
 mod migrations;
+
+pub use migrations::LATEST_VERSION;
 mod papers;
 
 /// The file name of the database inside the data folder.
@@ -44,6 +47,20 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The schema version of the store in `data_dir`, without migrating it (0 when none).
+    pub fn schema_version_at(data_dir: &Path) -> Result<i64, StoreError> {
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            return Ok(0);
+        }
+        migrations::current_version(&open_connection(&path)?)
+    }
+
+    /// The schema version (the latest this paperboy knows, once opened).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.read(|conn| migrations::current_version(conn))
     }
 
     pub fn path(&self) -> &Path {
