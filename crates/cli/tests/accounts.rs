@@ -3,10 +3,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Output, Stdio};
+use std::io::Write;
+use std::process::{Output, Stdio};
 
-use support::{path_str, shared_data, Paperboy};
+use support::{call, path_str, serve_keyword_only, shared_data, Paperboy, Served};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -122,62 +122,8 @@ fn token(pb: &Paperboy, name: &str) -> String {
     lines[0].to_string()
 }
 
-struct Served {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `paperboy serve` on a free loopback port, keyword search only (no model to load).
 fn serve(pb: &Paperboy) -> Served {
-    let config = pb.data_dir().join("paperboy.toml");
-    std::fs::write(&config, "[search]\nsemantic = false\n").unwrap();
-    let mut child = pb
-        .command(&["--config", path_str(&config), "serve", "--listen", "127.0.0.1:0"])
-        .env_remove("PAPERBOY_BASE_URL")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some((_, address)) = line.split_once("serving on http://") {
-            break address.trim().to_string();
-        }
-    };
-    Served {
-        child,
-        base_url: format!("http://{address}"),
-    }
-}
-
-/// A request's status and JSON body.
-fn call(method: &str, url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut response = match method {
-        "GET" => with_auth(agent.get(url), token).call(),
-        "DELETE" => with_auth(agent.delete(url), token).call(),
-        "POST" => with_auth(agent.post(url), token).send_empty(),
-        other => panic!("no {other} here"),
-    }
-    .unwrap();
-    let status = response.status().as_u16();
-    let body = response.body_mut().read_to_string().unwrap();
-    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {body}"));
-    (status, json)
-}
-
-fn with_auth<B>(request: ureq::RequestBuilder<B>, token: Option<&str>) -> ureq::RequestBuilder<B> {
-    match token {
-        Some(t) => request.header("Authorization", format!("Bearer {t}")),
-        None => request,
-    }
+    serve_keyword_only(pb)
 }
 
 #[test]

@@ -21,9 +21,13 @@ fn with_mail(mut cmd: Command, sink: &SmtpSink, base_url: &str) -> Command {
         .env("PAPERBOY_MAIL_FROM", "paperboy <digest@paperboy.example>")
         .env("PAPERBOY_BASE_URL", base_url)
         .env("PAPERBOY_DIGEST_HOUR", "7")
-        .env("PAPERBOY_DIGEST_CHECK_SECONDS", "3600");
+        .env("PAPERBOY_DIGEST_CHECK_SECONDS", "3600")
+        // A killed run's lease lapses quickly, so a re-run can take over within the test.
+        .env("PAPERBOY_DIGEST_LEASE_SECONDS", &LEASE_SECONDS.to_string());
     cmd
 }
+
+const LEASE_SECONDS: u64 = 2;
 
 /// Links in mails sent by commands of tests without a server.
 const NO_SERVER: &str = "http://127.0.0.1:9";
@@ -393,12 +397,24 @@ fn a_killed_run_then_a_rerun_sends_every_subscriber_exactly_one_mail() {
         "the run was interrupted: {after_kill} of {count} sent"
     );
 
+    // The dead run's lease still holds for a moment: a re-run at once leaves the period alone…
     let report = run_json(
         &pb,
         &sink,
         NO_SERVER,
         &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
     );
+    assert_eq!(report["held_elsewhere"], true, "{report}");
+    assert_eq!(report["sent"], 0, "{report}");
+    // …and takes it over once the lease lapsed.
+    std::thread::sleep(Duration::from_millis(LEASE_SECONDS * 1000 + 500));
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(report["held_elsewhere"], false, "{report}");
     assert_eq!(report["deferred"], 0, "{report}");
     let mails = sink.wait_for(count, Duration::from_secs(30));
     let mut per_recipient: HashMap<String, usize> = HashMap::new();

@@ -4,38 +4,12 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{path_str, shared_data, Paperboy};
-
-struct Served {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{path_str, serve_with, shared_data, Paperboy, Served};
 
 fn serve(pb: &Paperboy) -> Served {
-    let mut child = pb
-        .command(&["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line.trim().rsplit("http://").next().unwrap().to_string();
-    Served {
-        child,
-        base_url: format!("http://{address}"),
-    }
+    serve_with(pb.command(&["serve", "--listen", "127.0.0.1:0"]))
 }
 
 fn get_json(url: &str) -> serde_json::Value {

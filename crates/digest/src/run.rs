@@ -362,26 +362,20 @@ impl Digests<'_> {
         if outstanding.is_empty() {
             return Ok(report);
         }
-        let started = std::time::Instant::now();
-        let content = self.period_content(
-            &period,
-            outstanding.iter().flat_map(|s| s.topics.iter().map(String::as_str)),
-        )?;
-        let mut composed = Vec::with_capacity(outstanding.len());
-        for subscriber in &outstanding {
-            match self.render_for(&content, subscriber) {
-                Some(rendered) => composed.push((subscriber, rendered)),
-                None => report.empty += 1,
-            }
-        }
-        report.compose_seconds = started.elapsed().as_secs_f64();
         let Some(sender) = sender else {
-            report.would_send = composed.len();
+            self.compose_all(&period, &outstanding, &mut report).map(|composed| {
+                report.would_send = composed.len();
+            })?;
             return Ok(report);
         };
+        // One process at a time sends a period's digests; taken before composing, so that a
+        // second process does not even compose what the first is sending.
         let lease_name = format!("digest:{}:{key}", frequency.as_str());
         let holder = lease_holder();
-        if !self.subscribers.acquire_lease(&lease_name, &holder, self.schedule.lease)? {
+        if !self
+            .subscribers
+            .acquire_lease(&lease_name, &holder, self.schedule.lease)?
+        {
             tracing::info!(lease = %lease_name, "another process is sending these digests; leaving them to it");
             report.held_elsewhere = true;
             return Ok(report);
@@ -389,10 +383,12 @@ impl Digests<'_> {
         let lost = AtomicBool::new(false);
         let finished = AtomicBool::new(false);
         let result = std::thread::scope(|scope| {
-            // Renews the lease while this run lives, however long one SMTP exchange takes:
-            // only a dead process lets it lapse.
+            // Renews the lease while this run lives, however long composing or one SMTP
+            // exchange takes: only a dead process lets it lapse.
             scope.spawn(|| self.keep_lease(&lease_name, &holder, &finished, &lost));
-            let result = self.send_all(frequency, &key, composed, sender, retry, &mut report, &lost);
+            let result = self
+                .compose_all(&period, &outstanding, &mut report)
+                .and_then(|composed| self.send_all(frequency, &key, composed, sender, retry, &mut report, &lost));
             finished.store(true, Ordering::SeqCst);
             result
         });
@@ -401,6 +397,29 @@ impl Digests<'_> {
         }
         result?;
         Ok(report)
+    }
+
+    /// Each outstanding subscriber's digest; those with nothing in it are counted as empty.
+    fn compose_all<'s>(
+        &self,
+        period: &Period,
+        outstanding: &'s [Subscriber],
+        report: &mut RunReport,
+    ) -> Result<Vec<(&'s Subscriber, RenderedDigest)>, DigestError> {
+        let started = std::time::Instant::now();
+        let content = self.period_content(
+            period,
+            outstanding.iter().flat_map(|s| s.topics.iter().map(String::as_str)),
+        )?;
+        let mut composed = Vec::with_capacity(outstanding.len());
+        for subscriber in outstanding {
+            match self.render_for(&content, subscriber) {
+                Some(rendered) => composed.push((subscriber, rendered)),
+                None => report.empty += 1,
+            }
+        }
+        report.compose_seconds = started.elapsed().as_secs_f64();
+        Ok(composed)
     }
 
     /// Renews the lease every third of its length until `finished`; sets `lost` when another

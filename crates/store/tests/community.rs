@@ -865,6 +865,69 @@ fn concurrent_submissions_through_two_stores_keep_the_limit_and_list_a_paper_onc
 }
 
 #[test]
+fn submissions_racing_an_import_of_the_same_papers_both_succeed() {
+    for b in support::backends() {
+        let store = &*b.store;
+        let other = b.reopen();
+        let today = day("2026-01-05");
+        const PAPERS: usize = 8;
+        let papers: Vec<ArxivId> = (0..PAPERS)
+            .map(|n| add_paper(store, &format!("2404.{:05}", n + 1), &[]))
+            .collect();
+        let ada = add_user(store, "ada");
+        let start = Barrier::new(2 * PAPERS);
+
+        // Each paper is submitted through one store while an importer lists it on the same day
+        // through the other: both lock the change feed and write the paper and its entries.
+        std::thread::scope(|scope| {
+            for (n, paper) in papers.iter().enumerate() {
+                let (start, name) = (&start, b.name);
+                let (submitter, importer): (&dyn Backend, &dyn Backend) =
+                    if n % 2 == 0 { (store, &*other) } else { (&*other, store) };
+                scope.spawn(move || {
+                    start.wait();
+                    let outcome = submitter
+                        .submit(today, paper, ada, PAPERS as u32)
+                        .unwrap_or_else(|e| panic!("{name}: submitting {paper}: {e}"));
+                    assert!(
+                        matches!(outcome, SubmitOutcome::Added(_) | SubmitOutcome::AlreadyListed(_)),
+                        "{name}: {outcome:?}"
+                    );
+                });
+                scope.spawn(move || {
+                    let mut listed = Paper::new(paper.clone());
+                    listed.version = Some(1);
+                    listed.title = format!("Paper {paper}");
+                    let entry = DailyEntry {
+                        day: today,
+                        upvotes: 2,
+                        comments: 0,
+                        submitted_by: None,
+                        source: "hf".into(),
+                    };
+                    start.wait();
+                    importer
+                        .upsert_batch(&[Upsert {
+                            paper: &listed,
+                            daily: &[entry],
+                        }])
+                        .unwrap_or_else(|e| panic!("{name}: importing {paper}: {e}"));
+                });
+            }
+        });
+
+        for paper in &papers {
+            assert_eq!(
+                store.paper(paper).unwrap().unwrap().daily,
+                vec![today],
+                "{}: {paper}",
+                b.name
+            );
+        }
+    }
+}
+
+#[test]
 fn a_removed_submission_leaves_the_list_and_frees_its_slot() {
     for b in support::backends() {
         let store = &*b.store;

@@ -56,9 +56,15 @@ impl End {
             End::Folder(dir) => {
                 let file = dir.join(paperboy_store::sqlite::DATABASE_FILE);
                 if is_source && !file.is_file() {
-                    bail!("{} holds no paperboy store ({} is missing)", dir.display(), file.display());
+                    bail!(
+                        "{} holds no paperboy store ({} is missing)",
+                        dir.display(),
+                        file.display()
+                    );
                 }
-                Ok(Arc::new(SqliteStore::open(dir).with_context(|| format!("opening {}", dir.display()))?))
+                Ok(Arc::new(
+                    SqliteStore::open(dir).with_context(|| format!("opening {}", dir.display()))?,
+                ))
             }
         }
     }
@@ -135,7 +141,9 @@ fn write_secret(dir: &Path, secret: &Secret) -> anyhow::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).with_context(|| format!("writing {}", path.display()))?;
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
     std::io::Write::write_all(&mut file, &secret.to_bytes())?;
     file.sync_all()?;
     Ok(())

@@ -114,9 +114,11 @@ pub fn secret(config: &Config, store: &dyn Backend) -> anyhow::Result<Secret> {
         return Ok(Secret::load_or_create(&config.data_dir)?);
     }
     let stored = store.state(DIGEST_SECRET_KEY)?;
-    let stored = stored.ok_or_else(|| anyhow::anyhow!("the database has no {DIGEST_SECRET_KEY}; run `paperboy migrate`"))?;
-    Secret::from_hex(&stored)
-        .ok_or_else(|| anyhow::anyhow!("the database's {DIGEST_SECRET_KEY} is not 64 hex digits; links cannot be signed"))
+    let stored =
+        stored.ok_or_else(|| anyhow::anyhow!("the database has no {DIGEST_SECRET_KEY}; run `paperboy migrate`"))?;
+    Secret::from_hex(&stored).ok_or_else(|| {
+        anyhow::anyhow!("the database's {DIGEST_SECRET_KEY} is not 64 hex digits; links cannot be signed")
+    })
 }
 
 /// The `state` key of the shared link-signing key in PostgreSQL.

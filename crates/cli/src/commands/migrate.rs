@@ -23,14 +23,24 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             let store = PostgresStore::connect_without_migrating(url)?;
             let applied = store.migrate()?;
             let version = store.schema_version()?;
-            (store.url().to_string(), applied, version, paperboy_store::postgres::LATEST_VERSION)
+            (
+                store.url().to_string(),
+                applied,
+                version,
+                paperboy_store::postgres::LATEST_VERSION,
+            )
         }
         None => {
             let before = SqliteStore::schema_version_at(&config.data_dir)?;
             let store = SqliteStore::open(&config.data_dir)?;
             let version = store.schema_version()?;
             let applied = ((before + 1)..=version).collect();
-            (store.path().display().to_string(), applied, version, paperboy_store::sqlite::LATEST_VERSION)
+            (
+                store.path().display().to_string(),
+                applied,
+                version,
+                paperboy_store::sqlite::LATEST_VERSION,
+            )
         }
     };
     if args.json {

@@ -1,21 +1,58 @@
-//! Test kit for the `paperboy` binary: a temp data folder and running commands in it.
+//! Test kit for the `paperboy` binary: a temp data folder and running commands in it, and
+//! `paperboy serve` as a child process.
+//!
+//! With `PAPERBOY_TEST_STORE=postgres` (and `PAPERBOY_TEST_DATABASE_URL`), every `Paperboy`
+//! keeps its store in a PostgreSQL schema of its own instead of the data folder: the same
+//! tests then run against the other backend.
 
 #![allow(dead_code)] // each test file uses its own part of the kit
 
 pub use paperboy_testkit::shared_data;
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
 
-/// A data folder of its own, and the binary pointed at it.
+use paperboy_testkit::PgSchema;
+
+/// A data folder of its own, and the binary pointed at it (and at a database, when given).
 pub struct Paperboy {
     pub dir: tempfile::TempDir,
+    database: Option<Arc<PgSchema>>,
 }
 
 impl Paperboy {
+    /// SQLite in the data folder; PostgreSQL when the suite runs with
+    /// `PAPERBOY_TEST_STORE=postgres`.
     pub fn new() -> Paperboy {
+        let database = match std::env::var("PAPERBOY_TEST_STORE").as_deref() {
+            Ok("postgres") => Some(Arc::new(
+                PgSchema::create().expect("PAPERBOY_TEST_STORE=postgres needs PAPERBOY_TEST_DATABASE_URL"),
+            )),
+            _ => None,
+        };
         Paperboy {
             dir: tempfile::tempdir().unwrap(),
+            database,
+        }
+    }
+
+    /// A store in a fresh PostgreSQL schema; `None` (test skipped) without a test server.
+    pub fn on_postgres() -> Option<Paperboy> {
+        let schema = PgSchema::create()?;
+        Some(Paperboy {
+            dir: tempfile::tempdir().unwrap(),
+            database: Some(Arc::new(schema)),
+        })
+    }
+
+    /// Another instance on the same database, with a data folder (search indexes) of its own.
+    pub fn another_instance(&self) -> Paperboy {
+        assert!(self.database.is_some(), "instances share a database, not a data folder");
+        Paperboy {
+            dir: tempfile::tempdir().unwrap(),
+            database: self.database.clone(),
         }
     }
 
@@ -23,11 +60,20 @@ impl Paperboy {
         self.dir.path()
     }
 
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.as_ref().map(|schema| schema.url.as_str())
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_paperboy"));
-        cmd.arg("--quiet").arg("--data-dir").arg(self.dir.path()).args(args);
+        cmd.arg("--quiet").arg("--data-dir").arg(self.dir.path());
+        if let Some(url) = self.database_url() {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.args(args);
         cmd.env_remove("PAPERBOY_DATA_DIR")
             .env_remove("PAPERBOY_CONFIG")
+            .env_remove("PAPERBOY_DATABASE_URL")
             .stdin(Stdio::null());
         cmd
     }
@@ -52,4 +98,74 @@ impl Paperboy {
 
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
+}
+
+/// A running `paperboy serve`, killed when dropped.
+pub struct Served {
+    pub child: Child,
+    pub base_url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cmd` (a `paperboy … serve --listen 127.0.0.1:0`) and waits for its address.
+pub fn serve_with(mut cmd: Command) -> Served {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some((_, address)) = line.split_once("serving on http://") {
+            break address.trim().to_string();
+        }
+    };
+    Served {
+        child,
+        base_url: format!("http://{address}"),
+    }
+}
+
+/// `paperboy serve` on a free loopback port, keyword search only (no model to load).
+pub fn serve_keyword_only(pb: &Paperboy) -> Served {
+    let config = pb.data_dir().join("paperboy.toml");
+    std::fs::write(&config, "[search]\nsemantic = false\n").unwrap();
+    let mut cmd = pb.command(&["--config", path_str(&config), "serve", "--listen", "127.0.0.1:0"]);
+    cmd.env_remove("PAPERBOY_BASE_URL");
+    serve_with(cmd)
+}
+
+/// A request's status and JSON body; `token` goes in `Authorization: Bearer`.
+pub fn call(method: &str, url: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+    call_with_body(method, url, token, None)
+}
+
+/// As [`call`], with a JSON body for POST.
+pub fn call_with_body(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let bearer = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
+    let mut response = match (method, body) {
+        ("GET", _) => agent.get(url).header("Authorization", &bearer).call(),
+        ("DELETE", _) => agent.delete(url).header("Authorization", &bearer).call(),
+        ("POST", None) => agent.post(url).header("Authorization", &bearer).send_empty(),
+        ("POST", Some(json)) => agent
+            .post(url)
+            .header("Authorization", &bearer)
+            .header("Content-Type", "application/json")
+            .send(json.to_string()),
+        (other, _) => panic!("no {other} here"),
+    }
+    .unwrap();
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {text}"));
+    (status, json)
 }

@@ -60,7 +60,7 @@ impl SqliteStore {
 
     /// The schema version (the latest this paperboy knows, once opened).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.read(|conn| migrations::current_version(conn))
+        self.read(migrations::current_version)
     }
 
     pub fn path(&self) -> &Path {

@@ -1,0 +1,253 @@
+//! Several `paperboy serve` instances on one PostgreSQL database, each with a data folder (search
+//! indexes) of its own, as behind a load balancer: what one does, the others see; digests go
+//! out once however many instances run the schedule, and a killed instance's run is finished
+//! by another. Skipped without `PAPERBOY_TEST_DATABASE_URL`.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use paperboy_testkit::SmtpSink;
+use support::{call, call_with_body, path_str, serve_keyword_only, serve_with, shared_data, Paperboy, Served};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// An account and an API token for it, made with the CLI.
+fn account(pb: &Paperboy, name: &str) -> String {
+    let mut child = pb
+        .command(&["user", "create", name, "--email", &format!("{name}@example.org")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "user create {name}");
+    let out = pb.run(&["token", "create", name]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Polls `check` until it holds or `timeout` passes; returns how long it took.
+fn eventually(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !check() {
+        assert!(started.elapsed() < timeout, "{what}: not within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    started.elapsed()
+}
+
+#[test]
+fn instances_on_one_database_see_each_others_votes_comments_submissions_and_papers() {
+    let Some(data) = shared_data() else { return };
+    let Some(a) = Paperboy::on_postgres() else { return };
+    a.json(
+        &["ingest", "--json", path_str(&data.join("hf-daily/2026-05-01.json"))],
+        0,
+    );
+    let token = account(&a, "ana");
+    let b = a.another_instance();
+    let (served_a, served_b) = (serve_keyword_only(&a), serve_keyword_only(&b));
+    let (url_a, url_b) = (&served_a.base_url, &served_b.base_url);
+
+    // An upvote on A is counted on B.
+    let (_, list) = call("GET", &format!("{url_b}/api/daily_papers?date=2026-05-01"), None);
+    let id = list[0]["paper"]["id"].as_str().unwrap().to_string();
+    let before = list[0]["paper"]["upvotes"].as_i64().unwrap();
+    let (status, voted) = call("POST", &format!("{url_a}/api/papers/{id}/upvote"), Some(&token));
+    assert_eq!(status, 200, "{voted}");
+    assert_eq!(voted["upvotes"], before + 1);
+    let (_, seen) = call("GET", &format!("{url_b}/api/papers/{id}"), None);
+    assert_eq!(seen["upvotes"], before + 1, "B counts A's vote: {seen}");
+
+    // A comment made on B is read on A.
+    let body = serde_json::json!({"body": "Seen from *another* instance"});
+    let (status, made) = call_with_body(
+        "POST",
+        &format!("{url_b}/api/papers/{id}/comments"),
+        Some(&token),
+        Some(&body),
+    );
+    assert_eq!(status, 201, "{made}");
+    let (_, comments) = call("GET", &format!("{url_a}/api/papers/{id}/comments"), None);
+    assert!(
+        comments.to_string().contains("another"),
+        "A shows B's comment: {comments}"
+    );
+
+    // A paper ingested by a third process (a cron job, say) reaches B's keyword index by its
+    // change feed within seconds.
+    a.json(
+        &[
+            "ingest",
+            "--json",
+            path_str(&data.join("arxiv-listings/2026-05-01.jsonl.gz")),
+        ],
+        0,
+    );
+    let export = a.run(&["export"]);
+    let listed: serde_json::Value = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|paper| paper["daily_entries"].as_array().is_none_or(|e| e.is_empty()))
+        .expect("a paper from the arXiv listing");
+    let new_id = listed["id"].as_str().unwrap().to_string();
+    let search = format!(
+        "{url_b}/api/papers/search?q={}&mode=lexical",
+        percent(listed["title"].as_str().unwrap())
+    );
+    let lag = eventually(Duration::from_secs(20), "B's index follows the database", || {
+        call("GET", &search, None).1.to_string().contains(&new_id)
+    });
+    eprintln!("B's keyword index caught up with an ingest {lag:?} after it finished");
+
+    // A submission made on B joins the day's list that A serves.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let submission = serde_json::json!({"id": new_id});
+    let (status, submitted) = call_with_body(
+        "POST",
+        &format!("{url_b}/api/daily/{today}/submissions"),
+        Some(&token),
+        Some(&submission),
+    );
+    assert_eq!(status, 201, "{submitted}");
+    let (_, daily) = call("GET", &format!("{url_a}/api/daily_papers?date={today}"), None);
+    assert!(daily.to_string().contains(&new_id), "A lists B's submission: {daily}");
+    drop((served_a, served_b));
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Papers, five of them relisted on yesterday's daily list (so that today's daily digest has
+/// something in it), and `count` confirmed subscribers; the one at `hold_at` is one the sink
+/// holds unanswered the first time.
+fn digest_fixture(count: usize, hold_at: Option<usize>) -> Option<Paperboy> {
+    let data = shared_data()?;
+    let pb = Paperboy::on_postgres()?;
+    pb.json(
+        &["ingest", "--json", path_str(&data.join("hf-daily/2026-05-01.json"))],
+        0,
+    );
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let export = pb.run(&["export"]);
+    let relisted: Vec<String> = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .take(5)
+        .map(|mut paper| {
+            let mut entry = paper["daily_entries"][0].clone();
+            entry["day"] = serde_json::json!(yesterday);
+            paper["daily_entries"] = serde_json::json!([entry]);
+            paper.to_string()
+        })
+        .collect();
+    let file = tempfile::NamedTempFile::with_suffix(".jsonl").unwrap();
+    std::fs::write(file.path(), relisted.join("\n") + "\n").unwrap();
+    pb.json(&["ingest", "--json", path_str(file.path())], 0);
+    for i in 0..count {
+        let email = reader(i, hold_at);
+        let out = pb.run(&["subscribers", "add", &email, "--confirmed"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    Some(pb)
+}
+
+fn reader(i: usize, hold_at: Option<usize>) -> String {
+    if Some(i) == hold_at {
+        format!("reader{i}-hold@example.org")
+    } else {
+        format!("reader{i}@example.org")
+    }
+}
+
+/// `serve` with the daily digest due at 00:00 UTC, checked every second, and a short lease.
+fn serve_digests(pb: &Paperboy, sink: &SmtpSink, lease_seconds: u64) -> Served {
+    let config = pb.data_dir().join("paperboy.toml");
+    std::fs::write(&config, "[search]\nsemantic = false\n").unwrap();
+    let mut cmd: Command = pb.command(&["--config", path_str(&config), "serve", "--listen", "127.0.0.1:0"]);
+    cmd.env("PAPERBOY_SMTP_URL", sink.url())
+        .env("PAPERBOY_MAIL_FROM", "paperboy <digest@paperboy.example>")
+        .env("PAPERBOY_BASE_URL", "http://127.0.0.1:9")
+        .env("PAPERBOY_DIGEST_HOUR", "0")
+        .env("PAPERBOY_DIGEST_UTC_OFFSET", "+00:00")
+        .env("PAPERBOY_DIGEST_CHECK_SECONDS", "1")
+        .env("PAPERBOY_DIGEST_LEASE_SECONDS", lease_seconds.to_string());
+    serve_with(cmd)
+}
+
+fn per_recipient(sink: &SmtpSink) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for mail in sink.messages() {
+        *counts.entry(mail.to()).or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn three_instances_running_the_schedule_send_each_digest_once() {
+    let count = 20;
+    let Some(a) = digest_fixture(count, None) else { return };
+    let sink = SmtpSink::start();
+    let folders = [a.another_instance(), a.another_instance(), a.another_instance()];
+    let instances: Vec<Served> = folders.iter().map(|pb| serve_digests(pb, &sink, 10)).collect();
+    let mails = sink.wait_for(count, Duration::from_secs(90));
+    assert_eq!(mails.len(), count);
+    std::thread::sleep(Duration::from_secs(3)); // every instance checks again meanwhile
+    let counts = per_recipient(&sink);
+    assert_eq!(counts.len(), count, "{counts:?}");
+    assert!(counts.values().all(|n| *n == 1), "no duplicates: {counts:?}");
+    drop(instances);
+    drop(folders);
+}
+
+#[test]
+fn a_killed_instances_digest_run_is_finished_by_another_without_duplicates() {
+    let count = 12;
+    let hold_at = 6;
+    let Some(a) = digest_fixture(count, Some(hold_at)) else {
+        return;
+    };
+    let sink = SmtpSink::start();
+    let lease = 3;
+    let mut first = serve_digests(&a, &sink, lease);
+    assert!(
+        sink.wait_until_holding(&reader(hold_at, Some(hold_at)), Duration::from_secs(60)),
+        "the first instance reached the held reader"
+    );
+    let _ = first.child.kill(); // SIGKILL, mid-run: one mail in flight, never accepted
+    let _ = first.child.wait();
+    let after_kill = sink.messages().len();
+    assert!(
+        after_kill < count,
+        "the run was interrupted: {after_kill} of {count} sent"
+    );
+
+    let b = a.another_instance();
+    let started = Instant::now();
+    let second = serve_digests(&b, &sink, lease);
+    let mails = sink.wait_for(count, Duration::from_secs(60));
+    assert_eq!(mails.len(), count, "the second instance finished the run");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "it waited for the dead instance's lease to lapse"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let counts = per_recipient(&sink);
+    assert_eq!(counts.len(), count, "{counts:?}");
+    assert!(counts.values().all(|n| *n == 1), "no duplicates: {counts:?}");
+    drop(second);
+}
