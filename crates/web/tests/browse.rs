@@ -2,7 +2,7 @@
 
 mod support;
 
-use paperboy_store::{BrowseStore, Page};
+use paperboy_store::Page;
 use support::{server, shared_data, top_paper};
 
 /// The most upvoted paper of a Hugging Face daily file in the shared data.

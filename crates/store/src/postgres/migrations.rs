@@ -192,9 +192,14 @@ pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 pub fn migrate(client: &mut Client, display_url: &str) -> Result<Vec<i64>, StoreError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&locks::MIGRATIONS])?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
-    )?;
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        )?;
+    }
     let applied: HashSet<i64> = tx
         .query("SELECT version FROM schema_migrations", &[])?
         .iter()

@@ -10,14 +10,27 @@ pub use paperboy_testkit::shared_data;
 use std::sync::Arc;
 
 use paperboy_ingest::{ingest, IngestOptions, IngestReport, Source};
-use paperboy_store::SqliteStore;
+use paperboy_store::{Backend, PostgresStore, SqliteStore};
+use paperboy_testkit::PgSchema;
 use paperboy_web::AppState;
 
 /// A running paperboy web server over its own temp data folder.
 pub struct TestServer {
     pub base_url: String,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Backend>,
+    _database: Option<PgSchema>,
     _dir: tempfile::TempDir,
+}
+
+/// SQLite in `dir`; with `PAPERBOY_TEST_STORE=postgres`, a PostgreSQL schema of its own (the
+/// same tests, on the other backend).
+fn open_backend(dir: &std::path::Path) -> (Arc<dyn Backend>, Option<PgSchema>) {
+    if std::env::var("PAPERBOY_TEST_STORE").as_deref() == Ok("postgres") {
+        let schema = PgSchema::create().expect("PAPERBOY_TEST_STORE=postgres needs PAPERBOY_TEST_DATABASE_URL");
+        let store = PostgresStore::connect(&schema.url).unwrap();
+        return (Arc::new(store), Some(schema));
+    }
+    (Arc::new(SqliteStore::open(dir).unwrap()), None)
 }
 
 /// A response, read whole.
@@ -42,10 +55,10 @@ impl TestServer {
     /// Like `with_data`, letting the test adjust the app (community settings, limits, mail).
     pub fn with_data_and(
         sources: &[PathBuf],
-        configure: impl FnOnce(AppState, &Arc<SqliteStore>) -> AppState,
+        configure: impl FnOnce(AppState, &Arc<dyn Backend>) -> AppState,
     ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let (store, database) = open_backend(dir.path());
         let mut report = IngestReport::default();
         let mut expanded = Vec::new();
         for source in sources {
@@ -75,7 +88,30 @@ impl TestServer {
         TestServer {
             base_url: format!("http://{address}"),
             store,
+            _database: database,
             _dir: dir,
+        }
+    }
+
+    /// Whether `needle` appears anywhere in what the store keeps of accounts: the SQLite file
+    /// (and its write-ahead log) byte for byte, or PostgreSQL's account and token rows as text.
+    pub fn store_holds(&self, needle: &str) -> bool {
+        match &self._database {
+            Some(schema) => {
+                let mut client = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
+                let row = client
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM tokens t WHERE t::text LIKE '%' || $1 || '%')
+                             OR EXISTS (SELECT 1 FROM users u WHERE u::text LIKE '%' || $1 || '%')",
+                        &[&needle],
+                    )
+                    .unwrap();
+                row.get(0)
+            }
+            None => ["paperboy.sqlite3", "paperboy.sqlite3-wal"].iter().any(|file| {
+                let raw = std::fs::read(self._dir.path().join(file)).unwrap_or_default();
+                raw.windows(needle.len()).any(|w| w == needle.as_bytes())
+            }),
         }
     }
 
