@@ -319,7 +319,13 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
             .click()
             .await
             .unwrap();
-        let body = client.find(Locator::Css(".comment .comment-body")).await.unwrap();
+        // The form posts and the page reloads: wait for the new page rather than race it.
+        let body = client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css(".comment .comment-body"))
+            .await
+            .unwrap();
         let html = body.html(true).await.unwrap();
         assert!(
             html.contains("<strong>Great</strong>") && html.contains("<math"),
