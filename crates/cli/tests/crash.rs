@@ -9,6 +9,9 @@ use support::{path_str, shared_data, Paperboy};
 #[test]
 fn killed_ingest_resumes_to_the_same_state() {
     let Some(data) = shared_data() else { return };
+    if support::skip_on_postgres("killed_ingest_resumes_to_the_same_state") {
+        return;
+    }
     let listings = data.join("arxiv-listings");
 
     let reference = Paperboy::new();

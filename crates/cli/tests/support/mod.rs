@@ -96,6 +96,15 @@ impl Paperboy {
     }
 }
 
+/// True (with a note) when the suite runs on PostgreSQL: for tests of the SQLite file itself.
+pub fn skip_on_postgres(test: &str) -> bool {
+    let on_postgres = std::env::var("PAPERBOY_TEST_STORE").as_deref() == Ok("postgres");
+    if on_postgres {
+        eprintln!("skipping {test}: it tests the SQLite file itself");
+    }
+    on_postgres
+}
+
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
