@@ -20,6 +20,8 @@ use paperboy_testkit::PgSchema;
 pub struct Paperboy {
     pub dir: tempfile::TempDir,
     database: Option<Arc<PgSchema>>,
+    /// A database URL given as is (`with_database_url`).
+    database_url: Option<String>,
 }
 
 impl Paperboy {
@@ -35,6 +37,25 @@ impl Paperboy {
         Paperboy {
             dir: tempfile::tempdir().unwrap(),
             database,
+            database_url: None,
+        }
+    }
+
+    /// The embedded store, whatever the suite runs on (for tests that need a data folder).
+    pub fn new_embedded() -> Paperboy {
+        Paperboy {
+            dir: tempfile::tempdir().unwrap(),
+            database: None,
+            database_url: None,
+        }
+    }
+
+    /// A data folder of its own, pointed at a database this value does not own.
+    pub fn with_database_url(url: &str) -> Paperboy {
+        Paperboy {
+            dir: tempfile::tempdir().unwrap(),
+            database: None,
+            database_url: Some(url.to_string()),
         }
     }
 
@@ -44,15 +65,20 @@ impl Paperboy {
         Some(Paperboy {
             dir: tempfile::tempdir().unwrap(),
             database: Some(Arc::new(schema)),
+            database_url: None,
         })
     }
 
     /// Another instance on the same database, with a data folder (search indexes) of its own.
     pub fn another_instance(&self) -> Paperboy {
-        assert!(self.database.is_some(), "instances share a database, not a data folder");
+        assert!(
+            self.database_url().is_some(),
+            "instances share a database, not a data folder"
+        );
         Paperboy {
             dir: tempfile::tempdir().unwrap(),
             database: self.database.clone(),
+            database_url: self.database_url.clone(),
         }
     }
 
@@ -61,7 +87,10 @@ impl Paperboy {
     }
 
     pub fn database_url(&self) -> Option<&str> {
-        self.database.as_ref().map(|schema| schema.url.as_str())
+        self.database
+            .as_ref()
+            .map(|schema| schema.url.as_str())
+            .or(self.database_url.as_deref())
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
