@@ -23,7 +23,7 @@ fn with_mail(mut cmd: Command, sink: &SmtpSink, base_url: &str) -> Command {
         .env("PAPERBOY_DIGEST_HOUR", "7")
         .env("PAPERBOY_DIGEST_CHECK_SECONDS", "3600")
         // A killed run's lease lapses quickly, so a re-run can take over within the test.
-        .env("PAPERBOY_DIGEST_LEASE_SECONDS", &LEASE_SECONDS.to_string());
+        .env("PAPERBOY_DIGEST_LEASE_SECONDS", LEASE_SECONDS.to_string());
     cmd
 }
 
