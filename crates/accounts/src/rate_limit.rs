@@ -22,6 +22,20 @@ pub enum Action {
     Submit,
 }
 
+impl Action {
+    /// The action's name in counters shared through a database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::SignUp => "sign_up",
+            Action::PasswordReset => "password_reset",
+            Action::Comment => "comment",
+            Action::Vote => "vote",
+            Action::Submit => "submit",
+        }
+    }
+}
+
 /// `(max events, window)` per action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -48,7 +62,8 @@ impl Default for Limits {
 }
 
 impl Limits {
-    fn of(&self, action: Action) -> (u32, Duration) {
+    /// `(max events, window)` of `action`.
+    pub fn of(&self, action: Action) -> (u32, Duration) {
         match action {
             Action::SignIn => self.sign_in,
             Action::SignUp => self.sign_up,
@@ -96,6 +111,10 @@ impl RateLimiter {
             limits,
             windows: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Counts one event of `action` by `key`, or refuses it.

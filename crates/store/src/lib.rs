@@ -17,6 +17,7 @@ pub mod digest;
 pub mod embeddings;
 mod error;
 pub mod postgres;
+pub mod rate_limit;
 pub mod sqlite;
 
 pub use browse::BrowseStore;
@@ -28,6 +29,7 @@ pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscri
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use postgres::PostgresStore;
+pub use rate_limit::RateLimitStore;
 pub use sqlite::SqliteStore;
 
 /// Everything a backend stores: papers and the embeddings derived from them. Code that needs

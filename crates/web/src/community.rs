@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use paperboy_accounts::{Action, RateLimiter};
-use paperboy_store::CommunityStore;
+use paperboy_store::{CommunityStore, RateLimitStore};
 
 use crate::auth::Viewer;
 use crate::AppError;
@@ -42,26 +42,53 @@ impl Default for CommunitySettings {
 
 pub struct CommunitySite {
     pub store: Arc<dyn CommunityStore>,
+    /// The limits, and the counts when this process is the only one.
     pub limiter: RateLimiter,
+    /// Counts shared by every instance on one database; when set, `limiter` only gives limits.
+    pub shared_limits: Option<Arc<dyn RateLimitStore>>,
     pub settings: CommunitySettings,
 }
 
 impl CommunitySite {
     /// Counts one `action` against every key given (client address, account); 429 when any
     /// is over its limit.
-    pub fn limit(&self, action: Action, keys: &[&str]) -> Result<(), AppError> {
-        for key in keys {
-            self.limiter
-                .check(action, key)
-                .map_err(|r| AppError::TooManyRequests { retry_after: r.0 })?;
+    pub async fn limit(&self, action: Action, keys: &[&str]) -> Result<(), AppError> {
+        let Some(shared) = &self.shared_limits else {
+            for key in keys {
+                self.limiter
+                    .check(action, key)
+                    .map_err(|r| AppError::TooManyRequests { retry_after: r.0 })?;
+            }
+            return Ok(());
+        };
+        let (max, window) = self.limiter.limits().of(action);
+        let buckets: Vec<String> = keys.iter().map(|key| format!("{}:{key}", action.as_str())).collect();
+        let shared = Arc::clone(shared);
+        let counted = tokio::task::spawn_blocking(move || {
+            buckets
+                .iter()
+                .map(|bucket| shared.count_event(bucket, window))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("rate limit check: {e}")))??;
+        match counted
+            .iter()
+            .filter(|(count, _)| *count > max)
+            .map(|(_, left)| *left)
+            .max()
+        {
+            Some(left) => Err(AppError::TooManyRequests {
+                retry_after: left.as_secs_f64().ceil().max(1.0) as u64,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Rate-limits an action of a signed-in viewer by account (accounts themselves are
     /// limited per address when created, and a lab behind one NAT address shares it).
-    pub fn limit_viewer(&self, action: Action, viewer: &Viewer) -> Result<(), AppError> {
+    pub async fn limit_viewer(&self, action: Action, viewer: &Viewer) -> Result<(), AppError> {
         let account = viewer.require_user()?.id.to_string();
-        self.limit(action, &[&format!("user:{account}")])
+        self.limit(action, &[&format!("user:{account}")]).await
     }
 }

@@ -9,7 +9,7 @@ use axum::Router;
 use paperboy_accounts::{Limits, RateLimiter};
 use paperboy_domain::ArxivId;
 use paperboy_search::{SearchError, SearchHit, SearchRequest, SearchResponse, Searcher};
-use paperboy_store::{Backend, BrowseStore, PaperStore, Store, StoreError};
+use paperboy_store::{Backend, BrowseStore, PaperStore, RateLimitStore, Store, StoreError};
 
 mod api;
 mod api_community;
@@ -61,6 +61,7 @@ impl AppState {
             community: Arc::new(CommunitySite {
                 store,
                 limiter: RateLimiter::new(Limits::default()),
+                shared_limits: None,
                 settings: CommunitySettings::default(),
             }),
         }
@@ -69,10 +70,25 @@ impl AppState {
     /// Replaces the community settings and rate limits.
     pub fn with_community(mut self, settings: CommunitySettings, limits: Limits) -> AppState {
         let store = Arc::clone(&self.community.store);
+        let shared_limits = self.community.shared_limits.clone();
         self.community = Arc::new(CommunitySite {
             store,
             limiter: RateLimiter::new(limits),
+            shared_limits,
             settings,
+        });
+        self
+    }
+
+    /// Counts rate limits in the database, for every instance on it together (with one
+    /// process, counting in memory is the same and cheaper).
+    pub fn with_shared_rate_limits(mut self, counters: Arc<dyn RateLimitStore>) -> AppState {
+        let current = &self.community;
+        self.community = Arc::new(CommunitySite {
+            store: Arc::clone(&current.store),
+            limiter: RateLimiter::new(*current.limiter.limits()),
+            shared_limits: Some(counters),
+            settings: current.settings.clone(),
         });
         self
     }

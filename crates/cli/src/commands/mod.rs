@@ -5,7 +5,7 @@ use anyhow::Context;
 use paperboy_search::{CatchUp, Searcher};
 use std::sync::Arc;
 
-use paperboy_store::{Backend, PaperStore, PostgresStore, SqliteStore};
+use paperboy_store::{Backend, PaperStore, PostgresStore, RateLimitStore, SqliteStore};
 
 use crate::config::Config;
 
@@ -34,6 +34,18 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Backend>> {
         None => Ok(Arc::new(SqliteStore::open(&config.data_dir).with_context(|| {
             format!("opening the data folder {}", config.data_dir.display())
         })?)),
+    }
+}
+
+/// The store, and the rate-limit counters that instances share when the store is a database
+/// several of them use (`None` for the embedded store: one process counts in memory).
+pub fn open_store_for_serving(config: &Config) -> anyhow::Result<(Arc<dyn Backend>, Option<Arc<dyn RateLimitStore>>)> {
+    match &config.database_url {
+        Some(url) => {
+            let store = Arc::new(open_postgres(url)?);
+            Ok((store.clone(), Some(store)))
+        }
+        None => Ok((open_store(config)?, None)),
     }
 }
 

@@ -7,7 +7,7 @@ use anyhow::Context;
 use paperboy_accounts::Limits;
 use paperboy_web::{AppState, CommunitySettings};
 
-use super::{open_full_search, open_store};
+use super::{open_full_search, open_store_for_serving};
 use crate::config::Config;
 
 #[derive(clap::Args)]
@@ -32,7 +32,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         .listen
         .or(config.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-    let store = open_store(config)?;
+    let (store, shared_limits) = open_store_for_serving(config)?;
     // Catch up the keyword index before serving (search is right from the first request), then
     // follow the store; papers not embedded yet are embedded in the background.
     let searcher = Arc::new(open_full_search(config, store.as_ref())?);
@@ -60,7 +60,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
-        let state = state.with_community(community_settings(config, address), Limits::default());
+        let mut state = state.with_community(community_settings(config, address), Limits::default());
+        if let Some(counters) = shared_limits {
+            state = state.with_shared_rate_limits(counters);
+        }
         tracing::info!(%address, data_dir = %config.data_dir.display(), "paperboy is serving");
         println!("paperboy is serving on http://{address}");
         paperboy_web::serve(listener, state).await.context("the server failed")

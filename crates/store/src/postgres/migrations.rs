@@ -171,6 +171,13 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         expires_at TIMESTAMPTZ NOT NULL
     );
 
+    -- Rate-limit counters shared by every instance: one fixed window per bucket.
+    CREATE TABLE rate_limits (
+        bucket       TEXT PRIMARY KEY,
+        window_start TIMESTAMPTZ NOT NULL,
+        count        BIGINT NOT NULL
+    );
+
     -- Who this store is (see the SQLite migration 6).
     INSERT INTO state (key, value, updated_at)
         VALUES ('store_id', md5(random()::text || clock_timestamp()::text), now());

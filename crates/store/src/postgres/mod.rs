@@ -27,6 +27,7 @@ mod embeddings;
 mod lease;
 mod migrations;
 mod papers;
+mod rate_limit;
 
 pub use migrations::LATEST_VERSION;
 

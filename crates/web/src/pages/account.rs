@@ -293,7 +293,7 @@ async fn signup(
     Form(form): Form<SignUpForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
-    state.community.limit(Action::SignUp, &[&viewer.client])?;
+    state.community.limit(Action::SignUp, &[&viewer.client]).await?;
     let name = form.name.trim().to_string();
     let email = form.email.trim().to_string();
     let invalid = validate_username(&name)
@@ -391,7 +391,10 @@ async fn signin(
     let login = form.login.trim().to_string();
     let next = safe_next(form.next.as_deref());
     let login_key = format!("login:{}", login.to_lowercase());
-    state.community.limit(Action::SignIn, &[&viewer.client, &login_key])?;
+    state
+        .community
+        .limit(Action::SignIn, &[&viewer.client, &login_key])
+        .await?;
     let wanted = login.clone();
     let user = community(&state, move |s| {
         if wanted.contains('@') {
@@ -470,7 +473,8 @@ async fn reset_request(
     let email = form.email.trim().to_lowercase();
     state
         .community
-        .limit(Action::PasswordReset, &[&viewer.client, &format!("email:{email}")])?;
+        .limit(Action::PasswordReset, &[&viewer.client, &format!("email:{email}")])
+        .await?;
     let wanted = email.clone();
     if let Some(user) = community(&state, move |s| s.user_by_email(&wanted)).await? {
         if !user.banned {
@@ -690,10 +694,13 @@ async fn change_password(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let user = viewer.require_user()?.clone();
-    state.community.limit(
-        Action::SignIn,
-        &[&viewer.client, &format!("login:{}", user.name.to_lowercase())],
-    )?;
+    state
+        .community
+        .limit(
+            Action::SignIn,
+            &[&viewer.client, &format!("login:{}", user.name.to_lowercase())],
+        )
+        .await?;
     if !check_password(form.current.clone(), Some(user.password_hash.clone())).await? {
         return Err(AppError::Forbidden("The current password is wrong.".into()).into());
     }
@@ -734,10 +741,13 @@ async fn resend_verification(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let user = viewer.require_user()?.clone();
-    state.community.limit(
-        Action::PasswordReset,
-        &[&format!("email:{}", user.email.to_lowercase())],
-    )?;
+    state
+        .community
+        .limit(
+            Action::PasswordReset,
+            &[&format!("email:{}", user.email.to_lowercase())],
+        )
+        .await?;
     send_verification(&state, &user).await?;
     settings_page(
         &state,

@@ -36,7 +36,7 @@ pub fn routes() -> Router<AppState> {
 /// Adds or removes the viewer's vote.
 pub async fn vote(state: &AppState, viewer: &Viewer, id: ArxivId, up: bool) -> Result<VoteOutcome, AppError> {
     let user = viewer.require_user()?.clone();
-    state.community.limit_viewer(Action::Vote, viewer)?;
+    state.community.limit_viewer(Action::Vote, viewer).await?;
     let wanted = id.clone();
     community(state, move |s| s.vote(user.id, &wanted, up))
         .await?
@@ -72,7 +72,7 @@ pub async fn add_comment(
 ) -> Result<Comment, AppError> {
     let user = viewer.require_user()?.clone();
     let body = comment_body(body)?;
-    state.community.limit_viewer(Action::Comment, viewer)?;
+    state.community.limit_viewer(Action::Comment, viewer).await?;
     let wanted = id.clone();
     match community(state, move |s| s.add_comment(&wanted, user.id, parent_id, &body)).await? {
         AddCommentOutcome::Added(comment) => Ok(comment),
@@ -127,7 +127,7 @@ pub async fn submit_paper(state: &AppState, viewer: &Viewer, raw: &str, day: Nai
     }
     let id = ArxivId::parse(raw.trim())
         .map_err(|_| AppError::BadRequest(format!("{:?} is not an arXiv id or URL.", truncate(raw, 100))))?;
-    state.community.limit_viewer(Action::Submit, viewer)?;
+    state.community.limit_viewer(Action::Submit, viewer).await?;
     ensure_stored(state, &id).await?;
     let limit = state.community.settings.daily_submission_limit;
     let wanted = id.clone();
@@ -287,7 +287,7 @@ async fn edit(
     viewer.check_csrf(Some(&form.csrf))?;
     let (_, comment) = own_comment(&state, &viewer, id, false).await?;
     let body = comment_body(&form.body)?;
-    state.community.limit_viewer(Action::Comment, &viewer)?;
+    state.community.limit_viewer(Action::Comment, &viewer).await?;
     community(&state, move |s| s.edit_comment(id, &body)).await?;
     Ok(Redirect::to(&format!("/papers/{}#c{id}", comment.paper_id)).into_response())
 }
