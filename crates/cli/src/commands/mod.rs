@@ -37,9 +37,12 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Backend>> {
     }
 }
 
+/// Rate-limit counters in a database that several instances share.
+pub type SharedCounters = Arc<dyn RateLimitStore>;
+
 /// The store, and the rate-limit counters that instances share when the store is a database
 /// several of them use (`None` for the embedded store: one process counts in memory).
-pub fn open_store_for_serving(config: &Config) -> anyhow::Result<(Arc<dyn Backend>, Option<Arc<dyn RateLimitStore>>)> {
+pub fn open_store_for_serving(config: &Config) -> anyhow::Result<(Arc<dyn Backend>, Option<SharedCounters>)> {
     match &config.database_url {
         Some(url) => {
             let store = Arc::new(open_postgres(url)?);
