@@ -30,6 +30,7 @@ pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
 
 fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
+    super::ensure_indexes_follow(config, store.as_ref())?;
     let index = LexicalIndex::open(&paperboy_search::lexical_dir(&config.data_dir))?;
     let started = Instant::now();
     match index.rebuild(store.as_ref())? {

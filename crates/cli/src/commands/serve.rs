@@ -46,6 +46,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         std::time::Duration::from_secs(2),
         Arc::clone(&stop),
     );
+    let location = store.location();
     let mut state = AppState::new(store.clone(), searcher.clone());
     if let Some(site) = super::schedule::digest_site(config, store.clone())? {
         super::schedule::spawn(config, store.clone(), searcher.clone(), &site);
@@ -64,7 +65,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         if let Some(counters) = shared_limits {
             state = state.with_shared_rate_limits(counters);
         }
-        tracing::info!(%address, data_dir = %config.data_dir.display(), "paperboy is serving");
+        tracing::info!(%address, store = %location, indexes = %config.data_dir.display(), "paperboy is serving");
         println!("paperboy is serving on http://{address}");
         paperboy_web::serve(listener, state).await.context("the server failed")
     })?;
