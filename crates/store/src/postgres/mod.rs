@@ -13,7 +13,8 @@
 //! first takes a transaction-scoped advisory lock ([`lock_change_feed`]): numbers are handed
 //! out in commit order, and a tailer never sees a gap that later fills.
 
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use postgres::{Client, NoTls, Transaction};
 
@@ -31,8 +32,12 @@ mod rate_limit;
 
 pub use migrations::LATEST_VERSION;
 
-/// Idle connections kept for reuse; more are opened under load and closed when returned.
-const POOL_IDLE: usize = 16;
+/// Connections one instance keeps open at most, in normal operation. Under more load, callers
+/// wait for a free one — up to [`POOL_WAIT`], after which an extra connection is opened rather
+/// than risk a deadlock (a caller holding one connection while waiting for another); extras
+/// are closed when returned.
+const POOL_SIZE: usize = 16;
+const POOL_WAIT: Duration = Duration::from_secs(2);
 
 /// Advisory lock keys (one 64-bit namespace per database; chosen to be unlikely elsewhere).
 pub(crate) mod locks {
@@ -49,7 +54,16 @@ pub struct PostgresStore {
     config: postgres::Config,
     /// The URL without its password, for messages.
     display_url: String,
-    idle: Mutex<Vec<Client>>,
+    pool: Mutex<Pool>,
+    /// Signalled when a connection goes back to the pool.
+    returned: Condvar,
+}
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Client>,
+    /// Connections open, idle or in use.
+    open: usize,
 }
 
 impl PostgresStore {
@@ -71,10 +85,11 @@ impl PostgresStore {
         let store = PostgresStore {
             config,
             display_url,
-            idle: Mutex::new(Vec::new()),
+            pool: Mutex::default(),
+            returned: Condvar::new(),
         };
         // Fail now, with the server's reason, rather than at the first request.
-        let client = store.open_client()?;
+        let client = store.acquire()?;
         store.release(client);
         Ok(store)
     }
@@ -101,26 +116,52 @@ impl PostgresStore {
         })
     }
 
-    fn release(&self, client: Client) {
-        if client.is_closed() {
-            return;
-        }
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < POOL_IDLE {
-            idle.push(client);
+    fn lock_pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An idle connection, a new one while fewer than [`POOL_SIZE`] are open, or the next one
+    /// returned (an extra one after [`POOL_WAIT`]).
+    fn acquire(&self) -> Result<Client, StoreError> {
+        let deadline = Instant::now() + POOL_WAIT;
+        let mut pool = self.lock_pool();
+        loop {
+            if let Some(client) = pool.idle.pop() {
+                return Ok(client);
+            }
+            let now = Instant::now();
+            if pool.open < POOL_SIZE || now >= deadline {
+                pool.open += 1;
+                drop(pool);
+                return self.open_client().inspect_err(|_| self.lock_pool().open -= 1);
+            }
+            pool = self
+                .returned
+                .wait_timeout(pool, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 
-    /// Runs `f` on a pooled connection. A connection that broke is dropped, not reused.
+    /// Returns a connection; a broken one, or one beyond [`POOL_SIZE`], is closed instead.
+    fn release(&self, client: Client) {
+        let mut pool = self.lock_pool();
+        if client.is_closed() || pool.idle.len() >= POOL_SIZE {
+            pool.open -= 1;
+        } else {
+            pool.idle.push(client);
+        }
+        drop(pool);
+        self.returned.notify_one();
+    }
+
+    /// Runs `f` on a pooled connection.
     pub(crate) fn with_client<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let pooled = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut client = match pooled {
-            Some(client) => client,
-            None => self.open_client()?,
+        let mut borrowed = Borrowed {
+            store: self,
+            client: Some(self.acquire()?),
         };
-        let result = f(&mut client);
-        self.release(client);
-        result
+        f(borrowed.client.as_mut().expect("held until dropped"))
     }
 
     /// Runs `f` in a transaction (READ COMMITTED) that commits when `f` returns `Ok`.
@@ -134,6 +175,21 @@ impl PostgresStore {
             tx.commit()?;
             Ok(value)
         })
+    }
+}
+
+/// A pooled connection, returned when dropped — also when the caller panics, so that the
+/// pool's count of open connections stays true.
+struct Borrowed<'a> {
+    store: &'a PostgresStore,
+    client: Option<Client>,
+}
+
+impl Drop for Borrowed<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            self.store.release(client);
+        }
     }
 }
 
