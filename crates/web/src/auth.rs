@@ -178,6 +178,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     if changes_state && response.status().as_u16() < 400 {
         // A vote, comment or submission shows on cached pages.
         state.pages.invalidate();
+        state.searches.invalidate();
     }
     let mut response = personalise(response, &viewer).await;
     if let Some(value) = new_csrf_cookie {

@@ -47,6 +47,8 @@ pub struct AppState {
     pub community: Arc<CommunitySite>,
     /// Rendered busy pages (see `page_cache`).
     pub(crate) pages: Arc<page_cache::PageCache>,
+    /// Rendered search result pages, apart from `pages`.
+    pub(crate) searches: Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             metrics: Arc::default(),
             digests: None,
             pages: Arc::default(),
+            searches: Arc::default(),
             community: Arc::new(CommunitySite {
                 store,
                 limiter: RateLimiter::new(Limits::default()),
@@ -163,12 +166,29 @@ pub fn router(state: AppState) -> Router {
         .route("/trending", get(pages::trending::show))
         .route("/week/{week}", get(pages::period::week))
         .route("/month/{month}", get(pages::period::month))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::cached));
+        .route_layer(axum::middleware::from_fn_with_state(
+            page_cache::Scope {
+                app: state.clone(),
+                cache: Arc::clone(&state.pages),
+            },
+            page_cache::cached,
+        ));
+    // Popular queries repeat; a cache of their pages of its own.
+    let searches =
+        Router::new()
+            .route("/search", get(pages::search::results))
+            .route_layer(axum::middleware::from_fn_with_state(
+                page_cache::Scope {
+                    app: state.clone(),
+                    cache: Arc::clone(&state.searches),
+                },
+                page_cache::cached,
+            ));
     Router::new()
         .merge(cached)
+        .merge(searches)
         .route("/papers/{*id}", get(pages::paper::show).post(pages::paper::act))
         .route("/u/{name}", get(pages::profile::show))
-        .route("/search", get(pages::search::results))
         .route("/authors/{name}", get(pages::author::show))
         .route("/feeds/daily.atom", get(feeds::daily))
         .route("/feeds/trending.atom", get(feeds::trending))

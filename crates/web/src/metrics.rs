@@ -161,6 +161,16 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
             "Cacheable pages rendered afresh.",
             state.pages.misses.load(std::sync::atomic::Ordering::Relaxed),
         ),
+        (
+            "paperboy_search_cache_hits_total",
+            "Search result pages served from their cache.",
+            state.searches.hits.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+        (
+            "paperboy_search_cache_misses_total",
+            "Search result pages rendered afresh.",
+            state.searches.misses.load(std::sync::atomic::Ordering::Relaxed),
+        ),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
     }

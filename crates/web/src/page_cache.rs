@@ -1,5 +1,6 @@
 //! A cache of the busiest pages (`/`, days, weeks, months, trending), rendered once and served
-//! many times.
+//! many times; and, as a separate cache (so that many distinct queries never push the front
+//! page out), of search result pages, since popular queries repeat.
 //!
 //! A cached page is the HTML before personalisation (the account bar and CSRF tokens are filled
 //! in afterwards by `auth::identify`), so one copy serves every visitor. It is used while
@@ -7,8 +8,11 @@
 //!   checked at most every [`SEQ_CHECK`]),
 //! - no state-changing request (a vote, a comment, a submission) succeeded in this process
 //!   since it was rendered, and
-//! - it is younger than [`MAX_AGE`], which bounds staleness from what this process cannot see
-//!   (votes made through another instance sharing the database) and day roll-over on `/`.
+//! - it is younger than [`MAX_AGE`], which bounds staleness from what the sequence number does
+//!   not cover (papers embedded since, for semantic search) and day roll-over on `/`.
+//!
+//! Votes, comments and submissions move `change_seq` too, so what another instance sharing a
+//! PostgreSQL database changes shows here within [`SEQ_CHECK`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -107,12 +111,19 @@ impl PageCache {
     }
 }
 
-/// Serves cacheable GET pages from the cache, filling it on a miss.
-pub async fn cached(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// A cache and the app it serves, as the middleware's state.
+#[derive(Clone)]
+pub struct Scope {
+    pub app: AppState,
+    pub cache: Arc<PageCache>,
+}
+
+/// Serves cacheable GET pages from the scope's cache, filling it on a miss.
+pub async fn cached(State(scope): State<Scope>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
         return next.run(request).await;
     }
-    let cache = Arc::clone(&state.pages);
+    let Scope { app: state, cache } = scope;
     let key = request.uri().to_string();
     let seq = cache.current_seq(&state).await;
     let generation = cache.generation.load(Ordering::SeqCst);

@@ -881,6 +881,52 @@ fn reset_and_verification_links_arrive_by_mail_and_work_once() {
 }
 
 #[test]
+fn search_pages_are_cached_until_something_changes() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let (id, _) = listed_paper(&server);
+    let mut reader = Browser::new(&server.base_url);
+    let title = reader.get(&format!("/api/papers/{id}")).json()["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let query: String = title
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("+")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
+        .collect();
+    let path = format!("/search?q={query}");
+    let counts = |reader: &mut Browser| {
+        let metrics = reader.get("/metrics").body;
+        let value = |name: &str| -> u64 {
+            let line = metrics.lines().find(|l| l.starts_with(name)).unwrap();
+            line.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        (
+            value("paperboy_search_cache_hits_total"),
+            value("paperboy_search_cache_misses_total"),
+        )
+    };
+    let first = reader.get(&path).body;
+    assert!(first.contains(&format!("href=\"/papers/{id}\"")), "the paper is found");
+    assert_eq!(reader.get(&path).body, first, "the same page again");
+    assert_eq!(counts(&mut reader), (1, 1), "rendered once, then served from the cache");
+    // A vote changes what pages show: searches are rendered afresh.
+    let ana = account(&server, "ana_l", false);
+    let mut api = bearer(&server, &api_token(&server, ana));
+    assert_eq!(api.json("POST", &format!("/api/papers/{id}/upvote"), None).status, 200);
+    reader.get(&path);
+    assert_eq!(counts(&mut reader), (1, 2));
+    // Another query is a page of its own.
+    reader.get("/search?q=transformers");
+    assert_eq!(counts(&mut reader), (1, 3));
+}
+
+#[test]
 fn cached_pages_show_new_votes_and_comments_at_once() {
     let Some(server) = community_server(generous(), None) else {
         return;
