@@ -3,6 +3,7 @@
 //! Ranking: each word is scored as the best of its field matches (title ×3, authors ×1.5,
 //! abstract ×1), with a little credit for matching in several fields (dismax tie-breaker);
 //! words add up (OR), so papers matching more of the words rank higher without requiring all.
+//! Stop words are left out of word queries (see [`STOP_WORDS`]).
 //! Phrases, `author:` and `cat:` are required; exclusions and date bounds are filters.
 
 use std::ops::Bound;
@@ -29,7 +30,7 @@ pub fn build(index: &Index, fields: &Fields, parsed: &ParsedQuery, filters: &Fil
     if let Some(id) = &parsed.id {
         clauses.push((Occur::Must, term(fields.id, id.as_str())));
     }
-    for word in &parsed.words {
+    for word in content_words(&parsed.words) {
         let english = analyze(ENGLISH, word);
         let plain = analyze(PLAIN, word);
         let disjuncts: Vec<Box<dyn Query>> = [
@@ -101,6 +102,31 @@ pub fn build(index: &Index, fields: &Fields, parsed: &ParsedQuery, filters: &Fil
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// English function words ("the", "of", "for"…): in nearly every abstract, so their postings
+/// are the longest in the index while their scores are next to nothing. Left out of word
+/// queries (they stay indexed: phrases still match them in place). Lucene's English set, less
+/// "no" and "not", which can carry meaning in a title.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "of", "on", "or",
+    "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+];
+
+/// The query's words less stop words; all of them when that would leave none ("to be or not").
+fn content_words(words: &[String]) -> Vec<&String> {
+    let content: Vec<&String> = words
+        .iter()
+        .filter(|w| {
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            !STOP_WORDS.contains(&bare.as_str())
+        })
+        .collect();
+    if content.is_empty() {
+        words.iter().collect()
+    } else {
+        content
+    }
 }
 
 fn tokens(index: &Index, tokenizer: &str, text: &str) -> Vec<String> {
