@@ -117,6 +117,10 @@ fn main() -> anyhow::Result<()> {
         .filter_map(|p| last_sentence(&p.summary).map(|s| (plain(&s), p.id.clone())))
         .collect();
 
+    if let Ok(path) = std::env::var("PAPERBOY_QUALITY_DUMP") {
+        dump_candidates(&searcher, &store, &papers, &titles, &descriptions, &path)?;
+    }
+
     println!();
     println!("| queries | mode | recall@10 | MRR@10 | P@10 | mean ms |");
     println!("| --- | --- | ---: | ---: | ---: | ---: |");
@@ -165,6 +169,56 @@ fn main() -> anyhow::Result<()> {
             millis / count
         );
     }
+    Ok(())
+}
+
+/// Writes both rankings (top 100, with scores) for every query to `path` as JSON, with the
+/// judgments, so fusion methods can be compared offline.
+fn dump_candidates(
+    searcher: &Searcher,
+    store: &SqliteStore,
+    papers: &[Paper],
+    titles: &[(String, String)],
+    descriptions: &[(String, String)],
+    path: &str,
+) -> anyhow::Result<()> {
+    let ranked = |text: &str, mode: Mode| -> anyhow::Result<serde_json::Value> {
+        let request = SearchRequest {
+            text: text.to_string(),
+            mode,
+            filters: Filters::default(),
+            offset: 0,
+            limit: 100,
+        };
+        let response = searcher.search(store, &request)?;
+        Ok(response
+            .results
+            .iter()
+            .map(|h| serde_json::json!([h.id.as_str(), h.score]))
+            .collect())
+    };
+    let mut queries = Vec::new();
+    for (kind, list) in [("title", titles), ("description", descriptions)] {
+        for (text, id) in list {
+            queries.push(serde_json::json!({
+                "kind": kind, "text": text, "relevant": [id],
+                "lexical": ranked(text, Mode::Lexical)?, "semantic": ranked(text, Mode::Semantic)?,
+            }));
+        }
+    }
+    for (topic, category) in TOPICS {
+        let relevant: Vec<&str> = papers
+            .iter()
+            .filter(|p| p.categories.iter().any(|c| c == category))
+            .map(|p| p.id.as_str())
+            .collect();
+        queries.push(serde_json::json!({
+            "kind": "topic", "text": topic, "relevant": relevant,
+            "lexical": ranked(topic, Mode::Lexical)?, "semantic": ranked(topic, Mode::Semantic)?,
+        }));
+    }
+    std::fs::write(path, serde_json::to_string(&queries)?)?;
+    println!("wrote the candidates of {} queries to {path}", queries.len());
     Ok(())
 }
 

@@ -97,6 +97,35 @@ fn bad_names_emails_and_passwords_are_refused() {
 }
 
 #[test]
+fn accounts_are_listed_and_made_administrators() {
+    let pb = Paperboy::new();
+    create_user(&pb, &["ana", "--email", "ana@example.org", "--admin"], PASSWORD);
+    create_user(&pb, &["bob", "--email", "bob@example.org"], PASSWORD);
+    let listed = |pb: &Paperboy| -> Vec<(String, bool)> {
+        let out = pb.run(&["user", "list", "--json"]);
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|line| {
+                let user: serde_json::Value = serde_json::from_str(line).unwrap();
+                (
+                    user["name"].as_str().unwrap().to_string(),
+                    user["admin"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(listed(&pb), [("ana".to_string(), true), ("bob".to_string(), false)]);
+    assert_eq!(pb.run(&["user", "set-admin", "BOB"]).status.code(), Some(0));
+    assert_eq!(listed(&pb)[1], ("bob".to_string(), true));
+    assert_eq!(pb.run(&["user", "set-admin", "bob", "--revoke"]).status.code(), Some(0));
+    assert_eq!(listed(&pb)[1], ("bob".to_string(), false));
+    assert_refused(&pb.run(&["user", "set-admin", "nobody"]), "no user named \"nobody\"");
+    let page = text(&pb.run(&["user", "list", "--offset", "1", "--limit", "1"]).stdout);
+    assert!(page.contains("bob") && !page.contains("ana"), "{page}");
+}
+
+#[test]
 fn a_token_is_printed_once_and_only_for_an_existing_user() {
     let pb = Paperboy::new();
     assert_refused(&pb.run(&["token", "create", "nobody"]), "no user named \"nobody\"");

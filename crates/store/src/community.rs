@@ -199,6 +199,10 @@ pub trait CommunityStore: Send + Sync {
     fn set_votes_public(&self, user_id: i64, public: bool) -> Result<(), StoreError>;
     /// Bans (deleting every session and API token) or unbans.
     fn set_banned(&self, user_id: i64, banned: bool) -> Result<(), StoreError>;
+    /// Grants or withdraws moderation rights.
+    fn set_admin(&self, user_id: i64, admin: bool) -> Result<(), StoreError>;
+    /// Accounts in the order they were made, one page.
+    fn users(&self, offset: u64, limit: u64) -> Result<Vec<User>, StoreError>;
 
     // --- tokens -----------------------------------------------------------------------
     fn insert_token(&self, token: &NewToken<'_>) -> Result<i64, StoreError>;

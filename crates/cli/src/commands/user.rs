@@ -1,5 +1,5 @@
 //! `paperboy user create`: accounts made by the operator (the first administrator, or accounts
-//! on an instance without sign-up mail). The password is read from stdin, never from the
+//! on an instance without sign-up mail); `user list` and `user set-admin` to see and manage them. The password is read from stdin, never from the
 //! command line, where `ps` and shell history would show it.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -18,6 +18,31 @@ pub enum Action {
     /// Create an account; the password is the first line of stdin
     /// (`printf '%s\n' "$PASSWORD" | paperboy user create ana --email ana@example.org`).
     Create(CreateArgs),
+    /// List accounts, oldest first.
+    List(ListArgs),
+    /// Grant (or with --revoke, withdraw) moderation rights.
+    SetAdmin(SetAdminArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// Accounts to skip (paging).
+    #[arg(long, default_value_t = 0)]
+    offset: u64,
+    #[arg(long, default_value_t = 100)]
+    limit: u64,
+    /// One JSON object a line: `{"id", "name", "email", "email_verified", "admin", "banned", "created_at"}`.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SetAdminArgs {
+    /// The account's name (any case).
+    name: String,
+    /// Withdraw the rights instead.
+    #[arg(long)]
+    revoke: bool,
 }
 
 #[derive(clap::Args)]
@@ -38,6 +63,8 @@ pub struct CreateArgs {
 pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
     match action {
         Action::Create(args) => create(config, args),
+        Action::List(args) => list(config, args),
+        Action::SetAdmin(args) => set_admin(config, args),
     }
 }
 
@@ -70,6 +97,62 @@ fn create(config: &Config, args: CreateArgs) -> anyhow::Result<ExitCode> {
         let role = if args.admin { "administrator" } else { "user" };
         println!("created {role} {} <{email}> (id {id})", args.name);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(config: &Config, args: ListArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(config)?;
+    for user in store.users(args.offset, args.limit.clamp(1, 10_000))? {
+        if args.json {
+            print_json(&serde_json::json!({
+                "id": user.id,
+                "name": user.name,
+                "email": user.email,
+                "email_verified": user.email_verified,
+                "admin": user.is_admin,
+                "banned": user.banned,
+                "created_at": user.created_at,
+            }))?;
+        } else {
+            let mut notes = Vec::new();
+            if user.is_admin {
+                notes.push("admin");
+            }
+            if user.banned {
+                notes.push("banned");
+            }
+            if !user.email_verified {
+                notes.push("unverified");
+            }
+            println!(
+                "{:>6}  {:<32} <{}>  {}{}",
+                user.id,
+                user.name,
+                user.email,
+                user.created_at.format("%Y-%m-%d"),
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", notes.join(", "))
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set_admin(config: &Config, args: SetAdminArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(config)?;
+    let Some(user) = store.user_by_name(&args.name)? else {
+        bail!("no user named {:?}", args.name);
+    };
+    store.set_admin(user.id, !args.revoke)?;
+    let now = if args.revoke {
+        "no longer an administrator"
+    } else {
+        "an administrator"
+    };
+    println!("{} is {now}", user.name);
     Ok(ExitCode::SUCCESS)
 }
 

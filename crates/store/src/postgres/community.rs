@@ -307,6 +307,25 @@ impl CommunityStore for PostgresStore {
         })
     }
 
+    fn set_admin(&self, user_id: i64, admin: bool) -> Result<(), StoreError> {
+        self.with_client(|client| {
+            client.execute("UPDATE users SET is_admin = $2 WHERE id = $1", &[&user_id, &admin])?;
+            Ok(())
+        })
+    }
+
+    fn users(&self, offset: u64, limit: u64) -> Result<Vec<User>, StoreError> {
+        let (offset, limit) = (offset.min(i64::MAX as u64) as i64, limit.min(i64::MAX as u64) as i64);
+        self.with_client(|client| {
+            let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id LIMIT $1 OFFSET $2");
+            client
+                .query(&sql, &[&limit, &offset])?
+                .iter()
+                .map(|row| user_row(row, 0))
+                .collect()
+        })
+    }
+
     fn insert_token(&self, token: &NewToken<'_>) -> Result<i64, StoreError> {
         self.with_client(|client| {
             let row = client.query_one(

@@ -273,6 +273,23 @@ impl CommunityStore for SqliteStore {
         })
     }
 
+    fn set_admin(&self, user_id: i64, admin: bool) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute("UPDATE users SET is_admin = ?2 WHERE id = ?1", params![user_id, admin])?;
+            Ok(())
+        })
+    }
+
+    fn users(&self, offset: u64, limit: u64) -> Result<Vec<User>, StoreError> {
+        let (offset, limit) = (offset.min(i64::MAX as u64) as i64, limit.min(i64::MAX as u64) as i64);
+        self.read(|conn| {
+            let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id LIMIT ?1 OFFSET ?2");
+            let mut select = conn.prepare(&sql)?;
+            let users = select.query_map(params![limit, offset], |r| user_row(r, 0))?;
+            Ok(users.collect::<Result<_, _>>()?)
+        })
+    }
+
     fn insert_token(&self, token: &NewToken<'_>) -> Result<i64, StoreError> {
         self.write(|conn| {
             conn.execute(
