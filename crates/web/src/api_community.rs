@@ -71,6 +71,36 @@ impl CommentJson {
     }
 }
 
+/// Papers one `GET /api/votes` may ask about.
+const MAX_VOTE_QUERY: usize = 200;
+
+/// `GET /api/votes?ids=2405.01234,2405.05678`: which of these papers the caller has upvoted,
+/// `{"voted": [...]}`. Cached pages are the same for everyone; the site's script marks the
+/// viewer's own votes on them with this.
+pub async fn votes_get(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let user_id = viewer.require_user()?.id;
+    let listed = query
+        .get("ids")
+        .ok_or_else(|| AppError::BadRequest("Give the papers as ?ids=2405.01234,2405.05678.".into()))?;
+    let mut ids = Vec::new();
+    for raw_id in listed.split(',').filter(|s| !s.trim().is_empty()) {
+        let id = ArxivId::parse(raw_id.trim())
+            .map_err(|e| AppError::BadRequest(format!("{raw_id:?} is not an arXiv id: {e}.")))?;
+        ids.push(id.to_string());
+    }
+    if ids.len() > MAX_VOTE_QUERY {
+        return Err(AppError::BadRequest(format!("Ask about at most {MAX_VOTE_QUERY} papers at once.")).into());
+    }
+    let asked = ids.clone();
+    let voted = community(&state, move |store| store.voted(user_id, &ids)).await?;
+    let voted: Vec<&String> = asked.iter().filter(|id| voted.contains(*id)).collect();
+    Ok(Json(json!({ "voted": voted })).into_response())
+}
+
 /// `GET /api/papers/{id}` and `GET /api/papers/{id}/comments`.
 pub async fn paper_get(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
     if let Some(id) = raw.strip_suffix("/comments") {

@@ -223,6 +223,7 @@ const API_ROUTES: &[(&str, ApiRoute)] = &[
             .delete(api_community::paper_delete)
     }),
     ("/api/comments/{id}", || delete(api_community::comment_delete)),
+    ("/api/votes", || get(api_community::votes_get)),
     ("/api/daily/{date}/submissions", || post(api_community::submission_post)),
     ("/api/daily_papers", || get(api::daily_papers)),
     ("/api/trending", || get(api::trending)),

@@ -41,3 +41,39 @@ document.addEventListener("submit", async (event) => {
     if (button) button.disabled = false;
   }
 });
+
+// Cached pages are the same for every visitor, so cards cannot say which papers the viewer
+// upvoted: ask once per page, then mark those (and make their buttons take the vote back).
+async function markOwnVotes() {
+  if (!document.querySelector('form[action="/signout"]')) return; // signed out
+  const forms = [...document.querySelectorAll("form.vote[data-paper]")].filter(
+    (form) => !form.querySelector("input[name=vote]"),
+  );
+  if (forms.length === 0) return;
+  const ids = [...new Set(forms.map((form) => form.dataset.paper))].slice(0, 200);
+  try {
+    const response = await fetch(`/api/votes?ids=${encodeURIComponent(ids.join(","))}`, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    const voted = new Set((await response.json()).voted);
+    for (const form of forms) {
+      const mine = voted.has(form.dataset.paper);
+      const field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "vote";
+      field.value = mine ? "remove" : "up";
+      form.appendChild(field);
+      form.classList.toggle("voted", mine);
+      form.querySelector("button")?.setAttribute("aria-pressed", String(mine));
+    }
+  } catch (_) {
+    // Without the marks, the forms still work: the server toggles the vote.
+  }
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", markOwnVotes);
+} else {
+  markOwnVotes();
+}

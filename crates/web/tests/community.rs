@@ -881,6 +881,29 @@ fn reset_and_verification_links_arrive_by_mail_and_work_once() {
 }
 
 #[test]
+fn the_api_says_which_papers_the_caller_upvoted() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let (id, _) = listed_paper(&server);
+    let ana = account(&server, "ana_l", false);
+    let mut api = bearer(&server, &api_token(&server, ana));
+    let other = "2605.00658";
+    let ask = format!("/api/votes?ids={id},{other}");
+    assert_eq!(api.json("GET", &ask, None).json()["voted"], serde_json::json!([]));
+    assert_eq!(api.json("POST", &format!("/api/papers/{id}/upvote"), None).status, 200);
+    assert_eq!(api.json("GET", &ask, None).json()["voted"], serde_json::json!([id]));
+    let anonymous = Browser::new(&server.base_url).json("GET", &ask, None);
+    assert_eq!(anonymous.status, 401);
+    let bad = api.json("GET", "/api/votes?ids=not-an-id", None);
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let many: Vec<String> = (0..201).map(|i| format!("2605.{i:05}")).collect();
+    let too_many = api.json("GET", &format!("/api/votes?ids={}", many.join(",")), None);
+    assert_eq!(too_many.status, 400);
+    assert_eq!(api.json("GET", "/api/votes", None).status, 400);
+}
+
+#[test]
 fn search_pages_are_cached_until_something_changes() {
     let Some(server) = community_server(generous(), None) else {
         return;

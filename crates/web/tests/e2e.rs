@@ -334,6 +334,15 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
         assert!(!html.contains("<script"), "{html}");
         screenshot(&client, "8-commented").await;
 
+        // Back on today's (cached) list, the card shows the reader's own upvote.
+        client.goto(&format!("{base}/date/{today}")).await.unwrap();
+        client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("form.vote.voted[data-paper='{unlisted}']")))
+            .await
+            .expect("the card is marked as upvoted");
+
         // Sign out.
         client
             .find(Locator::Css("form[action='/signout'] button"))
