@@ -16,6 +16,7 @@ pub mod copy;
 pub mod digest;
 pub mod embeddings;
 mod error;
+mod paper_row;
 pub mod postgres;
 pub mod rate_limit;
 pub mod sqlite;

@@ -11,13 +11,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::{NaiveDate, SubsecRound};
 use paperboy_domain::merge::{merge_daily, merge_paper};
-use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument, PaperVersion};
+use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel, Row, Transaction};
 
 use super::{lock_change_feed, PostgresStore};
+use crate::paper_row::{json, PaperRow};
 use crate::{DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 /// The paper columns, JSON ones as text (decoded with serde like SQLite's), in [`PaperRow`]'s
@@ -31,98 +32,45 @@ pub(super) const PAPER_COLUMNS: &str = "papers.id, papers.version, papers.title,
 /// Papers read per round trip while streaming them all.
 const STREAM_BATCH: i32 = 1000;
 
-/// A paper row before its JSON columns are decoded (decoding errors need the id to report),
-/// with the instance's own vote and comment counts.
-struct PaperRow {
-    id: String,
-    version: Option<i64>,
-    title: String,
-    abstract_text: String,
-    authors: String,
-    categories: String,
-    comment: Option<String>,
-    journal_ref: Option<String>,
-    doi: Option<String>,
-    license: Option<String>,
-    submitter: Option<String>,
-    published: Option<DateTime<Utc>>,
-    updated: Option<DateTime<Utc>>,
-    announced: Option<NaiveDate>,
-    versions: String,
-    code_url: Option<String>,
-    project_url: Option<String>,
-    as_of: Option<DateTime<Utc>>,
+/// A paper row with the instance's own vote and comment counts.
+struct CountedRow {
+    columns: PaperRow,
     votes: i64,
     comment_count: i64,
 }
 
-impl PaperRow {
+impl CountedRow {
     /// Reads the first columns of `row`, laid out as [`PAPER_COLUMNS`].
-    fn read(row: &Row) -> Result<PaperRow, StoreError> {
-        Ok(PaperRow {
-            id: row.try_get(0)?,
-            version: row.try_get(1)?,
-            title: row.try_get(2)?,
-            abstract_text: row.try_get(3)?,
-            authors: row.try_get(4)?,
-            categories: row.try_get(5)?,
-            comment: row.try_get(6)?,
-            journal_ref: row.try_get(7)?,
-            doi: row.try_get(8)?,
-            license: row.try_get(9)?,
-            submitter: row.try_get(10)?,
-            published: row.try_get(11)?,
-            updated: row.try_get(12)?,
-            announced: row.try_get(13)?,
-            versions: row.try_get(14)?,
-            code_url: row.try_get(15)?,
-            project_url: row.try_get(16)?,
-            as_of: row.try_get(17)?,
+    fn read(row: &Row) -> Result<CountedRow, StoreError> {
+        Ok(CountedRow {
+            columns: PaperRow {
+                id: row.try_get(0)?,
+                version: row.try_get(1)?,
+                title: row.try_get(2)?,
+                abstract_text: row.try_get(3)?,
+                authors: row.try_get(4)?,
+                categories: row.try_get(5)?,
+                comment: row.try_get(6)?,
+                journal_ref: row.try_get(7)?,
+                doi: row.try_get(8)?,
+                license: row.try_get(9)?,
+                submitter: row.try_get(10)?,
+                published: row.try_get(11)?,
+                updated: row.try_get(12)?,
+                announced: row.try_get(13)?,
+                versions: row.try_get(14)?,
+                code_url: row.try_get(15)?,
+                project_url: row.try_get(16)?,
+                as_of: row.try_get(17)?,
+            },
             votes: row.try_get(18)?,
             comment_count: row.try_get(19)?,
         })
     }
 
     fn into_paper(self) -> Result<Paper, StoreError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt {
-            id: self.id.clone(),
-            message: format!("{what}: {e}"),
-        };
-        let id = ArxivId::parse(&self.id).map_err(|e| corrupt("id", &e))?;
-        let version = self
-            .version
-            .map(u32::try_from)
-            .transpose()
-            .map_err(|e| corrupt("version", &e))?;
-        let authors: Vec<String> = serde_json::from_str(&self.authors).map_err(|e| corrupt("authors", &e))?;
-        let categories: Vec<String> = serde_json::from_str(&self.categories).map_err(|e| corrupt("categories", &e))?;
-        let versions: Vec<PaperVersion> = serde_json::from_str(&self.versions).map_err(|e| corrupt("versions", &e))?;
-        Ok(Paper {
-            id,
-            version,
-            title: self.title,
-            abstract_text: self.abstract_text,
-            authors,
-            categories,
-            comment: self.comment,
-            journal_ref: self.journal_ref,
-            doi: self.doi,
-            license: self.license,
-            submitter: self.submitter,
-            published: self.published,
-            updated: self.updated,
-            announced: self.announced,
-            versions,
-            code_url: self.code_url,
-            project_url: self.project_url,
-            as_of: self.as_of,
-        })
+        self.columns.into_paper()
     }
-}
-
-fn json(value: &impl serde::Serialize) -> String {
-    // Serialising plain strings and numbers cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
 }
 
 /// `paper` with its timestamps cut to what `timestamptz` keeps (microseconds).
@@ -178,7 +126,7 @@ impl UpsertStatements {
 
 fn load_paper(tx: &mut Transaction<'_>, statements: &UpsertStatements, id: &str) -> Result<Option<Paper>, StoreError> {
     let row = tx.query_opt(&statements.load_paper, &[&id])?;
-    row.map(|row| PaperRow::read(&row)?.into_paper()).transpose()
+    row.map(|row| CountedRow::read(&row)?.into_paper()).transpose()
 }
 
 fn write_paper(
@@ -294,11 +242,11 @@ fn upsert_batch(tx: &mut Transaction<'_>, batch: &[Upsert<'_>]) -> Result<Vec<Up
 ///
 /// A paper's counts are the best its daily lists reported (imported) plus this instance's own
 /// community's votes and visible comments.
-fn to_documents(client: &mut impl GenericClient, rows: Vec<PaperRow>) -> Result<Vec<PaperDocument>, StoreError> {
+fn to_documents(client: &mut impl GenericClient, rows: Vec<CountedRow>) -> Result<Vec<PaperDocument>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+    let ids: Vec<&str> = rows.iter().map(|row| row.columns.id.as_str()).collect();
     let mut entries: HashMap<String, Vec<DailyEntry>> = HashMap::new();
     for row in client.query(
         "SELECT paper_id, day, upvotes, comments, submitted_by, source FROM daily_entries
@@ -310,7 +258,7 @@ fn to_documents(client: &mut impl GenericClient, rows: Vec<PaperRow>) -> Result<
     rows.into_iter()
         .map(|row| {
             let (votes, comment_count) = (row.votes, row.comment_count);
-            let daily = entries.remove(&row.id).unwrap_or_default();
+            let daily = entries.remove(&row.columns.id).unwrap_or_default();
             let paper = row.into_paper()?;
             let upvotes = daily.iter().map(|e| e.upvotes).max().unwrap_or(0) + votes;
             let comments = daily.iter().map(|e| e.comments).max().unwrap_or(0) + comment_count;
@@ -331,7 +279,7 @@ pub(super) fn documents(
     let rows = client
         .query(sql, params)?
         .iter()
-        .map(PaperRow::read)
+        .map(CountedRow::read)
         .collect::<Result<Vec<_>, _>>()?;
     to_documents(client, rows)
 }
@@ -362,9 +310,9 @@ fn for_each(
         let mut rows = tx
             .query(&select, &[&ids])?
             .iter()
-            .map(PaperRow::read)
+            .map(CountedRow::read)
             .collect::<Result<Vec<_>, _>>()?;
-        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        rows.sort_by(|a, b| a.columns.id.cmp(&b.columns.id));
         for document in to_documents(&mut tx, rows)? {
             visit(document)?;
         }
@@ -526,7 +474,7 @@ impl PaperStore for PostgresStore {
             client
                 .query(&sql, &[&after_seq, &to_bigint(limit)])?
                 .iter()
-                .map(|row| Ok((row.try_get(20)?, PaperRow::read(row)?.into_paper()?)))
+                .map(|row| Ok((row.try_get(20)?, CountedRow::read(row)?.into_paper()?)))
                 .collect()
         })
     }

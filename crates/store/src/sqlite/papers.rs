@@ -1,36 +1,15 @@
 //! Papers and daily entries in SQLite: row mapping, merging upserts, reads.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use paperboy_domain::merge::{merge_daily, merge_paper};
-use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument, PaperVersion};
+use paperboy_domain::{DailyEntry, Paper, PaperDocument};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
+use crate::paper_row::{json, PaperRow};
 use crate::{Page, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 const PAPER_COLUMNS: &str = "id, version, title, abstract, authors, categories, comment, journal_ref, doi, license, \
      submitter, published, updated, announced, versions, code_url, project_url, as_of";
-
-/// A paper row before its JSON columns are decoded (decoding errors need the id to report).
-struct PaperRow {
-    id: String,
-    version: Option<u32>,
-    title: String,
-    abstract_text: String,
-    authors: String,
-    categories: String,
-    comment: Option<String>,
-    journal_ref: Option<String>,
-    doi: Option<String>,
-    license: Option<String>,
-    submitter: Option<String>,
-    published: Option<DateTime<Utc>>,
-    updated: Option<DateTime<Utc>>,
-    announced: Option<NaiveDate>,
-    versions: String,
-    code_url: Option<String>,
-    project_url: Option<String>,
-    as_of: Option<DateTime<Utc>>,
-}
 
 fn paper_row(row: &Row<'_>) -> rusqlite::Result<PaperRow> {
     Ok(PaperRow {
@@ -53,44 +32,6 @@ fn paper_row(row: &Row<'_>) -> rusqlite::Result<PaperRow> {
         project_url: row.get(16)?,
         as_of: row.get(17)?,
     })
-}
-
-impl PaperRow {
-    fn into_paper(self) -> Result<Paper, StoreError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt {
-            id: self.id.clone(),
-            message: format!("{what}: {e}"),
-        };
-        let id = ArxivId::parse(&self.id).map_err(|e| corrupt("id", &e))?;
-        let authors: Vec<String> = serde_json::from_str(&self.authors).map_err(|e| corrupt("authors", &e))?;
-        let categories: Vec<String> = serde_json::from_str(&self.categories).map_err(|e| corrupt("categories", &e))?;
-        let versions: Vec<PaperVersion> = serde_json::from_str(&self.versions).map_err(|e| corrupt("versions", &e))?;
-        Ok(Paper {
-            id,
-            version: self.version,
-            title: self.title,
-            abstract_text: self.abstract_text,
-            authors,
-            categories,
-            comment: self.comment,
-            journal_ref: self.journal_ref,
-            doi: self.doi,
-            license: self.license,
-            submitter: self.submitter,
-            published: self.published,
-            updated: self.updated,
-            announced: self.announced,
-            versions,
-            code_url: self.code_url,
-            project_url: self.project_url,
-            as_of: self.as_of,
-        })
-    }
-}
-
-fn json(value: &impl serde::Serialize) -> String {
-    // Serialising plain strings and numbers cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
 }
 
 fn load_paper(tx: &Transaction<'_>, id: &str) -> Result<Option<Paper>, StoreError> {

@@ -1,0 +1,73 @@
+//! A paper as both backends read it from a row: plain columns, and the JSON ones (authors,
+//! categories, versions) still as text, decoded here the same way for both.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use paperboy_domain::{ArxivId, Paper, PaperVersion};
+
+use crate::StoreError;
+
+/// A paper row before its JSON columns are decoded (decoding errors need the id to report).
+pub(crate) struct PaperRow {
+    pub id: String,
+    pub version: Option<i64>,
+    pub title: String,
+    pub abstract_text: String,
+    pub authors: String,
+    pub categories: String,
+    pub comment: Option<String>,
+    pub journal_ref: Option<String>,
+    pub doi: Option<String>,
+    pub license: Option<String>,
+    pub submitter: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub announced: Option<NaiveDate>,
+    pub versions: String,
+    pub code_url: Option<String>,
+    pub project_url: Option<String>,
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl PaperRow {
+    /// The paper, or [`StoreError::Corrupt`] naming the paper and the column that is unreadable.
+    pub fn into_paper(self) -> Result<Paper, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt {
+            id: self.id.clone(),
+            message: format!("{what}: {e}"),
+        };
+        let id = ArxivId::parse(&self.id).map_err(|e| corrupt("id", &e))?;
+        let version = self
+            .version
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|e| corrupt("version", &e))?;
+        let authors: Vec<String> = serde_json::from_str(&self.authors).map_err(|e| corrupt("authors", &e))?;
+        let categories: Vec<String> = serde_json::from_str(&self.categories).map_err(|e| corrupt("categories", &e))?;
+        let versions: Vec<PaperVersion> = serde_json::from_str(&self.versions).map_err(|e| corrupt("versions", &e))?;
+        Ok(Paper {
+            id,
+            version,
+            title: self.title,
+            abstract_text: self.abstract_text,
+            authors,
+            categories,
+            comment: self.comment,
+            journal_ref: self.journal_ref,
+            doi: self.doi,
+            license: self.license,
+            submitter: self.submitter,
+            published: self.published,
+            updated: self.updated,
+            announced: self.announced,
+            versions,
+            code_url: self.code_url,
+            project_url: self.project_url,
+            as_of: self.as_of,
+        })
+    }
+}
+
+/// A list as JSON text for a JSON column (serialising strings and numbers cannot fail).
+pub(crate) fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
