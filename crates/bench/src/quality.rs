@@ -117,15 +117,20 @@ fn main() -> anyhow::Result<()> {
         .filter_map(|p| last_sentence(&p.summary).map(|s| (plain(&s), p.id.clone())))
         .collect();
 
+    // Short known-item queries: the one-word name before a title's colon ("UDAPose: ...").
+    let names: Vec<(String, String)> = known
+        .iter()
+        .filter_map(|p| short_name(&p.title).map(|n| (n, p.id.clone())))
+        .collect();
     if let Ok(path) = std::env::var("PAPERBOY_QUALITY_DUMP") {
-        dump_candidates(&searcher, &store, &papers, &titles, &descriptions, &path)?;
+        dump_candidates(&searcher, &store, &papers, &[("title", &titles), ("description", &descriptions), ("name", &names)], &path)?;
     }
 
     println!();
     println!("| queries | mode | recall@10 | MRR@10 | P@10 | mean ms |");
     println!("| --- | --- | ---: | ---: | ---: | ---: |");
     for mode in [Mode::Lexical, Mode::Semantic, Mode::Hybrid] {
-        for (kind, queries) in [("title", &titles), ("description", &descriptions)] {
+        for (kind, queries) in [("title", &titles), ("description", &descriptions), ("name", &names)] {
             let (mut found, mut reciprocal, mut millis) = (0usize, 0f64, 0f64);
             for (query, id) in queries.iter() {
                 let t = Instant::now();
@@ -178,8 +183,7 @@ fn dump_candidates(
     searcher: &Searcher,
     store: &SqliteStore,
     papers: &[Paper],
-    titles: &[(String, String)],
-    descriptions: &[(String, String)],
+    known: &[(&str, &Vec<(String, String)>)],
     path: &str,
 ) -> anyhow::Result<()> {
     let ranked = |text: &str, mode: Mode| -> anyhow::Result<serde_json::Value> {
@@ -198,8 +202,8 @@ fn dump_candidates(
             .collect())
     };
     let mut queries = Vec::new();
-    for (kind, list) in [("title", titles), ("description", descriptions)] {
-        for (text, id) in list {
+    for (kind, list) in known {
+        for (text, id) in list.iter() {
             queries.push(serde_json::json!({
                 "kind": kind, "text": text, "relevant": [id],
                 "lexical": ranked(text, Mode::Lexical)?, "semantic": ranked(text, Mode::Semantic)?,
@@ -242,6 +246,14 @@ fn plain(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The title's name: a single word before a colon, with a letter and not a common word.
+fn short_name(title: &str) -> Option<String> {
+    let (head, _) = title.split_once(':')?;
+    let name = plain(head);
+    let one_word = !name.is_empty() && !name.contains(' ');
+    (one_word && name.chars().skip(1).any(|c| c.is_uppercase())).then_some(name)
 }
 
 /// The abstract's last sentence of 8 words or more.

@@ -3,25 +3,11 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-use support::{call, path_str, serve_keyword_only, shared_data, Paperboy, Served};
+use support::{call, create_user, path_str, serve_keyword_only, shared_data, Paperboy, Served};
 
 const PASSWORD: &str = "correct horse battery";
-
-/// Runs `paperboy user create …` with `stdin` as its input.
-fn create_user(pb: &Paperboy, args: &[&str], stdin: &str) -> Output {
-    let mut child = pb
-        .command(&[&["user", "create"], args].concat())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

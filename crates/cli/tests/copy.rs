@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::Stdio;
 
 use paperboy_testkit::PgSchema;
@@ -26,14 +25,8 @@ fn embedded_deployment() -> Option<(Paperboy, String)> {
         ],
         0,
     );
-    let mut child = pb
-        .command(&["user", "create", "ana", "--email", "ana@example.org"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"correct horse battery").unwrap();
-    assert!(child.wait().unwrap().success());
+    let created = support::create_user(&pb, &["ana", "--email", "ana@example.org"], "correct horse battery");
+    assert!(created.status.success());
     let token = String::from_utf8(pb.run(&["token", "create", "ana"]).stdout)
         .unwrap()
         .trim()

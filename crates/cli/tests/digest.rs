@@ -705,28 +705,7 @@ fn base64(bytes: &[u8]) -> String {
 fn serve_sends_due_digests_on_its_own_once() {
     let Some(pb) = given_papers() else { return };
     // Yesterday needs a daily list for today's digest to carry anything: relist a few papers.
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
-        .date_naive()
-        .to_string();
-    let export = pb.run(&["export"]);
-    assert!(export.status.success());
-    let relisted: Vec<String> = String::from_utf8(export.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-        .filter(|paper| paper["daily_entries"].as_array().is_some_and(|e| !e.is_empty()))
-        .take(5)
-        .map(|mut paper| {
-            let mut entry = paper["daily_entries"][0].clone();
-            entry["day"] = serde_json::json!(yesterday);
-            paper["daily_entries"] = serde_json::json!([entry]);
-            paper.to_string()
-        })
-        .collect();
-    assert_eq!(relisted.len(), 5);
-    let file = tempfile::NamedTempFile::with_suffix(".jsonl").unwrap();
-    std::fs::write(file.path(), relisted.join("\n") + "\n").unwrap();
-    pb.json(&["ingest", "--json", path_str(file.path())], 0);
+    support::relist_yesterday(&pb, 5);
 
     let sink = SmtpSink::start();
     let (code, out, err) = run(

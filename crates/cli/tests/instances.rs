@@ -6,8 +6,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use paperboy_testkit::SmtpSink;
@@ -17,14 +16,9 @@ const PASSWORD: &str = "correct horse battery";
 
 /// An account and an API token for it, made with the CLI.
 fn account(pb: &Paperboy, name: &str) -> String {
-    let mut child = pb
-        .command(&["user", "create", name, "--email", &format!("{name}@example.org")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success(), "user create {name}");
+    let email = format!("{name}@example.org");
+    let created = support::create_user(pb, &[name, "--email", &email], PASSWORD);
+    assert!(created.status.success(), "user create {name}");
     let out = pb.run(&["token", "create", name]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_string()
@@ -163,25 +157,7 @@ fn digest_fixture(count: usize, hold_at: Option<usize>) -> Option<Paperboy> {
         &["ingest", "--json", path_str(&data.join("hf-daily/2026-05-01.json"))],
         0,
     );
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
-        .date_naive()
-        .to_string();
-    let export = pb.run(&["export"]);
-    let relisted: Vec<String> = String::from_utf8(export.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-        .take(5)
-        .map(|mut paper| {
-            let mut entry = paper["daily_entries"][0].clone();
-            entry["day"] = serde_json::json!(yesterday);
-            paper["daily_entries"] = serde_json::json!([entry]);
-            paper.to_string()
-        })
-        .collect();
-    let file = tempfile::NamedTempFile::with_suffix(".jsonl").unwrap();
-    std::fs::write(file.path(), relisted.join("\n") + "\n").unwrap();
-    pb.json(&["ingest", "--json", path_str(file.path())], 0);
+    support::relist_yesterday(&pb, 5);
     for i in 0..count {
         let email = reader(i, hold_at);
         let out = pb.run(&["subscribers", "add", &email, "--confirmed"]);

@@ -134,6 +134,46 @@ pub fn skip_on_postgres(test: &str) -> bool {
     on_postgres
 }
 
+/// Runs `paperboy user create …` with `stdin` (the password) as its input.
+pub fn create_user(pb: &Paperboy, args: &[&str], stdin: &str) -> Output {
+    let mut child = pb
+        .command(&[&["user", "create"], args].concat())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Lists `count` stored papers again on yesterday's daily list, so that today's daily digest
+/// has something in it.
+pub fn relist_yesterday(pb: &Paperboy, count: usize) {
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    let export = pb.run(&["export"]);
+    assert!(export.status.success());
+    let relisted: Vec<String> = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|paper| paper["daily_entries"].as_array().is_some_and(|e| !e.is_empty()))
+        .take(count)
+        .map(|mut paper| {
+            let mut entry = paper["daily_entries"][0].clone();
+            entry["day"] = serde_json::json!(yesterday);
+            paper["daily_entries"] = serde_json::json!([entry]);
+            paper.to_string()
+        })
+        .collect();
+    assert_eq!(relisted.len(), count);
+    let file = tempfile::NamedTempFile::with_suffix(".jsonl").unwrap();
+    std::fs::write(file.path(), relisted.join("\n") + "\n").unwrap();
+    pb.json(&["ingest", "--json", path_str(file.path())], 0);
+}
+
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
