@@ -123,7 +123,13 @@ fn main() -> anyhow::Result<()> {
         .filter_map(|p| short_name(&p.title).map(|n| (n, p.id.clone())))
         .collect();
     if let Ok(path) = std::env::var("PAPERBOY_QUALITY_DUMP") {
-        dump_candidates(&searcher, &store, &papers, &[("title", &titles), ("description", &descriptions), ("name", &names)], &path)?;
+        dump_candidates(
+            &searcher,
+            &store,
+            &papers,
+            &[("title", &titles), ("description", &descriptions), ("name", &names)],
+            &path,
+        )?;
     }
 
     println!();

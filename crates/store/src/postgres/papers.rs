@@ -84,9 +84,7 @@ fn storable(paper: &Paper) -> Paper {
 
 /// The statements an upsert batch runs for every paper, prepared once per batch.
 struct UpsertStatements {
-    load_paper: postgres::Statement,
     write_paper: postgres::Statement,
-    load_daily: postgres::Statement,
     write_daily: postgres::Statement,
     bump_seq: postgres::Statement,
 }
@@ -94,7 +92,6 @@ struct UpsertStatements {
 impl UpsertStatements {
     fn prepare(tx: &mut Transaction<'_>) -> Result<UpsertStatements, StoreError> {
         Ok(UpsertStatements {
-            load_paper: tx.prepare(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = $1"))?,
             write_paper: tx.prepare(
                 "INSERT INTO papers (id, version, title, abstract, authors, categories, comment, journal_ref, doi,
                     license, submitter, published, updated, announced, versions, code_url, project_url, as_of,
@@ -110,9 +107,6 @@ impl UpsertStatements {
                     project_url = excluded.project_url, as_of = excluded.as_of,
                     primary_category = excluded.primary_category, change_seq = excluded.change_seq",
             )?,
-            load_daily: tx.prepare(
-                "SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE day = $1 AND paper_id = $2",
-            )?,
             write_daily: tx.prepare(
                 "INSERT INTO daily_entries (day, paper_id, upvotes, comments, submitted_by, source)
                  VALUES ($1, $2, $3, $4, $5, $6)
@@ -124,9 +118,42 @@ impl UpsertStatements {
     }
 }
 
-fn load_paper(tx: &mut Transaction<'_>, statements: &UpsertStatements, id: &str) -> Result<Option<Paper>, StoreError> {
-    let row = tx.query_opt(&statements.load_paper, &[&id])?;
-    row.map(|row| CountedRow::read(&row)?.into_paper()).transpose()
+/// The stored papers of a batch, and their daily entries, read in two queries (one round trip
+/// per paper made ingest into PostgreSQL several times slower than into SQLite).
+struct Stored {
+    papers: HashMap<String, Paper>,
+    daily: HashMap<(NaiveDate, String), DailyEntry>,
+}
+
+impl Stored {
+    fn load(tx: &mut Transaction<'_>, batch: &[Upsert<'_>]) -> Result<Stored, StoreError> {
+        let ids: Vec<&str> = batch.iter().map(|item| item.paper.id.as_str()).collect();
+        let mut papers = HashMap::new();
+        for row in tx.query(
+            &format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ANY($1)"),
+            &[&ids],
+        )? {
+            let paper = CountedRow::read(&row)?.into_paper()?;
+            papers.insert(paper.id.as_str().to_string(), paper);
+        }
+        let mut daily = HashMap::new();
+        let with_daily: Vec<&str> = batch
+            .iter()
+            .filter(|item| !item.daily.is_empty())
+            .map(|item| item.paper.id.as_str())
+            .collect();
+        if !with_daily.is_empty() {
+            for row in tx.query(
+                "SELECT day, upvotes, comments, submitted_by, source, paper_id FROM daily_entries
+                 WHERE paper_id = ANY($1)",
+                &[&with_daily],
+            )? {
+                let entry = daily_entry(&row, 0)?;
+                daily.insert((entry.day, row.try_get::<_, String>(5)?), entry);
+            }
+        }
+        Ok(Stored { papers, daily })
+    }
 }
 
 fn write_paper(
@@ -178,24 +205,23 @@ fn daily_entry(row: &Row, first: usize) -> Result<DailyEntry, StoreError> {
 fn upsert_daily(
     tx: &mut Transaction<'_>,
     statements: &UpsertStatements,
+    stored: &mut Stored,
     id: &str,
     entries: &[DailyEntry],
 ) -> Result<bool, StoreError> {
     let mut changed = false;
     for entry in entries {
-        let existing = tx
-            .query_opt(&statements.load_daily, &[&entry.day, &id])?
-            .map(|row| daily_entry(&row, 0))
-            .transpose()?;
-        let to_write = match existing {
+        let key = (entry.day, id.to_string());
+        let to_write = match stored.daily.get(&key) {
             None => Some(entry.clone()),
-            Some(existing) => merge_daily(&existing, entry),
+            Some(existing) => merge_daily(existing, entry),
         };
         if let Some(e) = to_write {
             tx.execute(
                 &statements.write_daily,
                 &[&e.day, &id, &e.upvotes, &e.comments, &e.submitted_by, &e.source],
             )?;
+            stored.daily.insert(key, e);
             changed = true;
         }
     }
@@ -205,6 +231,7 @@ fn upsert_daily(
 fn upsert_batch(tx: &mut Transaction<'_>, batch: &[Upsert<'_>]) -> Result<Vec<UpsertOutcome>, StoreError> {
     let mut next_seq = lock_change_feed(tx)?;
     let statements = UpsertStatements::prepare(tx)?;
+    let mut stored = Stored::load(tx, batch)?;
     let mut take_seq = || {
         next_seq += 1;
         next_seq - 1
@@ -213,8 +240,8 @@ fn upsert_batch(tx: &mut Transaction<'_>, batch: &[Upsert<'_>]) -> Result<Vec<Up
     for item in batch {
         let id = item.paper.id.as_str();
         let incoming = storable(item.paper);
-        let existing = load_paper(tx, &statements, id)?;
-        let (merged, mut outcome) = match &existing {
+        let existing = stored.papers.get(id);
+        let (merged, mut outcome) = match existing {
             None => {
                 let fresh =
                     merge_paper(&Paper::new(incoming.id.clone()), &incoming).unwrap_or_else(|| incoming.clone());
@@ -225,10 +252,12 @@ fn upsert_batch(tx: &mut Transaction<'_>, batch: &[Upsert<'_>]) -> Result<Vec<Up
                 None => (None, UpsertOutcome::Unchanged),
             },
         };
-        if let Some(paper) = &merged {
-            write_paper(tx, &statements, paper, take_seq())?;
+        if let Some(paper) = merged {
+            write_paper(tx, &statements, &paper, take_seq())?;
+            // A later record of the same paper in this batch merges into this one.
+            stored.papers.insert(id.to_string(), paper);
         }
-        let daily_changed = upsert_daily(tx, &statements, id, item.daily)?;
+        let daily_changed = upsert_daily(tx, &statements, &mut stored, id, item.daily)?;
         if daily_changed && outcome == UpsertOutcome::Unchanged {
             outcome = UpsertOutcome::Updated;
             tx.execute(&statements.bump_seq, &[&take_seq(), &id])?;
