@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use paperboy_domain::ArxivId;
 use paperboy_store::{PaperStore, Store};
 
-use crate::fusion::{reciprocal_rank_fusion, RRF_K};
+use crate::fusion::{z_score_fusion, LEXICAL_WEIGHT};
 use crate::query::{self, parse, ParsedQuery};
 use crate::semantic::{embed_pending, read_cursor, TextEmbedder, VectorIndex};
 use crate::{lexical_dir, vectors_dir, CatchUp, Filters, LexicalIndex, Mode, SearchError, SearchHit};
@@ -367,11 +367,12 @@ impl Searcher {
     }
 }
 
-/// One page of the reciprocal rank fusion of keyword and vector rankings.
+/// One page of the z-score fusion of keyword and vector rankings (each cut from a pool of
+/// `FUSION_DEPTH`, or of the page's end when deeper).
 fn fuse(lexical: &[SearchHit], vectors: &[(ArxivId, f32)], offset: usize, limit: usize) -> Vec<(ArxivId, f32)> {
-    let lexical_ids: Vec<ArxivId> = lexical.iter().map(|h| h.id.clone()).collect();
-    let vector_ids: Vec<ArxivId> = vectors.iter().map(|(id, _)| id.clone()).collect();
-    reciprocal_rank_fusion(&[(&lexical_ids[..], 1.0), (&vector_ids[..], 1.0)], RRF_K)
+    let lexical: Vec<(ArxivId, f32)> = lexical.iter().map(|h| (h.id.clone(), h.score)).collect();
+    let pool = (offset + limit).max(FUSION_DEPTH);
+    z_score_fusion(&lexical, vectors, LEXICAL_WEIGHT, pool)
         .into_iter()
         .skip(offset)
         .take(limit)
