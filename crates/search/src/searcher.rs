@@ -160,13 +160,22 @@ impl Searcher {
                 (Mode::Lexical, self.lexical_results(&parsed, request, limit)?)
             }
             Some(semantic) => {
-                let vectors = self.semantic_candidates(semantic, &parsed, &request.filters, request.offset + limit)?;
                 let ranked = if request.mode == Mode::Semantic {
+                    let vectors =
+                        self.semantic_candidates(semantic, &parsed, &request.filters, request.offset + limit)?;
                     vectors.into_iter().skip(request.offset).take(limit).collect()
                 } else {
+                    // The two halves are independent: the keyword search runs on a second
+                    // thread while this one embeds the query and searches the vectors.
                     let depth = (request.offset + limit).max(FUSION_DEPTH);
-                    let lexical = self.lexical.search(&parsed, &request.filters, 0, depth)?;
-                    fuse(&lexical, &vectors, request.offset, limit)
+                    let (lexical, vectors) = std::thread::scope(|scope| {
+                        let lexical = scope.spawn(|| self.lexical.search(&parsed, &request.filters, 0, depth));
+                        let vectors =
+                            self.semantic_candidates(semantic, &parsed, &request.filters, request.offset + limit);
+                        let lexical = lexical.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        (lexical, vectors)
+                    });
+                    fuse(&lexical?, &vectors?, request.offset, limit)
                 };
                 (request.mode, with_titles(store, ranked)?)
             }
