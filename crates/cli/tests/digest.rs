@@ -27,7 +27,7 @@ fn with_mail(mut cmd: Command, sink: &SmtpSink, base_url: &str) -> Command {
     cmd
 }
 
-const LEASE_SECONDS: u64 = 2;
+const LEASE_SECONDS: u64 = 5;
 
 /// Links in mails sent by commands of tests without a server.
 const NO_SERVER: &str = "http://127.0.0.1:9";
