@@ -152,6 +152,52 @@ fn a_deployment_moves_to_postgresql_and_back_whole() {
 }
 
 #[test]
+fn a_data_folder_pointed_at_another_store_rebuilds_its_search_index() {
+    let Some(data) = shared_data() else { return };
+    let Some(schema) = PgSchema::create() else { return };
+    // The folder's keyword index first follows its own SQLite store: a day's whole listing,
+    // hundreds of changes.
+    let folder = Paperboy::new_embedded();
+    let listing = data.join("arxiv-listings/2026-05-01.jsonl.gz");
+    folder.json(&["ingest", "--json", path_str(&listing)], 0);
+    // Then the same folder serves a database with a few papers: far fewer changes than the
+    // index has seen, so sequence numbers alone would call it up to date.
+    let on_pg = |args: &[&str]| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+            .args([
+                "--quiet",
+                "--data-dir",
+                path_str(folder.data_dir()),
+                "--database-url",
+                &schema.url,
+            ])
+            .args(args)
+            .env_remove("PAPERBOY_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let day = data.join("hf-daily/2026-05-04.json");
+    on_pg(&["ingest", "--json", path_str(&day)]);
+    let listed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&day).unwrap()).unwrap();
+    let in_folder = String::from_utf8(folder.run(&["export"]).stdout).unwrap();
+    let paper = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| &entry["paper"])
+        .find(|paper| !in_folder.contains(paper["id"].as_str().unwrap()))
+        .expect("a paper of that day that the folder's own store lacks");
+    let (id, title) = (paper["id"].as_str().unwrap(), paper["title"].as_str().unwrap());
+    let found = on_pg(&["search", "--json", "--mode", "lexical", "--limit", "5", title]);
+    assert!(
+        found["results"].as_array().unwrap().iter().any(|r| r["id"] == id),
+        "the database's paper is searchable through the folder's rebuilt index: {found}"
+    );
+}
+
+#[test]
 fn instances_starting_together_migrate_once() {
     let Some(schema) = PgSchema::create() else { return };
     let children: Vec<_> = (0..4)
