@@ -83,6 +83,25 @@ pub struct Subscriber {
     pub like_upvoted: bool,
 }
 
+/// A subscriber's frequency, topics (JSON text) and status as stored, decoded; the error names
+/// the subscriber and the column. Both backends store them as text.
+pub(crate) fn decode_subscriber_text(
+    id: i64,
+    frequency: &str,
+    topics: &str,
+    status: &str,
+) -> Result<(Frequency, Vec<String>, SubscriberStatus), StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt {
+        id: format!("subscriber {id}"),
+        message: what,
+    };
+    Ok((
+        Frequency::parse(frequency).ok_or_else(|| corrupt(format!("unknown frequency {frequency:?}")))?,
+        serde_json::from_str(topics).map_err(|e| corrupt(format!("topics: {e}")))?,
+        SubscriberStatus::parse(status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?,
+    ))
+}
+
 /// What [`DigestStore::claim_delivery`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {

@@ -34,6 +34,40 @@ pub struct StoredVector {
     pub vector: Vec<f32>,
 }
 
+/// The columns of a stored vector as a backend reads them (categories as JSON text, the vector
+/// as little-endian bytes).
+pub(crate) struct VectorRow {
+    pub seq: i64,
+    pub key: i64,
+    pub id: String,
+    pub announced: Option<NaiveDate>,
+    pub published: Option<chrono::DateTime<chrono::Utc>>,
+    pub categories: String,
+    pub bytes: Vec<u8>,
+}
+
+impl VectorRow {
+    /// Decodes the row, naming the paper when a column is unreadable.
+    pub fn decode(self) -> Result<StoredVector, StoreError> {
+        let corrupt = |message: String| StoreError::Corrupt {
+            id: self.id.clone(),
+            message,
+        };
+        let id = ArxivId::parse(&self.id).map_err(|e| corrupt(e.to_string()))?;
+        let categories: Vec<String> =
+            serde_json::from_str(&self.categories).map_err(|e| corrupt(format!("categories: {e}")))?;
+        let vector = vector_from_bytes(&self.bytes).ok_or_else(|| corrupt("embedding has a partial float".into()))?;
+        Ok(StoredVector {
+            seq: self.seq,
+            key: self.key as u64,
+            id,
+            day: self.announced.or(self.published.map(|p| p.date_naive())),
+            categories,
+            vector,
+        })
+    }
+}
+
 /// Storage for embeddings, per model. Implemented by every store backend.
 pub trait EmbeddingStore: Send + Sync {
     /// For each of `ids` that has an embedding by `model`, the hash of the text it was made from.

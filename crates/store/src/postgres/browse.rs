@@ -4,17 +4,11 @@ use paperboy_domain::PaperDocument;
 
 use super::papers::{documents, PAPER_COLUMNS};
 use super::PostgresStore;
+use crate::browse::{author_page, AUTHOR_BATCH};
 use crate::{BrowseStore, Page, StoreError};
-
-/// Rows read per batch while filtering an author's papers.
-const BATCH: i64 = 500;
 
 impl BrowseStore for PostgresStore {
     fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError> {
-        let wanted = name.trim().to_lowercase();
-        if wanted.is_empty() || page.limit == 0 {
-            return Ok(Vec::new());
-        }
         // As in SQLite: SQL narrows, Rust compares. The narrowing pattern is matched against
         // each whole author name, folded with `COLLATE "C"` (ASCII letters only, whatever the
         // database's locale); other letters stand for any run of characters. The exact,
@@ -28,30 +22,9 @@ impl BrowseStore for PostgresStore {
              ORDER BY papers.announced DESC NULLS LAST, papers.id COLLATE \"C\" LIMIT $2 OFFSET $3"
         );
         self.with_client(|client| {
-            let mut found = Vec::new();
-            let mut skipped = 0u64;
-            let mut after = 0i64;
-            loop {
-                let batch = documents(client, &sql, &[&pattern, &BATCH, &after])?;
-                let exhausted = (batch.len() as i64) < BATCH;
-                after += BATCH;
-                for doc in batch {
-                    if !doc.paper.authors.iter().any(|a| a.to_lowercase() == wanted) {
-                        continue;
-                    }
-                    if skipped < page.offset {
-                        skipped += 1;
-                        continue;
-                    }
-                    found.push(doc);
-                    if found.len() as u64 >= page.limit {
-                        return Ok(found);
-                    }
-                }
-                if exhausted {
-                    return Ok(found);
-                }
-            }
+            author_page(name, page, |offset| {
+                documents(client, &sql, &[&pattern, &AUTHOR_BATCH, &offset])
+            })
         })
     }
 }

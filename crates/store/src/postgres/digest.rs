@@ -11,7 +11,9 @@ use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
 use super::{lease, PostgresStore};
-use crate::digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
+use crate::digest::{
+    decode_subscriber_text, Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus,
+};
 use crate::StoreError;
 
 /// `topics` comes back as JSON text, decoded in Rust as SQLite's text column is.
@@ -25,16 +27,19 @@ fn subscriber_row(row: &Row) -> Result<Subscriber, StoreError> {
         id: format!("subscriber {id}"),
         message: what,
     };
-    let frequency: String = row.try_get(2)?;
-    let topics: String = row.try_get(3)?;
-    let status: String = row.try_get(4)?;
+    let (frequency, topics, status) = decode_subscriber_text(
+        id,
+        &row.try_get::<_, String>(2)?,
+        &row.try_get::<_, String>(3)?,
+        &row.try_get::<_, String>(4)?,
+    )?;
     let hard_bounces: i64 = row.try_get(5)?;
     Ok(Subscriber {
         id,
         email: row.try_get(1)?,
-        frequency: Frequency::parse(&frequency).ok_or_else(|| corrupt(format!("unknown frequency {frequency:?}")))?,
-        topics: serde_json::from_str(&topics).map_err(|e| corrupt(format!("topics: {e}")))?,
-        status: SubscriberStatus::parse(&status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?,
+        frequency,
+        topics,
+        status,
         hard_bounces: u32::try_from(hard_bounces).map_err(|_| corrupt(format!("hard_bounces {hard_bounces}")))?,
         created_at: row.try_get(6)?,
         confirmed_at: row.try_get(7)?,

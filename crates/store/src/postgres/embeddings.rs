@@ -3,13 +3,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_domain::ArxivId;
 use postgres::GenericClient;
 
 use super::papers::{to_bigint, write_state};
 use super::{lock_embed_feed, PostgresStore};
-use crate::embeddings::{vector_from_bytes, vector_to_bytes};
+use crate::embeddings::{vector_from_bytes, vector_to_bytes, VectorRow};
 use crate::{EmbeddingStore, EmbeddingWrite, StoreError, StoredVector};
 
 impl EmbeddingStore for PostgresStore {
@@ -147,29 +146,18 @@ fn vectors(
     );
     let mut vectors = Vec::new();
     for row in client.query(&sql, &[&model, &after_seq, &to_bigint(limit)])? {
-        let seq: i64 = row.try_get(0)?;
-        let key: i64 = row.try_get(1)?;
-        let id: String = row.try_get(2)?;
-        let announced: Option<NaiveDate> = row.try_get(3)?;
-        let published: Option<DateTime<Utc>> = row.try_get(4)?;
-        let categories: String = row.try_get(5)?;
-        let bytes: Vec<u8> = row.try_get(6)?;
-        let corrupt = |message: String| StoreError::Corrupt {
-            id: id.clone(),
-            message,
-        };
-        let parsed_id = ArxivId::parse(&id).map_err(|e| corrupt(e.to_string()))?;
-        let categories: Vec<String> =
-            serde_json::from_str(&categories).map_err(|e| corrupt(format!("categories: {e}")))?;
-        let vector = vector_from_bytes(&bytes).ok_or_else(|| corrupt("embedding has a partial float".into()))?;
-        vectors.push(StoredVector {
-            seq,
-            key: key as u64,
-            id: parsed_id,
-            day: announced.or(published.map(|p| p.date_naive())),
-            categories,
-            vector,
-        });
+        vectors.push(
+            VectorRow {
+                seq: row.try_get(0)?,
+                key: row.try_get(1)?,
+                id: row.try_get(2)?,
+                announced: row.try_get(3)?,
+                published: row.try_get(4)?,
+                categories: row.try_get(5)?,
+                bytes: row.try_get(6)?,
+            }
+            .decode()?,
+        );
     }
     Ok(vectors)
 }

@@ -4,56 +4,29 @@ use paperboy_domain::PaperDocument;
 use rusqlite::params;
 
 use super::{papers, SqliteStore};
+use crate::browse::{author_page, AUTHOR_BATCH};
 use crate::{BrowseStore, Page, StoreError};
-
-/// Rows read per batch while filtering an author's papers.
-const BATCH: i64 = 500;
 
 impl BrowseStore for SqliteStore {
     fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError> {
-        let wanted = name.trim().to_lowercase();
-        if wanted.is_empty() {
-            return Ok(Vec::new());
-        }
         // Authors are a JSON array of names. `LIKE` (ASCII case-insensitive) on the JSON text
         // narrows the rows cheaply; the exact, Unicode-aware comparison happens here on the
         // decoded names, so "Li" never matches "Lin" and JSON escapes cannot fool it.
         // LIKE folds ASCII letters only, so a non-ASCII letter ("Ö" for "ö") becomes `_` (any one
-        // character) in the pattern; the comparison below is the real one.
+        // character) in the pattern; the comparison in `author_page` is the real one.
         let narrowed: String = like_escape(&json_inner(name.trim()))
             .chars()
             .map(|c| if c.is_ascii() { c } else { '_' })
             .collect();
         let pattern = format!("%{narrowed}%");
         self.read(|conn| {
-            let mut found = Vec::new();
-            let mut skipped = 0u64;
-            let mut after = 0i64;
-            loop {
-                let batch = papers::documents_where(
+            author_page(name, page, |offset| {
+                papers::documents_where(
                     conn,
                     "authors LIKE ?1 ESCAPE '\\' ORDER BY announced DESC, id LIMIT ?2 OFFSET ?3",
-                    params![pattern, BATCH, after],
-                )?;
-                let exhausted = (batch.len() as i64) < BATCH;
-                after += BATCH;
-                for doc in batch {
-                    if !doc.paper.authors.iter().any(|a| a.to_lowercase() == wanted) {
-                        continue;
-                    }
-                    if skipped < page.offset {
-                        skipped += 1;
-                        continue;
-                    }
-                    found.push(doc);
-                    if found.len() as u64 >= page.limit {
-                        return Ok(found);
-                    }
-                }
-                if exhausted {
-                    return Ok(found);
-                }
-            }
+                    params![pattern, AUTHOR_BATCH, offset],
+                )
+            })
         })
     }
 }

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::SqliteStore;
-use crate::digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
+use crate::digest::{
+    decode_subscriber_text, Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus,
+};
 use crate::StoreError;
 
 const SUBSCRIBER_COLUMNS: &str =
@@ -31,13 +33,7 @@ fn subscriber_row(row: &Row<'_>) -> rusqlite::Result<(Subscriber, String, String
 
 /// Decodes the text columns, naming the subscriber when one is unreadable.
 fn decode((mut s, frequency, topics, status): (Subscriber, String, String, String)) -> Result<Subscriber, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt {
-        id: format!("subscriber {}", s.id),
-        message: what.to_string(),
-    };
-    s.frequency = Frequency::parse(&frequency).ok_or_else(|| corrupt(&format!("unknown frequency {frequency:?}")))?;
-    s.status = SubscriberStatus::parse(&status).ok_or_else(|| corrupt(&format!("unknown status {status:?}")))?;
-    s.topics = serde_json::from_str(&topics).map_err(|e| corrupt(&format!("topics: {e}")))?;
+    (s.frequency, s.topics, s.status) = decode_subscriber_text(s.id, &frequency, &topics, &status)?;
     Ok(s)
 }
 

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use paperboy_domain::ArxivId;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::SqliteStore;
-use crate::embeddings::{vector_from_bytes, vector_to_bytes};
+use crate::embeddings::{vector_from_bytes, vector_to_bytes, VectorRow};
 use crate::{EmbeddingStore, EmbeddingWrite, StoreError, StoredVector};
 
 /// SQLite caps bound parameters per statement; look ids up in chunks below it.
@@ -157,35 +157,19 @@ fn vectors(
     let mut select = conn.prepare_cached(&sql)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = select.query_map(params![model, after_seq, limit], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<NaiveDate>>(3)?,
-            r.get::<_, Option<DateTime<Utc>>>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Vec<u8>>(6)?,
-        ))
+        Ok(VectorRow {
+            seq: r.get(0)?,
+            key: r.get(1)?,
+            id: r.get(2)?,
+            announced: r.get(3)?,
+            published: r.get(4)?,
+            categories: r.get(5)?,
+            bytes: r.get(6)?,
+        })
     })?;
     let mut vectors = Vec::new();
     for row in rows {
-        let (seq, key, id, announced, published, categories, bytes) = row?;
-        let corrupt = |message: String| StoreError::Corrupt {
-            id: id.clone(),
-            message,
-        };
-        let parsed_id = ArxivId::parse(&id).map_err(|e| corrupt(e.to_string()))?;
-        let categories: Vec<String> =
-            serde_json::from_str(&categories).map_err(|e| corrupt(format!("categories: {e}")))?;
-        let vector = vector_from_bytes(&bytes).ok_or_else(|| corrupt("embedding has a partial float".into()))?;
-        vectors.push(StoredVector {
-            seq,
-            key: key as u64,
-            id: parsed_id,
-            day: announced.or(published.map(|p| p.date_naive())),
-            categories,
-            vector,
-        });
+        vectors.push(row?.decode()?);
     }
     Ok(vectors)
 }
