@@ -165,25 +165,11 @@ pub fn router(state: AppState) -> Router {
         .route("/date/{day}", get(pages::daily::on_day))
         .route("/trending", get(pages::trending::show))
         .route("/week/{week}", get(pages::period::week))
-        .route("/month/{month}", get(pages::period::month))
-        .route_layer(axum::middleware::from_fn_with_state(
-            page_cache::Scope {
-                app: state.clone(),
-                cache: Arc::clone(&state.pages),
-            },
-            page_cache::cached,
-        ));
+        .route("/month/{month}", get(pages::period::month));
+    let cached = page_cache::layer(cached, &state, &state.pages);
     // Popular queries repeat; a cache of their pages of its own.
-    let searches =
-        Router::new()
-            .route("/search", get(pages::search::results))
-            .route_layer(axum::middleware::from_fn_with_state(
-                page_cache::Scope {
-                    app: state.clone(),
-                    cache: Arc::clone(&state.searches),
-                },
-                page_cache::cached,
-            ));
+    let searches = Router::new().route("/search", get(pages::search::results));
+    let searches = page_cache::layer(searches, &state, &state.searches);
     Router::new()
         .merge(cached)
         .merge(searches)

@@ -118,6 +118,15 @@ pub struct Scope {
     pub cache: Arc<PageCache>,
 }
 
+/// `routes` served through `cache`.
+pub fn layer(routes: axum::Router<AppState>, app: &AppState, cache: &Arc<PageCache>) -> axum::Router<AppState> {
+    let scope = Scope {
+        app: app.clone(),
+        cache: Arc::clone(cache),
+    };
+    routes.route_layer(axum::middleware::from_fn_with_state(scope, cached))
+}
+
 /// Serves cacheable GET pages from the scope's cache, filling it on a miss.
 pub async fn cached(State(scope): State<Scope>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET {

@@ -81,7 +81,7 @@ pub fn run(_config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let target = to.open(false)?;
     let started = Instant::now();
     let quiet = args.json;
-    let report = copy_all(source_copy(&source), source_copy(&target), &mut |table, rows| {
+    let report = copy_all(as_table_copy(&source), as_table_copy(&target), &mut |table, rows| {
         if !quiet {
             println!("{table:<18} {rows:>9} rows");
         }
@@ -104,7 +104,7 @@ pub fn run(_config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn source_copy(backend: &Arc<dyn Backend>) -> &dyn TableCopy {
+fn as_table_copy(backend: &Arc<dyn Backend>) -> &dyn TableCopy {
     backend.as_ref()
 }
 
