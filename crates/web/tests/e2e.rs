@@ -73,6 +73,29 @@ async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_string()
 }
 
+/// Waits for the browser to reach `path` after a form post: the click can return before the
+/// server's answer has loaded (seen on a busy CI machine). Fails with what the page says, so that
+/// an error page is told apart from a slow one.
+async fn arrive_at(client: &Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if path_of(client).await == path {
+            return;
+        }
+        if Instant::now() > deadline {
+            let text = match client.find(Locator::Css("main")).await {
+                Ok(main) => main.text().await.unwrap_or_default(),
+                Err(_) => client.source().await.unwrap_or_default(),
+            };
+            panic!(
+                "still at {} instead of {path}; the page says: {text}",
+                path_of(client).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn browser(port: u16) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
@@ -264,7 +287,7 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
             .await
             .unwrap();
         let today = chrono::Utc::now().date_naive();
-        assert_eq!(path_of(&client).await, format!("/date/{today}"));
+        arrive_at(&client, &format!("/date/{today}")).await;
         let card = client
             .find(Locator::Css(&format!(".card h3 a[href='/papers/{unlisted}']")))
             .await
