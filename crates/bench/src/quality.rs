@@ -153,7 +153,10 @@ fn main() -> anyhow::Result<()> {
     println!();
     println!("| queries | mode | recall@10 | MRR@10 | P@10 | mean ms |");
     println!("| --- | --- | ---: | ---: | ---: | ---: |");
+    // Per mode, each kind's headline number (recall@10, or P@10 for topics), for the overall mean.
+    let mut overall: Vec<(Mode, Vec<f64>)> = Vec::new();
     for mode in [Mode::Lexical, Mode::Semantic, Mode::Hybrid] {
+        let mut headlines = Vec::new();
         for (kind, queries) in [("title", &titles), ("description", &descriptions), ("name", &names)] {
             let (mut found, mut reciprocal, mut millis) = (0usize, 0f64, 0f64);
             for (query, id) in queries.iter() {
@@ -166,6 +169,7 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             let count = queries.len().max(1) as f64;
+            headlines.push(found as f64 / count);
             println!(
                 "| {kind} ({}) | {mode:?} | {:.3} | {:.3} | | {:.1} |",
                 queries.len(),
@@ -197,6 +201,17 @@ fn main() -> anyhow::Result<()> {
             precision / count,
             millis / count
         );
+        headlines.push(precision / count);
+        overall.push((mode, headlines));
+    }
+    // One number per mode, every kind weighing the same: which mode to use when the kind of
+    // query is not known in advance.
+    println!();
+    println!("| mode | mean over the four kinds (recall@10; P@10 for topics) |");
+    println!("| --- | ---: |");
+    for (mode, headlines) in overall {
+        let mean = headlines.iter().sum::<f64>() / headlines.len().max(1) as f64;
+        println!("| {mode:?} | {mean:.3} |");
     }
     Ok(())
 }

@@ -231,3 +231,64 @@ fn the_index_survives_reopening() {
     assert_eq!(reopened.lexical.len(), count);
     assert_eq!(reopened.lexical.indexed_seq().unwrap(), seq);
 }
+
+/// A fixture of made-up papers (listing lines written to a file), for ranking rules that real
+/// papers show only by chance.
+fn made_up(papers: &[(&str, &str, &str)]) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("made-up.jsonl");
+    let lines: Vec<String> = papers
+        .iter()
+        .map(|(id, title, summary)| {
+            serde_json::json!({
+                "id": id, "title": title, "summary": summary, "authors": ["Ada Example"],
+                "categories": ["cs.LG"], "published": "2026-01-05T00:00:00Z",
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let sources = paperboy_ingest::source::expand(file.to_str().unwrap()).unwrap();
+    let mut report = IngestReport::default();
+    ingest(&store, &sources, IngestOptions::default(), &mut report).unwrap();
+    assert_eq!(report.inserted as usize, papers.len(), "{report:?}");
+    let searcher = Searcher::open(dir.path()).unwrap();
+    searcher.lexical.catch_up(&store).unwrap();
+    Fixture {
+        _dir: dir,
+        store,
+        searcher,
+    }
+}
+
+#[test]
+fn words_add_up_across_fields_and_a_title_match_counts_more() {
+    let filler = "We report experiments on several benchmarks and discuss limitations.";
+    let f = made_up(&[
+        ("2601.90001", "Gradient clipping for stable training", filler),
+        (
+            "2601.90002",
+            "A study of optimisers",
+            &format!("We look at gradient clipping. {filler}"),
+        ),
+        (
+            "2601.90003",
+            "Gradient clipping revisited",
+            &format!("Gradient clipping keeps label-noise training stable. {filler}"),
+        ),
+        (
+            "2601.90004",
+            "Unrelated work on graphs",
+            &format!("Noise in labels. {filler}"),
+        ),
+    ]);
+    let ranked = ids(&f, &request("gradient clipping"));
+    // Title and abstract together beat the title alone, which beats the abstract alone.
+    assert_eq!(ranked, ["2601.90003", "2601.90001", "2601.90002"], "{ranked:?}");
+    // A hyphenated word matches through its parts, each counting on its own: "Noise in labels"
+    // matches "label-noise" too.
+    let mut ranked = ids(&f, &request("label-noise"));
+    ranked.sort();
+    assert_eq!(ranked, ["2601.90003", "2601.90004"]);
+}
