@@ -252,3 +252,52 @@ fn a_killed_instances_digest_run_is_finished_by_another_without_duplicates() {
     assert!(counts.values().all(|n| *n == 1), "no duplicates: {counts:?}");
     drop(second);
 }
+
+#[test]
+fn instances_take_turns_at_embedding_so_no_paper_is_embedded_twice() {
+    let Some(data) = shared_data() else { return };
+    let Some(a) = Paperboy::on_postgres() else { return };
+    let b = a.another_instance();
+    let serve = |pb: &Paperboy| serve_with(pb.command(&["serve", "--listen", "127.0.0.1:0"]));
+    let (served_a, served_b) = (serve(&a), serve(&b));
+    // The papers arrive once both run, so both followers find the same backlog.
+    a.json(
+        &["ingest", "--json", path_str(&data.join("hf-daily/2026-04-2*.json"))],
+        0,
+    );
+    let mut db = postgres::Client::connect(a.database_url().unwrap(), postgres::NoTls).unwrap();
+    let papers: i64 = db.query_one("SELECT count(*) FROM papers", &[]).unwrap().get(0);
+    assert!(papers > 50, "{papers} papers");
+    eventually(Duration::from_secs(180), "every paper embedded", || {
+        let embedded: i64 = db.query_one("SELECT count(*) FROM embeddings", &[]).unwrap().get(0);
+        embedded == papers
+    });
+
+    // The embedding feed hands out one number per stored vector: as many numbers as papers means
+    // no paper was embedded (or re-stored) by both instances.
+    let row = db
+        .query_one("SELECT count(*), max(embed_seq) FROM embeddings", &[])
+        .unwrap();
+    let (count, last): (i64, i64) = (row.get(0), row.get(1));
+    assert_eq!(
+        last, count,
+        "vectors stored more than once: {last} numbers for {count} papers"
+    );
+
+    // Both instances search by meaning: the one that did not embed follows the other's vectors.
+    let row = db
+        .query_one("SELECT id, title FROM papers ORDER BY id LIMIT 1", &[])
+        .unwrap();
+    let (id, title): (String, String) = (row.get(0), row.get(1));
+    for served in [&served_a, &served_b] {
+        let url = format!(
+            "{}/api/papers/search?mode=semantic&limit=3&q={}",
+            served.base_url,
+            percent(&title)
+        );
+        eventually(Duration::from_secs(30), "semantic search on each instance", || {
+            let (status, found) = call("GET", &url, None);
+            status == 200 && found["results"][0]["id"] == id.as_str()
+        });
+    }
+}

@@ -371,7 +371,7 @@ impl Digests<'_> {
         // One process at a time sends a period's digests; taken before composing, so that a
         // second process does not even compose what the first is sending.
         let lease_name = format!("digest:{}:{key}", frequency.as_str());
-        let holder = lease_holder();
+        let holder = paperboy_store::lease_holder();
         if !self
             .subscribers
             .acquire_lease(&lease_name, &holder, self.schedule.lease)?
@@ -528,16 +528,6 @@ impl Digests<'_> {
         )?;
         send_with_retry(sender, &message, Retry::default())
     }
-}
-
-/// Names this process as a lease holder: host, process and a random part (a restarted
-/// process with a reused pid is still someone else).
-fn lease_holder() -> String {
-    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
-    let mut random = [0u8; 6];
-    let _ = getrandom::fill(&mut random);
-    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}:{}:{random}", host.trim(), std::process::id())
 }
 
 /// Sends, retrying temporary failures with exponential backoff.

@@ -19,7 +19,7 @@ pub mod semantic;
 
 pub use lexical::{CatchUp, LexicalIndex};
 pub use query::{parse, ParsedQuery, QueryError};
-pub use searcher::{follow_store, Searcher};
+pub use searcher::{follow_store, AlwaysEmbed, EmbedTurn, Searcher};
 
 /// Where the keyword index lives inside the data folder.
 pub fn lexical_dir(data_dir: &Path) -> PathBuf {

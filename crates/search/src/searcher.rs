@@ -103,6 +103,15 @@ impl Searcher {
         Ok(progress)
     }
 
+    /// Adds to the vector index the vectors stored since it last looked (embedded by this
+    /// process or another). Without a model this does nothing.
+    pub fn catch_up_vectors(&self, store: &dyn Store, save: bool) -> Result<usize, SearchError> {
+        match &self.semantic {
+            Some(semantic) => semantic.vectors.catch_up(store, save),
+            None => Ok(0),
+        }
+    }
+
     /// Rebuilds the vector index from the store's embeddings.
     pub fn rebuild_vectors(&mut self, data_dir: &Path, store: &dyn Store) -> Result<usize, SearchError> {
         let Some(semantic) = self.semantic.take() else {
@@ -405,10 +414,31 @@ fn with_titles(store: &dyn Store, ranked: Vec<(ArxivId, f32)>) -> Result<Vec<Sea
     Ok(hits)
 }
 
+/// Decides, round by round, whether this process embeds new papers. Several instances on one
+/// database would otherwise embed the same papers in lockstep (each reads the same cursor); with
+/// a lease one embeds and the others only add the vectors it stores.
+pub trait EmbedTurn: Send {
+    /// Whether this process embeds this round (taking or renewing its claim).
+    fn take(&mut self) -> bool;
+    /// Gives the claim up, at shutdown, so that another instance takes over at once.
+    fn give_up(&mut self);
+}
+
+/// Every round is this process's turn: for a single process.
+pub struct AlwaysEmbed;
+
+impl EmbedTurn for AlwaysEmbed {
+    fn take(&mut self) -> bool {
+        true
+    }
+    fn give_up(&mut self) {}
+}
+
 /// Keeps the indexes current with the store from a background thread: every `every`, index what
-/// changed, embed papers not embedded yet (a batch at a time, so new papers reach the keyword
-/// index quickly even during a long embedding backlog), and add their vectors. This is how a
-/// running server sees ingests made by other processes.
+/// changed, embed papers not embedded yet when it is this process's `turn` (a batch at a time,
+/// so new papers reach the keyword index quickly even during a long embedding backlog), and add
+/// stored vectors to the vector index. This is how a running server sees ingests made by other
+/// processes.
 ///
 /// Setting `stop` ends the thread after its current batch; join the returned handle to let it
 /// save the vector index first.
@@ -417,6 +447,7 @@ pub fn follow_store(
     store: Arc<dyn Store>,
     every: Duration,
     stop: Arc<AtomicBool>,
+    mut turn: Box<dyn EmbedTurn>,
 ) -> Option<std::thread::JoinHandle<()>> {
     const EMBED_BUDGET_PER_ROUND: usize = 256;
     let spawned = std::thread::Builder::new()
@@ -434,7 +465,12 @@ pub fn follow_store(
                 }
                 // Saving the vector index rewrites the whole file: at most once a minute.
                 let save = last_save.elapsed() > Duration::from_secs(60);
-                match searcher.embed_pending(store.as_ref(), Some(EMBED_BUDGET_PER_ROUND), &stop, save) {
+                let embedding = if searcher.semantic.is_none() || turn.take() {
+                    searcher.embed_pending(store.as_ref(), Some(EMBED_BUDGET_PER_ROUND), &stop, save)
+                } else {
+                    searcher.catch_up_vectors(store.as_ref(), save).map(|_| Default::default())
+                };
+                match embedding {
                     Ok(progress) if progress.embedded > 0 => {
                         tracing::info!(embedded = progress.embedded, cursor = progress.cursor, "embedded new papers");
                         if save {
@@ -452,6 +488,7 @@ pub fn follow_store(
                 }
                 sleep_unless_stopped(every, &stop);
             }
+            turn.give_up();
             if let Some(semantic) = &searcher.semantic {
                 if let Err(e) = semantic.vectors.save() {
                     tracing::warn!(error = %e, "could not save the vector index on shutdown; it will catch up at start");

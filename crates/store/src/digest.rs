@@ -208,3 +208,13 @@ pub trait DigestStore: Send + Sync {
     /// Gives the lease up, if `holder` has it.
     fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
 }
+
+/// Names this process as a lease holder: host, process and a random part (a restarted process
+/// with a reused pid is still someone else). Digest runs and the background embedder use it.
+pub fn lease_holder() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    let mut random = [0u8; 6];
+    let _ = getrandom::fill(&mut random);
+    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}:{}:{random}", host.trim(), std::process::id())
+}

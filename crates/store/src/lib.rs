@@ -26,7 +26,7 @@ pub use community::{
     AddCommentOutcome, AuditEntry, Comment, CommunityStore, CreateUserOutcome, NewToken, NewUser, Submission,
     SubmitOutcome, TokenInfo, TokenKind, User, VoteOutcome,
 };
-pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
+pub use digest::{lease_holder, Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use postgres::PostgresStore;

@@ -11,6 +11,7 @@ use crate::config::Config;
 
 pub mod copy;
 pub mod digest;
+mod embed_lease;
 pub mod export;
 pub mod harvest;
 pub mod index;

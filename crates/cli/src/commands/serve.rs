@@ -40,11 +40,17 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         println!("semantic search is off ({why}); serving keyword search only");
     }
     let stop = Arc::new(AtomicBool::new(false));
+    // Instances sharing a database take turns at embedding by a lease (see `embed_lease`).
+    let turn: Box<dyn paperboy_search::EmbedTurn> = match searcher.model_id() {
+        Some(model) => Box::new(super::embed_lease::EmbedLease::new(store.clone(), model)),
+        None => Box::new(paperboy_search::AlwaysEmbed),
+    };
     let follower = paperboy_search::follow_store(
         Arc::clone(&searcher),
         store.clone(),
         std::time::Duration::from_secs(2),
         Arc::clone(&stop),
+        turn,
     );
     let location = store.location();
     let mut state = AppState::new(store.clone(), searcher.clone());

@@ -1,0 +1,64 @@
+//! Which `serve` instance embeds new papers: a lease in the store, so that instances sharing one
+//! database do not all embed the same papers. The others add the vectors it stores.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paperboy_search::EmbedTurn;
+use paperboy_store::Backend;
+
+/// How long a claim lasts without renewal. The follower renews it every round (2 s apart, or
+/// one embedding batch of at most 256 papers), so only a dead instance lets it lapse; the next
+/// instance then takes over within this time.
+const LEASE: Duration = Duration::from_secs(60);
+
+pub struct EmbedLease {
+    store: Arc<dyn Backend>,
+    name: String,
+    holder: String,
+    /// Whether the last round was ours, to log changes of hands once rather than every round.
+    held: Option<bool>,
+}
+
+impl EmbedLease {
+    /// The lease on embedding with `model_id` (one per model: instances with different models
+    /// embed independently).
+    pub fn new(store: Arc<dyn Backend>, model_id: &str) -> EmbedLease {
+        EmbedLease {
+            store,
+            name: format!("embed:{model_id}"),
+            holder: paperboy_store::lease_holder(),
+            held: None,
+        }
+    }
+}
+
+impl EmbedTurn for EmbedLease {
+    fn take(&mut self) -> bool {
+        let ours = match self.store.acquire_lease(&self.name, &self.holder, LEASE) {
+            Ok(ours) => ours,
+            Err(e) => {
+                // Embedding twice wastes work but loses nothing; not embedding would stall search.
+                tracing::warn!(error = %e, lease = %self.name, "could not check the embedding lease; embedding anyway");
+                true
+            }
+        };
+        if self.held != Some(ours) {
+            if ours {
+                tracing::info!(lease = %self.name, "this instance embeds new papers");
+            } else {
+                tracing::info!(lease = %self.name, "another instance embeds new papers; following its vectors");
+            }
+            self.held = Some(ours);
+        }
+        ours
+    }
+
+    fn give_up(&mut self) {
+        if self.held == Some(true) {
+            if let Err(e) = self.store.release_lease(&self.name, &self.holder) {
+                tracing::warn!(error = %e, lease = %self.name, "could not release the embedding lease; it lapses in a minute");
+            }
+        }
+    }
+}
