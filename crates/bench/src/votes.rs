@@ -12,7 +12,11 @@
 //! refuse the clients. Accounts get one precomputed Argon2id hash (hashing 200 passwords would
 //! time the hashing, not the votes); API tokens are made as `paperboy token create` makes them.
 //!
-//! Usage: `bench-votes SHARED_DATA_DIR [ACCOUNTS] [CLIENTS]` (scripts/bench-votes).
+//! With STORE = `postgres` the store is a fresh schema on the PostgreSQL server named by
+//! `PAPERBOY_TEST_DATABASE_URL` (dropped at the end), and rate limits are counted in the
+//! database as `serve` counts them there (lifted, but still counted: one more round trip a vote).
+//!
+//! Usage: `bench-votes SHARED_DATA_DIR [ACCOUNTS] [CLIENTS] [sqlite|postgres]` (scripts/bench-votes).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +28,10 @@ use paperboy_accounts::{hash_password, new_token, Limits};
 use paperboy_domain::ArxivId;
 use paperboy_ingest::{ingest, IngestOptions, IngestReport};
 use paperboy_search::Searcher;
-use paperboy_store::{CommunityStore, CreateUserOutcome, NewToken, NewUser, PaperStore, SqliteStore, TokenKind};
+use paperboy_store::{
+    Backend, CreateUserOutcome, NewToken, NewUser, PostgresStore, RateLimitStore, SqliteStore, TokenKind,
+};
+use paperboy_testkit::PgSchema;
 use paperboy_web::{AppState, CommunitySettings};
 
 /// A real Hugging Face daily list: its papers carry imported upvotes.
@@ -33,7 +40,7 @@ const DAY_FILE: &str = "hf-daily/2026-05-01.json";
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 2 {
-        bail!("usage: bench-votes SHARED_DATA_DIR [ACCOUNTS] [CLIENTS]");
+        bail!("usage: bench-votes SHARED_DATA_DIR [ACCOUNTS] [CLIENTS] [sqlite|postgres]");
     }
     let data = PathBuf::from(&args[1]);
     let number = |i: usize, default: usize, what: &str| -> anyhow::Result<usize> {
@@ -50,7 +57,20 @@ fn main() -> anyhow::Result<()> {
     let clients = number(3, 32, "CLIENTS")?.min(accounts);
 
     let work = tempfile::tempdir()?;
-    let store = Arc::new(SqliteStore::open(work.path())?);
+    // Kept until the end: dropping it drops the schema.
+    let mut schema = None;
+    let (store, shared_limits): (Arc<dyn Backend>, Option<Arc<dyn RateLimitStore>>) =
+        match args.get(4).map(String::as_str) {
+            None | Some("sqlite") => (Arc::new(SqliteStore::open(work.path())?), None),
+            Some("postgres") => {
+                let created = PgSchema::create().context("postgres needs PAPERBOY_TEST_DATABASE_URL")?;
+                let store = Arc::new(PostgresStore::connect(&created.url)?);
+                schema = Some(created);
+                (store.clone(), Some(store))
+            }
+            Some(other) => bail!("STORE must be sqlite or postgres, not {other:?}"),
+        };
+    println!("store: {}", store.location());
     let id = load_day(store.as_ref(), &data.join(DAY_FILE))?;
     let imported = store.paper(&id)?.context("the paper just loaded is missing")?.upvotes;
 
@@ -62,10 +82,14 @@ fn main() -> anyhow::Result<()> {
     );
 
     let searcher = Arc::new(Searcher::open(work.path())?);
-    let state = AppState::new(store.clone(), searcher).with_community(
+    let mut state = AppState::new(store.clone(), searcher).with_community(
         CommunitySettings::default(),
         Limits::all(u32::MAX, Duration::from_secs(60)),
     );
+    if let Some(counters) = shared_limits {
+        // As `serve` on PostgreSQL: counters that several instances share.
+        state = state.with_shared_rate_limits(counters);
+    }
     let base_url = serve_in_background(state)?;
     let paper_url = format!("{base_url}/api/papers/{id}");
     let vote_url = format!("{paper_url}/upvote");
@@ -113,6 +137,7 @@ fn main() -> anyhow::Result<()> {
     for error in run.errors.iter().take(10) {
         eprintln!("request failed: {error}");
     }
+    drop(schema);
     if !exact || !run.errors.is_empty() {
         bail!(
             "the votes are not exact ({} failed requests of {requests})",
@@ -123,7 +148,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Loads the day's list; returns its most upvoted paper.
-fn load_day(store: &SqliteStore, file: &Path) -> anyhow::Result<ArxivId> {
+fn load_day(store: &dyn Backend, file: &Path) -> anyhow::Result<ArxivId> {
     let path = file.to_str().context("the data folder's path is not UTF-8")?;
     let sources = paperboy_ingest::source::expand(path)?;
     let mut report = IngestReport::default();
@@ -146,7 +171,7 @@ fn load_day(store: &SqliteStore, file: &Path) -> anyhow::Result<ArxivId> {
 
 /// `n` accounts sharing one password hash, each with an API token; returns their ids and
 /// tokens.
-fn make_accounts(store: &SqliteStore, n: usize) -> anyhow::Result<(Vec<i64>, Vec<String>)> {
+fn make_accounts(store: &dyn Backend, n: usize) -> anyhow::Result<(Vec<i64>, Vec<String>)> {
     let password_hash = hash_password("bench password, never used")?;
     let (mut user_ids, mut tokens) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..n {
@@ -276,7 +301,7 @@ fn api_upvotes(agent: &ureq::Agent, paper_url: &str) -> anyhow::Result<i64> {
 }
 
 /// The paper's vote rows among `users` (the store's rows, not its counter).
-fn count_vote_rows(store: &SqliteStore, id: &ArxivId, users: &[i64]) -> anyhow::Result<i64> {
+fn count_vote_rows(store: &dyn Backend, id: &ArxivId, users: &[i64]) -> anyhow::Result<i64> {
     let key = [id.to_string()];
     let mut rows = 0;
     for &user_id in users {
