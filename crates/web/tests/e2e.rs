@@ -73,7 +73,7 @@ async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_string()
 }
 
-/// Waits for the browser to reach `path` after a form post: the click can return before the
+/// Waits for the browser to reach `path` after a click: the click can return before the
 /// server's answer has loaded (seen on a busy CI machine). Fails with what the page says, so that
 /// an error page is told apart from a slow one.
 async fn arrive_at(client: &Client, path: &str) {
@@ -150,7 +150,7 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
             .click()
             .await
             .unwrap();
-        assert_eq!(path_of(&client).await, "/date/2026-04-30");
+        arrive_at(&client, "/date/2026-04-30").await;
         screenshot(&client, "2-previous-day").await;
         client
             .find(Locator::Css("a[rel=next]"))
@@ -159,7 +159,7 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
             .click()
             .await
             .unwrap();
-        assert_eq!(path_of(&client).await, "/date/2026-05-01");
+        arrive_at(&client, "/date/2026-05-01").await;
         client
             .find(Locator::Css("a[rel=next]"))
             .await
@@ -167,7 +167,7 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
             .click()
             .await
             .unwrap();
-        assert_eq!(path_of(&client).await, "/date/2026-05-04");
+        arrive_at(&client, "/date/2026-05-04").await;
 
         // Open a paper from its card.
         client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
@@ -178,7 +178,7 @@ fn a_reader_browses_days_opens_a_paper_and_searches() {
             .click()
             .await
             .unwrap();
-        assert_eq!(path_of(&client).await, format!("/papers/{top_id}"));
+        arrive_at(&client, &format!("/papers/{top_id}")).await;
         let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
         let start: String = top_title.chars().take(20).collect();
         assert!(heading.starts_with(start.trim()), "{heading:?} vs {top_title:?}");
@@ -245,7 +245,7 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
             .click()
             .await
             .unwrap();
-        assert_eq!(path_of(&client).await, "/signup");
+        arrive_at(&client, "/signup").await;
         fill(&client, "input[name=name]", "reader_one").await;
         fill(&client, "input[name=email]", "reader@example.org").await;
         fill(&client, "input[name=password]", "a long enough password").await;
@@ -272,7 +272,7 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
             .click()
             .await
             .unwrap();
-        assert_eq!(path_of(&client).await, "/submit");
+        arrive_at(&client, "/submit").await;
         fill(
             &client,
             "input[name=paper]",
@@ -297,7 +297,7 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
 
         // Upvote on the paper page: with JavaScript the count changes in place.
         card.click().await.unwrap();
-        assert_eq!(path_of(&client).await, format!("/papers/{unlisted}"));
+        arrive_at(&client, &format!("/papers/{unlisted}")).await;
         let count = |c: Client| async move {
             let text = c
                 .find(Locator::Css("form.vote .count"))
