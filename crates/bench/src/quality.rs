@@ -28,10 +28,10 @@ use paperboy_search::semantic::TextEmbedder;
 use paperboy_search::{Filters, Mode, SearchRequest, Searcher};
 use paperboy_store::SqliteStore;
 
-/// Topic queries and the arXiv category that judges them.
 /// Hand-written paraphrase queries (id, tab, query), in the repository beside this benchmark.
 const PARAPHRASES: &str = include_str!("../data/paraphrases.tsv");
 
+/// Topic queries and the arXiv category that judges them.
 const TOPICS: &[(&str, &str)] = &[
     ("object detection in images", "cs.CV"),
     ("semantic segmentation of scenes", "cs.CV"),

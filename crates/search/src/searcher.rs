@@ -99,7 +99,7 @@ impl Searcher {
             return Ok(Default::default());
         };
         let progress = embed_pending(store, semantic.embedder.as_ref(), budget, stop)?;
-        semantic.vectors.catch_up(store, save)?;
+        self.catch_up_vectors(store, save)?;
         Ok(progress)
     }
 

@@ -136,7 +136,7 @@ pub struct Delivery {
 }
 
 /// Subscribers and the delivery ledger. Methods are blocking, like [`crate::PaperStore`]'s.
-pub trait DigestStore: Send + Sync {
+pub trait DigestStore: crate::LeaseStore {
     /// Adds a subscriber, or returns the existing one with that address unchanged.
     /// The `bool` is true when the subscriber was created.
     fn add_subscriber(
@@ -198,23 +198,4 @@ pub trait DigestStore: Send + Sync {
 
     /// The ledger of one period.
     fn deliveries(&self, frequency: Frequency, period: &str) -> Result<Vec<Delivery>, StoreError>;
-
-    /// Takes the lease `name` for `holder` until `ttl` from now, or renews it when `holder`
-    /// has it already. False while another holder's lease runs. A holder that dies loses the
-    /// lease when it expires. (Digest runs take one per frequency and period, so that two
-    /// instances never send the same period's mail at once.)
-    fn acquire_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError>;
-
-    /// Gives the lease up, if `holder` has it.
-    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
-}
-
-/// Names this process as a lease holder: host, process and a random part (a restarted process
-/// with a reused pid is still someone else). Digest runs and the background embedder use it.
-pub fn lease_holder() -> String {
-    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
-    let mut random = [0u8; 6];
-    let _ = getrandom::fill(&mut random);
-    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}:{}:{random}", host.trim(), std::process::id())
 }

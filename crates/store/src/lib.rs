@@ -16,6 +16,7 @@ pub mod copy;
 pub mod digest;
 pub mod embeddings;
 mod error;
+mod lease;
 mod paper_row;
 pub mod postgres;
 pub mod rate_limit;
@@ -26,9 +27,10 @@ pub use community::{
     AddCommentOutcome, AuditEntry, Comment, CommunityStore, CreateUserOutcome, NewToken, NewUser, Submission,
     SubmitOutcome, TokenInfo, TokenKind, User, VoteOutcome,
 };
-pub use digest::{lease_holder, Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
+pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
+pub use lease::{lease_holder, LeaseStore};
 pub use postgres::PostgresStore;
 pub use rate_limit::RateLimitStore;
 pub use sqlite::SqliteStore;

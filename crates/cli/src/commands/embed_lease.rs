@@ -2,39 +2,46 @@
 //! database do not all embed the same papers. The others add the vectors it stores.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use paperboy_search::EmbedTurn;
-use paperboy_store::Backend;
+use paperboy_store::LeaseStore;
 
-/// How long a claim lasts without renewal. The follower renews it every round (2 s apart, or
-/// one embedding batch of at most 256 papers), so only a dead instance lets it lapse; the next
-/// instance then takes over within this time.
+/// How long a claim lasts without renewal. The holder renews it once a third of it has passed
+/// (the follower asks every round: 2 s apart, or one embedding batch of at most 256 papers), so
+/// only a dead instance lets it lapse; the next instance then takes over within this time.
 const LEASE: Duration = Duration::from_secs(60);
 
 pub struct EmbedLease {
-    store: Arc<dyn Backend>,
+    store: Arc<dyn LeaseStore>,
     name: String,
     holder: String,
     /// Whether the last round was ours, to log changes of hands once rather than every round.
     held: Option<bool>,
+    /// When this process last took or renewed the lease: a holder asks the store again only
+    /// when a third of the lease has passed, rather than writing every round.
+    renewed: Option<Instant>,
 }
 
 impl EmbedLease {
     /// The lease on embedding with `model_id` (one per model: instances with different models
     /// embed independently).
-    pub fn new(store: Arc<dyn Backend>, model_id: &str) -> EmbedLease {
+    pub fn new(store: Arc<dyn LeaseStore>, model_id: &str) -> EmbedLease {
         EmbedLease {
             store,
             name: format!("embed:{model_id}"),
             holder: paperboy_store::lease_holder(),
             held: None,
+            renewed: None,
         }
     }
 }
 
 impl EmbedTurn for EmbedLease {
     fn take(&mut self) -> bool {
+        if self.renewed.is_some_and(|at| at.elapsed() < LEASE / 3) {
+            return true;
+        }
         let ours = match self.store.acquire_lease(&self.name, &self.holder, LEASE) {
             Ok(ours) => ours,
             Err(e) => {
@@ -51,6 +58,7 @@ impl EmbedTurn for EmbedLease {
             }
             self.held = Some(ours);
         }
+        self.renewed = ours.then(Instant::now);
         ours
     }
 

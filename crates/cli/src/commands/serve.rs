@@ -42,7 +42,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     // Instances sharing a database take turns at embedding by a lease (see `embed_lease`).
     let turn: Box<dyn paperboy_search::EmbedTurn> = match searcher.model_id() {
-        Some(model) => Box::new(super::embed_lease::EmbedLease::new(store.clone(), model)),
+        Some(model) => Box::new(super::embed_lease::EmbedLease::new(
+            store.clone() as Arc<dyn paperboy_store::LeaseStore>,
+            model,
+        )),
         None => Box::new(paperboy_search::AlwaysEmbed),
     };
     let follower = paperboy_search::follow_store(

@@ -10,7 +10,7 @@ use chrono::Utc;
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
-use super::{lease, PostgresStore};
+use super::PostgresStore;
 use crate::digest::{
     decode_subscriber_text, Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus,
 };
@@ -319,13 +319,5 @@ impl DigestStore for PostgresStore {
                 })
                 .collect()
         })
-    }
-
-    fn acquire_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError> {
-        self.with_client(|client| lease::acquire(client, name, holder, ttl))
-    }
-
-    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        self.with_client(|client| lease::release(client, name, holder))
     }
 }

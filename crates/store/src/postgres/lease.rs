@@ -4,9 +4,20 @@ use std::time::Duration;
 
 use postgres::Client;
 
-use crate::StoreError;
+use super::PostgresStore;
+use crate::{LeaseStore, StoreError};
 
-/// Takes or renews the lease; see `DigestStore::acquire_lease`.
+impl LeaseStore for PostgresStore {
+    fn acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.with_client(|client| acquire(client, name, holder, ttl))
+    }
+
+    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.with_client(|client| release(client, name, holder))
+    }
+}
+
+/// Takes or renews the lease; see [`LeaseStore::acquire_lease`].
 pub fn acquire(client: &mut Client, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
     let seconds = ttl.as_secs_f64();
     let taken = client.query_opt(

@@ -17,6 +17,7 @@ mod community;
 mod copy;
 mod digest;
 mod embeddings;
+mod lease;
 mod migrations;
 
 pub use migrations::LATEST_VERSION;
