@@ -113,28 +113,38 @@ fn instances_on_one_database_see_each_others_votes_comments_submissions_and_pape
     assert!(daily.to_string().contains(&new_id), "A lists B's submission: {daily}");
 
     // Rate limits count across instances: 120 votes a minute per account, in all. A fresh
-    // account, and a run inside one clock minute (the window), so nothing else counts.
-    let bob = account(&a, "bob");
-    let into_minute = chrono::Utc::now().timestamp() % 60;
-    if into_minute > 30 {
-        std::thread::sleep(Duration::from_secs((61 - into_minute) as u64));
-    }
-    let mut refused_at = None;
-    for i in 0..200 {
-        let url = if i % 2 == 0 { url_a } else { url_b };
-        let method = if i % 4 < 2 { "POST" } else { "DELETE" };
-        let (status, _) = call(method, &format!("{url}/api/papers/{id}/upvote"), Some(&bob));
-        if status == 429 {
-            refused_at = Some(i);
-            break;
+    // account, and a run inside one clock minute (the window), so nothing else counts; a run
+    // that a slow machine stretched across a minute's end is repeated once with another account.
+    let minute = || chrono::Utc::now().timestamp() / 60;
+    for (try_number, name) in ["bob", "carol"].into_iter().enumerate() {
+        let voter = account(&a, name);
+        let into_minute = chrono::Utc::now().timestamp() % 60;
+        if into_minute > 30 {
+            std::thread::sleep(Duration::from_secs((61 - into_minute) as u64));
         }
-        assert_eq!(status, 200);
+        let started_in = minute();
+        let mut refused_at = None;
+        for i in 0..200 {
+            let url = if i % 2 == 0 { url_a } else { url_b };
+            let method = if i % 4 < 2 { "POST" } else { "DELETE" };
+            let (status, _) = call(method, &format!("{url}/api/papers/{id}/upvote"), Some(&voter));
+            if status == 429 {
+                refused_at = Some(i);
+                break;
+            }
+            assert_eq!(status, 200);
+        }
+        if minute() != started_in && try_number == 0 {
+            eprintln!("the votes crossed a minute's end ({refused_at:?}); again");
+            continue;
+        }
+        assert_eq!(
+            refused_at,
+            Some(120),
+            "the 121st vote of the minute is refused, wherever it lands"
+        );
+        break;
     }
-    assert_eq!(
-        refused_at,
-        Some(120),
-        "the 121st vote of the minute is refused, wherever it lands"
-    );
     drop((served_a, served_b));
 }
 

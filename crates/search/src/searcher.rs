@@ -449,7 +449,10 @@ pub fn follow_store(
     stop: Arc<AtomicBool>,
     mut turn: Box<dyn EmbedTurn>,
 ) -> Option<std::thread::JoinHandle<()>> {
-    const EMBED_BUDGET_PER_ROUND: usize = 256;
+    // Papers embedded between two keyword catch-ups: about two seconds of embedding on two
+    // cores, so that the keyword index lags an ingest by seconds even during a backlog, and the
+    // embedding lease is renewed well within its length.
+    const EMBED_BUDGET_PER_ROUND: usize = 64;
     let spawned = std::thread::Builder::new()
         .name("index-follower".into())
         .spawn(move || {

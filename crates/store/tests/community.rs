@@ -204,13 +204,7 @@ fn tokens_are_found_until_they_expire_and_one_time_links_work_once() {
         let ada = add_user(store, "ada");
         let now = now();
         let session = add_token(store, "session-hash", ada, TokenKind::Session, Some(Duration::days(30)));
-        add_token(
-            store,
-            "stale-hash",
-            ada,
-            TokenKind::Session,
-            Some(Duration::seconds(-1)),
-        );
+        add_token(store, "stale-hash", ada, TokenKind::Session, Some(Duration::hours(-1)));
 
         let (info, user) = store
             .find_token("session-hash", TokenKind::Session, now)

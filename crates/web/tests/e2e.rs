@@ -345,7 +345,7 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
         // The form posts and the page reloads: wait for the new page rather than race it.
         let body = client
             .wait()
-            .at_most(std::time::Duration::from_secs(10))
+            .at_most(std::time::Duration::from_secs(30))
             .for_element(Locator::Css(".comment .comment-body"))
             .await
             .unwrap();
@@ -361,7 +361,7 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
         client.goto(&format!("{base}/date/{today}")).await.unwrap();
         client
             .wait()
-            .at_most(std::time::Duration::from_secs(10))
+            .at_most(std::time::Duration::from_secs(30))
             .for_element(Locator::Css(&format!("form.vote.voted[data-paper='{unlisted}']")))
             .await
             .expect("the card is marked as upvoted");

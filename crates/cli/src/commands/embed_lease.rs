@@ -8,9 +8,13 @@ use paperboy_search::EmbedTurn;
 use paperboy_store::LeaseStore;
 
 /// How long a claim lasts without renewal. The holder renews it once a third of it has passed
-/// (the follower asks every round: 2 s apart, or one embedding batch of at most 256 papers), so
-/// only a dead instance lets it lapse; the next instance then takes over within this time.
+/// (the follower asks every round: 2 s apart, or one embedding round of at most 64 papers), so
+/// only a dead instance lets it lapse; the next instance then takes over within this time and
+/// [`ASK_AGAIN`].
 const LEASE: Duration = Duration::from_secs(60);
+
+/// How often an instance that does not hold the lease asks for it again (each ask is a write).
+const ASK_AGAIN: Duration = Duration::from_secs(10);
 
 pub struct EmbedLease {
     store: Arc<dyn LeaseStore>,
@@ -21,6 +25,8 @@ pub struct EmbedLease {
     /// When this process last took or renewed the lease: a holder asks the store again only
     /// when a third of the lease has passed, rather than writing every round.
     renewed: Option<Instant>,
+    /// When this process last found the lease held by another.
+    refused: Option<Instant>,
 }
 
 impl EmbedLease {
@@ -33,6 +39,7 @@ impl EmbedLease {
             holder: paperboy_store::lease_holder(),
             held: None,
             renewed: None,
+            refused: None,
         }
     }
 }
@@ -41,6 +48,9 @@ impl EmbedTurn for EmbedLease {
     fn take(&mut self) -> bool {
         if self.renewed.is_some_and(|at| at.elapsed() < LEASE / 3) {
             return true;
+        }
+        if self.refused.is_some_and(|at| at.elapsed() < ASK_AGAIN) {
+            return false;
         }
         let ours = match self.store.acquire_lease(&self.name, &self.holder, LEASE) {
             Ok(ours) => ours,
@@ -59,6 +69,7 @@ impl EmbedTurn for EmbedLease {
             self.held = Some(ours);
         }
         self.renewed = ours.then(Instant::now);
+        self.refused = (!ours).then(Instant::now);
         ours
     }
 

@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
+use std::time::Duration;
 
 use paperboy_testkit::PgSchema;
 
@@ -143,7 +144,12 @@ pub fn create_user(pb: &Paperboy, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+    // A command that refuses its arguments exits before it reads the password; the pipe is
+    // then closed, and that is not the test's failure.
+    match std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {error}"),
+        _ => {}
+    }
     child.wait_with_output().unwrap()
 }
 
@@ -191,19 +197,64 @@ impl Drop for Served {
     }
 }
 
+/// How long a server may take to start listening: loading the model and catching up the
+/// keyword index take seconds, more on a loaded machine.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Starts `cmd` (a `paperboy … serve --listen 127.0.0.1:0`) and waits for its address.
 pub fn serve_with(mut cmd: Command) -> Served {
     let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some((_, address)) = line.split_once("serving on http://") {
-            break address.trim().to_string();
+    match wait_for_address(&mut child) {
+        Some(address) => Served {
+            child,
+            base_url: format!("http://{address}"),
+        },
+        None => panic!("paperboy serve ended before it listened: {:?}", child.wait()),
+    }
+}
+
+/// Starts `make(port)` on a free loopback port, for a server that must know its address
+/// before it starts (mail links). The port is free when picked but another process can take it
+/// before the server binds it; the server then exits, and another port is tried.
+pub fn serve_on_free_port(make: impl Fn(u16) -> Command) -> Served {
+    for _ in 0..3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = make(port).stdout(Stdio::piped()).spawn().unwrap();
+        if let Some(address) = wait_for_address(&mut child) {
+            return Served {
+                child,
+                base_url: format!("http://{address}"),
+            };
         }
-    };
-    Served {
-        child,
-        base_url: format!("http://{address}"),
+        let _ = child.wait();
+    }
+    panic!("paperboy serve could not listen on any of three free ports");
+}
+
+/// The address a starting server prints, or None when it exits first. Its output goes on being
+/// read (and dropped) in the background, so that a later line never meets a closed pipe.
+fn wait_for_address(child: &mut Child) -> Option<String> {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some((_, address)) = line.split_once("serving on http://") {
+                let _ = sender.send(address.trim().to_string());
+            }
+        }
+    });
+    match receiver.recv_timeout(START_TIMEOUT) {
+        Ok(address) => Some(address),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => None,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            let _ = child.kill();
+            panic!("paperboy serve did not listen within {START_TIMEOUT:?}");
+        }
     }
 }
 
