@@ -112,13 +112,16 @@ pub struct TokenInfo {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-/// What a vote request did. `upvotes` is the paper's community vote count afterwards.
+/// What a vote request did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct VoteOutcome {
     /// False when the vote was already in the requested state (a repeated click).
     pub changed: bool,
     pub voted: bool,
+    /// The paper's community votes afterwards.
     pub votes: i64,
+    /// What pages show: `votes` plus the upvotes imported with its daily lists (their highest).
+    pub upvotes: i64,
 }
 
 /// One comment. Deleted and hidden comments stay as rows so that replies keep their place;

@@ -496,8 +496,10 @@ fn votes_add_to_imported_upvotes_and_can_be_taken_back() {
             "{}: the best imported count plus votes",
             b.name
         );
-        store.vote(ada, &quiet, true).unwrap();
+        assert_eq!(voted.upvotes, 7 + 1, "{}: the vote reports what pages show", b.name);
+        let quiet_vote = store.vote(ada, &quiet, true).unwrap().unwrap();
         assert_eq!(upvotes(store, &quiet), 1, "{}", b.name);
+        assert_eq!(quiet_vote.upvotes, 1, "{}", b.name);
 
         let ids = vec![paper.to_string(), quiet.to_string(), "2404.99999".to_string()];
         assert_eq!(store.voted(ada, &ids).unwrap().len(), 2, "{}", b.name);
@@ -512,7 +514,7 @@ fn votes_add_to_imported_upvotes_and_can_be_taken_back() {
             b.name
         );
         let again = store.vote(ada, &paper, false).unwrap().unwrap();
-        assert_eq!((again.changed, again.votes), (false, 0), "{}", b.name);
+        assert_eq!((again.changed, again.votes, again.upvotes), (false, 0, 7), "{}", b.name);
         assert_eq!(upvotes(store, &paper), 7, "{}", b.name);
         assert_eq!(
             store.upvoted_by(ada, 10).unwrap(),

@@ -18,9 +18,7 @@ use serde_json::json;
 use crate::auth::Viewer;
 use crate::error::ApiError;
 use crate::pages::account::community;
-use crate::pages::community::{
-    add_comment, delete_comment, rendered_body, submit_paper, total_upvotes, vote, Submitted,
-};
+use crate::pages::community::{add_comment, delete_comment, rendered_body, submit_paper, vote, Submitted};
 use crate::{api, params, AppError, AppState};
 
 /// The header carrying the CSRF token of a cookie-authenticated call.
@@ -171,10 +169,9 @@ async fn vote_reply(
     up: bool,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let outcome = vote(state, viewer, id.clone(), up).await?;
-    let upvotes = total_upvotes(state, id.clone()).await?;
     Ok(Json(json!({
         "id": id.to_string(),
-        "upvotes": upvotes,
+        "upvotes": outcome.upvotes,
         "voted": outcome.voted,
         "changed": outcome.changed,
     })))

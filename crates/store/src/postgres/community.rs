@@ -462,10 +462,17 @@ impl CommunityStore for PostgresStore {
                 tx.query_one("SELECT votes FROM papers WHERE paper_key = $1", &[&key])?
                     .try_get(0)?
             };
+            let imported: i64 = tx
+                .query_one(
+                    "SELECT COALESCE(MAX(upvotes), 0)::BIGINT FROM daily_entries WHERE paper_id = $1",
+                    &[&paper.as_str()],
+                )?
+                .try_get(0)?;
             Ok(Some(VoteOutcome {
                 changed,
                 voted: up,
                 votes,
+                upvotes: votes + imported,
             }))
         })
     }

@@ -408,14 +408,18 @@ impl CommunityStore for SqliteStore {
                 tx.prepare_cached("UPDATE papers SET votes = votes + ?2 WHERE paper_key = ?1")?
                     .execute(params![key, if up { 1 } else { -1 }])?;
             }
-            let votes = tx
+            let votes: i64 = tx
                 .prepare_cached("SELECT votes FROM papers WHERE paper_key = ?1")?
                 .query_row([key], |r| r.get(0))?;
+            let imported: i64 = tx
+                .prepare_cached("SELECT COALESCE(MAX(upvotes), 0) FROM daily_entries WHERE paper_id = ?1")?
+                .query_row([paper.as_str()], |r| r.get(0))?;
             tx.commit()?;
             Ok(Some(VoteOutcome {
                 changed,
                 voted: up,
                 votes,
+                upvotes: votes + imported,
             }))
         })
     }

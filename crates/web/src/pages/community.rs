@@ -43,12 +43,6 @@ pub async fn vote(state: &AppState, viewer: &Viewer, id: ArxivId, up: bool) -> R
         .ok_or_else(|| AppError::NotFound(format!("No paper {id} here yet.")))
 }
 
-/// The paper's total upvotes as shown (imported + community) after a vote.
-pub async fn total_upvotes(state: &AppState, id: ArxivId) -> Result<i64, AppError> {
-    let doc = state.with_store(move |s| s.paper(&id)).await?;
-    Ok(doc.map_or(0, |d| d.upvotes))
-}
-
 /// A comment body as accepted: trimmed, not empty, not huge.
 fn comment_body(body: &str) -> Result<String, AppError> {
     let body = body.trim().replace('\0', "");
@@ -292,8 +286,10 @@ async fn edit(
     Ok(Redirect::to(&format!("/papers/{}#c{id}", comment.paper_id)).into_response())
 }
 
+/// A button's form: its CSRF token and, for moderation, a reason and a toggle. (The account
+/// pages' `CsrfForm` carries the token alone.)
 #[derive(Deserialize, Default)]
-pub struct CsrfForm {
+pub struct ActionForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -307,7 +303,7 @@ async fn delete(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let comment = delete_comment(&state, &viewer, id).await?;
@@ -388,7 +384,7 @@ async fn admin_page(State(state): State<AppState>, viewer: Viewer) -> Result<Htm
     html(AdminPage { entries })
 }
 
-fn reason(form: &CsrfForm) -> Option<String> {
+fn reason(form: &ActionForm) -> Option<String> {
     form.reason
         .as_deref()
         .map(|r| {
@@ -405,7 +401,7 @@ async fn hide_comment(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let admin = viewer.require_admin()?.id;
@@ -427,7 +423,7 @@ async fn remove_submission(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let admin = viewer.require_admin()?.id;
@@ -451,7 +447,7 @@ async fn ban_user(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(name): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(Some(&form.csrf))?;
     let admin = viewer.require_admin()?.clone();
