@@ -100,6 +100,7 @@ fn instances_on_one_database_see_each_others_votes_comments_submissions_and_pape
     eprintln!("B's keyword index caught up with an ingest {lag:?} after it finished");
 
     // A submission made on B joins the day's list that A serves.
+    paperboy_testkit::clear_of_midnight();
     let today = chrono::Utc::now().date_naive().to_string();
     let submission = serde_json::json!({"id": new_id});
     let (status, submitted) = call_with_body(

@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
+mod clock;
 mod postgres;
 mod replay;
 mod smtp;
 
+pub use clock::clear_of_midnight;
 pub use postgres::{PgSchema, TEST_DATABASE_URL};
 pub use replay::{ReplayServer, Reply};
 pub use smtp::{ReceivedMail, SmtpSink};

@@ -446,6 +446,7 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
         ],
         move |state, _| state.with_community(settings, generous()),
     );
+    paperboy_testkit::clear_of_midnight();
     let today = Utc::now().date_naive();
     let ana = account(&server, "ana_l", false);
     let mut client = bearer(&server, &api_token(&server, ana));

@@ -156,6 +156,8 @@ pub fn create_user(pb: &Paperboy, args: &[&str], stdin: &str) -> Output {
 /// Lists `count` stored papers again on yesterday's daily list, so that today's daily digest
 /// has something in it.
 pub fn relist_yesterday(pb: &Paperboy, count: usize) {
+    // The digest that carries them is "today's", taken by the server a little later.
+    paperboy_testkit::clear_of_midnight();
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
         .date_naive()
         .to_string();

@@ -436,6 +436,13 @@ impl CommunityStore for PostgresStore {
             let Some(key) = paper_key(tx, paper.as_str())? else {
                 return Ok(None);
             };
+            // Read before the paper's row is locked below, so that the lock is held no longer.
+            let imported: i64 = tx
+                .query_one(
+                    "SELECT COALESCE(MAX(upvotes), 0)::BIGINT FROM daily_entries WHERE paper_id = $1",
+                    &[&paper.as_str()],
+                )?
+                .try_get(0)?;
             // The counter moves only when the row did: a repeated click changes nothing. A
             // concurrent vote of the same user on the same paper waits for this one's row, then
             // finds it (or its absence) and changes nothing either.
@@ -462,12 +469,6 @@ impl CommunityStore for PostgresStore {
                 tx.query_one("SELECT votes FROM papers WHERE paper_key = $1", &[&key])?
                     .try_get(0)?
             };
-            let imported: i64 = tx
-                .query_one(
-                    "SELECT COALESCE(MAX(upvotes), 0)::BIGINT FROM daily_entries WHERE paper_id = $1",
-                    &[&paper.as_str()],
-                )?
-                .try_get(0)?;
             Ok(Some(VoteOutcome {
                 changed,
                 voted: up,
