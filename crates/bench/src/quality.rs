@@ -1,8 +1,9 @@
 //! Search quality: how well keyword, semantic and hybrid search find what people look for, on
 //! N real papers from the listings (embedded with the real model).
 //!
-//! Three kinds of queries, with relevance known without human judges:
+//! Five kinds of queries, with relevance known without human judges:
 //! - **title** (known item): a paper's title, punctuation dropped; the paper is the answer.
+//! - **name** (known item, short): the one-word name before a title's colon ("UDAPose").
 //! - **description** (known item, other words): the last sentence of a paper's abstract — how
 //!   a reader recalls a result, mostly without the title's words; the paper is the answer.
 //! - **paraphrase** (known item, the reader's own words): 50 queries written by hand
@@ -10,8 +11,8 @@
 //! - **topic**: a short topic in plain words ("object detection in images"); relevant papers are
 //!   those listed in the topic's arXiv category (a coarse judgment, so precision is a floor).
 //!
-//! Prints recall@10 and MRR@10 (known items) and precision@10 (topics) per mode, and the mean
-//! latency. Usage: `bench-quality SHARED_DATA_DIR [N] [QUERIES]` (scripts/bench-quality).
+//! Prints recall@10 and MRR@10 (known items) and precision@10 (topics) per mode, the mean
+//! latency, and per mode the mean of the five headline numbers. Usage: `bench-quality SHARED_DATA_DIR [N] [QUERIES]` (scripts/bench-quality).
 
 mod corpus;
 
@@ -146,7 +147,12 @@ fn main() -> anyhow::Result<()> {
         .filter(|(id, _)| loaded.contains(id))
         .map(|(id, query)| (query.to_string(), id.to_string()))
         .collect();
-    let (titles, descriptions, names, paraphrases) = (keep(titles), keep(descriptions), keep(names), keep(paraphrases));
+    let known_items: [(&str, Vec<(String, String)>); 4] = [
+        ("title", keep(titles)),
+        ("description", keep(descriptions)),
+        ("name", keep(names)),
+        ("paraphrase", keep(paraphrases)),
+    ];
     let topics: Vec<&(&str, &str)> = TOPICS
         .iter()
         .enumerate()
@@ -154,18 +160,7 @@ fn main() -> anyhow::Result<()> {
         .map(|(_, t)| t)
         .collect();
     if let Ok(path) = std::env::var("PAPERBOY_QUALITY_DUMP") {
-        dump_candidates(
-            &searcher,
-            &store,
-            &papers,
-            &[
-                ("title", &titles),
-                ("description", &descriptions),
-                ("name", &names),
-                ("paraphrase", &paraphrases),
-            ],
-            &path,
-        )?;
+        dump_candidates(&searcher, &store, &papers, &known_items, &path)?;
     }
 
     println!();
@@ -175,12 +170,7 @@ fn main() -> anyhow::Result<()> {
     let mut overall: Vec<(Mode, Vec<f64>)> = Vec::new();
     for mode in [Mode::Lexical, Mode::Semantic, Mode::Hybrid] {
         let mut headlines = Vec::new();
-        for (kind, queries) in [
-            ("title", &titles),
-            ("description", &descriptions),
-            ("name", &names),
-            ("paraphrase", &paraphrases),
-        ] {
+        for (kind, queries) in &known_items {
             let (mut found, mut reciprocal, mut millis) = (0usize, 0f64, 0f64);
             for (query, id) in queries.iter() {
                 let t = Instant::now();
@@ -245,7 +235,7 @@ fn dump_candidates(
     searcher: &Searcher,
     store: &SqliteStore,
     papers: &[Paper],
-    known: &[(&str, &Vec<(String, String)>)],
+    known: &[(&str, Vec<(String, String)>)],
     path: &str,
 ) -> anyhow::Result<()> {
     let ranked = |text: &str, mode: Mode| -> anyhow::Result<serde_json::Value> {

@@ -2,7 +2,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::Stdio;
 
 use support::{path_str, shared_data, Paperboy};
@@ -108,11 +107,7 @@ fn export_round_trips_through_ingest() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    // A broken pipe means the command ended early: its status and report tell why.
-    match child.stdin.take().unwrap().write_all(&export.stdout) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {error}"),
-        _ => {}
-    }
+    support::write_input(&mut child, &export.stdout);
     let out = child.wait_with_output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["rejected"], 0, "{report}");

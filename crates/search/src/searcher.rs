@@ -438,7 +438,7 @@ impl EmbedTurn for AlwaysEmbed {
 /// changed, embed papers not embedded yet when it is this process's `turn` (a batch at a time,
 /// so new papers reach the keyword index quickly even during a long embedding backlog), and add
 /// stored vectors to the vector index. This is how a running server sees ingests made by other
-/// processes.
+/// processes. Without a model there is nothing to embed, and `turn` is best [`AlwaysEmbed`].
 ///
 /// Setting `stop` ends the thread after its current batch; join the returned handle to let it
 /// save the vector index first.
@@ -468,7 +468,7 @@ pub fn follow_store(
                 }
                 // Saving the vector index rewrites the whole file: at most once a minute.
                 let save = last_save.elapsed() > Duration::from_secs(60);
-                let embedding = if searcher.semantic.is_none() || turn.take() {
+                let embedding = if turn.take() {
                     searcher.embed_pending(store.as_ref(), Some(EMBED_BUDGET_PER_ROUND), &stop, save)
                 } else {
                     searcher.catch_up_vectors(store.as_ref(), save).map(|_| Default::default())

@@ -144,13 +144,19 @@ pub fn create_user(pb: &Paperboy, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // A command that refuses its arguments exits before it reads the password; the pipe is
-    // then closed, and that is not the test's failure.
-    match std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()) {
+    // A command that refuses its arguments exits before it reads the password.
+    write_input(&mut child, stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+/// Writes `input` to a child's piped stdin and closes it. A child that ended before reading it
+/// all closes the pipe; that is no failure of the test's: the child's status and output say why.
+pub fn write_input(child: &mut Child, input: &[u8]) {
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    match std::io::Write::write_all(&mut stdin, input) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {error}"),
         _ => {}
     }
-    child.wait_with_output().unwrap()
 }
 
 /// Lists `count` stored papers again on yesterday's daily list, so that today's daily digest
@@ -204,15 +210,8 @@ impl Drop for Served {
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Starts `cmd` (a `paperboy … serve --listen 127.0.0.1:0`) and waits for its address.
-pub fn serve_with(mut cmd: Command) -> Served {
-    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
-    match wait_for_address(&mut child) {
-        Some(address) => Served {
-            child,
-            base_url: format!("http://{address}"),
-        },
-        None => panic!("paperboy serve ended before it listened: {:?}", child.wait()),
-    }
+pub fn serve_with(cmd: Command) -> Served {
+    start(cmd).unwrap_or_else(|mut ended| panic!("paperboy serve ended before it listened: {:?}", ended.wait()))
 }
 
 /// Starts `make(port)` on a free loopback port, for a server that must know its address
@@ -225,16 +224,24 @@ pub fn serve_on_free_port(make: impl Fn(u16) -> Command) -> Served {
             .local_addr()
             .unwrap()
             .port();
-        let mut child = make(port).stdout(Stdio::piped()).spawn().unwrap();
-        if let Some(address) = wait_for_address(&mut child) {
-            return Served {
-                child,
-                base_url: format!("http://{address}"),
-            };
+        match start(make(port)) {
+            Ok(served) => return served,
+            Err(mut ended) => drop(ended.wait()),
         }
-        let _ = child.wait();
     }
     panic!("paperboy serve could not listen on any of three free ports");
+}
+
+/// Spawns a server and waits until it listens; the child back when it ended first.
+fn start(mut cmd: Command) -> Result<Served, Child> {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    match wait_for_address(&mut child) {
+        Some(address) => Ok(Served {
+            child,
+            base_url: format!("http://{address}"),
+        }),
+        None => Err(child),
+    }
 }
 
 /// The address a starting server prints, or None when it exits first. Its output goes on being
