@@ -1,12 +1,15 @@
 //! Getting paper metadata in: parsing every supported format, opening sources (files, globs,
-//! stdin, URLs, gzip), the batched ingest pipeline, and harvesting arXiv over OAI-PMH.
+//! stdin, URLs, gzip), the batched ingest pipeline, harvesting arXiv over OAI-PMH, and
+//! fetching one paper by id.
 
+pub mod fetch;
 pub mod formats;
 pub mod harvest;
 pub mod pipeline;
 pub mod record;
 pub mod source;
 
+pub use fetch::{ArxivApi, FetchError};
 pub use formats::Format;
 pub use pipeline::{ingest, IngestOptions, IngestReport, Problem};
 pub use record::{IncomingRecord, IssueKind, ParseIssue, Parsed, SourceContext};

@@ -52,24 +52,19 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// The signed-in user, or 401.
-    pub fn require_user(&self) -> Result<&User, AppError> {
-        self.user
-            .as_ref()
-            .ok_or_else(|| AppError::Unauthorized("Please sign in first.".into()))
-    }
-
-    /// The signed-in admin, or 401/403.
-    pub fn require_admin(&self) -> Result<&User, AppError> {
-        let user = self.require_user()?;
-        if user.is_admin {
-            Ok(user)
-        } else {
-            Err(AppError::Forbidden("Only administrators can do that.".into()))
+    /// A signed-out visitor without a CSRF token (nothing they send can pass the check).
+    pub fn anonymous(client: String) -> Viewer {
+        Viewer {
+            user: None,
+            csrf: String::new(),
+            by_api_token: false,
+            session_token: None,
+            client,
         }
     }
 
-    /// Checks the CSRF token a form or request carried.
+    /// Checks the CSRF token a form or request carried (`crate::kit`'s extractors call this;
+    /// handlers take those instead).
     pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
         if self.by_api_token || csrf::matches(&self.csrf, submitted.unwrap_or_default()) {
             Ok(())
@@ -142,7 +137,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .into_response();
     }
     let headers = request.headers().clone();
-    let client = client_address(&request, state.community.settings.trust_forwarded_for);
+    let client = client_address(&request, state.settings.trust_forwarded_for);
     let mut new_csrf_cookie = None;
     let viewer = if let Some(token) = bearer(&headers) {
         let Ok(user) = find(&state, token, TokenKind::Api).await else {
@@ -216,16 +211,10 @@ fn anonymous(headers: &HeaderMap, client: String, new_cookie: &mut Option<String
 /// failing database must not look like a wrong password to API clients).
 async fn find(state: &AppState, token: &str, kind: TokenKind) -> Result<Option<User>, ()> {
     let hash = hash_token(token);
-    let store = std::sync::Arc::clone(&state.community.store);
-    let found = tokio::task::spawn_blocking(move || store.find_token(&hash, kind, Utc::now())).await;
-    match found {
-        Ok(Ok(found)) => Ok(found.map(|(_, user)| user)),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "looking up a session failed");
-            Err(())
-        }
+    match state.with_store(move |s| s.find_token(&hash, kind, Utc::now())).await {
+        Ok(found) => Ok(found.map(|(_, user)| user)),
         Err(e) => {
-            tracing::error!(error = %e, "a session lookup task failed");
+            tracing::error!(error = %e, "looking up a session failed");
             Err(())
         }
     }
@@ -238,7 +227,7 @@ fn lookup_failed() -> Response {
 }
 
 pub fn secure_flag(state: &AppState) -> &'static str {
-    if state.community.settings.secure_cookies {
+    if state.settings.secure_cookies {
         "; Secure"
     } else {
         ""
@@ -318,12 +307,10 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Viewer {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Viewer, Self::Rejection> {
-        Ok(parts.extensions.get::<Viewer>().cloned().unwrap_or(Viewer {
-            user: None,
-            csrf: String::new(),
-            by_api_token: false,
-            session_token: None,
-            client: "unknown".into(),
-        }))
+        Ok(parts
+            .extensions
+            .get::<Viewer>()
+            .cloned()
+            .unwrap_or_else(|| Viewer::anonymous("unknown".into())))
     }
 }

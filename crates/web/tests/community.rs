@@ -19,16 +19,20 @@ const PASSWORD: &str = "correct horse battery";
 /// A server over the shared data with the given limits and arXiv endpoint.
 fn community_server(limits: Limits, arxiv_api: Option<&str>) -> Option<TestServer> {
     let data = shared_data()?;
-    let mut settings = CommunitySettings::default();
-    if let Some(api) = arxiv_api {
-        settings.arxiv_api = api.to_string();
-    }
+    let arxiv_api = arxiv_api.map(str::to_string);
+    let settings = CommunitySettings::default();
     Some(TestServer::with_data_and(
         &[
             data.join("hf-daily/2026-05-01.json"),
             data.join("arxiv-listings/2026-05-01.jsonl.gz"),
         ],
-        move |state, _| state.with_community(settings, limits),
+        move |state, _| {
+            let state = state.with_community(settings, limits);
+            match arxiv_api {
+                Some(api) => state.with_paper_fetcher(support::arxiv_fetcher(&api)),
+                None => state,
+            }
+        },
     ))
 }
 
@@ -434,17 +438,20 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
     let atom = std::fs::read(data.join("samples/arxiv-api-atom-2013-02-02-id-1301.7746.xml")).unwrap();
     let arxiv = ReplayServer::start(move |_, _| Reply::ok(atom.clone()));
     let api = format!("{}/api/query", arxiv.base_url);
-    let mut settings = CommunitySettings {
-        arxiv_api: api,
+    let settings = CommunitySettings {
+        daily_submission_limit: 2,
         ..CommunitySettings::default()
     };
-    settings.daily_submission_limit = 2;
     let server = TestServer::with_data_and(
         &[
             data.join("hf-daily/2026-05-01.json"),
             data.join("arxiv-listings/2026-05-01.jsonl.gz"),
         ],
-        move |state, _| state.with_community(settings, generous()),
+        move |state, _| {
+            state
+                .with_community(settings, generous())
+                .with_paper_fetcher(support::arxiv_fetcher(&api))
+        },
     );
     paperboy_testkit::clear_of_midnight();
     let today = Utc::now().date_naive();

@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use paperboy_accounts::Limits;
-use paperboy_web::{AppState, CommunitySettings};
+use paperboy_domain::ArxivId;
+use paperboy_ingest::ArxivApi;
+use paperboy_store::PaperStore;
+use paperboy_web::{AppState, CommunitySettings, PaperFetcher};
 
 use super::{open_full_search, open_store_for_serving};
 use crate::config::Config;
@@ -70,7 +73,15 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
-        let mut state = state.with_community(community_settings(config, address), Limits::default());
+        let mut state = state
+            .with_community(community_settings(config, address), Limits::default())
+            .with_paper_fetcher(Arc::new(ArxivFetcher(ArxivApi {
+                endpoint: config
+                    .community
+                    .arxiv_api
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_ARXIV_API.to_string()),
+            })));
         if let Some(counters) = shared_limits {
             state = state.with_shared_rate_limits(counters);
         }
@@ -84,6 +95,18 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         let _ = follower.join();
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where submitted papers that are not stored yet are fetched from.
+const DEFAULT_ARXIV_API: &str = "https://export.arxiv.org/api/query";
+
+/// Submitted papers come from arXiv's API (the web app only asks for them).
+struct ArxivFetcher(ArxivApi);
+
+impl PaperFetcher for ArxivFetcher {
+    fn fetch_into(&self, id: &ArxivId, store: &dyn PaperStore) -> Result<(), String> {
+        self.0.fetch_into(id, store).map_err(|e| e.to_string())
+    }
 }
 
 /// The community side's settings. Without `PAPERBOY_BASE_URL`, links point at the address
@@ -102,7 +125,6 @@ fn community_settings(config: &Config, served_at: SocketAddr) -> CommunitySettin
         secure_cookies: base_url.starts_with("https://"),
         trust_forwarded_for: community.trust_forwarded_for.unwrap_or(false),
         log_account_links: community.log_account_links.unwrap_or(false),
-        arxiv_api: community.arxiv_api.clone().unwrap_or(defaults.arxiv_api),
         base_url,
     }
 }

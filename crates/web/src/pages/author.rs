@@ -36,7 +36,7 @@ pub async fn show(
         limit: PER_PAGE + 1,
     };
     let who = name.clone();
-    let mut docs = state.with_browse(move |s| s.papers_by_author(&who, wanted)).await?;
+    let mut docs = state.with_store(move |s| s.papers_by_author(&who, wanted)).await?;
     if docs.is_empty() && page == 1 {
         return Err(AppError::NotFound(format!("No papers by {name} here yet.")).into());
     }
@@ -49,5 +49,5 @@ pub async fn show(
         page,
         has_next_page,
     };
-    Ok(Html(view.render().map_err(|e| AppError::Internal(e.to_string()))?))
+    Ok(crate::kit::render(&view)?)
 }

@@ -92,7 +92,5 @@ async fn render_day(
         week: Period::Week(day).containing(day),
         month: Period::Month(day).containing(day),
     };
-    Ok(Html(
-        view.render().map_err(|e| crate::AppError::Internal(e.to_string()))?,
-    ))
+    Ok(crate::kit::render(&view)?)
 }

@@ -20,6 +20,7 @@ use paperboy_store::{DigestStore, Frequency, Subscriber, SubscriberStatus};
 
 use crate::auth::Viewer;
 use crate::error::PageError;
+use crate::kit::{blocking, render, CsrfForm, Notice};
 use crate::{AppError, AppState};
 
 /// What the subscription pages need; absent when mail is not configured.
@@ -40,14 +41,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "digest_notice.html")]
-struct Notice {
-    heading: String,
-    message: String,
-    manage_url: Option<String>,
-}
-
-#[derive(Template)]
 #[template(path = "digest_manage.html")]
 struct ManagePage {
     email: String,
@@ -65,18 +58,14 @@ struct UnsubscribePage {
     token: String,
 }
 
-fn render(page: impl Template) -> Result<Html<String>, PageError> {
-    page.render()
-        .map(Html)
-        .map_err(|e| PageError(AppError::Internal(format!("rendering a digest page: {e}"))))
-}
-
+/// A notice page, with a link to the subscription's preferences when there is one.
 fn notice(heading: &str, message: String, manage_url: Option<String>) -> Result<Html<String>, PageError> {
-    render(Notice {
-        heading: heading.into(),
-        message,
-        manage_url,
-    })
+    let notice = Notice::new(heading, message);
+    let notice = match manage_url {
+        Some(url) => notice.link_first(url, "Manage your preferences"),
+        None => notice,
+    };
+    Ok(notice.page()?)
 }
 
 fn site(state: &AppState) -> Result<Arc<DigestSite>, PageError> {
@@ -103,14 +92,11 @@ fn topics(value: Option<&String>) -> Result<Vec<String>, PageError> {
 }
 
 /// Runs blocking digest work (store, SMTP) off the async runtime.
-async fn blocking<T: Send + 'static>(
+async fn with_site<T: Send + 'static>(
     site: Arc<DigestSite>,
-    f: impl FnOnce(&DigestSite) -> Result<T, AppError> + Send + 'static,
+    work: impl FnOnce(&DigestSite) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, PageError> {
-    tokio::task::spawn_blocking(move || f(&site))
-        .await
-        .map_err(|e| PageError(AppError::Internal(format!("a digest task failed: {e}"))))?
-        .map_err(PageError)
+    Ok(blocking(move || work(&site)).await?)
 }
 
 /// The subscriber a token names, for `purpose`.
@@ -135,9 +121,8 @@ fn token_param(query: &HashMap<String, String>) -> Result<String, PageError> {
 async fn subscribe(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
-    viewer.check_csrf(form.get("csrf").map(String::as_str))?;
     let site = site(&state)?;
     let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
     // "Papers like the ones I upvoted" lends an account's votes to a subscription: only the
@@ -153,7 +138,7 @@ async fn subscribe(
     let papers = Arc::clone(&state.store);
     let searcher = Arc::clone(&state.searcher);
     let shown = email.clone();
-    blocking(site, move |site| {
+    with_site(site, move |site| {
         let (mut subscriber, created) =
             site.subscribers
                 .add_subscriber(&email, frequency, &topics, SubscriberStatus::Pending)?;
@@ -201,7 +186,7 @@ async fn confirm(
 ) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
-    let (email, manage_url) = blocking(site, move |site| {
+    let (email, manage_url) = with_site(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Confirm)?;
         site.subscribers
             .set_subscriber_status(subscriber.id, SubscriberStatus::Active)?;
@@ -226,7 +211,7 @@ async fn manage_form(
 ) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
-    let page = blocking(site, move |site| {
+    let page = with_site(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Manage)?;
         let expires = Utc::now() + chrono::Duration::days(paperboy_digest::mail::DIGEST_LINK_DAYS);
         let unsubscribe = site.secret.sign(subscriber.id, Purpose::Unsubscribe, expires);
@@ -240,7 +225,7 @@ async fn manage_form(
         })
     })
     .await?;
-    render(page)
+    Ok(render(&page)?)
 }
 
 async fn manage_save(
@@ -254,7 +239,7 @@ async fn manage_save(
     let topics = topics(form.get("topics"))?;
     let manage_url = format!("/subscribe/manage?token={token}");
     let like_upvoted = form.contains_key("like_upvoted");
-    blocking(site, move |site| {
+    with_site(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Manage)?;
         site.subscribers.set_preferences(subscriber.id, frequency, &topics)?;
         // Only ever turned on where an account with this verified address exists (its votes
@@ -276,7 +261,7 @@ async fn unsubscribe_form(
 ) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
-    let page = blocking(site, move |site| {
+    let page = with_site(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Unsubscribe)?;
         Ok(UnsubscribePage {
             email: subscriber.email,
@@ -284,7 +269,7 @@ async fn unsubscribe_form(
         })
     })
     .await?;
-    render(page)
+    Ok(render(&page)?)
 }
 
 /// Our button and RFC 8058 one-click POSTs alike; the body is not needed.
@@ -294,7 +279,7 @@ async fn unsubscribe(
 ) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
-    let email = blocking(site, move |site| {
+    let email = with_site(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Unsubscribe)?;
         site.subscribers
             .set_subscriber_status(subscriber.id, SubscriberStatus::Unsubscribed)?;

@@ -1,20 +1,37 @@
 //! The site's HTML pages.
 
 use axum::http::Uri;
+use axum::routing::{get, post};
+use axum::Router;
 
 use crate::error::PageError;
-use crate::AppError;
+use crate::{AppError, AppState};
 
 pub mod account;
 pub mod author;
-pub mod community;
 pub mod daily;
 pub mod digest;
+pub mod discussion;
+pub mod moderation;
 pub mod paper;
 pub mod period;
 pub mod profile;
 pub mod search;
+pub mod submit;
 pub mod trending;
+
+/// Comment editing, submissions and moderation (votes and new comments are posted to the
+/// paper's own route, `pages::paper::act`).
+pub fn participation_routes() -> Router<AppState> {
+    Router::new()
+        .route("/comments/{id}/edit", get(discussion::edit_form).post(discussion::edit))
+        .route("/comments/{id}/delete", post(discussion::delete))
+        .route("/submit", get(submit::form).post(submit::submit))
+        .route("/admin", get(moderation::admin_page))
+        .route("/admin/comments/{id}/hide", post(moderation::hide_comment))
+        .route("/admin/submissions/{id}/remove", post(moderation::remove_submission))
+        .route("/admin/users/{name}/ban", post(moderation::ban_user))
+}
 
 /// Any path no route knows.
 pub async fn not_found(uri: Uri) -> PageError {

@@ -4,17 +4,18 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use paperboy_search::SearchHit;
 use paperboy_store::Comment;
 
 use crate::auth::Viewer;
 use crate::error::PageError;
+use crate::kit::{checked_form, render};
 use crate::math::{self, Piece};
-use crate::pages::account::community;
-use crate::pages::community::{comment_form, rendered_body, vote_form};
+use crate::pages::discussion::{comment_form, vote_form};
 use crate::params;
+use crate::participation::rendered_body;
 use crate::view::AuthorLink;
 use crate::{AppError, AppState};
 
@@ -89,7 +90,8 @@ struct PaperPage {
 const SIMILAR: usize = 5;
 
 /// `POST /papers/{id}/upvote` and `POST /papers/{id}/comments` (ids may contain `/`, so the
-/// paper routes are one catch-all).
+/// paper routes are one catch-all, and the form is read once the path says which it is).
+/// Signed out, both send the visitor to sign in and back to the paper.
 pub async fn act(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -98,15 +100,19 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let parse = |suffix: &str| raw.strip_suffix(suffix).map(params::arxiv_id);
-    if let Some(id) = parse("/upvote") {
-        let form = params::form(&body)?;
-        return vote_form(&state, &viewer, &headers, id?, form).await;
+    let (id, is_vote) = match (parse("/upvote"), parse("/comments")) {
+        (Some(id), _) => (id?, true),
+        (None, Some(id)) => (id?, false),
+        (None, None) => return Err(AppError::NotFound("There is nothing to post here.".into()).into()),
+    };
+    let Some(user) = viewer.user.clone() else {
+        return Ok(Redirect::to(&format!("/signin?next=/papers/{id}")).into_response());
+    };
+    if is_vote {
+        vote_form(&state, &user, &headers, id, checked_form(&viewer, &body)?).await
+    } else {
+        comment_form(&state, &user, id, checked_form(&viewer, &body)?).await
     }
-    if let Some(id) = parse("/comments") {
-        let form = params::form(&body)?;
-        return comment_form(&state, &viewer, id?, form).await;
-    }
-    Err(AppError::NotFound("There is nothing to post here.".into()).into())
 }
 
 pub async fn show(
@@ -128,14 +134,15 @@ pub async fn show(
     let viewer_id = viewer.user.as_ref().map(|u| u.id);
     let key = doc.paper.id.to_string();
     let wanted = id.clone();
-    let (voted, comments) = community(&state, move |s| {
-        let voted = match viewer_id {
-            Some(user) => s.voted(user, std::slice::from_ref(&key))?.contains(&key),
-            None => false,
-        };
-        Ok((voted, s.comments_on(&wanted)?))
-    })
-    .await?;
+    let (voted, comments) = state
+        .with_store(move |s| {
+            let voted = match viewer_id {
+                Some(user) => s.voted(user, std::slice::from_ref(&key))?.contains(&key),
+                None => false,
+            };
+            Ok((voted, s.comments_on(&wanted)?))
+        })
+        .await?;
     let paper = &doc.paper;
     let page = PaperPage {
         signed_in: viewer.user.is_some(),
@@ -162,5 +169,5 @@ pub async fn show(
         daily: doc.daily.clone(),
         similar,
     };
-    Ok(Html(page.render().map_err(|e| AppError::Internal(e.to_string()))?))
+    Ok(render(&page)?)
 }

@@ -11,7 +11,7 @@ use crate::error::PageError;
 use crate::params;
 use crate::period::Period;
 use crate::view::Card;
-use crate::{AppError, AppState};
+use crate::AppState;
 
 const PER_PAGE: usize = 30;
 
@@ -96,5 +96,5 @@ async fn render(state: AppState, period: Period, query: HashMap<String, String>)
         page,
         has_next_page: docs.len() > skip + PER_PAGE,
     };
-    Ok(Html(view.render().map_err(|e| AppError::Internal(e.to_string()))?))
+    Ok(crate::kit::render(&view)?)
 }

@@ -10,8 +10,8 @@ use paperboy_store::User;
 
 use crate::auth::Viewer;
 use crate::error::PageError;
-use crate::pages::account::{community, html};
-use crate::pages::community::rendered_body;
+use crate::kit::render;
+use crate::participation::rendered_body;
 use crate::{params, AppError, AppState};
 
 /// Items of each kind shown.
@@ -50,7 +50,8 @@ pub async fn show(
     Path(name): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let wanted = params::author(&name)?;
-    let user = community(&state, move |s| s.user_by_name(&wanted))
+    let user = state
+        .with_store(move |s| s.user_by_name(&wanted))
         .await?
         .ok_or_else(|| {
             AppError::NotFound(format!(
@@ -62,17 +63,18 @@ pub async fn show(
     let viewer_is_admin = viewer.user.as_ref().is_some_and(|v| v.is_admin);
     let show_votes = user.votes_public || is_self;
     let user_id = user.id;
-    let (submissions, upvoted, comments) = community(&state, move |s| {
-        let submissions = s.submissions_by(user_id, SHOWN)?;
-        let upvoted = if show_votes {
-            Some(s.upvoted_by(user_id, SHOWN)?)
-        } else {
-            None
-        };
-        let comments = s.comments_by(user_id, SHOWN)?;
-        Ok((submissions, upvoted, comments))
-    })
-    .await?;
+    let (submissions, upvoted, comments) = state
+        .with_store(move |s| {
+            let submissions = s.submissions_by(user_id, SHOWN)?;
+            let upvoted = if show_votes {
+                Some(s.upvoted_by(user_id, SHOWN)?)
+            } else {
+                None
+            };
+            let comments = s.comments_by(user_id, SHOWN)?;
+            Ok((submissions, upvoted, comments))
+        })
+        .await?;
     let mut ids: Vec<String> = submissions.iter().map(|s| s.paper_id.clone()).collect();
     ids.extend(upvoted.iter().flatten().cloned());
     let titles = titles(&state, ids).await?;
@@ -109,7 +111,7 @@ pub async fn show(
         viewer_is_admin,
         is_self,
     };
-    html(page)
+    Ok(render(&page)?)
 }
 
 async fn titles(state: &AppState, ids: Vec<String>) -> Result<Vec<(String, String)>, AppError> {

@@ -11,7 +11,7 @@ use paperboy_search::{Filters, SearchRequest};
 use crate::error::PageError;
 use crate::params;
 use crate::view::{author_list, highlight, Segment};
-use crate::{AppError, AppState};
+use crate::AppState;
 
 const PER_PAGE: usize = 20;
 
@@ -111,7 +111,7 @@ pub async fn results(
             ("category", &view.category),
         ]);
     }
-    Ok(Html(view.render().map_err(|e| AppError::Internal(e.to_string()))?))
+    Ok(crate::kit::render(&view)?)
 }
 
 /// `key=value&…` for the non-empty pairs, percent-encoded.

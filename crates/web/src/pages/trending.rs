@@ -11,7 +11,7 @@ use crate::error::PageError;
 use crate::params;
 use crate::trending::{self, FORMULA};
 use crate::view::Card;
-use crate::{AppError, AppState};
+use crate::AppState;
 
 const PER_PAGE: usize = 30;
 
@@ -56,5 +56,5 @@ pub async fn show(
         has_next_page: ranked.papers.len() > skip + PER_PAGE,
         formula: FORMULA,
     };
-    Ok(Html(view.render().map_err(|e| AppError::Internal(e.to_string()))?))
+    Ok(crate::kit::render(&view)?)
 }

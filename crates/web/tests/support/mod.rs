@@ -12,7 +12,7 @@ use std::sync::Arc;
 use paperboy_ingest::{ingest, IngestOptions, IngestReport, Source};
 use paperboy_store::{Backend, PostgresStore, SqliteStore};
 use paperboy_testkit::PgSchema;
-use paperboy_web::AppState;
+use paperboy_web::{AppState, PaperFetcher};
 
 /// A running paperboy web server over its own temp data folder.
 pub struct TestServer {
@@ -31,6 +31,23 @@ fn open_backend(dir: &std::path::Path) -> (Arc<dyn Backend>, Option<PgSchema>) {
         return (Arc::new(store), Some(schema));
     }
     (Arc::new(SqliteStore::open(dir).unwrap()), None)
+}
+
+/// arXiv's API at `endpoint` as the source of submitted papers (what `serve` uses).
+pub fn arxiv_fetcher(endpoint: &str) -> Arc<dyn PaperFetcher> {
+    struct Fetcher(paperboy_ingest::ArxivApi);
+    impl PaperFetcher for Fetcher {
+        fn fetch_into(
+            &self,
+            id: &paperboy_domain::ArxivId,
+            store: &dyn paperboy_store::PaperStore,
+        ) -> Result<(), String> {
+            self.0.fetch_into(id, store).map_err(|e| e.to_string())
+        }
+    }
+    Arc::new(Fetcher(paperboy_ingest::ArxivApi {
+        endpoint: endpoint.to_string(),
+    }))
 }
 
 /// A response, read whole.

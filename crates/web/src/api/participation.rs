@@ -1,34 +1,24 @@
-//! The JSON API for community actions: upvotes, comments, submissions.
+//! The JSON API for what signed-in people do: upvotes, comments, submissions.
 //!
 //! Authenticated by an API token (`Authorization: Bearer …`) or, for the site's own scripts,
-//! by the session cookie plus the page's CSRF token in `X-CSRF-Token`. The rules are the
-//! pages' (`pages::community`); only the shapes differ.
+//! by the session cookie plus the page's CSRF token in `X-CSRF-Token` (both checked by the
+//! [`ApiUser`] extractor). The rules are `crate::participation`'s; only the shapes differ.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use paperboy_domain::ArxivId;
-use paperboy_store::Comment;
+use paperboy_store::{Comment, User};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::pages::account::community;
-use crate::pages::community::{add_comment, delete_comment, rendered_body, submit_paper, vote, Submitted};
-use crate::{api, params, AppError, AppState};
-
-/// The header carrying the CSRF token of a cookie-authenticated call.
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
-fn check(viewer: &Viewer, headers: &HeaderMap) -> Result<(), AppError> {
-    viewer.require_user()?;
-    let submitted = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    viewer.check_csrf(submitted)
-}
+use crate::kit::ApiUser;
+use crate::participation::{add_comment, delete_comment, rendered_body, submit_paper, vote, Submitted};
+use crate::{params, AppError, AppState};
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("The JSON body could not be read: {e}.")))
@@ -77,10 +67,10 @@ const MAX_VOTE_QUERY: usize = 200;
 /// viewer's own votes on them with this.
 pub async fn votes_get(
     State(state): State<AppState>,
-    viewer: Viewer,
-    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    ApiUser(user): ApiUser,
+    Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let user_id = viewer.require_user()?.id;
+    let user_id = user.id;
     let listed = query
         .get("ids")
         .ok_or_else(|| AppError::BadRequest("Give the papers as ?ids=2405.01234,2405.05678.".into()))?;
@@ -94,7 +84,7 @@ pub async fn votes_get(
         return Err(AppError::BadRequest(format!("Ask about at most {MAX_VOTE_QUERY} papers at once.")).into());
     }
     let asked = ids.clone();
-    let voted = community(&state, move |store| store.voted(user_id, &ids)).await?;
+    let voted = state.with_store(move |store| store.voted(user_id, &ids)).await?;
     let voted: Vec<&String> = asked.iter().filter(|id| voted.contains(*id)).collect();
     Ok(Json(json!({ "voted": voted })).into_response())
 }
@@ -105,7 +95,7 @@ pub async fn paper_get(State(state): State<AppState>, Path(raw): Path<String>) -
         let id = params::arxiv_id(id)?;
         return Ok(comments(&state, id).await?.into_response());
     }
-    Ok(api::paper(State(state), Path(raw)).await?.into_response())
+    Ok(super::papers::paper(State(state), Path(raw)).await?.into_response())
 }
 
 async fn comments(state: &AppState, id: ArxivId) -> Result<Json<Vec<CommentJson>>, AppError> {
@@ -113,7 +103,7 @@ async fn comments(state: &AppState, id: ArxivId) -> Result<Json<Vec<CommentJson>
     if state.with_store(move |s| s.paper(&wanted)).await?.is_none() {
         return Err(AppError::NotFound(format!("no paper {id}")));
     }
-    let comments = community(state, move |s| s.comments_on(&id)).await?;
+    let comments = state.with_store(move |s| s.comments_on(&id)).await?;
     Ok(Json(comments.iter().map(CommentJson::new).collect()))
 }
 
@@ -127,21 +117,20 @@ struct NewComment {
 /// `POST /api/papers/{id}/upvote` and `POST /api/papers/{id}/comments`.
 pub async fn paper_post(
     State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
+    caller: Result<ApiUser, ApiError>,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     if let Some(id) = raw.strip_suffix("/upvote") {
         let id = params::arxiv_id(id)?;
-        check(&viewer, &headers)?;
-        return Ok(vote_reply(&state, &viewer, id, true).await?.into_response());
+        let ApiUser(user) = caller?;
+        return Ok(vote_reply(&state, &user, id, true).await?.into_response());
     }
     if let Some(id) = raw.strip_suffix("/comments") {
         let id = params::arxiv_id(id)?;
-        check(&viewer, &headers)?;
+        let ApiUser(user) = caller?;
         let new: NewComment = json_body(&body)?;
-        let comment = add_comment(&state, &viewer, id, new.parent_id, &new.body).await?;
+        let comment = add_comment(&state, &user, id, new.parent_id, &new.body).await?;
         return Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response());
     }
     Err(AppError::NotFound("POST goes to /api/papers/{id}/upvote or /api/papers/{id}/comments".into()).into())
@@ -150,25 +139,19 @@ pub async fn paper_post(
 /// `DELETE /api/papers/{id}/upvote`.
 pub async fn paper_delete(
     State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
+    caller: Result<ApiUser, ApiError>,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(id) = raw.strip_suffix("/upvote") else {
         return Err(AppError::NotFound("DELETE goes to /api/papers/{id}/upvote".into()).into());
     };
     let id = params::arxiv_id(id)?;
-    check(&viewer, &headers)?;
-    Ok(vote_reply(&state, &viewer, id, false).await?.into_response())
+    let ApiUser(user) = caller?;
+    Ok(vote_reply(&state, &user, id, false).await?.into_response())
 }
 
-async fn vote_reply(
-    state: &AppState,
-    viewer: &Viewer,
-    id: ArxivId,
-    up: bool,
-) -> Result<Json<serde_json::Value>, AppError> {
-    let outcome = vote(state, viewer, id.clone(), up).await?;
+async fn vote_reply(state: &AppState, user: &User, id: ArxivId, up: bool) -> Result<Json<serde_json::Value>, AppError> {
+    let outcome = vote(state, user, id.clone(), up).await?;
     Ok(Json(json!({
         "id": id.to_string(),
         "upvotes": outcome.upvotes,
@@ -180,8 +163,7 @@ async fn vote_reply(
 /// `DELETE /api/comments/{id}`: one's own comment (administrators: any).
 pub async fn comment_delete(
     State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
+    caller: Result<ApiUser, ApiError>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id: i64 = id.parse().map_err(|_| {
@@ -190,8 +172,8 @@ pub async fn comment_delete(
             id.chars().take(40).collect::<String>()
         ))
     })?;
-    check(&viewer, &headers)?;
-    delete_comment(&state, &viewer, id).await?;
+    let ApiUser(user) = caller?;
+    delete_comment(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -203,15 +185,14 @@ struct NewSubmission {
 /// `POST /api/daily/{date}/submissions` with `{"id": "2405.01234"}` (an id or arXiv URL).
 pub async fn submission_post(
     State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
+    caller: Result<ApiUser, ApiError>,
     Path(date): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let day = params::day(&date)?;
-    check(&viewer, &headers)?;
+    let ApiUser(user) = caller?;
     let new: NewSubmission = json_body(&body)?;
-    match submit_paper(&state, &viewer, &new.id, day).await? {
+    match submit_paper(&state, &user, &new.id, day).await? {
         Submitted::Added(s) => Ok((
             StatusCode::CREATED,
             Json(json!({

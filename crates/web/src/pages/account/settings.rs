@@ -1,0 +1,213 @@
+//! `/settings`: change the password (ending every other session), keep upvotes private or
+//! public, resend the address confirmation, create and revoke API tokens, sign out everywhere.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use paperboy_accounts::{new_token, validate_password, Action};
+use paperboy_store::{NewToken, TokenKind, User};
+use serde::Deserialize;
+
+use super::mail::send_verification;
+use super::{check_password, hash, start_session, with_cookie, ButtonForm};
+use crate::auth::{clear_session_cookie, Viewer};
+use crate::error::PageError;
+use crate::kit::{render, CsrfForm, SignedIn};
+use crate::{AppError, AppState};
+
+/// API tokens one account may hold.
+const MAX_API_TOKENS: usize = 20;
+
+pub struct TokenRow {
+    id: i64,
+    label: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    user: User,
+    notice: Option<String>,
+    new_token: Option<String>,
+    tokens: Vec<TokenRow>,
+}
+
+async fn page(
+    state: &AppState,
+    user: User,
+    notice: Option<String>,
+    new_token: Option<String>,
+) -> Result<Response, PageError> {
+    let user_id = user.id;
+    let tokens = state.with_store(move |s| s.tokens(user_id, TokenKind::Api)).await?;
+    let format =
+        |t: Option<DateTime<Utc>>| t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let tokens = tokens
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            label: t.label.unwrap_or_default(),
+            created: format(Some(t.created_at)),
+            last_used: format(t.last_used_at),
+        })
+        .collect();
+    let page = SettingsPage {
+        user,
+        notice,
+        new_token,
+        tokens,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn show(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, PageError> {
+    page(&state, user, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    state
+        .limits
+        .check(
+            Action::SignIn,
+            &[&viewer.client, &format!("login:{}", user.name.to_lowercase())],
+        )
+        .await?;
+    if !check_password(form.current.clone(), Some(user.password_hash.clone())).await? {
+        return Err(AppError::Forbidden("The current password is wrong.".into()).into());
+    }
+    if let Err(e) = validate_password(&form.password, &user.name) {
+        return Err(AppError::BadRequest(e.to_string()).into());
+    }
+    let password_hash = hash(form.password.clone()).await?;
+    let user_id = user.id;
+    state
+        .with_store(move |s| s.set_password(user_id, &password_hash))
+        .await?;
+    // Every session ended, this one too; start a fresh one for this browser.
+    Ok(start_session(&state, user_id, "/settings").await?)
+}
+
+#[derive(Deserialize)]
+pub struct PrivacyForm {
+    #[serde(default)]
+    votes_public: Option<String>,
+}
+
+pub async fn privacy(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<PrivacyForm>,
+) -> Result<Response, PageError> {
+    let (user_id, public) = (user.id, form.votes_public.is_some());
+    state.with_store(move |s| s.set_votes_public(user_id, public)).await?;
+    Ok(Redirect::to("/settings").into_response())
+}
+
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(_): CsrfForm<ButtonForm>,
+) -> Result<Response, PageError> {
+    state
+        .limits
+        .check(
+            Action::PasswordReset,
+            &[&format!("email:{}", user.email.to_lowercase())],
+        )
+        .await?;
+    send_verification(&state, &user).await?;
+    page(
+        &state,
+        user,
+        Some("A new confirmation link is on its way.".into()),
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    label: String,
+}
+
+pub async fn create_api_token(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, PageError> {
+    let label: String = form.label.trim().chars().filter(|c| !c.is_control()).take(64).collect();
+    if label.is_empty() {
+        return Err(AppError::BadRequest("Give the token a name, so that you can tell it apart later.".into()).into());
+    }
+    let token = create_token(&state, user.id, label).await?;
+    page(&state, user, None, Some(token)).await
+}
+
+/// Creates an API token for a user, up to [`MAX_API_TOKENS`]; returns it (only its hash is
+/// stored, so it is shown once).
+async fn create_token(state: &AppState, user_id: i64, label: String) -> Result<String, AppError> {
+    let (token, token_hash) = new_token();
+    state
+        .with_store(move |s| {
+            if s.tokens(user_id, TokenKind::Api)?.len() >= MAX_API_TOKENS {
+                return Ok(None);
+            }
+            s.insert_token(&NewToken {
+                hash: &token_hash,
+                user_id,
+                kind: TokenKind::Api,
+                label: Some(&label),
+                expires_at: None,
+            })
+            .map(Some)
+        })
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "An account can hold at most {MAX_API_TOKENS} API tokens; revoke one first."
+            ))
+        })?;
+    Ok(token)
+}
+
+pub async fn revoke_api_token(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<ButtonForm>,
+) -> Result<Response, PageError> {
+    let user_id = user.id;
+    if !state.with_store(move |s| s.delete_token_of(user_id, id)).await? {
+        return Err(AppError::NotFound("You have no such token.".into()).into());
+    }
+    Ok(Redirect::to("/settings").into_response())
+}
+
+pub async fn signout_everywhere(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(_): CsrfForm<ButtonForm>,
+) -> Result<Response, PageError> {
+    let user_id = user.id;
+    state
+        .with_store(move |s| s.delete_tokens(user_id, TokenKind::Session))
+        .await?;
+    Ok(with_cookie(Redirect::to("/"), &clear_session_cookie(&state)))
+}

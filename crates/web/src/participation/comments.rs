@@ -1,0 +1,81 @@
+//! Comment rules: what a comment may hold, who may change or delete one.
+
+use paperboy_accounts::Action;
+use paperboy_domain::ArxivId;
+use paperboy_store::{AddCommentOutcome, Comment, User};
+
+use crate::markdown::{self, MAX_COMMENT_CHARS};
+use crate::{AppError, AppState};
+
+/// A comment body as accepted: trimmed, not empty, not huge.
+pub fn valid_comment_body(body: &str) -> Result<String, AppError> {
+    let body = body.trim().replace('\0', "");
+    if body.is_empty() {
+        return Err(AppError::BadRequest("A comment needs some text.".into()));
+    }
+    if body.chars().count() > MAX_COMMENT_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "A comment can have at most {MAX_COMMENT_CHARS} characters."
+        )));
+    }
+    Ok(body)
+}
+
+pub async fn add_comment(
+    state: &AppState,
+    user: &User,
+    id: ArxivId,
+    parent_id: Option<i64>,
+    body: &str,
+) -> Result<Comment, AppError> {
+    let body = valid_comment_body(body)?;
+    state.limits.check_account(Action::Comment, user).await?;
+    let (user_id, wanted) = (user.id, id.clone());
+    match state
+        .with_store(move |s| s.add_comment(&wanted, user_id, parent_id, &body))
+        .await?
+    {
+        AddCommentOutcome::Added(comment) => Ok(comment),
+        AddCommentOutcome::NoSuchPaper => Err(AppError::NotFound(format!("No paper {id} here yet."))),
+        AddCommentOutcome::BadParent => Err(AppError::BadRequest(
+            "The comment you replied to is not on this paper, or was deleted.".into(),
+        )),
+    }
+}
+
+/// A comment `user` may change: their own (or, for deleting, any when `admin_may` and they are
+/// an administrator).
+pub async fn own_comment(state: &AppState, user: &User, id: i64, admin_may: bool) -> Result<Comment, AppError> {
+    let comment = state
+        .with_store(move |s| s.comment(id))
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or_else(|| AppError::NotFound("No such comment.".into()))?;
+    if comment.user_id != user.id && !(admin_may && user.is_admin) {
+        return Err(AppError::Forbidden("You can only change your own comments.".into()));
+    }
+    Ok(comment)
+}
+
+/// Deletes a comment (one's own; administrators any, which goes into the audit log).
+pub async fn delete_comment(state: &AppState, user: &User, id: i64) -> Result<Comment, AppError> {
+    let comment = own_comment(state, user, id, true).await?;
+    let by_admin = comment.user_id != user.id;
+    let user_id = user.id;
+    state
+        .with_store(move |s| {
+            s.delete_comment(id)?;
+            if by_admin {
+                s.record_audit(user_id, "delete_comment", &format!("comment:{id}"), None)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(comment)
+}
+
+/// A comment's body for display (safe HTML); `None` for a deleted or hidden one (a
+/// placeholder is shown instead).
+pub fn rendered_body(comment: &Comment) -> Option<String> {
+    (!comment.deleted && !comment.hidden).then(|| markdown::render(&comment.body))
+}

@@ -1,0 +1,82 @@
+//! Rate limits on what people do (sign up, sign in, vote, comment, submit, reset): counted in
+//! this process, or in the database when several instances share one.
+
+use std::sync::Arc;
+
+use paperboy_accounts::{Action, Limits, RateLimiter};
+use paperboy_store::{RateLimitStore, User};
+
+use crate::kit::blocking;
+use crate::AppError;
+
+pub struct RateLimits {
+    /// The limits, and the counts when this process is the only one.
+    limiter: RateLimiter,
+    /// Counts shared by every instance on one database; when set, `limiter` only gives limits.
+    shared: Option<Arc<dyn RateLimitStore>>,
+}
+
+impl RateLimits {
+    pub fn in_memory(limits: Limits) -> RateLimits {
+        RateLimits {
+            limiter: RateLimiter::new(limits),
+            shared: None,
+        }
+    }
+
+    /// The same counting with other limits.
+    pub fn with_limits(&self, limits: Limits) -> RateLimits {
+        RateLimits {
+            limiter: RateLimiter::new(limits),
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The same limits, counted in `counters`.
+    pub fn shared_in(&self, counters: Arc<dyn RateLimitStore>) -> RateLimits {
+        RateLimits {
+            limiter: RateLimiter::new(*self.limiter.limits()),
+            shared: Some(counters),
+        }
+    }
+
+    /// Counts one `action` against every key given (client address, account); 429 when any
+    /// is over its limit.
+    pub async fn check(&self, action: Action, keys: &[&str]) -> Result<(), AppError> {
+        let Some(shared) = &self.shared else {
+            for key in keys {
+                self.limiter
+                    .check(action, key)
+                    .map_err(|r| AppError::TooManyRequests { retry_after: r.0 })?;
+            }
+            return Ok(());
+        };
+        let (max, window) = self.limiter.limits().of(action);
+        let buckets: Vec<String> = keys.iter().map(|key| format!("{}:{key}", action.as_str())).collect();
+        let shared = Arc::clone(shared);
+        let counted = blocking(move || {
+            buckets
+                .iter()
+                .map(|bucket| shared.count_event(bucket, window))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+        match counted
+            .iter()
+            .filter(|(count, _)| *count > max)
+            .map(|(_, left)| *left)
+            .max()
+        {
+            Some(left) => Err(AppError::TooManyRequests {
+                retry_after: left.as_secs_f64().ceil().max(1.0) as u64,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Rate-limits an action of a signed-in account by account (accounts themselves are
+    /// limited per address when created, and a lab behind one NAT address shares it).
+    pub async fn check_account(&self, action: Action, user: &User) -> Result<(), AppError> {
+        self.check(action, &[&format!("user:{}", user.id)]).await
+    }
+}
