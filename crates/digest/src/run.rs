@@ -341,6 +341,7 @@ impl Digests<'_> {
     }
 
     /// Sends (or with `sender` = `None`, only counts) the latest due digest of `frequency`.
+    #[tracing::instrument(skip_all, fields(frequency = frequency.as_str(), dry_run = sender.is_none()))]
     pub fn run(
         &self,
         frequency: Frequency,

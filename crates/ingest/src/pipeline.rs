@@ -185,6 +185,8 @@ pub fn ingest_records(
     })
 }
 
+/// One batch, one transaction: the unit a crash can lose, so the unit a trace shows.
+#[tracing::instrument(level = "debug", skip_all, fields(source = source_name, records = batch.len()))]
 fn store_batch(
     store: &dyn PaperStore,
     source_name: &str,

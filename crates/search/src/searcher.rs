@@ -88,6 +88,7 @@ impl Searcher {
 
     /// Embeds papers not embedded yet (at most `budget`), then adds them to the vector index.
     /// Without a model this does nothing.
+    #[tracing::instrument(level = "debug", skip_all, fields(budget = ?budget))]
     pub fn embed_pending(
         &self,
         store: &dyn Store,

@@ -112,6 +112,7 @@ impl LexicalIndex {
     }
 
     /// Indexes every paper changed in the store since the index's sequence number.
+    #[tracing::instrument(level = "debug", name = "keyword_catch_up", skip_all)]
     pub fn catch_up(&self, store: &dyn PaperStore) -> Result<CatchUp, SearchError> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let Some(writer) = self.writer_in(&mut guard)? else {
