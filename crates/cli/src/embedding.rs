@@ -10,11 +10,11 @@ use crate::config::Config;
 
 /// The configured embedding model, or why there is none (in words for the user).
 pub fn open_embedder(config: &Config) -> Result<Arc<dyn TextEmbedder>, String> {
-    if !config.semantic {
+    if !config.search.semantic {
         return Err("semantic search is turned off in the configuration (search.semantic = false)".into());
     }
     let options = paperboy_embed::EmbedOptions {
-        model_dir: config.model_dir.clone(),
+        model_dir: config.search.model_dir.clone(),
         ..Default::default()
     };
     let started = std::time::Instant::now();

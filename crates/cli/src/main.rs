@@ -11,24 +11,24 @@ mod commands;
 mod config;
 mod embedding;
 
-use config::{Config, FileConfig};
+use config::docs::flag_help;
+use config::{settings, Config, Flags};
 
 #[derive(Parser)]
-#[command(name = "paperboy", version, about = "A self-hostable research-paper discovery hub")]
+#[command(
+    name = "paperboy",
+    version,
+    about = "A self-hostable research-paper discovery hub",
+    after_help = "Every setting (file key, environment variable, default): paperboy.example.toml, or the README."
+)]
 struct Cli {
-    /// The data folder (store and indexes).
-    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help = flag_help(&settings::DATA_DIR.about))]
     data_dir: Option<PathBuf>,
-    /// Keep everything in PostgreSQL (`postgres://user:password@host:5432/db`) instead of the
-    /// data folder's SQLite file; the data folder still holds this instance's search indexes.
-    #[arg(long, global = true, env = "PAPERBOY_DATABASE_URL", value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help = flag_help(&settings::DATABASE_URL.about))]
     database_url: Option<String>,
-    /// A TOML configuration file; the environment and flags override it.
-    #[arg(long, global = true, env = "PAPERBOY_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help = flag_help(&settings::CONFIG.about))]
     config: Option<PathBuf>,
-    /// The sentence-embedding model folder for semantic search (default: the Hugging Face cache,
-    /// or the model scripts/setup installs).
-    #[arg(long, global = true, env = "PAPERBOY_MODEL_DIR", value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help = flag_help(&settings::MODEL_DIR.about))]
     model_dir: Option<PathBuf>,
     /// Only warnings and errors on stderr.
     #[arg(long, short, global = true)]
@@ -90,17 +90,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let file = match &cli.config {
-        Some(path) => FileConfig::load(path)?,
-        None => FileConfig::default(),
+    let flags = Flags {
+        config: cli.config,
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        model_dir: cli.model_dir,
     };
-    let mut config = Config::resolve(file, cli.data_dir)?;
-    if cli.model_dir.is_some() {
-        config.model_dir = cli.model_dir;
-    }
-    if cli.database_url.is_some() {
-        config.database_url = cli.database_url;
-    }
+    let config = Config::load(flags, &|name| std::env::var(name).ok())?;
     match cli.command {
         Command::Ingest(args) => commands::ingest::run(&config, args),
         Command::Harvest(target) => commands::harvest::run(&config, target),
@@ -128,4 +124,41 @@ fn init_logging(quiet: bool) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Each flag the settings table names (`serve --listen ADDR`) is a flag of that command,
+    /// with that value name.
+    #[test]
+    fn the_settings_tables_flags_exist() {
+        for about in settings::ALL {
+            let Some(flag) = about.flag else { continue };
+            let words: Vec<&str> = flag.split_whitespace().collect();
+            let at = words.iter().position(|w| w.starts_with("--")).expect("a --flag");
+            let mut command = Cli::command();
+            for name in &words[..at] {
+                command = command
+                    .find_subcommand(name)
+                    .unwrap_or_else(|| panic!("{flag}: no subcommand {name}"))
+                    .clone();
+            }
+            let long = &words[at][2..];
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_long() == Some(long))
+                .unwrap_or_else(|| panic!("{flag}: no flag --{long}"));
+            let value_names: Vec<String> = arg
+                .get_value_names()
+                .unwrap_or_default()
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            assert_eq!(value_names, words[at + 1..], "{flag}");
+        }
+    }
 }

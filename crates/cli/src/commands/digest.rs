@@ -75,7 +75,7 @@ pub fn mail_settings(config: &Config) -> anyhow::Result<MailSettings> {
         .context("no public base URL for links: set PAPERBOY_BASE_URL (or `base_url` in [mail])")?;
     let settings = MailSettings::new(from, base_url)?;
     Ok(match &config.mail.dkim_key {
-        Some(path) => settings.with_dkim(path, config.mail.dkim_selector.as_deref().unwrap_or("paperboy"))?,
+        Some(path) => settings.with_dkim(path, &config.mail.dkim_selector)?,
         None => settings,
     })
 }
@@ -88,23 +88,6 @@ pub fn smtp_sender(config: &Config) -> anyhow::Result<Arc<dyn MailSender>> {
         .as_deref()
         .context("no SMTP server: set PAPERBOY_SMTP_URL (e.g. smtp://127.0.0.1:2525)")?;
     Ok(Arc::new(SmtpSender::from_url(url)?))
-}
-
-pub fn schedule(config: &Config) -> anyhow::Result<Schedule> {
-    let mut schedule = Schedule::default();
-    if let Some(hour) = config.mail.digest_hour {
-        anyhow::ensure!(hour < 24, "digest_hour {hour} is not an hour of the day (0-23)");
-        schedule.hour = hour;
-    }
-    if let Some(offset) = &config.mail.utc_offset {
-        schedule.offset = offset
-            .parse()
-            .with_context(|| format!("the digest UTC offset {offset:?} is not like +02:00 or -05:00"))?;
-    }
-    if let Some(seconds) = config.mail.digest_lease_seconds {
-        schedule.lease = std::time::Duration::from_secs(seconds);
-    }
-    Ok(schedule)
 }
 
 /// The key that signs digest links. Every instance on one PostgreSQL database shares the one
@@ -144,7 +127,7 @@ impl Opened {
             searcher,
             settings,
             secret,
-            schedule: schedule(config)?,
+            schedule: config.mail.schedule,
         })
     }
 

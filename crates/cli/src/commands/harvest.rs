@@ -3,11 +3,12 @@ use std::time::Duration;
 
 use anyhow::bail;
 use chrono::NaiveDate;
-use paperboy_ingest::harvest::{harvest, HarvestOptions, HarvestRequest, ARXIV_OAI_ENDPOINT};
+use paperboy_ingest::harvest::{harvest, HarvestOptions, HarvestRequest};
 use paperboy_ingest::IngestReport;
 
 use super::{open_store, print_json};
-use crate::config::Config;
+use crate::config::docs::flag_help;
+use crate::config::{settings, Config};
 
 #[derive(clap::Subcommand)]
 pub enum Target {
@@ -29,12 +30,11 @@ pub struct ArxivArgs {
     /// `arXivRaw` (all versions and dates), `arXiv` or `oai_dc`.
     #[arg(long, default_value = "arXivRaw")]
     metadata_prefix: String,
-    /// The OAI-PMH endpoint (also `[harvest] endpoint` in the config file).
-    #[arg(long)]
+    #[arg(long, value_name = "URL", help = flag_help(&settings::HARVEST_ENDPOINT.about))]
     endpoint: Option<String>,
-    /// Seconds between requests (also `[harvest] delay_seconds`; default 3, as arXiv asks).
-    #[arg(long)]
-    delay: Option<f64>,
+    #[arg(long, value_name = "SECS", value_parser = settings::HARVEST_DELAY.flag_parser(),
+          help = flag_help(&settings::HARVEST_DELAY.about))]
+    delay: Option<Duration>,
     /// Forget a saved resumption point and harvest the range from its start.
     #[arg(long)]
     restart: bool,
@@ -49,22 +49,15 @@ pub fn run(config: &Config, target: Target) -> anyhow::Result<ExitCode> {
             bail!("--until {until} is before --from {}", args.from);
         }
     }
-    let delay = args.delay.or(config.harvest_delay_seconds).unwrap_or(3.0);
-    if !(0.0..=3600.0).contains(&delay) {
-        bail!("--delay must be between 0 and 3600 seconds");
-    }
     let request = HarvestRequest {
-        endpoint: args
-            .endpoint
-            .or_else(|| config.harvest_endpoint.clone())
-            .unwrap_or_else(|| ARXIV_OAI_ENDPOINT.into()),
+        endpoint: args.endpoint.unwrap_or_else(|| config.harvest.endpoint.clone()),
         metadata_prefix: args.metadata_prefix,
         set: args.set,
         from: args.from,
         until: args.until,
     };
     let options = HarvestOptions {
-        delay: Duration::from_secs_f64(delay),
+        delay: args.delay.unwrap_or(config.harvest.delay),
         restart: args.restart,
         ..HarvestOptions::default()
     };

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use paperboy_digest::{Digests, Retry};
@@ -12,7 +11,7 @@ use paperboy_search::Searcher;
 use paperboy_store::{Backend, Frequency};
 use paperboy_web::DigestSite;
 
-use super::digest::{mail_settings, schedule, secret, smtp_sender};
+use super::digest::{mail_settings, secret, smtp_sender};
 use crate::config::Config;
 
 /// The subscription pages' wiring, when an SMTP server is configured.
@@ -27,7 +26,7 @@ pub fn digest_site(config: &Config, store: Arc<dyn Backend>) -> anyhow::Result<O
         settings: mail_settings(config)?,
         secret,
         sender: smtp_sender(config)?,
-        schedule: schedule(config)?,
+        schedule: config.mail.schedule,
     }))
 }
 
@@ -37,7 +36,7 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
     let secret = site.secret.clone();
     let sender = Arc::clone(&site.sender);
     let schedule = site.schedule;
-    let every = Duration::from_secs(config.mail.digest_check_seconds.unwrap_or(60));
+    let every = config.mail.digest_check;
     let spawned = std::thread::Builder::new()
         .name("digest-scheduler".into())
         .spawn(move || {

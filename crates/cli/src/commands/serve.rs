@@ -11,30 +11,26 @@ use paperboy_store::PaperStore;
 use paperboy_web::{AppState, CommunitySettings, PaperFetcher};
 
 use super::{open_full_search, open_store_for_serving};
-use crate::config::Config;
+use crate::config::docs::{flag_help, settings_help};
+use crate::config::{settings, Config};
 
 #[derive(clap::Args)]
-#[command(
-    after_help = "Community settings (environment, or the [community] section of the config file):
-  PAPERBOY_BASE_URL                the site's public URL, for links in account mail (as [mail] base_url);
-                                   cookies are marked Secure when it starts with https://
-  PAPERBOY_DAILY_SUBMISSION_LIMIT  papers one account may submit to one day's list (default 5)
-  PAPERBOY_TRUST_FORWARDED_FOR     1: take client addresses from X-Forwarded-For (only behind a proxy)
-  PAPERBOY_LOG_ACCOUNT_LINKS       1: log password-reset and verification links when there is no mail
-                                   server (single-admin instances only, never a public site)
-  PAPERBOY_ARXIV_API               where submitted papers are fetched (default https://export.arxiv.org/api/query)"
-)]
+#[command(after_help = community_help())]
 pub struct Args {
-    /// Address to listen on (also `listen` in the config file, `PAPERBOY_LISTEN`).
-    #[arg(long, env = "PAPERBOY_LISTEN", value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = settings::LISTEN.flag_parser(),
+          help = flag_help(&settings::LISTEN.about))]
     listen: Option<SocketAddr>,
 }
 
+/// The community side's settings, and the base URL its mail links use, for `serve --help`.
+fn community_help() -> String {
+    settings_help("Community settings", |about| {
+        about.section() == Some("community") || about.key == settings::BASE_URL.about.key
+    })
+}
+
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
-    let listen = args
-        .listen
-        .or(config.listen)
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let listen = args.listen.unwrap_or(config.listen);
     let (store, shared_limits) = open_store_for_serving(config)?;
     // Catch up the keyword index before serving (search is right from the first request), then
     // follow the store; papers not embedded yet are embedded in the background.
@@ -76,11 +72,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         let mut state = state
             .with_community(community_settings(config, address), Limits::default())
             .with_paper_fetcher(Arc::new(ArxivFetcher(ArxivApi {
-                endpoint: config
-                    .community
-                    .arxiv_api
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_ARXIV_API.to_string()),
+                endpoint: config.community.arxiv_api.clone(),
             })));
         if let Some(counters) = shared_limits {
             state = state.with_shared_rate_limits(counters);
@@ -97,9 +89,6 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Where submitted papers that are not stored yet are fetched from.
-const DEFAULT_ARXIV_API: &str = "https://export.arxiv.org/api/query";
-
 /// Submitted papers come from arXiv's API (the web app only asks for them).
 struct ArxivFetcher(ArxivApi);
 
@@ -112,19 +101,16 @@ impl PaperFetcher for ArxivFetcher {
 /// The community side's settings. Without `PAPERBOY_BASE_URL`, links point at the address
 /// served (right for a local instance, and only logged or mailed links use it).
 fn community_settings(config: &Config, served_at: SocketAddr) -> CommunitySettings {
-    let defaults = CommunitySettings::default();
     let community = &config.community;
     let base_url = config.mail.base_url.as_deref().map_or_else(
         || format!("http://{served_at}"),
         |url| url.trim_end_matches('/').to_string(),
     );
     CommunitySettings {
-        daily_submission_limit: community
-            .daily_submission_limit
-            .unwrap_or(defaults.daily_submission_limit),
+        daily_submission_limit: community.daily_submission_limit,
         secure_cookies: base_url.starts_with("https://"),
-        trust_forwarded_for: community.trust_forwarded_for.unwrap_or(false),
-        log_account_links: community.log_account_links.unwrap_or(false),
+        trust_forwarded_for: community.trust_forwarded_for,
+        log_account_links: community.log_account_links,
         base_url,
     }
 }
@@ -132,13 +118,12 @@ fn community_settings(config: &Config, served_at: SocketAddr) -> CommunitySettin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CommunityConfig, FileConfig};
+    use crate::config::tests::defaults;
 
     #[test]
     fn cookies_are_secure_when_the_site_is_served_over_https() {
         let served_at = SocketAddr::from(([127, 0, 0, 1], 8080));
-        let mut config = Config::resolve(FileConfig::default(), None).unwrap();
-        config.community = CommunityConfig::default();
+        let mut config = defaults();
         config.mail.base_url = Some("https://papers.example.org/".into());
         let settings = community_settings(&config, served_at);
         assert!(settings.secure_cookies);

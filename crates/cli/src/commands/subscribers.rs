@@ -8,7 +8,7 @@ use chrono::Utc;
 use paperboy_digest::{validate_email, validate_topics, Digests};
 use paperboy_store::{Backend, Frequency, Subscriber, SubscriberStatus};
 
-use super::digest::{mail_settings, schedule, secret, smtp_sender, FrequencyArg};
+use super::digest::{mail_settings, secret, smtp_sender, FrequencyArg};
 use super::{open_search, open_store, print_json};
 use crate::config::Config;
 
@@ -206,7 +206,7 @@ fn send_confirmations(config: &Config, store: &dyn Backend, subscribers: &[Subsc
         searcher: &searcher,
         settings: &settings,
         secret: &secret,
-        schedule: schedule(config)?,
+        schedule: config.mail.schedule,
     };
     for subscriber in subscribers {
         match digests.send_confirmation(sender.as_ref(), subscriber, Utc::now()) {

@@ -1,0 +1,457 @@
+//! Every setting, listed once: its TOML key, environment variable, flag, default and meaning.
+//!
+//! Reading the file and the environment ([`super::sources`]), the resolved [`super::Config`],
+//! the flags' help, the README's configuration table and `paperboy.example.toml`
+//! ([`super::docs`]) all come from this table; tests hold the last two to it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::FixedOffset;
+
+/// One setting, typed by what it resolves to.
+pub struct Setting<T> {
+    pub about: About,
+    /// Reads a value written as in the environment. `Err` completes "`VALUE` …" for the user
+    /// ("is not an hour (0-23)").
+    pub parse: fn(&str) -> Result<T, String>,
+}
+
+/// Where a setting is read from and what it means, apart from its type.
+#[derive(Debug, PartialEq)]
+pub struct About {
+    /// The TOML key, `section.name` inside a section; `None` only for `--config` itself.
+    pub key: Option<&'static str>,
+    pub env: Option<&'static str>,
+    /// The flag that overrides it, after its subcommand when it is one's (`serve --listen ADDR`).
+    pub flag: Option<&'static str>,
+    pub fallback: Fallback,
+    /// How the value is written in the TOML file.
+    pub toml: Toml,
+    /// One sentence or two, for the README, the example file and `--help`.
+    pub doc: &'static str,
+}
+
+/// What a setting is when nothing sets it.
+#[derive(Debug, PartialEq)]
+pub enum Fallback {
+    /// This value, written as in the environment (and parsed like it, so docs and behaviour
+    /// cannot differ).
+    Value(&'static str),
+    /// No value: `means` says what that does; `example` is a value for the example file.
+    None { means: &'static str, example: &'static str },
+}
+
+/// The TOML type a file value must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toml {
+    String,
+    Integer,
+    /// A number; an integer is accepted too.
+    Float,
+    Boolean,
+}
+
+impl<T> Setting<T> {
+    /// A clap value parser using the setting's own checks, so a flag is refused with the same
+    /// words as the variable and the key.
+    pub fn flag_parser(&self) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+    where
+        T: 'static,
+    {
+        let parse = self.parse;
+        move |value| parse(value).map_err(|why| format!("{value:?} {why}"))
+    }
+}
+
+/// `--config`: named by a flag or the environment only, since it says where the file is.
+pub const CONFIG: Setting<PathBuf> = Setting {
+    about: About {
+        key: None,
+        env: Some("PAPERBOY_CONFIG"),
+        flag: Some("--config FILE"),
+        fallback: Fallback::None { means: "", example: "/etc/paperboy.toml" },
+        toml: Toml::String,
+        doc: "A TOML configuration file (`paperboy.example.toml` lists every key); the environment and flags override it.",
+    },
+    parse: path,
+};
+
+pub const DATA_DIR: Setting<PathBuf> = Setting {
+    about: About {
+        key: Some("data_dir"),
+        env: Some("PAPERBOY_DATA_DIR"),
+        flag: Some("--data-dir DIR"),
+        fallback: Fallback::Value("./paperboy-data"),
+        toml: Toml::String,
+        doc: "The data folder: the SQLite store and this instance's search indexes.",
+    },
+    parse: path,
+};
+
+pub const DATABASE_URL: Setting<String> = Setting {
+    about: About {
+        key: Some("database_url"),
+        env: Some("PAPERBOY_DATABASE_URL"),
+        flag: Some("--database-url URL"),
+        fallback: Fallback::None {
+            means: "SQLite in the data folder",
+            example: "postgres://paperboy:secret@127.0.0.1:5432/paperboy",
+        },
+        toml: Toml::String,
+        doc: "Keep everything in PostgreSQL (`postgres://user:password@host:5432/db`) instead of the data folder's SQLite file; the data folder still holds this instance's search indexes.",
+    },
+    parse: text,
+};
+
+pub const LISTEN: Setting<SocketAddr> = Setting {
+    about: About {
+        key: Some("listen"),
+        env: Some("PAPERBOY_LISTEN"),
+        flag: Some("serve --listen ADDR"),
+        fallback: Fallback::Value("127.0.0.1:8080"),
+        toml: Toml::String,
+        doc: "The address `serve` listens on.",
+    },
+    parse: address,
+};
+
+pub const HARVEST_ENDPOINT: Setting<String> = Setting {
+    about: About {
+        key: Some("harvest.endpoint"),
+        env: None,
+        flag: Some("harvest arxiv --endpoint URL"),
+        fallback: Fallback::Value("https://oaipmh.arxiv.org/oai"),
+        toml: Toml::String,
+        doc: "The OAI-PMH endpoint `harvest arxiv` reads.",
+    },
+    parse: text,
+};
+
+pub const HARVEST_DELAY: Setting<Duration> = Setting {
+    about: About {
+        key: Some("harvest.delay_seconds"),
+        env: None,
+        flag: Some("harvest arxiv --delay SECS"),
+        fallback: Fallback::Value("3"),
+        toml: Toml::Float,
+        doc: "Seconds between `harvest arxiv`'s requests (0 to 3600; arXiv asks for 3).",
+    },
+    parse: harvest_delay,
+};
+
+pub const MODEL_DIR: Setting<PathBuf> = Setting {
+    about: About {
+        key: Some("search.model_dir"),
+        env: Some("PAPERBOY_MODEL_DIR"),
+        flag: Some("--model-dir DIR"),
+        fallback: Fallback::None {
+            means: "the project's `.cache/models`, then the Hugging Face cache",
+            example: "/srv/models/all-MiniLM-L6-v2",
+        },
+        toml: Toml::String,
+        doc:
+            "The sentence-embedding model folder for semantic search (model.safetensors, tokenizer.json, config.json).",
+    },
+    parse: path,
+};
+
+pub const SEMANTIC: Setting<bool> = Setting {
+    about: About {
+        key: Some("search.semantic"),
+        env: None,
+        flag: None,
+        fallback: Fallback::Value("true"),
+        toml: Toml::Boolean,
+        doc: "`false` turns semantic search off: keyword search only, no model loaded.",
+    },
+    parse: switch,
+};
+
+pub const SMTP_URL: Setting<String> = Setting {
+    about: About {
+        key: Some("mail.smtp_url"),
+        env: Some("PAPERBOY_SMTP_URL"),
+        flag: None,
+        fallback: Fallback::None { means: "no mail: digests off", example: "smtp://127.0.0.1:2525" },
+        toml: Toml::String,
+        doc: "The SMTP server for digests and account mail: `smtp://host:port`, `smtp://user:pass@host:587?tls=starttls`, `smtps://user:pass@host`.",
+    },
+    parse: text,
+};
+
+pub const MAIL_FROM: Setting<String> = Setting {
+    about: About {
+        key: Some("mail.from"),
+        env: Some("PAPERBOY_MAIL_FROM"),
+        flag: None,
+        fallback: Fallback::None {
+            means: "required for mail",
+            example: "paperboy <digest@example.org>",
+        },
+        toml: Toml::String,
+        doc: "The sender of every mail.",
+    },
+    parse: text,
+};
+
+pub const BASE_URL: Setting<String> = Setting {
+    about: About {
+        key: Some("mail.base_url"),
+        env: Some("PAPERBOY_BASE_URL"),
+        flag: None,
+        fallback: Fallback::None {
+            means: "required for mail; account links then point at the address served",
+            example: "https://papers.example.org",
+        },
+        toml: Toml::String,
+        doc: "The site's public URL, used in every link of a mail; cookies are marked `Secure` when it starts with `https://`.",
+    },
+    parse: text,
+};
+
+pub const DIGEST_HOUR: Setting<u32> = Setting {
+    about: About {
+        key: Some("mail.digest_hour"),
+        env: Some("PAPERBOY_DIGEST_HOUR"),
+        flag: None,
+        fallback: Fallback::Value("7"),
+        toml: Toml::Integer,
+        doc: "The hour of the day (0-23) digests go out, in the `utc_offset` zone.",
+    },
+    parse: hour,
+};
+
+pub const DIGEST_UTC_OFFSET: Setting<FixedOffset> = Setting {
+    about: About {
+        key: Some("mail.utc_offset"),
+        env: Some("PAPERBOY_DIGEST_UTC_OFFSET"),
+        flag: None,
+        fallback: Fallback::Value("+00:00"),
+        toml: Toml::String,
+        doc: "The server's time zone for digests, as an offset from UTC.",
+    },
+    parse: utc_offset,
+};
+
+pub const DKIM_KEY: Setting<PathBuf> = Setting {
+    about: About {
+        key: Some("mail.dkim_key"),
+        env: Some("PAPERBOY_DKIM_KEY"),
+        flag: None,
+        fallback: Fallback::None {
+            means: "no DKIM",
+            example: "/etc/paperboy/dkim.pem",
+        },
+        toml: Toml::String,
+        doc: "An RSA private key file (PKCS#1 PEM): mails are DKIM-signed with it.",
+    },
+    parse: path,
+};
+
+pub const DKIM_SELECTOR: Setting<String> = Setting {
+    about: About {
+        key: Some("mail.dkim_selector"),
+        env: Some("PAPERBOY_DKIM_SELECTOR"),
+        flag: None,
+        fallback: Fallback::Value("paperboy"),
+        toml: Toml::String,
+        doc: "The DKIM selector: the DNS name `SELECTOR._domainkey.DOMAIN` holds the public key.",
+    },
+    parse: text,
+};
+
+pub const DIGEST_CHECK: Setting<Duration> = Setting {
+    about: About {
+        key: Some("mail.digest_check_seconds"),
+        env: Some("PAPERBOY_DIGEST_CHECK_SECONDS"),
+        flag: None,
+        fallback: Fallback::Value("60"),
+        toml: Toml::Integer,
+        doc: "How often, in seconds, `serve` looks for due digests.",
+    },
+    parse: seconds,
+};
+
+pub const DIGEST_LEASE: Setting<Duration> = Setting {
+    about: About {
+        key: Some("mail.digest_lease_seconds"),
+        env: Some("PAPERBOY_DIGEST_LEASE_SECONDS"),
+        flag: None,
+        fallback: Fallback::Value("60"),
+        toml: Toml::Integer,
+        doc: "How long, in seconds, a digest run's claim on a period lasts without renewal: a dead instance's run is taken over after it.",
+    },
+    parse: positive_seconds,
+};
+
+pub const DAILY_SUBMISSION_LIMIT: Setting<u32> = Setting {
+    about: About {
+        key: Some("community.daily_submission_limit"),
+        env: Some("PAPERBOY_DAILY_SUBMISSION_LIMIT"),
+        flag: None,
+        fallback: Fallback::Value("5"),
+        toml: Toml::Integer,
+        doc: "Papers one account may submit to one day's list.",
+    },
+    parse: paper_count,
+};
+
+pub const TRUST_FORWARDED_FOR: Setting<bool> = Setting {
+    about: About {
+        key: Some("community.trust_forwarded_for"),
+        env: Some("PAPERBOY_TRUST_FORWARDED_FOR"),
+        flag: None,
+        fallback: Fallback::Value("false"),
+        toml: Toml::Boolean,
+        doc: "Take client addresses (for rate limits) from `X-Forwarded-For`: only behind a reverse proxy that sets it, since anyone can send the header.",
+    },
+    parse: switch,
+};
+
+pub const LOG_ACCOUNT_LINKS: Setting<bool> = Setting {
+    about: About {
+        key: Some("community.log_account_links"),
+        env: Some("PAPERBOY_LOG_ACCOUNT_LINKS"),
+        flag: None,
+        fallback: Fallback::Value("false"),
+        toml: Toml::Boolean,
+        doc: "Without a mail server, write password-reset and verification links to the log: for a single-admin instance only, since on a public site anyone could request a reset link for any account and the log would hold it.",
+    },
+    parse: switch,
+};
+
+pub const ARXIV_API: Setting<String> = Setting {
+    about: About {
+        key: Some("community.arxiv_api"),
+        env: Some("PAPERBOY_ARXIV_API"),
+        flag: None,
+        fallback: Fallback::Value("https://export.arxiv.org/api/query"),
+        toml: Toml::String,
+        doc: "The arXiv API a submitted paper that is not stored yet is fetched from.",
+    },
+    parse: text,
+};
+
+/// The table, in the order the docs list it: top-level keys first, then section by section.
+pub const ALL: &[&About] = &[
+    &CONFIG.about,
+    &DATA_DIR.about,
+    &DATABASE_URL.about,
+    &LISTEN.about,
+    &HARVEST_ENDPOINT.about,
+    &HARVEST_DELAY.about,
+    &MODEL_DIR.about,
+    &SEMANTIC.about,
+    &SMTP_URL.about,
+    &MAIL_FROM.about,
+    &BASE_URL.about,
+    &DIGEST_HOUR.about,
+    &DIGEST_UTC_OFFSET.about,
+    &DKIM_KEY.about,
+    &DKIM_SELECTOR.about,
+    &DIGEST_CHECK.about,
+    &DIGEST_LEASE.about,
+    &DAILY_SUBMISSION_LIMIT.about,
+    &TRUST_FORWARDED_FOR.about,
+    &LOG_ACCOUNT_LINKS.about,
+    &ARXIV_API.about,
+];
+
+impl About {
+    /// The section the key is in (`mail`), if any.
+    pub fn section(&self) -> Option<&'static str> {
+        self.key?.split_once('.').map(|(section, _)| section)
+    }
+
+    /// The key's name inside its section (`smtp_url`).
+    pub fn name(&self) -> Option<&'static str> {
+        let key = self.key?;
+        Some(key.split_once('.').map_or(key, |(_, name)| name))
+    }
+
+    /// The key as the docs write it: `data_dir`, `[mail] smtp_url`.
+    pub fn file_key(&self) -> Option<String> {
+        let name = self.name()?;
+        Some(match self.section() {
+            Some(section) => format!("[{section}] {name}"),
+            None => name.to_string(),
+        })
+    }
+
+    /// The setting's name in an error message: its variable, else its key, else its flag.
+    pub fn label(&self) -> String {
+        self.env
+            .map(str::to_string)
+            .or_else(|| self.file_key())
+            .or_else(|| self.flag.map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+fn text(value: &str) -> Result<String, String> {
+    Ok(value.to_string())
+}
+
+fn path(value: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(value))
+}
+
+/// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`, any case.
+fn switch(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("is neither true nor false (use 1 or 0)".into()),
+    }
+}
+
+fn address(value: &str) -> Result<SocketAddr, String> {
+    value
+        .parse()
+        .map_err(|_| "is not an address to listen on (host:port, like 127.0.0.1:8080)".into())
+}
+
+fn harvest_delay(value: &str) -> Result<Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| (0.0..=3600.0).contains(seconds))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| "is not a number of seconds between 0 and 3600".into())
+}
+
+fn hour(value: &str) -> Result<u32, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|hour| *hour < 24)
+        .ok_or_else(|| "is not an hour (0-23)".into())
+}
+
+fn utc_offset(value: &str) -> Result<FixedOffset, String> {
+    value
+        .parse()
+        .map_err(|_| "is not a UTC offset like +02:00 or -05:00".into())
+}
+
+fn seconds(value: &str) -> Result<Duration, String> {
+    value
+        .parse()
+        .map(Duration::from_secs)
+        .map_err(|_| "is not a number of seconds".into())
+}
+
+fn positive_seconds(value: &str) -> Result<Duration, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|&seconds| seconds > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| "is not a positive number of seconds".into())
+}
+
+fn paper_count(value: &str) -> Result<u32, String> {
+    value.parse().map_err(|_| "is not a number of papers".into())
+}
