@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use paperboy_accounts::{Action, RateLimiter};
-use paperboy_store::{CommunityStore, RateLimitStore};
+use paperboy_store::{Backend as CommunityStore, RateLimitStore};
 
 use crate::auth::Viewer;
 use crate::AppError;

@@ -9,7 +9,7 @@ use axum::Router;
 use paperboy_accounts::{Limits, RateLimiter};
 use paperboy_domain::ArxivId;
 use paperboy_search::{SearchError, SearchHit, SearchRequest, SearchResponse, Searcher};
-use paperboy_store::{Backend, BrowseStore, PaperStore, RateLimitStore, Store, StoreError};
+use paperboy_store::{Backend, PaperStore, PaperStore as BrowseStore, RateLimitStore, Store, StoreError};
 
 mod api;
 mod api_community;

@@ -20,14 +20,15 @@ use postgres::{Client, NoTls, Transaction};
 
 use crate::{Backend, StoreError};
 
-mod browse;
-mod community;
+mod accounts;
+mod authors;
 mod copy;
 mod digest;
 mod embeddings;
 mod lease;
 mod migrations;
 mod papers;
+mod participation;
 mod rate_limit;
 
 pub use migrations::LATEST_VERSION;

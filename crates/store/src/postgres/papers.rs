@@ -469,6 +469,10 @@ impl PaperStore for PostgresStore {
         })
     }
 
+    fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError> {
+        super::authors::papers_by_author(self, name, page)
+    }
+
     fn announced_on(
         &self,
         day: NaiveDate,

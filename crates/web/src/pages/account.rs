@@ -18,7 +18,7 @@ use paperboy_accounts::password::burn_verification_time;
 use paperboy_accounts::{
     hash_password, hash_token, new_token, validate_password, validate_username, verify_password, Action,
 };
-use paperboy_store::{CommunityStore, CreateUserOutcome, NewToken, NewUser, TokenKind, User};
+use paperboy_store::{Backend as CommunityStore, CreateUserOutcome, NewToken, NewUser, TokenKind, User};
 use serde::Deserialize;
 
 use crate::auth::{clear_session_cookie, session_cookie, Viewer, SESSION_DAYS};

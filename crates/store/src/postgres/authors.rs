@@ -1,32 +1,34 @@
-//! [`BrowseStore`] for PostgreSQL.
+//! [`crate::PaperStore::papers_by_author`] for PostgreSQL.
 
 use paperboy_domain::PaperDocument;
 
 use super::papers::{documents, PAPER_COLUMNS};
 use super::PostgresStore;
-use crate::browse::{author_page, AUTHOR_BATCH};
-use crate::{BrowseStore, Page, StoreError};
+use crate::authors::{author_page, AUTHOR_BATCH};
+use crate::{Page, StoreError};
 
-impl BrowseStore for PostgresStore {
-    fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError> {
-        // As in SQLite: SQL narrows, Rust compares. The narrowing pattern is matched against
-        // each whole author name, folded with `COLLATE "C"` (ASCII letters only, whatever the
-        // database's locale); other letters stand for any run of characters. The exact,
-        // Unicode-aware comparison on the decoded names is the one that counts, so "Li" never
-        // matches "Lin" and the locale cannot change the answer.
-        let pattern = narrowing_pattern(name.trim());
-        let sql = format!(
-            "SELECT {PAPER_COLUMNS} FROM papers
+pub(super) fn papers_by_author(
+    store: &PostgresStore,
+    name: &str,
+    page: Page,
+) -> Result<Vec<PaperDocument>, StoreError> {
+    // As in SQLite: SQL narrows, Rust compares. The narrowing pattern is matched against
+    // each whole author name, folded with `COLLATE "C"` (ASCII letters only, whatever the
+    // database's locale); other letters stand for any run of characters. The exact,
+    // Unicode-aware comparison on the decoded names is the one that counts, so "Li" never
+    // matches "Lin" and the locale cannot change the answer.
+    let pattern = narrowing_pattern(name.trim());
+    let sql = format!(
+        "SELECT {PAPER_COLUMNS} FROM papers
              WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(papers.authors) AS author
                            WHERE lower(author COLLATE \"C\") LIKE $1)
              ORDER BY papers.announced DESC NULLS LAST, papers.id COLLATE \"C\" LIMIT $2 OFFSET $3"
-        );
-        self.with_client(|client| {
-            author_page(name, page, |offset| {
-                documents(client, &sql, &[&pattern, &AUTHOR_BATCH, &offset])
-            })
+    );
+    store.with_client(|client| {
+        author_page(name, page, |offset| {
+            documents(client, &sql, &[&pattern, &AUTHOR_BATCH, &offset])
         })
-    }
+    })
 }
 
 /// A `LIKE` pattern for a whole name: ASCII lowercased and escaped, each run of other
