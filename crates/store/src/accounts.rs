@@ -152,3 +152,12 @@ pub(crate) fn usable(token: &TokenInfo, user: &User, now: DateTime<Utc>) -> bool
     let expired = matches!(token.expires_at, Some(expires) if expires <= now);
     !expired && !user.banned
 }
+
+/// Whether a token's use at `now` need not be recorded: its last recorded use is under a minute
+/// old. Recording every use would make each signed-in request a write; once a minute is enough
+/// to show "last used" in settings.
+pub(crate) fn used_recently(token: &TokenInfo, now: DateTime<Utc>) -> bool {
+    token
+        .last_used_at
+        .is_some_and(|t| now - t < chrono::Duration::seconds(60))
+}

@@ -10,7 +10,9 @@ use postgres::types::ToSql;
 use postgres::GenericClient;
 
 use super::PostgresStore;
-use crate::accounts::{usable, AccountStore, CreateUserOutcome, NewToken, NewUser, TokenInfo, TokenKind, User};
+use crate::accounts::{
+    usable, used_recently, AccountStore, CreateUserOutcome, NewToken, NewUser, TokenInfo, TokenKind, User,
+};
 use crate::rows::{self, TOKEN_COLUMNS, TOKEN_WIDTH, USER_COLUMNS};
 use crate::StoreError;
 
@@ -193,12 +195,7 @@ impl AccountStore for PostgresStore {
             let Some((mut token, user)) = found.filter(|(token, user)| usable(token, user, now)) else {
                 return Ok(None);
             };
-            // Recording every use would make each signed-in request a write; once a minute is
-            // enough to show "last used" in settings.
-            let fresh = token
-                .last_used_at
-                .is_some_and(|t| now - t < chrono::Duration::seconds(60));
-            if fresh {
+            if used_recently(&token, now) {
                 return Ok(Some((token, user)));
             }
             // Recording the use is also the check that the token still exists: a sign-out or a

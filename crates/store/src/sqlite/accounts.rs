@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, TransactionBehavior};
 
 use super::{collect, one, SqliteStore};
-use crate::accounts::{usable, AccountStore, CreateUserOutcome, NewToken, NewUser, TokenInfo, TokenKind, User};
+use crate::accounts::{
+    usable, used_recently, AccountStore, CreateUserOutcome, NewToken, NewUser, TokenInfo, TokenKind, User,
+};
 use crate::rows::{self, TOKEN_COLUMNS, TOKEN_WIDTH, USER_COLUMNS};
 use crate::StoreError;
 
@@ -166,12 +168,8 @@ impl AccountStore for SqliteStore {
         let Some((mut token, user)) = found.filter(|(token, user)| usable(token, user, now)) else {
             return Ok(None);
         };
-        // Recording every use would make each signed-in request a write (serialised with all
-        // others); once a minute is enough to show "last used" in settings.
-        let fresh = token
-            .last_used_at
-            .is_some_and(|t| now - t < chrono::Duration::seconds(60));
-        if fresh {
+        // A write here is serialised with all others: skipped for a token used a moment ago.
+        if used_recently(&token, now) {
             return Ok(Some((token, user)));
         }
         // Recording the use is also the check that the token still exists: a sign-out or a ban
