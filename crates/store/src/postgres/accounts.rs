@@ -6,17 +6,14 @@
 //! deleted by one statement, so only one of two instances taking it at once gets the user.
 
 use chrono::{DateTime, Utc};
-use postgres::types::ToSql;
 use postgres::GenericClient;
 
-use super::PostgresStore;
+use super::{Params, PostgresStore};
 use crate::accounts::{
     usable, used_recently, AccountStore, CreateUserOutcome, NewToken, NewUser, TokenInfo, TokenKind, User,
 };
 use crate::rows::{self, TOKEN_COLUMNS, TOKEN_WIDTH, USER_COLUMNS};
 use crate::StoreError;
-
-type Params<'a> = [&'a (dyn ToSql + Sync)];
 
 fn user_where(
     client: &mut impl GenericClient,

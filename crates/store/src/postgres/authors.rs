@@ -20,9 +20,9 @@ pub(super) fn papers_by_author(
     let pattern = narrowing_pattern(name.trim());
     let sql = format!(
         "SELECT {PAPER_COLUMNS} FROM papers
-             WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(papers.authors) AS author
-                           WHERE lower(author COLLATE \"C\") LIKE $1)
-             ORDER BY papers.announced DESC NULLS LAST, papers.id COLLATE \"C\" LIMIT $2 OFFSET $3"
+         WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(papers.authors) AS author
+                       WHERE lower(author COLLATE \"C\") LIKE $1)
+         ORDER BY papers.announced DESC NULLS LAST, papers.id COLLATE \"C\" LIMIT $2 OFFSET $3"
     );
     store.with_client(|client| {
         author_page(name, page, |offset| {

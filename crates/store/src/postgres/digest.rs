@@ -7,10 +7,9 @@
 //! the send is recorded, or the sent one, never a stale copy.
 
 use chrono::Utc;
-use postgres::types::ToSql;
 use postgres::GenericClient;
 
-use super::PostgresStore;
+use super::{Params, PostgresStore};
 use crate::digest::{
     attempts_count, delivery_row, subscriber_row, Claim, Delivery, DigestStore, Frequency, Subscriber,
     SubscriberStatus, DELIVERY_COLUMNS,
@@ -24,7 +23,7 @@ const SUBSCRIBER_COLUMNS: &str =
 fn query_subscribers(
     client: &mut impl GenericClient,
     filter: &str,
-    params: &[&(dyn ToSql + Sync)],
+    params: &Params<'_>,
 ) -> Result<Vec<Subscriber>, StoreError> {
     let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers {filter} ORDER BY id");
     client.query(&sql, params)?.iter().map(subscriber_row).collect()

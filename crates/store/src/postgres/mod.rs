@@ -16,6 +16,7 @@
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use postgres::types::ToSql;
 use postgres::{Client, NoTls, Transaction};
 
 use crate::{Backend, StoreError};
@@ -32,6 +33,9 @@ mod participation;
 mod rate_limit;
 
 pub use migrations::LATEST_VERSION;
+
+/// A query's parameters, as the driver takes them.
+type Params<'a> = [&'a (dyn ToSql + Sync)];
 
 /// Connections one instance keeps open at most, in normal operation. Under more load, callers
 /// wait for a free one — up to [`POOL_WAIT`], after which an extra connection is opened rather

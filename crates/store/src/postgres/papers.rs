@@ -14,10 +14,9 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, SubsecRound};
 use paperboy_domain::merge::{merge_daily, merge_paper};
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
-use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel, Row, Transaction};
 
-use super::{lock_change_feed, PostgresStore};
+use super::{lock_change_feed, Params, PostgresStore};
 use crate::paper_row::{daily_entry, json, PaperRow};
 use crate::{DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
 
@@ -273,7 +272,7 @@ fn to_documents(client: &mut impl GenericClient, rows: Vec<CountedRow>) -> Resul
 pub(super) fn documents(
     client: &mut impl GenericClient,
     sql: &str,
-    params: &[&(dyn ToSql + Sync)],
+    params: &Params<'_>,
 ) -> Result<Vec<PaperDocument>, StoreError> {
     let rows = client
         .query(sql, params)?
@@ -359,11 +358,7 @@ fn stats(client: &mut postgres::Client) -> Result<StoreStats, StoreError> {
 }
 
 /// A day (or none) from a one-row aggregate query.
-fn query_day(
-    client: &mut postgres::Client,
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<Option<NaiveDate>, StoreError> {
+fn query_day(client: &mut postgres::Client, sql: &str, params: &Params<'_>) -> Result<Option<NaiveDate>, StoreError> {
     Ok(client.query_one(sql, params)?.try_get(0)?)
 }
 

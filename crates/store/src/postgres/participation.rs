@@ -20,17 +20,14 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use paperboy_domain::ArxivId;
-use postgres::types::ToSql;
 use postgres::{GenericClient, Transaction};
 
-use super::PostgresStore;
+use super::{Params, PostgresStore};
 use crate::participation::{
     AddCommentOutcome, AuditEntry, Comment, ParticipationStore, Submission, SubmitOutcome, VoteOutcome,
 };
 use crate::rows::{self, sql_limit, AUDIT_SELECT, COMMENT_SELECT, SUBMISSION_SELECT};
 use crate::StoreError;
-
-type Params<'a> = [&'a (dyn ToSql + Sync)];
 
 /// The first column of every row.
 fn column<T: for<'a> postgres::types::FromSql<'a>>(
