@@ -3,7 +3,7 @@
 //! CSRF tokens, and rate limits.
 //!
 //! The web layer and the CLI call in; accounts themselves are kept by
-//! `paperboy_store::CommunityStore`.
+//! `paperboy_store::AccountStore`.
 
 pub mod credentials;
 pub mod csrf;

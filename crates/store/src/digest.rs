@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::rows::RowRead;
 use crate::StoreError;
 
 /// How often a subscriber gets a digest.
@@ -83,23 +84,62 @@ pub struct Subscriber {
     pub like_upvoted: bool,
 }
 
-/// A subscriber's frequency, topics (JSON text) and status as stored, decoded; the error names
-/// the subscriber and the column. Both backends store them as text.
-pub(crate) fn decode_subscriber_text(
-    id: i64,
-    frequency: &str,
-    topics: &str,
-    status: &str,
-) -> Result<(Frequency, Vec<String>, SubscriberStatus), StoreError> {
+/// A subscriber from the columns `id, email, frequency, topics, status, hard_bounces,
+/// created_at, confirmed_at, like_upvoted` (topics as JSON text), for both backends; the error
+/// names the subscriber and the column that is unreadable.
+pub(crate) fn subscriber_row(row: &impl RowRead) -> Result<Subscriber, StoreError> {
+    let id: i64 = row.column(0)?;
     let corrupt = |what: String| StoreError::Corrupt {
         id: format!("subscriber {id}"),
         message: what,
     };
-    Ok((
-        Frequency::parse(frequency).ok_or_else(|| corrupt(format!("unknown frequency {frequency:?}")))?,
-        serde_json::from_str(topics).map_err(|e| corrupt(format!("topics: {e}")))?,
-        SubscriberStatus::parse(status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?,
-    ))
+    let frequency: String = row.column(2)?;
+    let topics: String = row.column(3)?;
+    let status: String = row.column(4)?;
+    let hard_bounces: i64 = row.column(5)?;
+    Ok(Subscriber {
+        id,
+        email: row.column(1)?,
+        frequency: Frequency::parse(&frequency).ok_or_else(|| corrupt(format!("unknown frequency {frequency:?}")))?,
+        topics: serde_json::from_str(&topics).map_err(|e| corrupt(format!("topics: {e}")))?,
+        status: SubscriberStatus::parse(&status).ok_or_else(|| corrupt(format!("unknown status {status:?}")))?,
+        hard_bounces: u32::try_from(hard_bounces).map_err(|_| corrupt(format!("hard_bounces {hard_bounces}")))?,
+        created_at: row.column(6)?,
+        confirmed_at: row.column(7)?,
+        like_upvoted: row.column(8)?,
+    })
+}
+
+/// The ledger columns [`delivery_row`] reads.
+pub(crate) const DELIVERY_COLUMNS: &str = "subscriber_id, period, state, permanent, attempts, last_error, message_id";
+
+/// A ledger row of `frequency` from the columns of [`DELIVERY_COLUMNS`], for both backends.
+pub(crate) fn delivery_row(row: &impl RowRead, frequency: Frequency) -> Result<Delivery, StoreError> {
+    let subscriber_id: i64 = row.column(0)?;
+    let period: String = row.column(1)?;
+    let state: String = row.column(2)?;
+    Ok(Delivery {
+        subscriber_id,
+        frequency,
+        state: match state.as_str() {
+            "sent" => DeliveryState::Sent,
+            "failed" => DeliveryState::Failed,
+            _ => DeliveryState::Pending,
+        },
+        permanent: row.column(3)?,
+        attempts: attempts_count(row.column(4)?, subscriber_id, &period)?,
+        last_error: row.column(5)?,
+        message_id: row.column(6)?,
+        period,
+    })
+}
+
+/// A stored count of attempts as the `u32` the ledger types use.
+pub(crate) fn attempts_count(attempts: i64, subscriber_id: i64, period: &str) -> Result<u32, StoreError> {
+    u32::try_from(attempts).map_err(|_| StoreError::Corrupt {
+        id: format!("delivery of period {period} to subscriber {subscriber_id}"),
+        message: format!("attempts {attempts}"),
+    })
 }
 
 /// What [`DigestStore::claim_delivery`] found.

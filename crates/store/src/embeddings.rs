@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 use paperboy_domain::ArxivId;
 
+use crate::rows::RowRead;
 use crate::StoreError;
 
 /// One embedding to store for a paper, replacing any it had.
@@ -47,6 +48,19 @@ pub(crate) struct VectorRow {
 }
 
 impl VectorRow {
+    /// Reads the columns `embed_seq, paper_key, id, announced, published, categories, vector`.
+    pub fn read(row: &impl RowRead) -> Result<VectorRow, StoreError> {
+        Ok(VectorRow {
+            seq: row.column(0)?,
+            key: row.column(1)?,
+            id: row.column(2)?,
+            announced: row.column(3)?,
+            published: row.column(4)?,
+            categories: row.column(5)?,
+            bytes: row.column(6)?,
+        })
+    }
+
     /// Decodes the row, naming the paper when a column is unreadable.
     pub fn decode(self) -> Result<StoredVector, StoreError> {
         let corrupt = |message: String| StoreError::Corrupt {

@@ -10,27 +10,28 @@ use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
 use serde::Serialize;
 
-mod browse;
-pub mod community;
+pub mod accounts;
+mod authors;
 pub mod copy;
 pub mod digest;
 pub mod embeddings;
 mod error;
 mod lease;
 mod paper_row;
+pub mod participation;
 pub mod postgres;
 pub mod rate_limit;
+mod rows;
 pub mod sqlite;
 
-pub use browse::BrowseStore;
-pub use community::{
-    AddCommentOutcome, AuditEntry, Comment, CommunityStore, CreateUserOutcome, NewToken, NewUser, Submission,
-    SubmitOutcome, TokenInfo, TokenKind, User, VoteOutcome,
-};
+pub use accounts::{AccountStore, CreateUserOutcome, NewToken, NewUser, TokenInfo, TokenKind, User};
 pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use lease::{lease_holder, LeaseStore};
+pub use participation::{
+    AddCommentOutcome, AuditEntry, Comment, ParticipationStore, Submission, SubmitOutcome, VoteOutcome,
+};
 pub use postgres::PostgresStore;
 pub use rate_limit::RateLimitStore;
 pub use sqlite::SqliteStore;
@@ -46,7 +47,7 @@ pub const STORE_ID_KEY: &str = "store_id";
 
 /// A whole backend: everything paperboy keeps. The command line opens one (SQLite in the data
 /// folder, or PostgreSQL) and hands it to the parts, each of which sees only the trait it needs.
-pub trait Backend: Store + BrowseStore + DigestStore + CommunityStore + copy::TableCopy {
+pub trait Backend: Store + DigestStore + AccountStore + ParticipationStore + copy::TableCopy {
     /// Where the data lives, for messages: a file path, or a database URL without its password.
     fn location(&self) -> String;
 }
@@ -137,6 +138,11 @@ pub trait PaperStore: Send + Sync {
         category: Option<&str>,
         page: Page,
     ) -> Result<Vec<PaperDocument>, StoreError>;
+
+    /// Papers whose author list holds `name` (compared case-insensitively, Unicode-aware,
+    /// otherwise exactly: "Li" never finds "Lin"), newest announcement first (then by id),
+    /// one page.
+    fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError>;
 
     /// Papers changed after sequence number `after_seq`, oldest change first, at most `limit`,
     /// each with its current sequence number. Derived indexes tail the store with this.

@@ -1,9 +1,11 @@
 //! A paper as both backends read it from a row: plain columns, and the JSON ones (authors,
-//! categories, versions) still as text, decoded here the same way for both.
+//! categories, versions) still as text, decoded here the same way for both; and a paper's daily
+//! entries, read the same way too.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use paperboy_domain::{ArxivId, Paper, PaperVersion};
+use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperVersion};
 
+use crate::rows::RowRead;
 use crate::StoreError;
 
 /// A paper row before its JSON columns are decoded (decoding errors need the id to report).
@@ -29,6 +31,32 @@ pub(crate) struct PaperRow {
 }
 
 impl PaperRow {
+    /// Reads the first columns of `row`, laid out as the backends' `PAPER_COLUMNS` (id,
+    /// version, title, abstract, authors, categories, comment, journal_ref, doi, license,
+    /// submitter, published, updated, announced, versions, code_url, project_url, as_of).
+    pub fn read(row: &impl RowRead) -> Result<PaperRow, StoreError> {
+        Ok(PaperRow {
+            id: row.column(0)?,
+            version: row.column(1)?,
+            title: row.column(2)?,
+            abstract_text: row.column(3)?,
+            authors: row.column(4)?,
+            categories: row.column(5)?,
+            comment: row.column(6)?,
+            journal_ref: row.column(7)?,
+            doi: row.column(8)?,
+            license: row.column(9)?,
+            submitter: row.column(10)?,
+            published: row.column(11)?,
+            updated: row.column(12)?,
+            announced: row.column(13)?,
+            versions: row.column(14)?,
+            code_url: row.column(15)?,
+            project_url: row.column(16)?,
+            as_of: row.column(17)?,
+        })
+    }
+
     /// The paper, or [`StoreError::Corrupt`] naming the paper and the column that is unreadable.
     pub fn into_paper(self) -> Result<Paper, StoreError> {
         let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt {
@@ -65,6 +93,17 @@ impl PaperRow {
             as_of: self.as_of,
         })
     }
+}
+
+/// Reads a daily entry from `day, upvotes, comments, submitted_by, source` at column `first`.
+pub(crate) fn daily_entry(row: &impl RowRead, first: usize) -> Result<DailyEntry, StoreError> {
+    Ok(DailyEntry {
+        day: row.column(first)?,
+        upvotes: row.column(first + 1)?,
+        comments: row.column(first + 2)?,
+        submitted_by: row.column(first + 3)?,
+        source: row.column(first + 4)?,
+    })
 }
 
 /// A list as JSON text for a JSON column (serialising strings and numbers cannot fail).

@@ -10,7 +10,7 @@ use std::sync::Barrier;
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use paperboy_domain::{ArxivId, DailyEntry, Paper};
 use paperboy_store::{
-    AddCommentOutcome, Backend, CommunityStore, CreateUserOutcome, NewToken, NewUser, PaperStore, SqliteStore,
+    AddCommentOutcome, Backend, CreateUserOutcome, NewToken, NewUser, PaperStore, ParticipationStore, SqliteStore,
     SubmitOutcome, TokenKind, Upsert,
 };
 

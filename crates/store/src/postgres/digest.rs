@@ -7,12 +7,12 @@
 //! the send is recorded, or the sent one, never a stale copy.
 
 use chrono::Utc;
-use postgres::types::ToSql;
-use postgres::{GenericClient, Row};
+use postgres::GenericClient;
 
-use super::PostgresStore;
+use super::{Params, PostgresStore};
 use crate::digest::{
-    decode_subscriber_text, Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus,
+    attempts_count, delivery_row, subscriber_row, Claim, Delivery, DigestStore, Frequency, Subscriber,
+    SubscriberStatus, DELIVERY_COLUMNS,
 };
 use crate::StoreError;
 
@@ -20,37 +20,10 @@ use crate::StoreError;
 const SUBSCRIBER_COLUMNS: &str =
     "id, email, frequency, topics::text, status, hard_bounces, created_at, confirmed_at, like_upvoted";
 
-/// Decodes a row of [`SUBSCRIBER_COLUMNS`], naming the subscriber when one is unreadable.
-fn subscriber_row(row: &Row) -> Result<Subscriber, StoreError> {
-    let id: i64 = row.try_get(0)?;
-    let corrupt = |what: String| StoreError::Corrupt {
-        id: format!("subscriber {id}"),
-        message: what,
-    };
-    let (frequency, topics, status) = decode_subscriber_text(
-        id,
-        &row.try_get::<_, String>(2)?,
-        &row.try_get::<_, String>(3)?,
-        &row.try_get::<_, String>(4)?,
-    )?;
-    let hard_bounces: i64 = row.try_get(5)?;
-    Ok(Subscriber {
-        id,
-        email: row.try_get(1)?,
-        frequency,
-        topics,
-        status,
-        hard_bounces: u32::try_from(hard_bounces).map_err(|_| corrupt(format!("hard_bounces {hard_bounces}")))?,
-        created_at: row.try_get(6)?,
-        confirmed_at: row.try_get(7)?,
-        like_upvoted: row.try_get(8)?,
-    })
-}
-
 fn query_subscribers(
     client: &mut impl GenericClient,
     filter: &str,
-    params: &[&(dyn ToSql + Sync)],
+    params: &Params<'_>,
 ) -> Result<Vec<Subscriber>, StoreError> {
     let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers {filter} ORDER BY id");
     client.query(&sql, params)?.iter().map(subscriber_row).collect()
@@ -59,14 +32,6 @@ fn query_subscribers(
 /// JSON text for a `$n::text::jsonb` parameter.
 fn topics_json(topics: &[String]) -> String {
     serde_json::to_string(topics).expect("a list of strings serialises")
-}
-
-/// A stored count as the `u32` the ledger types use.
-fn attempts_count(attempts: i64, subscriber_id: i64, period: &str) -> Result<u32, StoreError> {
-    u32::try_from(attempts).map_err(|_| StoreError::Corrupt {
-        id: format!("delivery of period {period} to subscriber {subscriber_id}"),
-        message: format!("attempts {attempts}"),
-    })
 }
 
 impl DigestStore for PostgresStore {
@@ -294,30 +259,13 @@ impl DigestStore for PostgresStore {
     fn deliveries(&self, frequency: Frequency, period: &str) -> Result<Vec<Delivery>, StoreError> {
         self.with_client(|client| {
             let rows = client.query(
-                "SELECT subscriber_id, period, state, permanent, attempts, last_error, message_id
-                 FROM digest_deliveries WHERE frequency = $1 AND period = $2 ORDER BY subscriber_id",
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM digest_deliveries
+                     WHERE frequency = $1 AND period = $2 ORDER BY subscriber_id"
+                ),
                 &[&frequency.as_str(), &period],
             )?;
-            rows.iter()
-                .map(|r| {
-                    let subscriber_id: i64 = r.try_get(0)?;
-                    let state: String = r.try_get(2)?;
-                    Ok(Delivery {
-                        subscriber_id,
-                        frequency,
-                        period: r.try_get(1)?,
-                        state: match state.as_str() {
-                            "sent" => DeliveryState::Sent,
-                            "failed" => DeliveryState::Failed,
-                            _ => DeliveryState::Pending,
-                        },
-                        permanent: r.try_get(3)?,
-                        attempts: attempts_count(r.try_get(4)?, subscriber_id, period)?,
-                        last_error: r.try_get(5)?,
-                        message_id: r.try_get(6)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(|row| delivery_row(row, frequency)).collect()
         })
     }
 }

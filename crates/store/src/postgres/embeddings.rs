@@ -144,20 +144,9 @@ fn vectors(
          FROM embeddings e JOIN papers p ON p.paper_key = e.paper_key
          WHERE e.model = $1 AND e.embed_seq > $2 ORDER BY e.embed_seq LIMIT $3"
     );
-    let mut vectors = Vec::new();
-    for row in client.query(&sql, &[&model, &after_seq, &to_bigint(limit)])? {
-        vectors.push(
-            VectorRow {
-                seq: row.try_get(0)?,
-                key: row.try_get(1)?,
-                id: row.try_get(2)?,
-                announced: row.try_get(3)?,
-                published: row.try_get(4)?,
-                categories: row.try_get(5)?,
-                bytes: row.try_get(6)?,
-            }
-            .decode()?,
-        );
-    }
-    Ok(vectors)
+    client
+        .query(&sql, &[&model, &after_seq, &to_bigint(limit)])?
+        .iter()
+        .map(|row| VectorRow::read(row)?.decode())
+        .collect()
 }

@@ -16,21 +16,26 @@
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use postgres::types::ToSql;
 use postgres::{Client, NoTls, Transaction};
 
 use crate::{Backend, StoreError};
 
-mod browse;
-mod community;
+mod accounts;
+mod authors;
 mod copy;
 mod digest;
 mod embeddings;
 mod lease;
 mod migrations;
 mod papers;
+mod participation;
 mod rate_limit;
 
 pub use migrations::LATEST_VERSION;
+
+/// A query's parameters, as the driver takes them.
+type Params<'a> = [&'a (dyn ToSql + Sync)];
 
 /// Connections one instance keeps open at most, in normal operation. Under more load, callers
 /// wait for a free one — up to [`POOL_WAIT`], after which an extra connection is opened rather

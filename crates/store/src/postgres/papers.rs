@@ -14,11 +14,10 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, SubsecRound};
 use paperboy_domain::merge::{merge_daily, merge_paper};
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
-use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel, Row, Transaction};
 
-use super::{lock_change_feed, PostgresStore};
-use crate::paper_row::{json, PaperRow};
+use super::{lock_change_feed, Params, PostgresStore};
+use crate::paper_row::{daily_entry, json, PaperRow};
 use crate::{DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 /// The paper columns, JSON ones as text (decoded with serde like SQLite's), in [`PaperRow`]'s
@@ -43,26 +42,7 @@ impl CountedRow {
     /// Reads the first columns of `row`, laid out as [`PAPER_COLUMNS`].
     fn read(row: &Row) -> Result<CountedRow, StoreError> {
         Ok(CountedRow {
-            columns: PaperRow {
-                id: row.try_get(0)?,
-                version: row.try_get(1)?,
-                title: row.try_get(2)?,
-                abstract_text: row.try_get(3)?,
-                authors: row.try_get(4)?,
-                categories: row.try_get(5)?,
-                comment: row.try_get(6)?,
-                journal_ref: row.try_get(7)?,
-                doi: row.try_get(8)?,
-                license: row.try_get(9)?,
-                submitter: row.try_get(10)?,
-                published: row.try_get(11)?,
-                updated: row.try_get(12)?,
-                announced: row.try_get(13)?,
-                versions: row.try_get(14)?,
-                code_url: row.try_get(15)?,
-                project_url: row.try_get(16)?,
-                as_of: row.try_get(17)?,
-            },
+            columns: PaperRow::read(row)?,
             votes: row.try_get(18)?,
             comment_count: row.try_get(19)?,
         })
@@ -190,17 +170,6 @@ fn write_paper(
     Ok(())
 }
 
-/// Reads a daily entry from `day, upvotes, comments, submitted_by, source` at `first`.
-fn daily_entry(row: &Row, first: usize) -> Result<DailyEntry, StoreError> {
-    Ok(DailyEntry {
-        day: row.try_get(first)?,
-        upvotes: row.try_get(first + 1)?,
-        comments: row.try_get(first + 2)?,
-        submitted_by: row.try_get(first + 3)?,
-        source: row.try_get(first + 4)?,
-    })
-}
-
 /// Merges the daily entries of one paper; true when any changed.
 fn upsert_daily(
     tx: &mut Transaction<'_>,
@@ -303,7 +272,7 @@ fn to_documents(client: &mut impl GenericClient, rows: Vec<CountedRow>) -> Resul
 pub(super) fn documents(
     client: &mut impl GenericClient,
     sql: &str,
-    params: &[&(dyn ToSql + Sync)],
+    params: &Params<'_>,
 ) -> Result<Vec<PaperDocument>, StoreError> {
     let rows = client
         .query(sql, params)?
@@ -389,11 +358,7 @@ fn stats(client: &mut postgres::Client) -> Result<StoreStats, StoreError> {
 }
 
 /// A day (or none) from a one-row aggregate query.
-fn query_day(
-    client: &mut postgres::Client,
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<Option<NaiveDate>, StoreError> {
+fn query_day(client: &mut postgres::Client, sql: &str, params: &Params<'_>) -> Result<Option<NaiveDate>, StoreError> {
     Ok(client.query_one(sql, params)?.try_get(0)?)
 }
 
@@ -467,6 +432,10 @@ impl PaperStore for PostgresStore {
             Some(day) => query_day(client, "SELECT MAX(day) FROM daily_entries WHERE day <= $1", &[&day]),
             None => query_day(client, "SELECT MAX(day) FROM daily_entries", &[]),
         })
+    }
+
+    fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError> {
+        super::authors::papers_by_author(self, name, page)
     }
 
     fn announced_on(

@@ -1,41 +1,17 @@
 //! Subscribers and the delivery ledger in SQLite.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::SqliteStore;
+use super::{collect, SqliteStore};
 use crate::digest::{
-    decode_subscriber_text, Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus,
+    delivery_row, subscriber_row, Claim, Delivery, DigestStore, Frequency, Subscriber, SubscriberStatus,
+    DELIVERY_COLUMNS,
 };
 use crate::StoreError;
 
 const SUBSCRIBER_COLUMNS: &str =
     "id, email, frequency, topics, status, hard_bounces, created_at, confirmed_at, like_upvoted";
-
-fn subscriber_row(row: &Row<'_>) -> rusqlite::Result<(Subscriber, String, String, String)> {
-    Ok((
-        Subscriber {
-            id: row.get(0)?,
-            email: row.get(1)?,
-            frequency: Frequency::Daily,
-            topics: Vec::new(),
-            status: SubscriberStatus::Pending,
-            hard_bounces: row.get(5)?,
-            created_at: row.get(6)?,
-            confirmed_at: row.get(7)?,
-            like_upvoted: row.get(8)?,
-        },
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-    ))
-}
-
-/// Decodes the text columns, naming the subscriber when one is unreadable.
-fn decode((mut s, frequency, topics, status): (Subscriber, String, String, String)) -> Result<Subscriber, StoreError> {
-    (s.frequency, s.topics, s.status) = decode_subscriber_text(s.id, &frequency, &topics, &status)?;
-    Ok(s)
-}
 
 fn query_subscribers(
     conn: &Connection,
@@ -43,14 +19,11 @@ fn query_subscribers(
     param: &dyn rusqlite::ToSql,
 ) -> Result<Vec<Subscriber>, StoreError> {
     let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers {filter} ORDER BY id");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = if filter.is_empty() {
-        stmt.query_map([], subscriber_row)?.collect::<Result<Vec<_>, _>>()?
+    if filter.is_empty() {
+        collect(conn, &sql, [], |r| subscriber_row(r))
     } else {
-        stmt.query_map([param], subscriber_row)?
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    rows.into_iter().map(decode).collect()
+        collect(conn, &sql, [param], |r| subscriber_row(r))
+    }
 }
 
 fn topics_json(topics: &[String]) -> String {
@@ -257,28 +230,15 @@ impl DigestStore for SqliteStore {
 
     fn deliveries(&self, frequency: Frequency, period: &str) -> Result<Vec<Delivery>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT subscriber_id, period, state, permanent, attempts, last_error, message_id
-                 FROM digest_deliveries WHERE frequency = ?1 AND period = ?2 ORDER BY subscriber_id",
-            )?;
-            let rows = stmt.query_map(params![frequency.as_str(), period], |r| {
-                let state: String = r.get(2)?;
-                Ok(Delivery {
-                    subscriber_id: r.get(0)?,
-                    frequency,
-                    period: r.get(1)?,
-                    state: match state.as_str() {
-                        "sent" => DeliveryState::Sent,
-                        "failed" => DeliveryState::Failed,
-                        _ => DeliveryState::Pending,
-                    },
-                    permanent: r.get(3)?,
-                    attempts: r.get(4)?,
-                    last_error: r.get(5)?,
-                    message_id: r.get(6)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            collect(
+                conn,
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM digest_deliveries
+                     WHERE frequency = ?1 AND period = ?2 ORDER BY subscriber_id"
+                ),
+                params![frequency.as_str(), period],
+                |r| delivery_row(r, frequency),
+            )
         })
     }
 }

@@ -6,8 +6,9 @@ use chrono::Utc;
 use paperboy_domain::ArxivId;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::SqliteStore;
+use super::{collect, SqliteStore};
 use crate::embeddings::{vector_from_bytes, vector_to_bytes, VectorRow};
+use crate::rows::sql_limit;
 use crate::{EmbeddingStore, EmbeddingWrite, StoreError, StoredVector};
 
 /// SQLite caps bound parameters per statement; look ids up in chunks below it.
@@ -154,22 +155,7 @@ fn vectors(
          FROM embeddings e JOIN papers p ON p.paper_key = e.paper_key
          WHERE e.model = ?1 AND e.embed_seq > ?2 ORDER BY e.embed_seq LIMIT ?3"
     );
-    let mut select = conn.prepare_cached(&sql)?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = select.query_map(params![model, after_seq, limit], |r| {
-        Ok(VectorRow {
-            seq: r.get(0)?,
-            key: r.get(1)?,
-            id: r.get(2)?,
-            announced: r.get(3)?,
-            published: r.get(4)?,
-            categories: r.get(5)?,
-            bytes: r.get(6)?,
-        })
-    })?;
-    let mut vectors = Vec::new();
-    for row in rows {
-        vectors.push(row?.decode()?);
-    }
-    Ok(vectors)
+    collect(conn, &sql, params![model, after_seq, sql_limit(limit)], |r| {
+        VectorRow::read(r)?.decode()
+    })
 }

@@ -8,17 +8,18 @@ use std::sync::Mutex;
 
 use chrono::NaiveDate;
 use paperboy_domain::{ArxivId, Paper, PaperDocument};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
 
 use crate::{Backend, DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, UpsertOutcome};
 
-mod browse;
-mod community;
+mod accounts;
+mod authors;
 mod copy;
 mod digest;
 mod embeddings;
 mod lease;
 mod migrations;
+mod participation;
 
 pub use migrations::LATEST_VERSION;
 mod papers;
@@ -92,6 +93,34 @@ impl Backend for SqliteStore {
     fn location(&self) -> String {
         self.path.display().to_string()
     }
+}
+
+/// Runs a cached query and collects its rows.
+fn collect<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next()? {
+        found.push(map(row)?);
+    }
+    Ok(found)
+}
+
+/// Runs a cached query expected to return at most one row.
+fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    rows.next()?.map(map).transpose()
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -172,6 +201,10 @@ impl PaperStore for SqliteStore {
         page: Page,
     ) -> Result<Vec<PaperDocument>, StoreError> {
         self.read(|conn| papers::announced_on(conn, day, category, page))
+    }
+
+    fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError> {
+        authors::papers_by_author(self, name, page)
     }
 
     fn changed_since(&self, after_seq: i64, limit: usize) -> Result<Vec<(i64, Paper)>, StoreError> {

@@ -3,40 +3,19 @@
 use chrono::NaiveDate;
 use paperboy_domain::merge::{merge_daily, merge_paper};
 use paperboy_domain::{DailyEntry, Paper, PaperDocument};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::paper_row::{json, PaperRow};
+use super::{collect, one};
+use crate::paper_row::{daily_entry, json, PaperRow};
+use crate::rows::{sql_limit, RowRead};
 use crate::{Page, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 const PAPER_COLUMNS: &str = "id, version, title, abstract, authors, categories, comment, journal_ref, doi, license, \
      submitter, published, updated, announced, versions, code_url, project_url, as_of";
 
-fn paper_row(row: &Row<'_>) -> rusqlite::Result<PaperRow> {
-    Ok(PaperRow {
-        id: row.get(0)?,
-        version: row.get(1)?,
-        title: row.get(2)?,
-        abstract_text: row.get(3)?,
-        authors: row.get(4)?,
-        categories: row.get(5)?,
-        comment: row.get(6)?,
-        journal_ref: row.get(7)?,
-        doi: row.get(8)?,
-        license: row.get(9)?,
-        submitter: row.get(10)?,
-        published: row.get(11)?,
-        updated: row.get(12)?,
-        announced: row.get(13)?,
-        versions: row.get(14)?,
-        code_url: row.get(15)?,
-        project_url: row.get(16)?,
-        as_of: row.get(17)?,
-    })
-}
-
 fn load_paper(tx: &Transaction<'_>, id: &str) -> Result<Option<Paper>, StoreError> {
-    let mut select = tx.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
-    let row = select.query_row([id], paper_row).optional()?;
+    let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1");
+    let row = one(tx, &sql, [id], |r| PaperRow::read(r))?;
     row.map(PaperRow::into_paper).transpose()
 }
 
@@ -78,16 +57,6 @@ fn write_paper(tx: &Transaction<'_>, paper: &Paper, seq: i64) -> Result<(), Stor
     Ok(())
 }
 
-fn daily_entry(row: &Row<'_>) -> rusqlite::Result<DailyEntry> {
-    Ok(DailyEntry {
-        day: row.get(0)?,
-        upvotes: row.get(1)?,
-        comments: row.get(2)?,
-        submitted_by: row.get(3)?,
-        source: row.get(4)?,
-    })
-}
-
 /// Merges the daily entries of one paper; true when any changed.
 fn upsert_daily(tx: &Transaction<'_>, id: &str, entries: &[DailyEntry]) -> Result<bool, StoreError> {
     let mut select = tx.prepare_cached(
@@ -100,7 +69,11 @@ fn upsert_daily(tx: &Transaction<'_>, id: &str, entries: &[DailyEntry]) -> Resul
     )?;
     let mut changed = false;
     for entry in entries {
-        let existing = select.query_row(params![entry.day, id], daily_entry).optional()?;
+        let existing = select
+            .query(params![entry.day, id])?
+            .next()?
+            .map(|r| daily_entry(r, 0))
+            .transpose()?;
         let to_write = match existing {
             None => Some(entry.clone()),
             Some(existing) => merge_daily(&existing, entry),
@@ -154,7 +127,11 @@ fn daily_entries(conn: &Connection, id: &str) -> Result<Vec<DailyEntry>, StoreEr
     let mut select = conn.prepare_cached(
         "SELECT day, upvotes, comments, submitted_by, source FROM daily_entries WHERE paper_id = ?1 ORDER BY day",
     )?;
-    let entries = select.query_map([id], daily_entry)?.collect::<Result<Vec<_>, _>>()?;
+    let mut rows = select.query([id])?;
+    let mut entries = Vec::new();
+    while let Some(row) = rows.next()? {
+        entries.push(daily_entry(row, 0)?);
+    }
     Ok(entries)
 }
 
@@ -175,8 +152,8 @@ fn to_document(conn: &Connection, paper: Paper) -> Result<PaperDocument, StoreEr
 }
 
 pub fn document(conn: &Connection, id: &str) -> Result<Option<PaperDocument>, StoreError> {
-    let mut select = conn.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1"))?;
-    let Some(row) = select.query_row([id], paper_row).optional()? else {
+    let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1");
+    let Some(row) = one(conn, &sql, [id], |r| PaperRow::read(r))? else {
         return Ok(None);
     };
     to_document(conn, row.into_paper()?).map(Some)
@@ -189,15 +166,14 @@ pub fn for_each(
     let mut select = conn.prepare(&format!("SELECT {PAPER_COLUMNS} FROM papers ORDER BY id"))?;
     let mut rows = select.query([])?;
     while let Some(row) = rows.next()? {
-        let paper = paper_row(row)?.into_paper()?;
+        let paper = PaperRow::read(row)?.into_paper()?;
         visit(to_document(conn, paper)?)?;
     }
     Ok(())
 }
 
 fn documents(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<PaperDocument>, StoreError> {
-    let mut select = conn.prepare_cached(sql)?;
-    let rows = select.query_map(params, paper_row)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = collect(conn, sql, params, |r| PaperRow::read(r))?;
     rows.into_iter()
         .map(|row| to_document(conn, row.into_paper()?))
         .collect()
@@ -258,13 +234,9 @@ pub fn announced_on(
 pub fn changed_since(conn: &Connection, after_seq: i64, limit: usize) -> Result<Vec<(i64, Paper)>, StoreError> {
     let sql =
         format!("SELECT {PAPER_COLUMNS}, change_seq FROM papers WHERE change_seq > ?1 ORDER BY change_seq LIMIT ?2");
-    let mut select = conn.prepare_cached(&sql)?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = select
-        .query_map(params![after_seq, limit], |row| {
-            Ok((row.get::<_, i64>(18)?, paper_row(row)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = collect(conn, &sql, params![after_seq, sql_limit(limit)], |row| {
+        Ok((row.column::<i64>(18)?, PaperRow::read(row)?))
+    })?;
     rows.into_iter()
         .map(|(seq, row)| Ok((seq, row.into_paper()?)))
         .collect()

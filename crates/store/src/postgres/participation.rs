@@ -1,4 +1,4 @@
-//! Accounts, tokens, votes, comments, submissions and the audit log in PostgreSQL.
+//! Votes, comments, submissions and the audit log in PostgreSQL.
 //!
 //! Behaves as the SQLite implementation does. SQLite gets its safety from one writer at a
 //! time; here several instances write at once (READ COMMITTED), so every check that a write
@@ -7,8 +7,6 @@
 //! - a counter (`papers.votes`, `papers.comment_count`) moves in the transaction of the row
 //!   that justifies it, and only when that row changed: `INSERT … ON CONFLICT DO NOTHING` or
 //!   `DELETE` says whether it did, and `SET votes = votes + 1` reads the value it writes;
-//! - names and emails are unique by the `lower(…)` indexes; a lost race to create an account
-//!   is reported as the clash it is, not as an error;
 //! - a submission locks the account's row before counting the day's submissions, and checks
 //!   the paper's listing again once it holds the change-feed lock ([`super::lock_change_feed`]),
 //!   which every writer of daily entries holds until it commits;
@@ -20,97 +18,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use paperboy_domain::ArxivId;
-use postgres::types::ToSql;
-use postgres::{GenericClient, Row, Transaction};
+use postgres::{GenericClient, Transaction};
 
-use super::PostgresStore;
-use crate::community::{
-    AddCommentOutcome, AuditEntry, Comment, CommunityStore, CreateUserOutcome, NewToken, NewUser, Submission,
-    SubmitOutcome, TokenInfo, TokenKind, User, VoteOutcome,
+use super::{Params, PostgresStore};
+use crate::participation::{
+    AddCommentOutcome, AuditEntry, Comment, ParticipationStore, Submission, SubmitOutcome, VoteOutcome,
 };
+use crate::rows::{self, sql_limit, AUDIT_SELECT, COMMENT_SELECT, SUBMISSION_SELECT};
 use crate::StoreError;
-
-type Params<'a> = [&'a (dyn ToSql + Sync)];
-
-const USER_COLUMNS: &str =
-    "u.id, u.name, u.email, u.email_verified, u.password_hash, u.is_admin, u.banned, u.votes_public, u.created_at";
-
-const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.kind, t.label, t.created_at, t.expires_at, t.last_used_at";
-
-/// How many columns [`token_row`] reads (a user's columns follow them in a join).
-const TOKEN_WIDTH: usize = 7;
-
-const COMMENT_SELECT: &str = "SELECT c.id, p.id, c.user_id, u.name, c.parent_id, c.body, c.created_at, c.edited_at,
-            c.deleted, c.hidden
-     FROM comments c JOIN papers p ON p.paper_key = c.paper_key JOIN users u ON u.id = c.user_id";
-
-const SUBMISSION_SELECT: &str = "SELECT s.id, s.day, p.id, s.user_id, u.name, s.created_at, s.removed
-     FROM submissions s JOIN papers p ON p.paper_key = s.paper_key JOIN users u ON u.id = s.user_id";
-
-/// A user from the columns of [`USER_COLUMNS`], starting at column `at`.
-fn user_row(row: &Row, at: usize) -> Result<User, StoreError> {
-    Ok(User {
-        id: row.try_get(at)?,
-        name: row.try_get(at + 1)?,
-        email: row.try_get(at + 2)?,
-        email_verified: row.try_get(at + 3)?,
-        password_hash: row.try_get(at + 4)?,
-        is_admin: row.try_get(at + 5)?,
-        banned: row.try_get(at + 6)?,
-        votes_public: row.try_get(at + 7)?,
-        created_at: row.try_get(at + 8)?,
-    })
-}
-
-fn token_row(row: &Row) -> Result<TokenInfo, StoreError> {
-    let id: i64 = row.try_get(0)?;
-    let kind: String = row.try_get(2)?;
-    Ok(TokenInfo {
-        id,
-        user_id: row.try_get(1)?,
-        kind: TokenKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-            id: format!("token {id}"),
-            message: format!("unknown token kind {kind:?}"),
-        })?,
-        label: row.try_get(3)?,
-        created_at: row.try_get(4)?,
-        expires_at: row.try_get(5)?,
-        last_used_at: row.try_get(6)?,
-    })
-}
-
-fn comment_row(row: &Row) -> Result<Comment, StoreError> {
-    Ok(Comment {
-        id: row.try_get(0)?,
-        paper_id: row.try_get(1)?,
-        user_id: row.try_get(2)?,
-        author: row.try_get(3)?,
-        parent_id: row.try_get(4)?,
-        body: row.try_get(5)?,
-        created_at: row.try_get(6)?,
-        edited_at: row.try_get(7)?,
-        deleted: row.try_get(8)?,
-        hidden: row.try_get(9)?,
-    })
-}
-
-fn submission_row(row: &Row) -> Result<Submission, StoreError> {
-    Ok(Submission {
-        id: row.try_get(0)?,
-        day: row.try_get(1)?,
-        paper_id: row.try_get(2)?,
-        user_id: row.try_get(3)?,
-        submitter: row.try_get(4)?,
-        created_at: row.try_get(5)?,
-        removed: row.try_get(6)?,
-    })
-}
-
-fn sql_limit(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
 
 /// The first column of every row.
 fn column<T: for<'a> postgres::types::FromSql<'a>>(
@@ -127,42 +44,13 @@ fn paper_key(client: &mut impl GenericClient, id: &str) -> Result<Option<i64>, S
     Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
-fn user_where(
-    client: &mut impl GenericClient,
-    condition: &str,
-    params: &Params<'_>,
-) -> Result<Option<User>, StoreError> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE {condition}");
-    client.query_opt(&sql, params)?.map(|r| user_row(&r, 0)).transpose()
-}
-
-fn token_with_user(
-    client: &mut impl GenericClient,
-    hash: &str,
-    kind: TokenKind,
-) -> Result<Option<(TokenInfo, User)>, StoreError> {
-    let sql = format!(
-        "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.hash = $1 AND t.kind = $2"
-    );
-    let row = client.query_opt(&sql, &[&hash, &kind.as_str()])?;
-    row.map(|r| Ok((token_row(&r)?, user_row(&r, TOKEN_WIDTH)?)))
-        .transpose()
-}
-
-/// Whether a found token may be used at `now`: unexpired, and its user not banned.
-fn usable(token: &TokenInfo, user: &User, now: DateTime<Utc>) -> bool {
-    let expired = matches!(token.expires_at, Some(expires) if expires <= now);
-    !expired && !user.banned
-}
-
 fn comment_where(
     client: &mut impl GenericClient,
     condition: &str,
     params: &Params<'_>,
 ) -> Result<Vec<Comment>, StoreError> {
     let rows = client.query(&format!("{COMMENT_SELECT} WHERE {condition}"), params)?;
-    rows.iter().map(comment_row).collect()
+    rows.iter().map(rows::comment).collect()
 }
 
 fn submission_where(
@@ -171,7 +59,7 @@ fn submission_where(
     params: &Params<'_>,
 ) -> Result<Vec<Submission>, StoreError> {
     let rows = client.query(&format!("{SUBMISSION_SELECT} WHERE {condition}"), params)?;
-    rows.iter().map(submission_row).collect()
+    rows.iter().map(rows::submission).collect()
 }
 
 fn adjust_comment_count(tx: &mut Transaction<'_>, paper_key: i64, by: i64) -> Result<(), StoreError> {
@@ -201,236 +89,7 @@ fn first_listed(tx: &mut Transaction<'_>, paper: &ArxivId) -> Result<Option<Naiv
     Ok(row.try_get(0)?)
 }
 
-/// Which of a new account's name and email are taken, name first (as SQLite reports them).
-fn clash(client: &mut impl GenericClient, user: &NewUser<'_>) -> Result<Option<CreateUserOutcome>, StoreError> {
-    let row = client.query_one(
-        "SELECT COALESCE(bool_or(lower(name) = lower($1)), FALSE), COALESCE(bool_or(lower(email) = lower($2)), FALSE)
-         FROM users WHERE lower(name) = lower($1) OR lower(email) = lower($2)",
-        &[&user.name, &user.email],
-    )?;
-    let (name_taken, email_taken): (bool, bool) = (row.try_get(0)?, row.try_get(1)?);
-    Ok(if name_taken {
-        Some(CreateUserOutcome::NameTaken)
-    } else if email_taken {
-        Some(CreateUserOutcome::EmailTaken)
-    } else {
-        None
-    })
-}
-
-impl CommunityStore for PostgresStore {
-    fn create_user(&self, user: &NewUser<'_>) -> Result<CreateUserOutcome, StoreError> {
-        self.with_client(|client| {
-            // Checked first so that the outcome names what clashed; the unique indexes stay the
-            // last word. An insert that loses a race to another instance inserts nothing (it
-            // waits for the other to commit), and the check, run again, sees the winner. Only
-            // a winner rolled back or deleted in between sends us round once more.
-            for _ in 0..3 {
-                if let Some(taken) = clash(client, user)? {
-                    return Ok(taken);
-                }
-                let inserted = client.query_opt(
-                    "INSERT INTO users (name, email, email_verified, password_hash, is_admin, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT DO NOTHING
-                     RETURNING id",
-                    &[
-                        &user.name,
-                        &user.email,
-                        &user.email_verified,
-                        &user.password_hash,
-                        &user.is_admin,
-                        &Utc::now(),
-                    ],
-                )?;
-                if let Some(row) = inserted {
-                    return Ok(CreateUserOutcome::Created(row.try_get(0)?));
-                }
-            }
-            Err(StoreError::Other(format!(
-                "account {} kept clashing with accounts that then vanished",
-                user.name
-            )))
-        })
-    }
-
-    fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
-        self.with_client(|client| user_where(client, "u.id = $1", &[&id]))
-    }
-
-    fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
-        self.with_client(|client| user_where(client, "lower(u.name) = lower($1)", &[&name]))
-    }
-
-    fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        self.with_client(|client| user_where(client, "lower(u.email) = lower($1)", &[&email]))
-    }
-
-    fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
-            tx.execute(
-                "UPDATE users SET password_hash = $2 WHERE id = $1",
-                &[&user_id, &password_hash],
-            )?;
-            tx.execute(
-                "DELETE FROM tokens WHERE user_id = $1 AND kind = $2",
-                &[&user_id, &TokenKind::Session.as_str()],
-            )?;
-            Ok(())
-        })
-    }
-
-    fn set_email_verified(&self, user_id: i64) -> Result<(), StoreError> {
-        self.with_client(|client| {
-            client.execute("UPDATE users SET email_verified = TRUE WHERE id = $1", &[&user_id])?;
-            Ok(())
-        })
-    }
-
-    fn set_votes_public(&self, user_id: i64, public: bool) -> Result<(), StoreError> {
-        self.with_client(|client| {
-            client.execute("UPDATE users SET votes_public = $2 WHERE id = $1", &[&user_id, &public])?;
-            Ok(())
-        })
-    }
-
-    fn set_banned(&self, user_id: i64, banned: bool) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
-            tx.execute("UPDATE users SET banned = $2 WHERE id = $1", &[&user_id, &banned])?;
-            if banned {
-                tx.execute(
-                    "DELETE FROM tokens WHERE user_id = $1 AND kind IN ($2, $3)",
-                    &[&user_id, &TokenKind::Session.as_str(), &TokenKind::Api.as_str()],
-                )?;
-            }
-            Ok(())
-        })
-    }
-
-    fn set_admin(&self, user_id: i64, admin: bool) -> Result<(), StoreError> {
-        self.with_client(|client| {
-            client.execute("UPDATE users SET is_admin = $2 WHERE id = $1", &[&user_id, &admin])?;
-            Ok(())
-        })
-    }
-
-    fn users(&self, offset: u64, limit: u64) -> Result<Vec<User>, StoreError> {
-        let (offset, limit) = (offset.min(i64::MAX as u64) as i64, limit.min(i64::MAX as u64) as i64);
-        self.with_client(|client| {
-            let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id LIMIT $1 OFFSET $2");
-            client
-                .query(&sql, &[&limit, &offset])?
-                .iter()
-                .map(|row| user_row(row, 0))
-                .collect()
-        })
-    }
-
-    fn insert_token(&self, token: &NewToken<'_>) -> Result<i64, StoreError> {
-        self.with_client(|client| {
-            let row = client.query_one(
-                "INSERT INTO tokens (hash, user_id, kind, label, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[
-                    &token.hash,
-                    &token.user_id,
-                    &token.kind.as_str(),
-                    &token.label,
-                    &Utc::now(),
-                    &token.expires_at,
-                ],
-            )?;
-            Ok(row.try_get(0)?)
-        })
-    }
-
-    fn find_token(
-        &self,
-        hash: &str,
-        kind: TokenKind,
-        now: DateTime<Utc>,
-    ) -> Result<Option<(TokenInfo, User)>, StoreError> {
-        self.with_client(|client| {
-            let found = token_with_user(client, hash, kind)?;
-            let Some((mut token, user)) = found.filter(|(token, user)| usable(token, user, now)) else {
-                return Ok(None);
-            };
-            // Recording every use would make each signed-in request a write; once a minute is
-            // enough to show "last used" in settings.
-            let fresh = token
-                .last_used_at
-                .is_some_and(|t| now - t < chrono::Duration::seconds(60));
-            if fresh {
-                return Ok(Some((token, user)));
-            }
-            // Recording the use is also the check that the token still exists: a sign-out or a
-            // ban that committed since the lookup deleted the row, and then the token is
-            // refused. The time comes back as stored (PostgreSQL keeps microseconds).
-            let recorded = client.query_opt(
-                "UPDATE tokens SET last_used_at = $2 WHERE id = $1 RETURNING last_used_at",
-                &[&token.id, &now],
-            )?;
-            let Some(row) = recorded else {
-                return Ok(None);
-            };
-            token.last_used_at = row.try_get(0)?;
-            Ok(Some((token, user)))
-        })
-    }
-
-    fn take_token(&self, hash: &str, kind: TokenKind, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
-        self.in_transaction(|tx| {
-            // One statement finds and deletes: of two instances taking the same link at once,
-            // the second waits for the first's delete and then finds nothing. One-time: spent
-            // whether or not it is still usable (an expired link is dead anyway).
-            let sql = format!(
-                "DELETE FROM tokens t USING users u
-                 WHERE u.id = t.user_id AND t.hash = $1 AND t.kind = $2
-                 RETURNING {TOKEN_COLUMNS}, {USER_COLUMNS}"
-            );
-            let Some(row) = tx.query_opt(&sql, &[&hash, &kind.as_str()])? else {
-                return Ok(None);
-            };
-            let (token, user) = (token_row(&row)?, user_row(&row, TOKEN_WIDTH)?);
-            Ok(usable(&token, &user, now).then_some(user))
-        })
-    }
-
-    fn delete_token(&self, hash: &str) -> Result<bool, StoreError> {
-        self.with_client(|client| Ok(client.execute("DELETE FROM tokens WHERE hash = $1", &[&hash])? > 0))
-    }
-
-    fn delete_token_of(&self, user_id: i64, token_id: i64) -> Result<bool, StoreError> {
-        self.with_client(|client| {
-            Ok(client.execute(
-                "DELETE FROM tokens WHERE id = $1 AND user_id = $2",
-                &[&token_id, &user_id],
-            )? > 0)
-        })
-    }
-
-    fn delete_tokens(&self, user_id: i64, kind: TokenKind) -> Result<usize, StoreError> {
-        self.with_client(|client| {
-            let deleted = client.execute(
-                "DELETE FROM tokens WHERE user_id = $1 AND kind = $2",
-                &[&user_id, &kind.as_str()],
-            )?;
-            Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
-        })
-    }
-
-    fn tokens(&self, user_id: i64, kind: TokenKind) -> Result<Vec<TokenInfo>, StoreError> {
-        self.with_client(|client| {
-            let rows = client.query(
-                &format!(
-                    "SELECT {TOKEN_COLUMNS} FROM tokens t WHERE t.user_id = $1 AND t.kind = $2 ORDER BY t.id DESC"
-                ),
-                &[&user_id, &kind.as_str()],
-            )?;
-            rows.iter().map(token_row).collect()
-        })
-    }
-
+impl ParticipationStore for PostgresStore {
     fn vote(&self, user_id: i64, paper: &ArxivId, up: bool) -> Result<Option<VoteOutcome>, StoreError> {
         self.in_transaction(|tx| {
             let Some(key) = paper_key(tx, paper.as_str())? else {
@@ -741,23 +400,8 @@ impl CommunityStore for PostgresStore {
 
     fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.with_client(|client| {
-            let rows = client.query(
-                "SELECT a.id, a.at, u.name, a.action, a.target, a.reason
-                 FROM audit_log a JOIN users u ON u.id = a.admin_id ORDER BY a.id DESC LIMIT $1",
-                &[&sql_limit(limit)],
-            )?;
-            rows.iter()
-                .map(|r| {
-                    Ok(AuditEntry {
-                        id: r.try_get(0)?,
-                        at: r.try_get(1)?,
-                        admin: r.try_get(2)?,
-                        action: r.try_get(3)?,
-                        target: r.try_get(4)?,
-                        reason: r.try_get(5)?,
-                    })
-                })
-                .collect()
+            let rows = client.query(&format!("{AUDIT_SELECT} LIMIT $1"), &[&sql_limit(limit)])?;
+            rows.iter().map(rows::audit_entry).collect()
         })
     }
 }

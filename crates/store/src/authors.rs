@@ -1,17 +1,9 @@
-//! Browsing queries the site needs beyond [`crate::PaperStore`]'s core: kept in their own trait
-//! so that backends (and branches) can grow them without touching the core trait.
+//! Finding an author's papers, shared by both backends: SQL narrows the candidates, and the
+//! exact comparison of names happens here, the same for both.
 
 use paperboy_domain::PaperDocument;
 
 use crate::{Page, StoreError};
-
-/// Lists of papers by something other than a day.
-pub trait BrowseStore: Send + Sync {
-    /// Papers whose author list holds `name` (compared case-insensitively, Unicode-aware,
-    /// otherwise exactly: "Li" never finds "Lin"), newest announcement first (then by id),
-    /// one page.
-    fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError>;
-}
 
 /// Rows a backend reads per batch while filtering an author's papers.
 pub(crate) const AUTHOR_BATCH: i64 = 500;
