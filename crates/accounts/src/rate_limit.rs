@@ -20,6 +20,8 @@ pub enum Action {
     Comment,
     Vote,
     Submit,
+    /// Asking for a digest subscription (each sends a confirmation mail).
+    Subscribe,
 }
 
 impl Action {
@@ -32,6 +34,7 @@ impl Action {
             Action::Comment => "comment",
             Action::Vote => "vote",
             Action::Submit => "submit",
+            Action::Subscribe => "subscribe",
         }
     }
 }
@@ -45,6 +48,7 @@ pub struct Limits {
     pub comment: (u32, Duration),
     pub vote: (u32, Duration),
     pub submit: (u32, Duration),
+    pub subscribe: (u32, Duration),
 }
 
 impl Default for Limits {
@@ -57,6 +61,8 @@ impl Default for Limits {
             comment: (10, minutes(1)),
             vote: (120, minutes(1)),
             submit: (20, minutes(60)),
+            // Per address asking and per mailbox: a confirmation mail is sent each time.
+            subscribe: (5, minutes(60)),
         }
     }
 }
@@ -71,6 +77,7 @@ impl Limits {
             Action::Comment => self.comment,
             Action::Vote => self.vote,
             Action::Submit => self.submit,
+            Action::Subscribe => self.subscribe,
         }
     }
 
@@ -84,6 +91,7 @@ impl Limits {
             comment: l,
             vote: l,
             submit: l,
+            subscribe: l,
         }
     }
 }

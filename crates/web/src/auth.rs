@@ -26,8 +26,10 @@ use crate::{AppError, AppState};
 pub const SESSION_COOKIE: &str = "pb_session";
 /// The double-submit CSRF cookie of signed-out visitors.
 pub const CSRF_COOKIE: &str = "pb_csrf";
-/// Replaced in HTML pages by the viewer's CSRF token.
-pub const CSRF_PLACEHOLDER: &str = "__PAPERBOY_CSRF__";
+/// Replaced in HTML pages by a hidden form field holding the viewer's CSRF token. It starts
+/// with `<`, which every piece of user text reaching a page has escaped (titles, abstracts,
+/// comments), so no one can plant it in a page to have other viewers' tokens written there.
+pub const CSRF_PLACEHOLDER: &str = "<!--paperboy-csrf-->";
 /// Replaced in HTML pages by the account links (sign in / the user's name and sign out).
 pub const ACCOUNT_PLACEHOLDER: &str = "<!--paperboy-account-->";
 /// How long a session lasts without signing in again.
@@ -168,13 +170,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         anonymous(&headers, client, &mut new_csrf_cookie)
     };
     request.extensions_mut().insert(viewer.clone());
-    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let response = next.run(request).await;
-    if changes_state && response.status().as_u16() < 400 {
-        // A vote, comment or submission shows on cached pages.
-        state.pages.invalidate();
-        state.searches.invalidate();
-    }
     let mut response = personalise(response, &viewer).await;
     if let Some(value) = new_csrf_cookie {
         let cookie = format!(
@@ -190,7 +186,10 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
 }
 
 fn anonymous(headers: &HeaderMap, client: String, new_cookie: &mut Option<String>) -> Viewer {
-    let csrf = match cookie(headers, CSRF_COOKIE) {
+    // The cookie's value is written into pages: only a token this site could have issued
+    // (URL-safe base64) is kept.
+    let issued = |v: &&str| v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let csrf = match cookie(headers, CSRF_COOKIE).filter(issued) {
         Some(existing) => existing.to_string(),
         None => {
             let (fresh, _) = new_token();
@@ -268,7 +267,7 @@ async fn personalise(response: Response, viewer: &Viewer) -> Response {
     let html = String::from_utf8_lossy(&bytes);
     let html = html
         .replace(ACCOUNT_PLACEHOLDER, &account_bar(viewer))
-        .replace(CSRF_PLACEHOLDER, &viewer.csrf);
+        .replace(CSRF_PLACEHOLDER, &csrf_field(&viewer.csrf));
     parts.headers.remove(header::CONTENT_LENGTH);
     // A personalised page must not be stored by shared caches.
     parts
@@ -277,15 +276,20 @@ async fn personalise(response: Response, viewer: &Viewer) -> Response {
     Response::from_parts(parts, Body::from(html))
 }
 
+/// The hidden form field that carries a CSRF token (tokens are URL-safe: nothing to escape).
+fn csrf_field(token: &str) -> String {
+    format!("<input type=\"hidden\" name=\"csrf\" value=\"{token}\">")
+}
+
 fn account_bar(viewer: &Viewer) -> String {
     match &viewer.user {
         // Names are validated to ASCII letters, digits, '-' and '_': nothing to escape.
         Some(user) => format!(
             "<a href=\"/submit\">Submit</a> <a href=\"/u/{name}\">{name}</a> <a href=\"/settings\">Settings</a>{admin} \
-             <form class=\"inline\" method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <form class=\"inline\" method=\"post\" action=\"/signout\">{csrf}\
              <button type=\"submit\" class=\"link\">Sign out</button></form>",
             name = user.name,
-            csrf = viewer.csrf,
+            csrf = csrf_field(&viewer.csrf),
             admin = if user.is_admin { " <a href=\"/admin\">Admin</a>" } else { "" },
         ),
         None => "<a href=\"/signin\">Sign in</a> <a href=\"/signup\">Sign up</a>".to_string(),

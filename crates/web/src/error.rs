@@ -28,6 +28,10 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Internal(String),
+    /// An error answered by the framework before a handler ran (a body too large, a method the
+    /// path does not take, a path parameter that does not parse), restated in the app's format.
+    #[error("{message}")]
+    Refused { status: StatusCode, message: String },
 }
 
 impl From<StoreError> for AppError {
@@ -56,6 +60,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Refused { status, .. } => *status,
         }
     }
 
@@ -123,6 +128,7 @@ impl IntoResponse for PageError {
             Err(_) => (status, page.message).into_response(),
         };
         with_retry_after(&mut response, retry_after);
+        response.extensions_mut().insert(InAppFormat);
         response
     }
 }
@@ -134,8 +140,56 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "status": status.as_u16(), "error": self.0.public_message() });
         let mut response = (status, Json(body)).into_response();
         with_retry_after(&mut response, retry_after);
+        response.extensions_mut().insert(InAppFormat);
         response
     }
+}
+
+/// Marks an error response that is already a page or the API's JSON.
+#[derive(Clone, Copy)]
+struct InAppFormat;
+
+/// Longest framework message passed on (axum's rejections quote the input).
+const MAX_REFUSAL_CHARS: usize = 300;
+
+/// Middleware: an error answered outside the handlers (axum's rejections: 400 for a path or
+/// query that does not parse, 405, 413, 415, …) becomes a page, or JSON under `/api/`, like
+/// every other error — with the same status and headers (`Allow` on a 405 stays).
+pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let for_api = request.uri().path().starts_with("/api/");
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || response.extensions().get::<InAppFormat>().is_some() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let said = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let said: String = String::from_utf8_lossy(&said).chars().take(MAX_REFUSAL_CHARS).collect();
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!("This address does not take {method} requests."),
+        StatusCode::PAYLOAD_TOO_LARGE => "The request is too large.".to_string(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE if for_api => {
+            "Send the request body as JSON (Content-Type: application/json).".to_string()
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "Send the form as application/x-www-form-urlencoded.".to_string()
+        }
+        _ if !said.trim().is_empty() => format!("{}.", said.trim().trim_end_matches('.')),
+        _ => status.canonical_reason().unwrap_or("The request was refused").to_string(),
+    };
+    let error = AppError::Refused { status, message };
+    let mut restated = if for_api {
+        ApiError(error).into_response()
+    } else {
+        PageError(error).into_response()
+    };
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            restated.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    restated
 }
 
 fn with_retry_after(response: &mut Response, retry_after: Option<(axum::http::HeaderName, String)>) {

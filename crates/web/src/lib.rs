@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::account::routes())
         .merge(pages::participation_routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(error::uniform_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)

@@ -43,8 +43,9 @@ impl RateLimits {
     /// Counts one `action` against every key given (client address, account); 429 when any
     /// is over its limit.
     pub async fn check(&self, action: Action, keys: &[&str]) -> Result<(), AppError> {
+        let keys: Vec<String> = keys.iter().map(|key| bounded(key)).collect();
         let Some(shared) = &self.shared else {
-            for key in keys {
+            for key in &keys {
                 self.limiter
                     .check(action, key)
                     .map_err(|r| AppError::TooManyRequests { retry_after: r.0 })?;
@@ -78,5 +79,33 @@ impl RateLimits {
     /// limited per address when created, and a lab behind one NAT address shares it).
     pub async fn check_account(&self, action: Action, user: &User) -> Result<(), AppError> {
         self.check(action, &[&format!("user:{}", user.id)]).await
+    }
+}
+
+/// Keys longer than this are kept as their hash.
+const MAX_KEY_BYTES: usize = 128;
+
+/// A key as counted: as given when short, else `sha256:` and its hash. Keys hold what people
+/// typed (a login, an address), and a counter must not keep a megabyte a request alive.
+fn bounded(key: &str) -> String {
+    if key.len() <= MAX_KEY_BYTES {
+        key.to_string()
+    } else {
+        format!("sha256:{}", paperboy_accounts::hash_token(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_keys_are_counted_by_their_hash() {
+        assert_eq!(bounded("login:ana"), "login:ana");
+        let huge = format!("login:{}", "a".repeat(1 << 20));
+        let kept = bounded(&huge);
+        assert!(kept.len() <= MAX_KEY_BYTES, "{} bytes", kept.len());
+        assert_eq!(kept, bounded(&huge), "the same input counts in the same bucket");
+        assert_ne!(kept, bounded(&format!("{huge}b")));
     }
 }

@@ -76,6 +76,15 @@ impl AppState {
         self
     }
 
+    /// Something that cached pages show changed (a vote, a comment, a submission, a moderator's
+    /// action): pages rendered before are not served again. Only the writes that change what
+    /// the caches hold call this, so requests that change nothing shown (signing out, settings)
+    /// cannot be used to empty the caches.
+    pub(crate) fn shown_content_changed(&self) {
+        self.pages.invalidate();
+        self.searches.invalidate();
+    }
+
     /// Runs a store call on a blocking thread.
     pub(crate) async fn with_store<T, F>(&self, call: F) -> Result<T, AppError>
     where

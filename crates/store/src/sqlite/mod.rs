@@ -42,6 +42,10 @@ impl SqliteStore {
             source: Box::new(e),
         })?;
         let path = data_dir.join(DATABASE_FILE);
+        keep_private(&path).map_err(|e| StoreError::Open {
+            path: path.clone(),
+            source: Box::new(e),
+        })?;
         let mut writer = open_connection(&path)?;
         migrations::migrate(&mut writer, &path)?;
         Ok(SqliteStore {
@@ -232,4 +236,43 @@ impl PaperStore for SqliteStore {
             Ok(())
         })
     }
+}
+
+/// The database holds password hashes, email addresses and token hashes: it is created
+/// readable by its owner only (0600), and an existing one loses any permission for others.
+/// SQLite gives its `-wal` and `-shm` files the database file's permissions.
+#[cfg(unix)]
+fn keep_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+        return Ok(());
+    }
+    for file in [path.to_path_buf(), sibling(path, "-wal"), sibling(path, "-shm")] {
+        let Ok(metadata) = std::fs::metadata(&file) else { continue };
+        let mode = metadata.permissions().mode();
+        if mode & 0o007 != 0 {
+            tracing::warn!(file = %file.display(), "the database was readable by others; it no longer is");
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & !0o007))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_private(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// `paperboy.sqlite3` + `suffix`.
+#[cfg(unix)]
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    name.into()
 }

@@ -45,7 +45,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
         match viewer_of(parts).user {
             Some(user) => Ok(SignedIn(user)),
             None if !changes_state(&parts.method) => {
-                Err(Redirect::to(&format!("/signin?next={}", parts.uri.path())).into_response())
+                let back = super::local_path(parts.uri.path()).unwrap_or("/");
+                Err(Redirect::to(&format!("/signin?next={back}")).into_response())
             }
             None => Err(PageError(not_signed_in()).into_response()),
         }

@@ -15,6 +15,7 @@ use axum::response::Html;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Utc;
+use paperboy_accounts::Action;
 use paperboy_digest::{validate_email, validate_topics, Digests, MailSender, MailSettings, Purpose, Schedule, Secret};
 use paperboy_store::{DigestStore, Frequency, Subscriber, SubscriberStatus};
 
@@ -125,6 +126,9 @@ async fn subscribe(
 ) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
+    // Each request mails a confirmation: limited per asking address and per mailbox.
+    let mailbox = format!("email:{}", email.to_lowercase());
+    state.limits.check(Action::Subscribe, &[&viewer.client, &mailbox]).await?;
     // "Papers like the ones I upvoted" lends an account's votes to a subscription: only the
     // signed-in owner of the (verified) address can ask for it.
     let wants_liked = form.contains_key("like_upvoted");

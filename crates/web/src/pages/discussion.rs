@@ -11,8 +11,8 @@ use paperboy_store::{Comment, User};
 use serde::Deserialize;
 
 use crate::error::PageError;
-use crate::kit::{render, CsrfForm, SignedIn};
-use crate::participation::{delete_comment, has_voted, own_comment, valid_comment_body, vote};
+use crate::kit::{redirect_local, render, CsrfForm, SignedIn};
+use crate::participation::{delete_comment, has_voted, own_comment, valid_comment_body, vote, CommentChange};
 use crate::{participation, AppError, AppState};
 
 #[derive(Deserialize, Default)]
@@ -22,15 +22,15 @@ pub struct VoteForm {
     vote: Option<String>,
 }
 
-/// Back to the page the form was on (same site only), else the paper.
+/// Back to the page the form was on (its path on this site), else `fallback`.
 fn back(headers: &HeaderMap, fallback: &str) -> Redirect {
-    let referer = headers
+    let referer_path = headers
         .get(axum::http::header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"));
-    Redirect::to(&referer.unwrap_or_else(|| fallback.to_string()))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or_default();
+    redirect_local(referer_path, fallback)
 }
 
 /// `POST /papers/{id}/upvote`.
@@ -88,7 +88,7 @@ pub async fn edit_form(
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let comment = own_comment(&state, &user, id, false).await?;
+    let comment = own_comment(&state, &user, id, CommentChange::Edit).await?;
     Ok(render(&EditPage { comment })?.into_response())
 }
 
@@ -99,7 +99,7 @@ pub async fn edit(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<CommentForm>,
 ) -> Result<Response, PageError> {
-    let comment = own_comment(&state, &user, id, false).await?;
+    let comment = own_comment(&state, &user, id, CommentChange::Edit).await?;
     let body = valid_comment_body(&form.body)?;
     state
         .limits

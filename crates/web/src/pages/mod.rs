@@ -1,10 +1,11 @@
 //! The site's HTML pages.
 
 use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::error::PageError;
+use crate::error::{ApiError, PageError};
 use crate::{AppError, AppState};
 
 pub mod account;
@@ -33,8 +34,11 @@ pub fn participation_routes() -> Router<AppState> {
         .route("/admin/users/{name}/ban", post(moderation::ban_user))
 }
 
-/// Any path no route knows.
-pub async fn not_found(uri: Uri) -> PageError {
+/// Any path no route knows: a page, or JSON under `/api/`.
+pub async fn not_found(uri: Uri) -> Response {
     let path: String = uri.path().chars().take(200).collect();
-    PageError(AppError::NotFound(format!("There is no page at {path}.")))
+    if path.starts_with("/api/") {
+        return ApiError(AppError::NotFound(format!("There is no API endpoint at {path}."))).into_response();
+    }
+    PageError(AppError::NotFound(format!("There is no page at {path}."))).into_response()
 }

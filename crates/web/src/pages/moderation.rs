@@ -68,6 +68,7 @@ pub async fn hide_comment(
         })
         .await?
         .ok_or_else(|| AppError::NotFound("No such comment.".into()))?;
+    state.shown_content_changed();
     Ok(Redirect::to(&format!("/papers/{}#c{id}", comment.paper_id)).into_response())
 }
 
@@ -96,6 +97,7 @@ pub async fn remove_submission(
         })
         .await?
         .ok_or_else(|| AppError::NotFound("No such submission (or it was removed already).".into()))?;
+    state.shown_content_changed();
     Ok(Redirect::to(&format!("/date/{}", submission.day)).into_response())
 }
 
@@ -122,5 +124,6 @@ pub async fn ban_user(
             s.record_audit(admin.id, action, &format!("user:{}", target.name), why.as_deref())
         })
         .await?;
+    state.shown_content_changed();
     Ok(Redirect::to(&format!("/u/{target_name}")).into_response())
 }

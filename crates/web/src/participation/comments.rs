@@ -30,12 +30,25 @@ pub async fn add_comment(
 ) -> Result<Comment, AppError> {
     let body = valid_comment_body(body)?;
     state.limits.check_account(Action::Comment, user).await?;
+    if let Some(parent) = parent_id {
+        // A hidden comment's thread is closed: replies would be published under text that a
+        // moderator took down (and would show if it were unhidden).
+        let hidden = state.with_store(move |s| s.comment(parent)).await?.is_some_and(|c| c.hidden);
+        if hidden {
+            return Err(AppError::BadRequest(
+                "That comment was hidden by a moderator; it takes no replies.".into(),
+            ));
+        }
+    }
     let (user_id, wanted) = (user.id, id.clone());
     match state
         .with_store(move |s| s.add_comment(&wanted, user_id, parent_id, &body))
         .await?
     {
-        AddCommentOutcome::Added(comment) => Ok(comment),
+        AddCommentOutcome::Added(comment) => {
+            state.shown_content_changed();
+            Ok(comment)
+        }
         AddCommentOutcome::NoSuchPaper => Err(AppError::NotFound(format!("No paper {id} here yet."))),
         AddCommentOutcome::BadParent => Err(AppError::BadRequest(
             "The comment you replied to is not on this paper, or was deleted.".into(),
@@ -43,23 +56,38 @@ pub async fn add_comment(
     }
 }
 
-/// A comment `user` may change: their own (or, for deleting, any when `admin_may` and they are
-/// an administrator).
-pub async fn own_comment(state: &AppState, user: &User, id: i64, admin_may: bool) -> Result<Comment, AppError> {
+/// What `user` wants to do to a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentChange {
+    /// Rewrite it: only its author, and not once a moderator hid it (unhiding would publish
+    /// text the moderator never saw).
+    Edit,
+    /// Delete it: its author, or an administrator.
+    Delete,
+}
+
+/// A comment `user` may change in the way asked.
+pub async fn own_comment(state: &AppState, user: &User, id: i64, change: CommentChange) -> Result<Comment, AppError> {
     let comment = state
         .with_store(move |s| s.comment(id))
         .await?
         .filter(|c| !c.deleted)
         .ok_or_else(|| AppError::NotFound("No such comment.".into()))?;
-    if comment.user_id != user.id && !(admin_may && user.is_admin) {
+    let admin_deletes = change == CommentChange::Delete && user.is_admin;
+    if comment.user_id != user.id && !admin_deletes {
         return Err(AppError::Forbidden("You can only change your own comments.".into()));
+    }
+    if change == CommentChange::Edit && comment.hidden {
+        return Err(AppError::Forbidden(
+            "A moderator hid this comment; it can no longer be edited (you can still delete it).".into(),
+        ));
     }
     Ok(comment)
 }
 
 /// Deletes a comment (one's own; administrators any, which goes into the audit log).
 pub async fn delete_comment(state: &AppState, user: &User, id: i64) -> Result<Comment, AppError> {
-    let comment = own_comment(state, user, id, true).await?;
+    let comment = own_comment(state, user, id, CommentChange::Delete).await?;
     let by_admin = comment.user_id != user.id;
     let user_id = user.id;
     state
@@ -71,6 +99,7 @@ pub async fn delete_comment(state: &AppState, user: &User, id: i64) -> Result<Co
             Ok(())
         })
         .await?;
+    state.shown_content_changed();
     Ok(comment)
 }
 

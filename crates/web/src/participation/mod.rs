@@ -6,7 +6,7 @@
 mod comments;
 mod submit;
 
-pub use comments::{add_comment, delete_comment, own_comment, rendered_body, valid_comment_body};
+pub use comments::{add_comment, delete_comment, own_comment, rendered_body, valid_comment_body, CommentChange};
 pub use submit::{submit_paper, PaperFetcher, Submitted};
 
 use paperboy_accounts::Action;
@@ -19,10 +19,14 @@ use crate::{AppError, AppState};
 pub async fn vote(state: &AppState, user: &User, id: ArxivId, up: bool) -> Result<VoteOutcome, AppError> {
     state.limits.check_account(Action::Vote, user).await?;
     let (user_id, wanted) = (user.id, id.clone());
-    state
+    let outcome = state
         .with_store(move |s| s.vote(user_id, &wanted, up))
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("No paper {id} here yet.")))
+        .ok_or_else(|| AppError::NotFound(format!("No paper {id} here yet.")))?;
+    if outcome.changed {
+        state.shown_content_changed();
+    }
+    Ok(outcome)
 }
 
 /// Whether `user` has upvoted the paper `id`.

@@ -43,7 +43,10 @@ pub async fn submit_paper(state: &AppState, user: &User, raw: &str, day: NaiveDa
         .with_store(move |s| s.submit(day, &wanted, user_id, limit))
         .await?
     {
-        SubmitOutcome::Added(submission) => Ok(Submitted::Added(submission)),
+        SubmitOutcome::Added(submission) => {
+            state.shown_content_changed();
+            Ok(Submitted::Added(submission))
+        }
         SubmitOutcome::AlreadyListed(day) => Ok(Submitted::AlreadyListed(day)),
         SubmitOutcome::LimitReached => Err(AppError::TooManyRequests {
             retry_after: seconds_to_midnight(),

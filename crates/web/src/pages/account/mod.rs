@@ -107,14 +107,6 @@ fn form_with_status(status: StatusCode, page: FormPage) -> Result<Response, Page
     Ok((status, render(&page)?).into_response())
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
 // --- passwords and sessions --------------------------------------------------------------------
 
 /// Argon2 is deliberately slow: hash off the async threads.

@@ -6,10 +6,10 @@ use axum::response::{Html, Redirect, Response};
 use paperboy_accounts::{hash_token, Action};
 use serde::Deserialize;
 
-use super::{check_password, form_with_status, safe_next, start_session, with_cookie, ButtonForm, Field, FormPage};
+use super::{check_password, form_with_status, start_session, with_cookie, ButtonForm, Field, FormPage};
 use crate::auth::{clear_session_cookie, Viewer};
 use crate::error::PageError;
-use crate::kit::{render, CsrfForm};
+use crate::kit::{render, safe_next, CsrfForm};
 use crate::{AppError, AppState};
 
 #[derive(Deserialize, Default)]
