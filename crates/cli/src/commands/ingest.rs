@@ -26,6 +26,7 @@ enum FormatArg {
     Auto,
     ArxivOai,
     ArxivAtom,
+    ArxivRss,
     HfDaily,
     Jsonl,
 }
@@ -36,6 +37,7 @@ impl FormatArg {
             FormatArg::Auto => None,
             FormatArg::ArxivOai => Some(Format::ArxivOai),
             FormatArg::ArxivAtom => Some(Format::ArxivAtom),
+            FormatArg::ArxivRss => Some(Format::ArxivRss),
             FormatArg::HfDaily => Some(Format::HfDaily),
             FormatArg::Jsonl => Some(Format::Jsonl),
         }

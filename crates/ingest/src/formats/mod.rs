@@ -11,10 +11,13 @@ use serde_json::Value;
 
 use crate::record::{Parsed, SourceContext};
 
+pub mod arxiv_rss;
 pub mod atom;
 mod fields;
 pub mod hf_daily;
 pub mod jsonl;
+#[cfg(test)]
+mod listing_rss;
 pub mod oai;
 #[cfg(test)]
 mod robustness_tests;
@@ -30,6 +33,9 @@ pub enum Format {
     ArxivOai,
     /// arXiv API Atom feed (`export.arxiv.org/api/query`).
     ArxivAtom,
+    /// arXiv's per-category listing feeds (RSS 2.0, `rss.arxiv.org/rss/<cat>`): one
+    /// announcement day, each item marked new, cross-list or replacement.
+    ArxivRss,
     /// Hugging Face `/api/daily_papers` JSON.
     HfDaily,
     /// JSON lines: paperboy's export, the Kaggle arXiv snapshot, daily-arXiv listing archives.
@@ -45,6 +51,8 @@ pub fn parse(
     match format {
         Format::ArxivOai => Box::new(oai::OaiParser::new(input, ctx)),
         Format::ArxivAtom => Box::new(atom::AtomParser::new(input, ctx)),
+        // The feed says its own day; nothing in the context adds to it.
+        Format::ArxivRss => Box::new(arxiv_rss::ListingParser::new(input).map(|item| item.map(|listed| listed.record))),
         Format::HfDaily => Box::new(hf_daily::parse(input, ctx)),
         Format::Jsonl => Box::new(jsonl::JsonlParser::new(input, ctx)),
     }
@@ -53,7 +61,8 @@ pub fn parse(
 /// Guesses the format of a source from its first few kB (decompressed), or `None` when it
 /// looks like none of them.
 ///
-/// XML is told apart by its root element (`OAI-PMH` or an Atom `feed`). JSON that starts with
+/// XML is told apart by its root element (`OAI-PMH`, an Atom `feed`, or an `rss` whose
+/// channel links to arxiv.org: other RSS feeds are not a format paperboy reads). JSON that starts with
 /// a list is a Hugging Face daily list. JSON that starts with an object is JSON lines when its
 /// first line is a complete object (or not JSON at all: a broken first line of a JSON-lines
 /// file), and a Hugging Face list wrapped as `{"data": [..]}` when the object spans lines or
@@ -90,10 +99,21 @@ fn detect_xml(mut rest: &[u8]) -> Option<Format> {
         return match local {
             b"OAI-PMH" => Some(Format::ArxivOai),
             b"feed" => Some(Format::ArxivAtom),
+            b"rss" if channel_links_to_arxiv(rest) => Some(Format::ArxivRss),
             _ => None,
         };
     }
     None
+}
+
+/// True when the first `<link>` after the root (the channel's) names arxiv.org.
+fn channel_links_to_arxiv(rest: &[u8]) -> bool {
+    let Some(open) = rest.windows(6).position(|w| w == b"<link>") else {
+        return false;
+    };
+    let text = &rest[open + 6..];
+    let text = &text[..text.iter().position(|b| *b == b'<').unwrap_or(text.len())];
+    text.windows(9).any(|w| w.eq_ignore_ascii_case(b"arxiv.org"))
 }
 
 fn detect_json_object(head: &[u8]) -> Format {
@@ -135,6 +155,12 @@ mod tests {
         assert_eq!(detect(b"<oai:OAI-PMH>"), Some(Format::ArxivOai));
         let atom = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">";
         assert_eq!(detect(atom), Some(Format::ArxivAtom));
+        let rss = b"<?xml version='1.0'?>\n<rss xmlns:arxiv=\"http://arxiv.org/schemas/atom\" version=\"2.0\">\n\
+            <channel><title>cs.LG updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.LG</link>";
+        assert_eq!(detect(rss), Some(Format::ArxivRss));
+        let other_rss = b"<rss version=\"2.0\"><channel><title>News</title><link>https://example.org/</link>";
+        assert_eq!(detect(other_rss), None);
+        assert_eq!(detect(b"<rss version=\"2.0\"><channel><title>cut short"), None);
         assert_eq!(detect(b"<!DOCTYPE html><html><body>"), None);
         assert_eq!(detect(b"<?xml version=\"1.0\"?>"), None);
     }

@@ -24,6 +24,20 @@ const ATOM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="cond-mat.dis-nn"/>
 <category term="cond-mat.str-el"/></entry></feed>"#;
 
+const RSS: &str = r#"<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0">
+<channel><title>cs.LG updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.LG</link>
+<pubDate>Fri, 01 May 2026 00:00:00 -0400</pubDate>
+<item><title>Sparse $\ell_1$ &amp; more</title><link>https://arxiv.org/abs/2605.00123</link>
+<description>arXiv:2605.00123v1 Announce Type: new 
+Abstract: The abstract.
+  Second.</description><guid isPermaLink="false">oai:arXiv.org:2605.00123v1</guid>
+<category>cs.LG</category><arxiv:announce_type>new</arxiv:announce_type><dc:creator>A B, C D</dc:creator></item>
+<item><title>R</title><guid isPermaLink="false">oai:arXiv.org:2604.00001v2</guid>
+<description>arXiv:2604.00001v2 Announce Type: replace 
+Abstract: R.</description><arxiv:announce_type>replace</arxiv:announce_type></item>
+</channel></rss>"#;
+
 const HF: &str = r#"{"data": [{"paper": {"id": "2512.24617", "authors": [{"name": "Xingwei Qu"}],
 "publishedAt": "2025-12-31T04:19:33.000Z", "submittedOnDailyAt": "2026-01-02T00:17:55.450Z",
 "title": "Dynamic Large Concept Models", "summary": "LLMs.\n  More.", "upvotes": 12,
@@ -71,6 +85,7 @@ fn mutated_inputs_never_panic() {
     for (format, text) in [
         (Format::ArxivOai, OAI),
         (Format::ArxivAtom, ATOM),
+        (Format::ArxivRss, RSS),
         (Format::HfDaily, HF),
         (Format::Jsonl, JSONL),
     ] {
