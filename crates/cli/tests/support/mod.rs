@@ -1,9 +1,9 @@
 //! Test kit for the `paperboy` binary: a temp data folder and running commands in it, and
 //! `paperboy serve` as a child process.
 //!
-//! With `PAPERBOY_TEST_STORE=postgres` (and `PAPERBOY_TEST_DATABASE_URL`), every `Paperboy`
-//! keeps its store in a PostgreSQL schema of its own instead of the data folder: the same
-//! tests then run against the other backend.
+//! With `PAPERBOY_TEST_STORE=postgres` (and `PAPERBOY_TEST_DATABASE_URL`; testkit's
+//! `suite_store` decides), every `Paperboy` keeps its store in a PostgreSQL schema of its own
+//! instead of the data folder: the same tests then run against the other backend.
 
 #![allow(dead_code)] // each test file uses its own part of the kit
 
@@ -15,7 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use paperboy_testkit::PgSchema;
+use paperboy_testkit::{suite_store, PgSchema, StoreKind};
 
 /// A data folder of its own, and the binary pointed at it (and at a database, when given).
 pub struct Paperboy {
@@ -29,11 +29,11 @@ impl Paperboy {
     /// SQLite in the data folder; PostgreSQL when the suite runs with
     /// `PAPERBOY_TEST_STORE=postgres`.
     pub fn new() -> Paperboy {
-        let database = match std::env::var("PAPERBOY_TEST_STORE").as_deref() {
-            Ok("postgres") => Some(Arc::new(
-                PgSchema::create().expect("PAPERBOY_TEST_STORE=postgres needs PAPERBOY_TEST_DATABASE_URL"),
+        let database = match suite_store() {
+            StoreKind::Postgres => Some(Arc::new(
+                PgSchema::migrated().expect("the suite runs on PostgreSQL, so there is a server"),
             )),
-            _ => None,
+            StoreKind::Sqlite => None,
         };
         Paperboy {
             dir: tempfile::tempdir().unwrap(),
@@ -60,9 +60,10 @@ impl Paperboy {
         }
     }
 
-    /// A store in a fresh PostgreSQL schema; `None` (test skipped) without a test server.
+    /// A store in a fresh PostgreSQL schema; `None` (test skipped) without a test server, a
+    /// failure under CI.
     pub fn on_postgres() -> Option<Paperboy> {
-        let schema = PgSchema::create()?;
+        let schema = PgSchema::migrated()?;
         Some(Paperboy {
             dir: tempfile::tempdir().unwrap(),
             database: Some(Arc::new(schema)),
@@ -128,7 +129,7 @@ impl Paperboy {
 
 /// True (with a note) when the suite runs on PostgreSQL: for tests of the SQLite file itself.
 pub fn skip_on_postgres(test: &str) -> bool {
-    let on_postgres = std::env::var("PAPERBOY_TEST_STORE").as_deref() == Ok("postgres");
+    let on_postgres = suite_store() == StoreKind::Postgres;
     if on_postgres {
         eprintln!("skipping {test}: it tests the SQLite file itself");
     }

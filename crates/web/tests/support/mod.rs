@@ -10,27 +10,20 @@ pub use paperboy_testkit::shared_data;
 use std::sync::Arc;
 
 use paperboy_ingest::{ingest, IngestOptions, IngestReport, Source};
-use paperboy_store::{Backend, PostgresStore, SqliteStore};
-use paperboy_testkit::PgSchema;
+use paperboy_store::Backend;
+use paperboy_testkit::{suite_store, TestStore};
 use paperboy_web::AppState;
 
-/// A running paperboy web server over its own temp data folder.
+/// A running paperboy web server over a store of its own: SQLite in a temp data folder, or
+/// with `PAPERBOY_TEST_STORE=postgres` a PostgreSQL schema (the same tests, on the other
+/// backend). The server stops when this value is dropped.
 pub struct TestServer {
     pub base_url: String,
     pub store: Arc<dyn Backend>,
-    _database: Option<PgSchema>,
-    _dir: tempfile::TempDir,
-}
-
-/// SQLite in `dir`; with `PAPERBOY_TEST_STORE=postgres`, a PostgreSQL schema of its own (the
-/// same tests, on the other backend).
-fn open_backend(dir: &std::path::Path) -> (Arc<dyn Backend>, Option<PgSchema>) {
-    if std::env::var("PAPERBOY_TEST_STORE").as_deref() == Ok("postgres") {
-        let schema = PgSchema::create().expect("PAPERBOY_TEST_STORE=postgres needs PAPERBOY_TEST_DATABASE_URL");
-        let store = PostgresStore::connect(&schema.url).unwrap();
-        return (Arc::new(store), Some(schema));
-    }
-    (Arc::new(SqliteStore::open(dir).unwrap()), None)
+    /// Stops the server: its runtime, and with it the app's handles on the store.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<std::thread::JoinHandle<()>>,
+    data: TestStore,
 }
 
 /// A response, read whole.
@@ -57,8 +50,8 @@ impl TestServer {
         sources: &[PathBuf],
         configure: impl FnOnce(AppState, &Arc<dyn Backend>) -> AppState,
     ) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, database) = open_backend(dir.path());
+        let data = TestStore::new(suite_store());
+        let store: Arc<dyn Backend> = Arc::from(data.open());
         let mut report = IngestReport::default();
         let mut expanded = Vec::new();
         for source in sources {
@@ -69,10 +62,11 @@ impl TestServer {
         let _: &[Source] = &expanded;
 
         let (sender, receiver) = std::sync::mpsc::channel();
-        let searcher = Arc::new(paperboy_search::Searcher::open(dir.path()).unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let searcher = Arc::new(paperboy_search::Searcher::open(data.dir()).unwrap());
         searcher.lexical.catch_up(store.as_ref()).unwrap();
         let state = configure(AppState::new(store.clone(), searcher), &store);
-        std::thread::spawn(move || {
+        let server = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -81,24 +75,30 @@ impl TestServer {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 sender.send(listener.local_addr().unwrap()).unwrap();
-                paperboy_web::serve(listener, state).await.unwrap();
+                tokio::select! {
+                    served = paperboy_web::serve(listener, state) => served.unwrap(),
+                    _ = stopped => {}
+                }
             });
+            // Requests still in flight end with the runtime; the test has its answers.
+            runtime.shutdown_background();
         });
         let address = receiver.recv().unwrap();
         TestServer {
             base_url: format!("http://{address}"),
             store,
-            _database: database,
-            _dir: dir,
+            stop: Some(stop),
+            server: Some(server),
+            data,
         }
     }
 
     /// Whether `needle` appears anywhere in what the store keeps of accounts: the SQLite file
     /// (and its write-ahead log) byte for byte, or PostgreSQL's account and token rows as text.
     pub fn store_holds(&self, needle: &str) -> bool {
-        match &self._database {
-            Some(schema) => {
-                let mut client = postgres::Client::connect(&schema.url, postgres::NoTls).unwrap();
+        match self.data.database_url() {
+            Some(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
                 let row = client
                     .query_one(
                         "SELECT EXISTS (SELECT 1 FROM tokens t WHERE t::text LIKE '%' || $1 || '%')
@@ -109,7 +109,7 @@ impl TestServer {
                 row.get(0)
             }
             None => ["paperboy.sqlite3", "paperboy.sqlite3-wal"].iter().any(|file| {
-                let raw = std::fs::read(self._dir.path().join(file)).unwrap_or_default();
+                let raw = std::fs::read(self.data.dir().join(file)).unwrap_or_default();
                 raw.windows(needle.len()).any(|w| w == needle.as_bytes())
             }),
         }
@@ -130,6 +130,18 @@ impl TestServer {
             status,
             content_type,
             body,
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            // A server that panicked has said so in the test's output already.
+            let _ = server.join();
         }
     }
 }
