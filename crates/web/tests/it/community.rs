@@ -1,7 +1,7 @@
 //! The community side over HTTP, on real data: accounts, votes, comments, submissions,
 //! moderation, the JSON API — and the attacks each must withstand.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

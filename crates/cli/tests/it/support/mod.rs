@@ -5,8 +5,6 @@
 //! `suite_store` decides), every `Paperboy` keeps its store in a PostgreSQL schema of its own
 //! instead of the data folder: the same tests then run against the other backend.
 
-#![allow(dead_code)] // each test file uses its own part of the kit
-
 pub use paperboy_testkit::shared_data;
 
 use std::io::{BufRead, BufReader};

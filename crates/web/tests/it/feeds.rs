@@ -1,6 +1,6 @@
 //! Atom feeds over HTTP, on real data: well-formed, with the right content type and entries.
 
-mod support;
+use crate::support;
 
 use quick_xml::events::Event;
 use support::{server, top_paper};

@@ -1,6 +1,6 @@
 //! Rate-limit counters shared through PostgreSQL (the embedded store counts in memory).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Papers, daily lists and the change feed through the public traits, on every backend.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::sync::Barrier;

@@ -2,7 +2,7 @@
 //! available by scripts/setup): ingest does not wait for embeddings, search says how far behind
 //! they are, `index embed` catches up, and then meaning finds papers that words alone rank lower.
 
-mod support;
+use crate::support;
 
 use support::{path_str, shared_data, Paperboy};
 

@@ -2,7 +2,7 @@
 //! run by several processes at once. Skipped without `PAPERBOY_TEST_DATABASE_URL` (failed under
 //! CI).
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 

@@ -1,7 +1,5 @@
 //! Test kit for the web app: a store loaded with real data, served on a loopback port.
 
-#![allow(dead_code)]
-
 pub mod browser;
 
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! Bad input gets a clear error naming the source and record, and never harms what is stored.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 

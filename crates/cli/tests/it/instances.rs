@@ -3,7 +3,7 @@
 //! out once however many instances run the schedule, and a killed instance's run is finished
 //! by another. Skipped without `PAPERBOY_TEST_DATABASE_URL` (failed under CI).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::process::Command;

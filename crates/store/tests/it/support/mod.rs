@@ -1,4 +1,3 @@
-#![allow(dead_code)] // each test file uses part of it
 //! The backends every store test runs against (testkit's `every_store`): SQLite always, and
 //! PostgreSQL as well when `PAPERBOY_TEST_DATABASE_URL` names a server (each test then gets a
 //! migrated schema of its own).
@@ -18,11 +17,6 @@ impl TestBackend {
     /// A second, independent handle on the same data: another process, in effect.
     pub fn reopen(&self) -> Box<dyn Backend> {
         self.data.open()
-    }
-
-    /// The SQLite data folder (empty for PostgreSQL).
-    pub fn dir(&self) -> &std::path::Path {
-        self.data.dir()
     }
 
     /// The PostgreSQL URL of this test's schema, when this is the PostgreSQL backend.

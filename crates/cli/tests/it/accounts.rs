@@ -1,7 +1,7 @@
 //! Accounts made by the operator: `paperboy user create` (password on stdin) and
 //! `paperboy token create`, and the token used on a running `paperboy serve` to vote.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 

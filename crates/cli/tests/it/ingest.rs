@@ -1,6 +1,6 @@
 //! `paperboy ingest`, `show`, `stats` and `export` on the real data in ../shared/data.
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 

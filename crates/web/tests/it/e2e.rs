@@ -4,7 +4,7 @@
 //! Needs Chromium and chromedriver (`scripts/setup` installs both); without them this test
 //! fails rather than skips, so that a missing browser never passes as green.
 
-mod support;
+use crate::support;
 
 use std::net::TcpStream;
 use std::path::PathBuf;

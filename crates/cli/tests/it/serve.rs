@@ -1,7 +1,7 @@
 //! `paperboy serve` as a process: it serves what is stored, and follows ingests made by other
 //! processes into its search index.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};

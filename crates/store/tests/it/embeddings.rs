@@ -1,7 +1,7 @@
 //! Stored embeddings: replacing, tailing by sequence, and the cursor written with them, on
 //! every backend.
 
-mod support;
+use crate::support;
 
 use paperboy_domain::{ArxivId, Paper};
 use paperboy_store::embeddings::text_hash;

@@ -3,7 +3,7 @@
 //! unsubscribe; exactly-once across a kill -9; temporary and permanent SMTP failures; hostile
 //! input.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::process::Command;

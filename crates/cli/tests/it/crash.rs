@@ -1,6 +1,6 @@
 //! A kill -9 in the middle of an ingest leaves a consistent store; re-running finishes the job.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

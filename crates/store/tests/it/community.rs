@@ -3,7 +3,7 @@
 //! a test server is configured. Counters and limits must hold with several instances writing
 //! at once, so the races are tested too, through two independent handles.
 
-mod support;
+use crate::support;
 
 use std::sync::Barrier;
 

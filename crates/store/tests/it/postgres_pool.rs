@@ -1,6 +1,6 @@
 //! The PostgreSQL store's connection pool under more callers than connections.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Trending, week and month pages, and author pages over HTTP, on real data.
 
-mod support;
+use crate::support;
 
 use paperboy_store::Page;
 use support::{server, shared_data, top_paper};

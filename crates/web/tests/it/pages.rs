@@ -1,6 +1,6 @@
 //! The reading side of the site over HTTP, on real data.
 
-mod support;
+use crate::support;
 
 use support::{server, top_paper, TestServer};
 

@@ -1,7 +1,7 @@
 //! Digest subscribers, the delivery ledger and leases, on every backend: exactly-once delivery
 //! must hold with several instances sharing one database, so the races are tested too.
 
-mod support;
+use crate::support;
 
 use std::sync::Barrier;
 use std::time::Duration;
