@@ -17,6 +17,7 @@ use paperboy_web::AppState;
 /// backend). The server stops when this value is dropped.
 pub struct TestServer {
     pub base_url: String,
+    /// Dropped after the server has stopped (see `Drop`).
     pub store: Arc<dyn Backend>,
     /// Stops the server: its runtime, and with it the app's handles on the store.
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -78,8 +79,10 @@ impl TestServer {
                     _ = stopped => {}
                 }
             });
-            // Requests still in flight end with the runtime; the test has its answers.
-            runtime.shutdown_background();
+            // Waits until every task is dropped, so that the last handle on the store is the
+            // test's own, dropped off the runtime: a PostgreSQL client must not be dropped on
+            // one of its workers.
+            drop(runtime);
         });
         let address = receiver.recv().unwrap();
         TestServer {
@@ -138,7 +141,8 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
-            // A server that panicked has said so in the test's output already.
+            // A server that panicked has said so in the test's output already. Joined before
+            // `store` is dropped, which then closes the store's connections on this thread.
             let _ = server.join();
         }
     }
