@@ -109,9 +109,13 @@ SELECT 'type ' || typname FROM pg_type WHERE typnamespace = $1::text::regnamespa
 /// Makes this process's template: an empty schema the store migrates, checked to copy whole.
 pub(super) fn create(server: &Server) -> String {
     let name = format!("{}_template", server.tag);
+    let trial = format!("{}_trial", server.tag);
     let mut admin = server.admin();
+    // What an attempt that failed in this process left goes first: the next test tries again.
     admin
-        .batch_execute(&format!("CREATE SCHEMA {name}"))
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; DROP SCHEMA IF EXISTS {trial} CASCADE; CREATE SCHEMA {name}"
+        ))
         .unwrap_or_else(|e| panic!("creating the template schema {name}: {}", reason(&e)));
     // Dropped at once: the template keeps no connection.
     paperboy_store::PostgresStore::connect(&schema_url(&server.admin_url, &name))
@@ -129,7 +133,6 @@ pub(super) fn create(server: &Server) -> String {
          crates/testkit/src/postgres/template.rs whether each copy needs a value of its own"
     );
 
-    let trial = format!("{}_trial", server.tag);
     copy(&mut admin, &name, &trial);
     let (original, copied) = (describe(&mut admin, &name), describe(&mut admin, &trial));
     admin
