@@ -1,5 +1,6 @@
-//! Test kit shared by paperboy's crates: the real sample data beside the checkout, and a
-//! replaying HTTP server. Each test reads as given / when / then on top of it.
+//! Test kit shared by paperboy's crates: the real sample data beside the checkout, the store a
+//! test runs on (SQLite, or a PostgreSQL schema of its own), a replaying HTTP server and an SMTP
+//! sink. Each test reads as given / when / then on top of it.
 
 use std::path::PathBuf;
 
@@ -7,11 +8,13 @@ mod clock;
 mod postgres;
 mod replay;
 mod smtp;
+mod stores;
 
 pub use clock::clear_of_midnight;
-pub use postgres::{PgSchema, TEST_DATABASE_URL};
+pub use postgres::{database_url, PgSchema, TEST_DATABASE_URL};
 pub use replay::{ReplayServer, Reply};
 pub use smtp::{ReceivedMail, SmtpSink};
+pub use stores::{every_store, suite_store, StoreKind, TestStore, TEST_STORE};
 
 /// ../shared/data (real arXiv and Hugging Face metadata), or `None`, with a message saying
 /// why the calling test is skipped, when this checkout has no shared data beside it.

@@ -1,4 +1,4 @@
-//! A real SMTP server for tests: aiosmtpd (installed by `scripts/setup` into `.cache/venv`)
+//! A real SMTP server for tests: aiosmtpd (installed by `scripts/setup-tests` into `.cache/venv`)
 //! with `smtp_sink.py`, which writes every accepted message to a folder read back here.
 
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ impl SmtpSink {
         let python = python();
         assert!(
             python.exists(),
-            "the SMTP tests need aiosmtpd: run scripts/setup (it creates .cache/venv)"
+            "the SMTP tests need aiosmtpd: run scripts/setup-tests (it installs it into .cache/venv)"
         );
         let dir = tempfile::tempdir().expect("a temp dir");
         let port = std::net::TcpListener::bind("127.0.0.1:0")

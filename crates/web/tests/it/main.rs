@@ -1,0 +1,12 @@
+//! The web app over HTTP and in a real browser, on real data.
+//!
+//! One integration-test binary for the crate (as ripgrep's tests/tests.rs): every file
+//! directly under tests/ would be a binary of its own, each linked separately.
+
+mod support;
+
+mod browse;
+mod community;
+mod e2e;
+mod feeds;
+mod pages;
