@@ -115,7 +115,8 @@ pub trait AccountStore: Send + Sync {
     fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
     /// Case-insensitive.
     fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
-    /// Sets the password hash and deletes every session of the user (one transaction).
+    /// Sets the password hash and deletes every session and API token of the user (one
+    /// transaction): whoever knew the old password may have made either.
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError>;
     fn set_email_verified(&self, user_id: i64) -> Result<(), StoreError>;
     fn set_votes_public(&self, user_id: i64, public: bool) -> Result<(), StoreError>;

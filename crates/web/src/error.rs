@@ -128,7 +128,6 @@ impl IntoResponse for PageError {
             Err(_) => (status, page.message).into_response(),
         };
         with_retry_after(&mut response, retry_after);
-        response.extensions_mut().insert(InAppFormat);
         response
     }
 }
@@ -140,27 +139,29 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "status": status.as_u16(), "error": self.0.public_message() });
         let mut response = (status, Json(body)).into_response();
         with_retry_after(&mut response, retry_after);
-        response.extensions_mut().insert(InAppFormat);
         response
     }
 }
-
-/// Marks an error response that is already a page or the API's JSON.
-#[derive(Clone, Copy)]
-struct InAppFormat;
 
 /// Longest framework message passed on (axum's rejections quote the input).
 const MAX_REFUSAL_CHARS: usize = 300;
 
 /// Middleware: an error answered outside the handlers (axum's rejections: 400 for a path or
 /// query that does not parse, 405, 413, 415, …) becomes a page, or JSON under `/api/`, like
-/// every other error — with the same status and headers (`Allow` on a 405 stays).
+/// every other error — with the same status and headers (`Allow` on a 405 stays). The
+/// framework answers in plain text or with no body; handlers answer with pages (error pages,
+/// or a form shown again with its message) or JSON, which pass unchanged.
 pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let for_api = request.uri().path().starts_with("/api/");
     let method = request.method().clone();
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || response.extensions().get::<InAppFormat>().is_some() {
+    let in_app_format = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || in_app_format {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -172,11 +173,12 @@ pub async fn uniform_errors(request: axum::extract::Request, next: axum::middlew
         StatusCode::UNSUPPORTED_MEDIA_TYPE if for_api => {
             "Send the request body as JSON (Content-Type: application/json).".to_string()
         }
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            "Send the form as application/x-www-form-urlencoded.".to_string()
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Send the form as application/x-www-form-urlencoded.".to_string(),
         _ if !said.trim().is_empty() => format!("{}.", said.trim().trim_end_matches('.')),
-        _ => status.canonical_reason().unwrap_or("The request was refused").to_string(),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("The request was refused")
+            .to_string(),
     };
     let error = AppError::Refused { status, message };
     let mut restated = if for_api {

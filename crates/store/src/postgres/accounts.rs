@@ -110,8 +110,8 @@ impl AccountStore for PostgresStore {
                 &[&user_id, &password_hash],
             )?;
             tx.execute(
-                "DELETE FROM tokens WHERE user_id = $1 AND kind = $2",
-                &[&user_id, &TokenKind::Session.as_str()],
+                "DELETE FROM tokens WHERE user_id = $1 AND kind IN ($2, $3)",
+                &[&user_id, &TokenKind::Session.as_str(), &TokenKind::Api.as_str()],
             )?;
             Ok(())
         })

@@ -84,8 +84,8 @@ impl AccountStore for SqliteStore {
                 params![user_id, password_hash],
             )?;
             tx.execute(
-                "DELETE FROM tokens WHERE user_id = ?1 AND kind = ?2",
-                params![user_id, TokenKind::Session.as_str()],
+                "DELETE FROM tokens WHERE user_id = ?1 AND kind IN (?2, ?3)",
+                params![user_id, TokenKind::Session.as_str(), TokenKind::Api.as_str()],
             )?;
             tx.commit()?;
             Ok(())

@@ -254,7 +254,9 @@ fn keep_private(path: &Path) -> std::io::Result<()> {
         return Ok(());
     }
     for file in [path.to_path_buf(), sibling(path, "-wal"), sibling(path, "-shm")] {
-        let Ok(metadata) = std::fs::metadata(&file) else { continue };
+        let Ok(metadata) = std::fs::metadata(&file) else {
+            continue;
+        };
         let mode = metadata.permissions().mode();
         if mode & 0o007 != 0 {
             tracing::warn!(file = %file.display(), "the database was readable by others; it no longer is");
@@ -275,4 +277,35 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(suffix);
     name.into()
+}
+
+#[cfg(all(test, unix))]
+mod permission_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_database_is_readable_by_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.set_state("probe", Some("x")).unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        assert_eq!(mode(&path) & 0o077, 0, "new file: {:o}", mode(&path));
+        for suffix in ["-wal", "-shm"] {
+            let file = sibling(&path, suffix);
+            if file.exists() {
+                assert_eq!(mode(&file) & 0o007, 0, "{suffix}: {:o}", mode(&file));
+            }
+        }
+        drop(store);
+        // One made world-readable (by an older paperboy, or by hand) loses that at the next open.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(mode(&path), 0o640);
+    }
 }

@@ -88,7 +88,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
             .unwrap_or_else(|| Viewer::anonymous("unknown".into()));
         let body = Bytes::from_request(request, state)
             .await
-            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {}.", e.body_text())))?;
+            .map_err(|e| AppError::Refused {
+                status: e.status(),
+                message: format!("The form could not be read: {}.", e.body_text()),
+            })?;
         Ok(CsrfForm(checked_form(&viewer, &body)?))
     }
 }

@@ -34,7 +34,12 @@ mod tests {
 
     #[test]
     fn only_plain_local_paths_are_followed() {
-        for good in ["/", "/papers/2605.00658", "/date/2026-05-01?category=cs.CV#t-1", "/%2F%2Fx"] {
+        for good in [
+            "/",
+            "/papers/2605.00658",
+            "/date/2026-05-01?category=cs.CV#t-1",
+            "/%2F%2Fx",
+        ] {
             assert_eq!(local_path(good), Some(good), "{good:?}");
         }
         for bad in [

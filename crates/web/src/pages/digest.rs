@@ -128,7 +128,10 @@ async fn subscribe(
     let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
     // Each request mails a confirmation: limited per asking address and per mailbox.
     let mailbox = format!("email:{}", email.to_lowercase());
-    state.limits.check(Action::Subscribe, &[&viewer.client, &mailbox]).await?;
+    state
+        .limits
+        .check(Action::Subscribe, &[&viewer.client, &mailbox])
+        .await?;
     // "Papers like the ones I upvoted" lends an account's votes to a subscription: only the
     // signed-in owner of the (verified) address can ask for it.
     let wants_liked = form.contains_key("like_upvoted");

@@ -33,7 +33,10 @@ pub async fn add_comment(
     if let Some(parent) = parent_id {
         // A hidden comment's thread is closed: replies would be published under text that a
         // moderator took down (and would show if it were unhidden).
-        let hidden = state.with_store(move |s| s.comment(parent)).await?.is_some_and(|c| c.hidden);
+        let hidden = state
+            .with_store(move |s| s.comment(parent))
+            .await?
+            .is_some_and(|c| c.hidden);
         if hidden {
             return Err(AppError::BadRequest(
                 "That comment was hidden by a moderator; it takes no replies.".into(),

@@ -14,10 +14,10 @@ use serde_json::json;
 use support::browser::Browser;
 use support::{server, shared_data, top_paper, TestServer};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A server over the shared data with the given limits and arXiv endpoint.
-fn community_server(limits: Limits, arxiv_api: Option<&str>) -> Option<TestServer> {
+pub(crate) fn community_server(limits: Limits, arxiv_api: Option<&str>) -> Option<TestServer> {
     let data = shared_data()?;
     let arxiv_api = arxiv_api.map(str::to_string);
     let settings = CommunitySettings::default();
@@ -36,12 +36,12 @@ fn community_server(limits: Limits, arxiv_api: Option<&str>) -> Option<TestServe
     ))
 }
 
-fn generous() -> Limits {
+pub(crate) fn generous() -> Limits {
     Limits::all(10_000, Duration::from_secs(60))
 }
 
 /// A paper of the 1 May list and its upvotes there.
-fn listed_paper(server: &TestServer) -> (String, i64) {
+pub(crate) fn listed_paper(server: &TestServer) -> (String, i64) {
     let list = Browser::new(&server.base_url)
         .get("/api/daily_papers?date=2026-05-01")
         .json();
@@ -59,7 +59,7 @@ fn upvotes(browser: &mut Browser, id: &str) -> i64 {
 }
 
 /// Creates an account directly in the store (faster than the form; for bystanders).
-fn account(server: &TestServer, name: &str, admin: bool) -> i64 {
+pub(crate) fn account(server: &TestServer, name: &str, admin: bool) -> i64 {
     let hash = hash_password(PASSWORD).unwrap();
     let email = format!("{name}@example.org");
     match server
@@ -78,7 +78,7 @@ fn account(server: &TestServer, name: &str, admin: bool) -> i64 {
     }
 }
 
-fn api_token(server: &TestServer, user_id: i64) -> String {
+pub(crate) fn api_token(server: &TestServer, user_id: i64) -> String {
     let (token, hash) = new_token();
     server
         .store
@@ -93,7 +93,7 @@ fn api_token(server: &TestServer, user_id: i64) -> String {
     token
 }
 
-fn bearer(server: &TestServer, token: &str) -> Browser {
+pub(crate) fn bearer(server: &TestServer, token: &str) -> Browser {
     let mut client = Browser::new(&server.base_url);
     client.headers.push(("authorization".into(), format!("Bearer {token}")));
     client

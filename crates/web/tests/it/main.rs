@@ -9,4 +9,5 @@ mod browse;
 mod community;
 mod e2e;
 mod feeds;
+mod hardening;
 mod pages;

@@ -1,0 +1,275 @@
+//! The holes an independent attack on a running instance found (issue 16), each attacked
+//! again: every test here failed before its fix.
+
+use crate::community::{account, api_token, bearer, community_server, generous, listed_paper, PASSWORD};
+use crate::support::browser::Browser;
+use crate::support::TestServer;
+
+/// axum's default request body limit.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+fn server() -> Option<TestServer> {
+    community_server(generous(), None)
+}
+
+/// Signs `name` in through the form with `next`, returning where the site sends them.
+fn sign_in_to(server: &TestServer, name: &str, next: &str) -> (u16, Option<String>) {
+    let mut browser = Browser::new(&server.base_url);
+    let csrf = browser.get("/signin").csrf();
+    let reply = browser.post(
+        "/signin",
+        &[("csrf", &csrf), ("login", name), ("password", PASSWORD), ("next", next)],
+    );
+    (reply.status, reply.location)
+}
+
+#[test]
+fn sign_in_never_redirects_to_another_site_nor_fails_on_a_bad_next() {
+    let Some(server) = server() else { return };
+    account(&server, "ana_l", false);
+    assert_eq!(
+        sign_in_to(&server, "ana_l", "/date/2026-05-01?category=cs.CV"),
+        (303, Some("/date/2026-05-01?category=cs.CV".into())),
+        "a path on this site is followed"
+    );
+    // Browsers drop tabs and newlines from URLs and read `\` as `/`: each of these would
+    // become `//evil.example`, another site. Control characters used to answer 500 after the
+    // session had been created.
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "/\0",
+        "https://evil.example/",
+    ] {
+        assert_eq!(sign_in_to(&server, "ana_l", next), (303, Some("/".into())), "{next:?}");
+    }
+}
+
+#[test]
+fn text_in_a_comment_cannot_make_pages_reveal_a_viewers_csrf_token() {
+    let Some(server) = server() else { return };
+    let (id, _) = listed_paper(&server);
+    let mut ana = bearer(&server, &api_token(&server, account(&server, "ana_l", false)));
+    for body in [
+        "[win a prize](https://evil.example/?t=__PAPERBOY_CSRF__)",
+        "<!--paperboy-csrf--> and `<!--paperboy-csrf-->`",
+    ] {
+        let reply = ana.json(
+            "POST",
+            &format!("/api/papers/{id}/comments"),
+            Some(serde_json::json!({ "body": body })),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    account(&server, "bob_b", false);
+    let mut bob = Browser::new(&server.base_url);
+    assert_eq!(bob.sign_in("bob_b", PASSWORD).status, 303);
+    let page = bob.get(&format!("/papers/{id}")).body;
+    let token = bob.page_csrf("/settings");
+    let fields = page.matches(&format!("name=\"csrf\" value=\"{token}\"")).count();
+    assert_eq!(
+        page.matches(token.as_str()).count(),
+        fields,
+        "the token appears only in the page's own form fields"
+    );
+    assert!(!page.contains(&format!("evil.example/?t={token}")));
+    assert!(
+        page.contains("__PAPERBOY_CSRF__"),
+        "the comment's text is shown as written"
+    );
+}
+
+#[test]
+fn a_hidden_comment_can_be_neither_edited_nor_replied_to() {
+    let Some(server) = server() else { return };
+    let (id, _) = listed_paper(&server);
+    account(&server, "ana_l", false);
+    account(&server, "root_a", true);
+    let mut ana = Browser::new(&server.base_url);
+    ana.sign_in("ana_l", PASSWORD);
+    let csrf = ana.page_csrf("/settings");
+    let posted = ana.post(
+        &format!("/papers/{id}/comments"),
+        &[("csrf", &csrf), ("body", "spam spam")],
+    );
+    let comment: i64 = posted.location.unwrap().rsplit("#c").next().unwrap().parse().unwrap();
+
+    let mut admin = Browser::new(&server.base_url);
+    admin.sign_in("root_a", PASSWORD);
+    let admin_csrf = admin.page_csrf("/admin");
+    let hidden = admin.post(&format!("/admin/comments/{comment}/hide"), &[("csrf", &admin_csrf)]);
+    assert_eq!(hidden.status, 303);
+
+    // Rewriting it would publish text the moderator never saw once it is unhidden.
+    let edit = ana.post(
+        &format!("/comments/{comment}/edit"),
+        &[("csrf", &csrf), ("body", "something else entirely")],
+    );
+    assert_eq!(edit.status, 403, "{}", edit.body);
+    assert_eq!(ana.get(&format!("/comments/{comment}/edit")).status, 403);
+    let parent = comment.to_string();
+    let reply = ana.post(
+        &format!("/papers/{id}/comments"),
+        &[("csrf", &csrf), ("body", "a reply"), ("parent", &parent)],
+    );
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let page = ana.get(&format!("/papers/{id}")).body;
+    assert!(!page.contains("a reply") && !page.contains("something else entirely"));
+    assert!(page.contains("[hidden by a moderator]"));
+    // Its author may still delete it.
+    let deleted = ana.post(&format!("/comments/{comment}/delete"), &[("csrf", &csrf)]);
+    assert_eq!(deleted.status, 303);
+}
+
+#[test]
+fn errors_from_outside_the_handlers_come_in_the_apps_format() {
+    let Some(server) = server() else { return };
+    let ana_id = account(&server, "ana_l", false);
+    let mut ana = Browser::new(&server.base_url);
+    ana.sign_in("ana_l", PASSWORD);
+    let csrf = ana.page_csrf("/settings");
+    let is_page = |reply: &crate::support::browser::Response| {
+        reply.header("content-type").is_some_and(|t| t.starts_with("text/html")) && reply.body.contains("<html")
+    };
+    let is_json_error = |reply: &crate::support::browser::Response, status: u16| {
+        reply.header("content-type") == Some("application/json")
+            && reply.json()["status"] == status
+            && reply.json()["error"].as_str().is_some_and(|e| !e.is_empty())
+    };
+
+    // A path parameter that does not parse.
+    let bad_path = ana.post("/comments/not-a-number/delete", &[("csrf", &csrf)]);
+    assert_eq!(bad_path.status, 400);
+    assert!(is_page(&bad_path), "{}", bad_path.body);
+    // A method the path does not take: a page, and `Allow` says what it does take.
+    let wrong_method = ana.json("DELETE", "/signin", None);
+    assert_eq!(wrong_method.status, 405);
+    assert!(is_page(&wrong_method), "{}", wrong_method.body);
+    assert!(wrong_method.header("allow").is_some_and(|a| a.contains("POST")));
+    let api_method = ana.json("PUT", "/api/trending", None);
+    assert_eq!(api_method.status, 405);
+    assert!(is_json_error(&api_method, 405), "{}", api_method.body);
+    // Bodies one byte over the limit, for a form and for the API (one byte, so that the
+    // server has read the whole body when it answers: no reset races the answer).
+    let filler = |overhead: usize| "x".repeat(BODY_LIMIT + 1 - overhead);
+    let form_overhead = "csrf=".len() + csrf.len() + "&login=".len();
+    let form = ana.post("/signin", &[("csrf", &csrf), ("login", &filler(form_overhead))]);
+    assert_eq!(form.status, 413);
+    assert!(is_page(&form), "{}", form.body);
+    let mut api = bearer(&server, &api_token(&server, ana_id));
+    let (id, _) = listed_paper(&server);
+    let body = serde_json::json!({ "body": filler(r#"{"body":""}"#.len()) });
+    let api_huge = api.json("POST", &format!("/api/papers/{id}/comments"), Some(body));
+    assert_eq!(api_huge.status, 413);
+    assert!(is_json_error(&api_huge, 413), "{}", api_huge.body);
+    // A form body where the handler wants a form.
+    let mut digest_manage = Browser::new(&server.base_url);
+    let wrong_type = digest_manage.json("POST", "/subscribe/manage?token=x", Some(serde_json::json!({})));
+    assert!(matches!(wrong_type.status, 404 | 415), "{}", wrong_type.status);
+    assert!(is_page(&wrong_type), "{}", wrong_type.body);
+    // An address the API does not have.
+    let unknown = api.json("GET", "/api/no-such-thing", None);
+    assert_eq!(unknown.status, 404);
+    assert!(is_json_error(&unknown, 404), "{}", unknown.body);
+    // Every one still carries the security headers.
+    for reply in [&bad_path, &wrong_method, &form, &api_huge, &unknown] {
+        assert!(reply.header("content-security-policy").is_some());
+    }
+}
+
+#[test]
+fn requests_that_change_nothing_shown_keep_the_page_cache() {
+    let Some(server) = server() else { return };
+    let mut reader = Browser::new(&server.base_url);
+    let counts = |reader: &mut Browser| {
+        let metrics = reader.get("/metrics").body;
+        let value = |name: &str| -> u64 {
+            let line = metrics.lines().find(|l| l.starts_with(name)).unwrap();
+            line.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        (
+            value("paperboy_page_cache_hits_total"),
+            value("paperboy_page_cache_misses_total"),
+        )
+    };
+    reader.get("/date/2026-05-01");
+    reader.get("/date/2026-05-01");
+    let before = counts(&mut reader);
+    // Anyone may sign out (it needs no account): it used to empty every cache.
+    let mut visitor = Browser::new(&server.base_url);
+    for _ in 0..20 {
+        let csrf = visitor.get("/signin").csrf();
+        assert_eq!(visitor.post("/signout", &[("csrf", &csrf)]).status, 303);
+    }
+    reader.get("/date/2026-05-01");
+    let after = counts(&mut reader);
+    assert_eq!(after.1, before.1, "no page was rendered again");
+    assert_eq!(after.0, before.0 + 1, "served from the cache");
+}
+
+#[test]
+fn a_password_change_ends_api_tokens_too() {
+    let Some(server) = server() else { return };
+    let (id, _) = listed_paper(&server);
+    let ana_id = account(&server, "ana_l", false);
+    let token = api_token(&server, ana_id);
+    let mut script = bearer(&server, &token);
+    assert_eq!(
+        script.json("POST", &format!("/api/papers/{id}/upvote"), None).status,
+        200
+    );
+    let mut ana = Browser::new(&server.base_url);
+    ana.sign_in("ana_l", PASSWORD);
+    let csrf = ana.page_csrf("/settings");
+    let changed = ana.post(
+        "/settings/password",
+        &[
+            ("csrf", &csrf),
+            ("current", PASSWORD),
+            ("password", "another long passphrase"),
+        ],
+    );
+    assert_eq!(changed.status, 303);
+    // Whoever had the account's password may have made a token: it goes with the password.
+    assert_eq!(
+        script.json("DELETE", &format!("/api/papers/{id}/upvote"), None).status,
+        401
+    );
+}
+
+#[test]
+fn subscribing_one_mailbox_again_and_again_is_limited() {
+    use paperboy_digest::{MailSettings, Schedule, Secret, SmtpSender};
+    use paperboy_testkit::SmtpSink;
+    let Some(data) = crate::support::shared_data() else {
+        return;
+    };
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let server = TestServer::with_data_and(&[data.join("hf-daily/2026-05-01.json")], move |state, store| {
+        state.with_digests(paperboy_web::DigestSite {
+            subscribers: store.clone(),
+            settings: MailSettings::new("paperboy <noreply@example.org>", "http://papers.example.org").unwrap(),
+            secret: Secret::from_bytes([7; 32]),
+            sender: std::sync::Arc::new(SmtpSender::from_url(&smtp).unwrap()),
+            schedule: Schedule::default(),
+        })
+    });
+    let mut visitor = Browser::new(&server.base_url);
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let csrf = visitor.get("/").csrf();
+        let reply = visitor.post(
+            "/subscribe",
+            &[("csrf", &csrf), ("email", "victim@example.org"), ("frequency", "daily")],
+        );
+        statuses.push(reply.status);
+    }
+    // Each accepted request mails a confirmation: five an hour, then 429 with Retry-After.
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    let mails = sink.wait_for(5, std::time::Duration::from_secs(20));
+    assert_eq!(mails.len(), 5, "no mail for a refused request");
+}
