@@ -252,3 +252,6 @@ mod tests {
         assert!(err.to_string().contains("\"nonsense\""));
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -246,3 +246,6 @@ mod tests {
         assert_eq!(merge_daily(&merged, &later), None);
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -233,3 +233,6 @@ mod tests {
         assert!(parse("author:lecun").is_ok(), "a filter alone is a query");
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -11,3 +11,4 @@ mod e2e;
 mod feeds;
 mod hardening;
 mod pages;
+mod snapshots;
