@@ -20,6 +20,7 @@ mod embeddings;
 mod lease;
 mod migrations;
 mod participation;
+mod sync;
 
 pub use migrations::LATEST_VERSION;
 mod papers;
@@ -254,7 +255,9 @@ fn keep_private(path: &Path) -> std::io::Result<()> {
         return Ok(());
     }
     for file in [path.to_path_buf(), sibling(path, "-wal"), sibling(path, "-shm")] {
-        let Ok(metadata) = std::fs::metadata(&file) else { continue };
+        let Ok(metadata) = std::fs::metadata(&file) else {
+            continue;
+        };
         let mode = metadata.permissions().mode();
         if mode & 0o007 != 0 {
             tracing::warn!(file = %file.display(), "the database was readable by others; it no longer is");
