@@ -207,8 +207,10 @@ pub fn harvest(
     Ok(summary)
 }
 
-/// GETs `url`, waiting out `503 Retry-After` and retrying transient failures.
-fn fetch(agent: &ureq::Agent, url: &str, options: &HarvestOptions) -> Result<Vec<u8>, HarvestError> {
+/// GETs `url`, waiting out `503 Retry-After` and retrying transient failures (5xx, 429,
+/// connection errors) with backoff, at most `options.max_retries` times. The caller keeps the
+/// pace between requests (`options.delay` is not waited here).
+pub fn fetch(agent: &ureq::Agent, url: &str, options: &HarvestOptions) -> Result<Vec<u8>, HarvestError> {
     let http_error = |message: String| HarvestError::Http {
         url: url.into(),
         message,
