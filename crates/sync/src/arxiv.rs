@@ -9,7 +9,7 @@
 //! each followed category it lists, as `new` (or `replace`) in its primary category and as
 //! `cross` (or `replace_cross`) in the others. One request gives every category's counts.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_ingest::formats::arxiv_rss::{AnnounceType, Listing, ListingItem};
@@ -17,7 +17,7 @@ use paperboy_ingest::pipeline::{ingest_records, DEFAULT_BATCH_SIZE};
 use paperboy_ingest::{IngestReport, IssueKind};
 use paperboy_store::{AnnouncedCounts, DayState, StoreError, SyncDay};
 
-use crate::{calendar, Polite, SourceKind, SourceReport, Syncer, DEFAULT_CATEGORIES};
+use crate::{calendar, ledger, Polite, SourceKind, SourceReport, Syncer, DEFAULT_CATEGORIES};
 
 const SOURCE: SourceKind = SourceKind::Arxiv;
 
@@ -33,11 +33,10 @@ pub(crate) fn run(
     let next = calendar::next_due_at(now, config.poll_after);
     let categories = categories(syncer)?;
     let latest = calendar::latest_due_day(now, config.poll_after);
-    let held = held_days(syncer, &categories, latest, config.backfill_days)?;
     let mut report = SourceReport::new(SOURCE);
     report.days = match day {
         Some(day) => vec![day],
-        None => calendar::due_days(latest, &held, days_back(syncer, SOURCE, config.backfill_days)?),
+        None => ledger::due(syncer, SOURCE, &categories, latest, false)?,
     };
     if report.days.is_empty() {
         return Ok((report, next));
@@ -51,7 +50,10 @@ pub(crate) fn run(
         }
     };
     let shown = listing.day;
-    let wanted = shown.filter(|d| report.days.contains(d) || (day.is_none() && !held.contains(d)));
+    // The day shown is stored when asked for, or when newer than any due (a clock behind
+    // arXiv's); an older one is held already.
+    let newest = report.days.last().copied();
+    let wanted = shown.filter(|d| report.days.contains(d) || (day.is_none() && Some(*d) > newest));
     if let (Some(shown), Some(_)) = (shown, wanted) {
         store_day(syncer, &mut report, &categories, shown, listing.items, now)?;
     }
@@ -82,36 +84,6 @@ fn categories(syncer: &Syncer<'_>) -> Result<Vec<String>, StoreError> {
         return Ok(common);
     }
     Ok(DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect())
-}
-
-/// Days within the horizon that the ledger holds for every category.
-fn held_days(
-    syncer: &Syncer<'_>,
-    categories: &[String],
-    latest: NaiveDate,
-    backfill_days: u32,
-) -> Result<HashSet<NaiveDate>, StoreError> {
-    let from = latest - chrono::Duration::days(i64::from(backfill_days.max(1)));
-    let mut held: BTreeMap<NaiveDate, HashSet<String>> = BTreeMap::new();
-    for row in syncer.ledger.sync_days(from, latest)? {
-        if row.source == SOURCE.name() && row.state != DayState::Missing {
-            held.entry(row.day).or_default().insert(row.category);
-        }
-    }
-    Ok(held
-        .into_iter()
-        .filter(|(_, cats)| categories.iter().all(|c| cats.contains(c)))
-        .map(|(day, _)| day)
-        .collect())
-}
-
-/// How far back a run looks: the horizon, or only the latest day for a source that has never
-/// held one.
-pub(crate) fn days_back(syncer: &Syncer<'_>, source: SourceKind, backfill_days: u32) -> Result<u32, StoreError> {
-    Ok(match syncer.ledger.last_synced_day(source.name())? {
-        Some(_) => backfill_days,
-        None => 1,
-    })
 }
 
 /// Parses a whole feed; a feed cut short or unreadable is refused whole, so that nothing of a
@@ -211,40 +183,7 @@ fn mark_missing(
     day: NaiveDate,
     message: String,
 ) -> Result<(), StoreError> {
-    mark_missing_rows(syncer, SOURCE, report, categories, day, message)
-}
-
-/// Notes `day` of `source` as missing on the ledger (unless it is held already: a forced
-/// refetch that fails loses nothing) and in the report.
-pub(crate) fn mark_missing_rows(
-    syncer: &Syncer<'_>,
-    source: SourceKind,
-    report: &mut SourceReport,
-    categories: &[String],
-    day: NaiveDate,
-    message: String,
-) -> Result<(), StoreError> {
-    let existing = syncer.ledger.sync_days(day, day)?;
-    let rows: Vec<SyncDay> = categories
-        .iter()
-        .filter(|category| {
-            !existing
-                .iter()
-                .any(|r| r.source == source.name() && &r.category == *category && r.state != DayState::Missing)
-        })
-        .map(|category| SyncDay {
-            source: source.name().into(),
-            day,
-            category: category.clone(),
-            counts: AnnouncedCounts::default(),
-            fetched_at: None,
-            state: DayState::Missing,
-        })
-        .collect();
-    syncer.ledger.save_sync_days(&rows)?;
-    report.errors.push(message);
-    report.incomplete.push(day);
-    Ok(())
+    ledger::mark_missing(syncer, SOURCE, report, categories, day, message)
 }
 
 #[cfg(test)]

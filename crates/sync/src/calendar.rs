@@ -59,15 +59,22 @@ pub fn next_due_at(now: DateTime<Utc>, poll_after: Duration) -> DateTime<Utc> {
     announced_at(day) + poll_after
 }
 
-/// The days to fetch: listing days among the `days_back` calendar days up to `latest` that
-/// `held` lacks. (A source that has never held a day asks for one day back only: a new
-/// instance does not fetch a week it was never asked for.)
-pub fn due_days(latest: NaiveDate, held: &HashSet<NaiveDate>, days_back: u32) -> Vec<NaiveDate> {
-    let earliest = latest - Duration::days(i64::from(days_back.max(1)) - 1);
-    earliest
+/// The days to fetch, oldest first: the listing days after `last_held` up to `latest`, and the
+/// days left `missing`, as far back as `backfill_days` calendar days (counting `latest`). A
+/// source that has never held a day starts with `latest` alone: a new instance does not fetch
+/// a week it was never asked for, and days before its first are not "missed".
+pub fn due_days(
+    latest: NaiveDate,
+    last_held: Option<NaiveDate>,
+    missing: &HashSet<NaiveDate>,
+    backfill_days: u32,
+) -> Vec<NaiveDate> {
+    let horizon = latest - Duration::days(i64::from(backfill_days.max(1)) - 1);
+    let start = last_held.map_or(latest, |last| (last + Duration::days(1)).max(horizon));
+    horizon
         .iter_days()
         .take_while(|day| *day <= latest)
-        .filter(|day| is_listing_day(*day) && !held.contains(day))
+        .filter(|day| (*day >= start && is_listing_day(*day)) || missing.contains(day))
         .collect()
 }
 
@@ -132,23 +139,38 @@ mod tests {
     }
 
     #[test]
-    fn due_days_fill_the_holes_within_the_horizon() {
+    fn due_days_are_those_since_the_last_held_and_the_missing_within_the_horizon() {
         let latest = day("2026-01-09"); // a Friday
-        assert_eq!(due_days(latest, &HashSet::new(), 1), [latest]);
+        let none = HashSet::new();
         assert_eq!(
-            due_days(latest, &HashSet::new(), 3),
+            due_days(latest, None, &none, 7),
+            [latest],
+            "a first run takes the latest day"
+        );
+        assert_eq!(
+            due_days(latest, Some(day("2026-01-06")), &none, 7),
             [day("2026-01-07"), day("2026-01-08"), latest]
         );
-        let held: HashSet<NaiveDate> = [day("2026-01-05"), day("2026-01-07")].into();
-        assert_eq!(
-            due_days(latest, &held, 7),
-            [day("2026-01-06"), day("2026-01-08"), day("2026-01-09")]
+        assert!(
+            due_days(latest, Some(latest), &none, 7).is_empty(),
+            "nothing left to do"
         );
-        assert_eq!(due_days(latest, &held, 2), [day("2026-01-08"), day("2026-01-09")]);
-        let all: HashSet<NaiveDate> = day("2026-01-01").iter_days().take(9).collect();
-        assert!(due_days(latest, &all, 7).is_empty(), "nothing left to do");
+        let missing: HashSet<NaiveDate> = [day("2026-01-05"), day("2026-01-07")].into();
+        assert_eq!(
+            due_days(latest, Some(latest), &missing, 7),
+            [day("2026-01-05"), day("2026-01-07")],
+            "holes are fetched again"
+        );
+        // The horizon bounds both.
+        assert_eq!(
+            due_days(latest, Some(day("2025-12-01")), &missing, 3),
+            [day("2026-01-07"), day("2026-01-08"), latest]
+        );
         // Over a weekend, only weekdays are due.
         let monday = day("2026-01-12");
-        assert_eq!(due_days(monday, &held, 4), [day("2026-01-09"), monday]);
+        assert_eq!(
+            due_days(monday, Some(day("2026-01-08")), &none, 7),
+            [day("2026-01-09"), monday]
+        );
     }
 }

@@ -5,16 +5,13 @@
 //! it is fetched on every run (its upvotes move) and becomes complete once the day is over; a
 //! past weekday whose list is empty or unreadable stays missing.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_ingest::formats::hf_daily;
 use paperboy_ingest::pipeline::{ingest_records, DEFAULT_BATCH_SIZE};
 use paperboy_ingest::{IngestReport, IssueKind, SourceContext};
 use paperboy_store::{AnnouncedCounts, DayState, StoreError, SyncDay};
 
-use crate::arxiv::days_back;
-use crate::{calendar, Polite, SourceKind, SourceReport, Syncer};
+use crate::{calendar, ledger, Polite, SourceKind, SourceReport, Syncer};
 
 const SOURCE: SourceKind = SourceKind::HuggingFace;
 
@@ -33,18 +30,10 @@ pub(crate) fn run(
     while !calendar::is_listing_day(latest) {
         latest = latest.pred_opt().expect("a day before");
     }
-    let from = latest - chrono::Duration::days(i64::from(config.backfill_days.max(1)));
-    let held: HashSet<NaiveDate> = syncer
-        .ledger
-        .sync_days(from, today)?
-        .into_iter()
-        .filter(|row| row.source == SOURCE.name() && row.state != DayState::Missing && row.day < today)
-        .map(|row| row.day)
-        .collect();
     let mut report = SourceReport::new(SOURCE);
     report.days = match day {
         Some(day) => vec![day],
-        None => calendar::due_days(latest, &held, days_back(syncer, SOURCE, config.backfill_days)?),
+        None => ledger::due(syncer, SOURCE, &[String::new()], latest, latest == today)?,
     };
     for day in report.days.clone() {
         let url = format!(
@@ -103,5 +92,5 @@ fn read(url: &str, body: &[u8]) -> Result<Vec<paperboy_ingest::IncomingRecord>, 
 }
 
 fn missing(syncer: &Syncer<'_>, report: &mut SourceReport, day: NaiveDate, message: String) -> Result<(), StoreError> {
-    crate::arxiv::mark_missing_rows(syncer, SOURCE, report, &[String::new()], day, message)
+    ledger::mark_missing(syncer, SOURCE, report, &[String::new()], day, message)
 }

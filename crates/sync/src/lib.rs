@@ -19,6 +19,7 @@ use serde::Serialize;
 mod arxiv;
 pub mod calendar;
 mod huggingface;
+mod ledger;
 mod polite;
 
 pub use polite::Polite;
