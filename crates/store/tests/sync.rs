@@ -133,3 +133,32 @@ fn the_most_common_primary_categories_come_first() {
         assert_eq!(b.store.common_primary_categories(1).unwrap(), ["cs.LG"], "{}", b.name);
     }
 }
+
+#[test]
+fn paperboy_copy_carries_the_ledger() {
+    use paperboy_store::copy::{copy_all, TableCopy};
+    let all = support::backends();
+    let [from, to] = &all[..] else {
+        return; // PostgreSQL is needed as the other end
+    };
+    let rows = [
+        row("arxiv", "2026-01-05", "cs.AI", 10, DayState::Complete),
+        row("arxiv", "2026-01-06", "cs.AI", 0, DayState::Missing),
+    ];
+    from.store.save_sync_days(&rows).unwrap();
+    let status = SourceStatus {
+        last_attempt: Some(at("2026-01-06T01:00:00Z")),
+        last_error: Some("no items".into()),
+        ..SourceStatus::new("arxiv")
+    };
+    from.store.save_sync_source(&status).unwrap();
+    let source: &dyn TableCopy = from.store.as_ref();
+    let target: &dyn TableCopy = to.store.as_ref();
+    let report = copy_all(source, target, &mut |_, _| {}).unwrap();
+    assert!(
+        report.contains(&("sync_days", 2)) && report.contains(&("sync_sources", 1)),
+        "{report:?}"
+    );
+    assert_eq!(to.store.sync_days(day("2026-01-01"), day("2026-01-31")).unwrap(), rows);
+    assert_eq!(to.store.sync_sources().unwrap(), [status]);
+}
