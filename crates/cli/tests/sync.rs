@@ -59,6 +59,9 @@ impl Sources {
                 let day = state.feed_day.expect("a feed day is set");
                 return Reply::ok(feeds.feed(day, &categories).xml);
             }
+            if let Some(query) = path.strip_prefix("/oai?") {
+                return Reply::ok(oai_page(&data, query));
+            }
             if let Some(date) = path.strip_prefix("/api/daily_papers?date=") {
                 return match std::fs::read(data.join(format!("hf-daily/{date}.json"))) {
                     Ok(body) => Reply::ok(body).header("Content-Type", "application/json"),
@@ -107,7 +110,11 @@ impl Sources {
     /// A `paperboy sync --json` at `at`, pointed at this server, expecting `code`.
     fn sync(&self, pb: &Paperboy, at: &str, extra: &[&str], code: i32) -> Vec<Value> {
         let config = pb.dir.path().join("sync.toml");
-        std::fs::write(&config, "[sources]\ndelay_seconds = 0\n").unwrap();
+        let settings = format!(
+            "[harvest]\nendpoint = \"{}/oai\"\n\n[sources]\ndelay_seconds = 0\n",
+            self.server.base_url
+        );
+        std::fs::write(&config, settings).unwrap();
         let mut args = vec!["sync", "--json", "--at", at];
         args.extend_from_slice(extra);
         let out = pb
@@ -129,6 +136,55 @@ impl Sources {
         );
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
     }
+}
+
+/// The day OAI-PMH has records for in this test: the real sample's page, then an empty last
+/// page; other days have none.
+const OAI_DAY: &str = "2026-01-06";
+
+fn oai_sample(data: &std::path::Path) -> String {
+    std::fs::read_to_string(data.join("samples/arxiv-oai-pmh-ListRecords-arXivRaw-2016-10-21.xml")).unwrap()
+}
+
+fn oai_page(data: &std::path::Path, query: &str) -> String {
+    let wrap = |inner: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">\
+             <responseDate>2026-01-08T12:00:00Z</responseDate><request verb=\"ListRecords\">x</request>{inner}</OAI-PMH>"
+        )
+    };
+    if query.contains("resumptionToken=") {
+        wrap("<ListRecords><resumptionToken cursor=\"1001\" completeListSize=\"1440\"/></ListRecords>")
+    } else if query.contains(&format!("from={OAI_DAY}")) {
+        oai_sample(data)
+    } else {
+        wrap("<error code=\"noRecordsMatch\">no records</error>")
+    }
+}
+
+/// What the sample holds for `category`, counted as an estimate: one version new, more
+/// replaced; primary or cross.
+fn oai_counts(data: &std::path::Path, category: &str) -> AnnouncedCounts {
+    let mut counts = AnnouncedCounts::default();
+    for record in oai_sample(data).split("<record>").skip(1) {
+        let between = |open: &str, close: &str| {
+            let start = record.find(open).unwrap() + open.len();
+            record[start..start + record[start..].find(close).unwrap()].to_string()
+        };
+        let categories = between("<categories>", "</categories>");
+        let categories: Vec<&str> = categories.split_whitespace().collect();
+        if !categories.contains(&category) {
+            continue;
+        }
+        let new = record.matches("<version version=").count() == 1;
+        match (new, categories[0] == category) {
+            (true, true) => counts.new += 1,
+            (true, false) => counts.cross += 1,
+            (false, true) => counts.replace += 1,
+            (false, false) => counts.replace_cross += 1,
+        }
+    }
+    counts
 }
 
 /// The store the command wrote, opened beside it.
@@ -340,7 +396,7 @@ fn an_outage_of_several_days_is_backfilled_from_the_daily_lists() {
 }
 
 #[test]
-fn arxiv_days_the_feed_no_longer_shows_stay_missing_with_the_reason() {
+fn arxiv_days_the_feed_no_longer_shows_are_estimated_from_oai_pmh_or_stay_missing() {
     let Some(sources) = Sources::start() else { return };
     let pb = Paperboy::new();
     sources.show(day("2026-01-05"));
@@ -360,13 +416,42 @@ fn arxiv_days_the_feed_no_longer_shows_stay_missing_with_the_reason() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors[0].contains("2026-01-06 is no longer in it"), "{errors:?}");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("2026-01-07 is no longer in it, and OAI-PMH") && errors[0].contains("has no records"),
+        "{errors:?}"
+    );
     let held = ledger(&pb, "arxiv");
-    assert_eq!(held[&(day("2026-01-07"), "cs.AI".to_string())].state, DayState::Missing);
-    assert_eq!(
-        held[&(day("2026-01-08"), "cs.AI".to_string())].state,
-        DayState::Complete
+    let data = support::shared_data().unwrap();
+    for category in CATEGORIES {
+        let estimated = &held[&(day(OAI_DAY), category.to_string())];
+        assert_eq!(estimated.state, DayState::Estimated, "{category}");
+        assert_eq!(estimated.counts, oai_counts(&data, category), "{category}");
+        assert_eq!(
+            held[&(day("2026-01-07"), category.to_string())].state,
+            DayState::Missing
+        );
+        assert_eq!(
+            held[&(day("2026-01-08"), category.to_string())].state,
+            DayState::Complete
+        );
+    }
+    let estimated: u64 = CATEGORIES
+        .iter()
+        .map(|c| oai_counts(&data, c))
+        .map(|c| c.new + c.cross)
+        .sum();
+    let announced = open(&pb)
+        .announced_on(day(OAI_DAY), None, paperboy_store::Page { offset: 0, limit: 100 })
+        .unwrap();
+    assert!(
+        !announced.is_empty(),
+        "new papers read from OAI-PMH take the day as estimated announcement"
+    );
+    assert!(
+        announced.len() as u64 <= estimated,
+        "{} announced of {estimated}",
+        announced.len()
     );
 }
 

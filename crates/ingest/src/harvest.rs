@@ -93,7 +93,8 @@ impl HarvestRequest {
         )
     }
 
-    fn first_url(&self) -> String {
+    /// The first page's URL.
+    pub fn first_url(&self) -> String {
         let mut url = format!(
             "{}?verb=ListRecords&metadataPrefix={}&from={}",
             self.endpoint,
@@ -109,7 +110,8 @@ impl HarvestRequest {
         url
     }
 
-    fn resume_url(&self, token: &str) -> String {
+    /// The URL of the page after `token`.
+    pub fn resume_url(&self, token: &str) -> String {
         format!("{}?verb=ListRecords&resumptionToken={}", self.endpoint, encode(token))
     }
 }

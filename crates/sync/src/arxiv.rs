@@ -2,8 +2,9 @@
 //! (`{listing_url}{cat1}+{cat2}…`), read whole, checked, then stored.
 //!
 //! arXiv's feed shows its latest announcement only. A run stores the day the feed shows,
-//! unless the ledger holds it complete already; any other due day stays missing, with the
-//! reason (an older day can no longer be read from the feed).
+//! unless the ledger holds it complete already. An older due day, which the feed no longer
+//! shows, is read from OAI-PMH instead and held as *estimated* ([`crate::oai`]); a newer one
+//! (not announced yet) stays missing, with the reason, and is tried again.
 //!
 //! Counts per category are what a feed of that category alone would say: an item counts in
 //! each followed category it lists, as `new` (or `replace`) in its primary category and as
@@ -17,7 +18,7 @@ use paperboy_ingest::pipeline::{ingest_records, DEFAULT_BATCH_SIZE};
 use paperboy_ingest::{IngestReport, IssueKind};
 use paperboy_store::{AnnouncedCounts, DayState, StoreError, SyncDay};
 
-use crate::{calendar, ledger, Polite, SourceKind, SourceReport, Syncer, DEFAULT_CATEGORIES};
+use crate::{calendar, ledger, oai, Polite, SourceKind, SourceReport, Syncer, DEFAULT_CATEGORIES};
 
 const SOURCE: SourceKind = SourceKind::Arxiv;
 
@@ -63,10 +64,10 @@ pub(crate) fn run(
             Some(shown) if shown < missed_day => {
                 format!("{url}: the feed still shows {shown}; {missed_day} is not announced there yet")
             }
-            Some(shown) => format!(
-                "{url}: the feed shows {shown}; {missed_day} is no longer in it (arXiv's feeds show their latest \
-                 announcement only)"
-            ),
+            Some(shown) => match backfill(syncer, polite, &mut report, &categories, missed_day, now)? {
+                None => continue,
+                Some(why) => format!("{url}: the feed shows {shown}; {missed_day} is no longer in it, and {why}"),
+            },
             None => format!("{url}: the feed says no announcement day"),
         };
         mark_missing(syncer, &mut report, &categories, missed_day, message)?;
@@ -161,6 +162,45 @@ fn count(categories: &[String], items: &[ListingItem]) -> BTreeMap<String, Annou
         }
     }
     counts
+}
+
+/// Reads a day the feed no longer shows from OAI-PMH and holds it as estimated; `Some(why)`
+/// when that failed too.
+fn backfill(
+    syncer: &Syncer<'_>,
+    polite: &Polite,
+    report: &mut SourceReport,
+    categories: &[String],
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let endpoint = &syncer.config.arxiv.oai_endpoint;
+    let estimated = match oai::read_day(polite, endpoint, categories, day) {
+        Ok(estimated) if estimated.records.is_empty() => {
+            return Ok(Some(format!(
+                "OAI-PMH ({endpoint}) has no records of that day in these categories"
+            )))
+        }
+        Ok(estimated) => estimated,
+        Err(why) => return Ok(Some(format!("reading it from OAI-PMH failed: {why}"))),
+    };
+    let mut ingested = IngestReport::default();
+    let records = estimated.records.into_iter().map(Ok);
+    ingest_records(syncer.papers, endpoint, records, DEFAULT_BATCH_SIZE, &mut ingested)?;
+    report.count(&ingested);
+    let rows: Vec<SyncDay> = categories
+        .iter()
+        .map(|category| SyncDay {
+            source: SOURCE.name().into(),
+            day,
+            category: category.clone(),
+            counts: estimated.counts.get(category).copied().unwrap_or_default(),
+            fetched_at: Some(now),
+            state: DayState::Estimated,
+        })
+        .collect();
+    syncer.ledger.save_sync_days(&rows)?;
+    Ok(None)
 }
 
 /// Every day of the run is left missing for the same reason.

@@ -20,6 +20,7 @@ mod arxiv;
 pub mod calendar;
 mod huggingface;
 mod ledger;
+mod oai;
 mod polite;
 
 pub use polite::Polite;
@@ -72,6 +73,8 @@ pub struct ArxivSource {
     pub categories: Option<Vec<String>>,
     /// The feeds' base: `{listing_url}{cat1}+{cat2}…`.
     pub listing_url: String,
+    /// The OAI-PMH endpoint days the feed no longer shows are read from (estimated).
+    pub oai_endpoint: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +97,7 @@ impl Default for SyncConfig {
             arxiv: ArxivSource {
                 categories: None,
                 listing_url: DEFAULT_LISTING_URL.into(),
+                oai_endpoint: paperboy_ingest::harvest::ARXIV_OAI_ENDPOINT.into(),
             },
             huggingface: HuggingFaceSource {
                 enabled: false,

@@ -33,6 +33,7 @@ fn sources_run_when_due_and_failures_are_retried_soon() {
         arxiv: ArxivSource {
             categories: Some(vec!["cs.CL".into()]),
             listing_url: format!("{}/rss/", server.base_url),
+            oai_endpoint: format!("{}/oai", server.base_url),
         },
         ..SyncConfig::default()
     };

@@ -149,6 +149,7 @@ impl Config {
                 arxiv: ArxivSource {
                     categories: s.optional(&ARXIV_CATEGORIES)?,
                     listing_url: s.value(&ARXIV_LISTING_URL)?,
+                    oai_endpoint: s.value(&HARVEST_ENDPOINT)?,
                 },
                 huggingface: HuggingFaceSource {
                     enabled: s.value(&HF_DAILY)?,

@@ -124,7 +124,7 @@ pub const HARVEST_ENDPOINT: Setting<String> = Setting {
         flag: Some("harvest arxiv --endpoint URL"),
         fallback: Fallback::Value("https://oaipmh.arxiv.org/oai"),
         toml: Toml::String,
-        doc: "The OAI-PMH endpoint `harvest arxiv` reads.",
+        doc: "The OAI-PMH endpoint `harvest arxiv` reads, and `sync` reads the days arXiv's listing feed no longer shows from.",
     },
     parse: text,
 };
