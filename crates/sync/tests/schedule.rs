@@ -71,3 +71,49 @@ fn sources_run_when_due_and_failures_are_retried_soon() {
     assert_eq!(server.requests().len(), 2);
     assert!(syncer.run_due(next - chrono::Duration::seconds(1)).unwrap().is_empty());
 }
+
+#[test]
+fn without_categories_the_store_says_which_to_follow() {
+    use paperboy_domain::{ArxivId, Paper};
+    use paperboy_store::{PaperStore, Upsert};
+    let server = ReplayServer::start(|_, _| Reply::status(404));
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let config = SyncConfig {
+        delay: std::time::Duration::ZERO,
+        arxiv: ArxivSource {
+            categories: None,
+            listing_url: format!("{}/rss/", server.base_url),
+            oai_endpoint: format!("{}/oai", server.base_url),
+        },
+        ..SyncConfig::default()
+    };
+    let syncer = Syncer {
+        papers: &store,
+        ledger: &store,
+        config: &config,
+    };
+    let now = at("2026-01-07T12:00:00Z");
+    syncer.run(now, Default::default()).unwrap();
+    let papers: Vec<Paper> = [
+        ("2601.00001", "stat.ML"),
+        ("2601.00002", "math.OC"),
+        ("2601.00003", "stat.ML"),
+    ]
+    .iter()
+    .map(|(id, primary)| Paper {
+        title: "A title".into(),
+        abstract_text: "An abstract".into(),
+        categories: vec![primary.to_string(), "cs.LG".into()],
+        ..Paper::new(ArxivId::parse(id).unwrap())
+    })
+    .collect();
+    let upserts: Vec<Upsert<'_>> = papers.iter().map(|paper| Upsert { paper, daily: &[] }).collect();
+    store.upsert_batch(&upserts).unwrap();
+    syncer.run(now, Default::default()).unwrap();
+    assert_eq!(
+        server.requests(),
+        ["/rss/cs.AI+cs.CL+cs.CV+cs.LG", "/rss/stat.ML+math.OC"],
+        "the defaults for an empty store, then its most common primary categories"
+    );
+}
