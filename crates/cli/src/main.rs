@@ -75,6 +75,9 @@ enum Command {
     /// Manage API tokens (`Authorization: Bearer …` for the JSON API).
     #[command(subcommand)]
     Token(commands::token::Action),
+    /// Fetch the days due from the sources now (arXiv's announcements, Hugging Face's daily
+    /// list), then exit: 0 when every due day completed, 1 when some stayed missing.
+    Sync(commands::sync::Args),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(action) => commands::token::run(&config, action),
         Command::Migrate(args) => commands::migrate::run(&config, args),
         Command::Copy(args) => commands::copy::run(&config, args),
+        Command::Sync(args) => commands::sync::run(&config, args),
     }
 }
 

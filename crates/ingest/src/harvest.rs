@@ -93,7 +93,8 @@ impl HarvestRequest {
         )
     }
 
-    fn first_url(&self) -> String {
+    /// The first page's URL.
+    pub fn first_url(&self) -> String {
         let mut url = format!(
             "{}?verb=ListRecords&metadataPrefix={}&from={}",
             self.endpoint,
@@ -109,7 +110,8 @@ impl HarvestRequest {
         url
     }
 
-    fn resume_url(&self, token: &str) -> String {
+    /// The URL of the page after `token`.
+    pub fn resume_url(&self, token: &str) -> String {
         format!("{}?verb=ListRecords&resumptionToken={}", self.endpoint, encode(token))
     }
 }
@@ -207,8 +209,10 @@ pub fn harvest(
     Ok(summary)
 }
 
-/// GETs `url`, waiting out `503 Retry-After` and retrying transient failures.
-fn fetch(agent: &ureq::Agent, url: &str, options: &HarvestOptions) -> Result<Vec<u8>, HarvestError> {
+/// GETs `url`, waiting out `503 Retry-After` and retrying transient failures (5xx, 429,
+/// connection errors) with backoff, at most `options.max_retries` times. The caller keeps the
+/// pace between requests (`options.delay` is not waited here).
+pub fn fetch(agent: &ureq::Agent, url: &str, options: &HarvestOptions) -> Result<Vec<u8>, HarvestError> {
     let http_error = |message: String| HarvestError::Http {
         url: url.into(),
         message,

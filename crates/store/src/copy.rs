@@ -233,6 +233,34 @@ pub const TABLES: &[Table] = &[
         identity: Some("id"),
         replace: false,
     },
+    Table {
+        name: "sync_sources",
+        columns: &[
+            ("source", Text),
+            ("last_attempt", Time),
+            ("last_success", Time),
+            ("last_error", Text),
+            ("next_run", Time),
+        ],
+        identity: None,
+        replace: false,
+    },
+    Table {
+        name: "sync_days",
+        columns: &[
+            ("source", Text),
+            ("day", Date),
+            ("category", Text),
+            ("new_count", Int),
+            ("cross_count", Int),
+            ("replace_count", Int),
+            ("replace_cross_count", Int),
+            ("fetched_at", Time),
+            ("state", Text),
+        ],
+        identity: None,
+        replace: false,
+    },
 ];
 
 /// Row-level access for copying. Reads visit rows in the table's natural order (ids

@@ -23,6 +23,7 @@ pub mod postgres;
 pub mod rate_limit;
 mod rows;
 pub mod sqlite;
+pub mod sync;
 
 pub use accounts::{AccountStore, CreateUserOutcome, NewToken, NewUser, TokenInfo, TokenKind, User};
 pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscriber, SubscriberStatus};
@@ -35,6 +36,7 @@ pub use participation::{
 pub use postgres::PostgresStore;
 pub use rate_limit::RateLimitStore;
 pub use sqlite::SqliteStore;
+pub use sync::{AnnouncedCounts, DayState, SourceStatus, SyncDay, SyncStore};
 
 /// Everything a backend stores: papers and the embeddings derived from them. Code that needs
 /// more than papers takes `&dyn Store` (it coerces to `&dyn PaperStore` where that is enough).
@@ -47,7 +49,7 @@ pub const STORE_ID_KEY: &str = "store_id";
 
 /// A whole backend: everything paperboy keeps. The command line opens one (SQLite in the data
 /// folder, or PostgreSQL) and hands it to the parts, each of which sees only the trait it needs.
-pub trait Backend: Store + DigestStore + AccountStore + ParticipationStore + copy::TableCopy {
+pub trait Backend: Store + DigestStore + AccountStore + ParticipationStore + SyncStore + copy::TableCopy {
     /// Where the data lives, for messages: a file path, or a database URL without its password.
     fn location(&self) -> String;
 }

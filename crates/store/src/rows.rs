@@ -5,6 +5,7 @@
 
 use crate::accounts::{TokenInfo, TokenKind, User};
 use crate::participation::{AuditEntry, Comment, Submission};
+use crate::sync::{AnnouncedCounts, DayState, SourceStatus, SyncDay};
 use crate::StoreError;
 
 /// A value both drivers can read from a column (text, integers, booleans, chrono times).
@@ -129,6 +130,68 @@ pub(crate) fn audit_entry(row: &impl RowRead) -> Result<AuditEntry, StoreError> 
         target: row.column(4)?,
         reason: row.column(5)?,
     })
+}
+
+/// Sources' statuses, by name; [`source_status`] reads them.
+pub(crate) const SYNC_SOURCES_SELECT: &str =
+    "SELECT source, last_attempt, last_success, last_error, next_run FROM sync_sources ORDER BY source";
+
+/// Ledger rows, for a `WHERE` on `day` to follow (then [`SYNC_DAYS_ORDER`]); [`sync_day`] reads
+/// them.
+pub(crate) const SYNC_DAYS_SELECT: &str = "SELECT source, day, category, new_count, cross_count, replace_count,
+            replace_cross_count, fetched_at, state
+     FROM sync_days";
+
+pub(crate) const SYNC_DAYS_ORDER: &str = " ORDER BY source, day, category";
+
+/// The latest day of a source held complete or estimated, for a `source = ` parameter to
+/// follow.
+pub(crate) const LAST_SYNCED_DAY: &str =
+    "SELECT MAX(day) FROM sync_days WHERE state IN ('complete', 'estimated') AND source = ";
+
+/// The most common primary categories, for a `LIMIT` to follow.
+pub(crate) const COMMON_PRIMARY_CATEGORIES: &str = "SELECT primary_category FROM papers
+     WHERE primary_category IS NOT NULL AND primary_category <> ''
+     GROUP BY primary_category ORDER BY COUNT(*) DESC, primary_category LIMIT ";
+
+/// A source's status from the columns of [`SYNC_SOURCES_SELECT`].
+pub(crate) fn source_status(row: &impl RowRead) -> Result<SourceStatus, StoreError> {
+    Ok(SourceStatus {
+        source: row.column(0)?,
+        last_attempt: row.column(1)?,
+        last_success: row.column(2)?,
+        last_error: row.column(3)?,
+        next_run: row.column(4)?,
+    })
+}
+
+/// A ledger row from the columns of [`SYNC_DAYS_SELECT`].
+pub(crate) fn sync_day(row: &impl RowRead) -> Result<SyncDay, StoreError> {
+    let source: String = row.column(0)?;
+    let day = row.column(1)?;
+    let state: String = row.column(8)?;
+    let count = |index| -> Result<u64, StoreError> { Ok(u64::try_from(row.column::<i64>(index)?).unwrap_or(0)) };
+    Ok(SyncDay {
+        counts: AnnouncedCounts {
+            new: count(3)?,
+            cross: count(4)?,
+            replace: count(5)?,
+            replace_cross: count(6)?,
+        },
+        category: row.column(2)?,
+        fetched_at: row.column(7)?,
+        state: DayState::parse(&state).ok_or_else(|| StoreError::Corrupt {
+            id: format!("sync day {source} {day}"),
+            message: format!("unknown state {state:?}"),
+        })?,
+        source,
+        day,
+    })
+}
+
+/// A count as both drivers bind it.
+pub(crate) fn sql_count(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// `limit` as a SQL `LIMIT` (both drivers bind `i64`).

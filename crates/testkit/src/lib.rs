@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 mod clock;
+pub mod listing_rss;
 mod postgres;
 mod replay;
 mod smtp;

@@ -24,6 +24,7 @@ pub mod show;
 pub mod similar;
 pub mod stats;
 pub mod subscribers;
+pub mod sync;
 pub mod token;
 pub mod user;
 

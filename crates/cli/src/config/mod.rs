@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use paperboy_digest::Schedule;
+use paperboy_sync::{ArxivSource, HuggingFaceSource, SyncConfig};
 
 pub mod docs;
 pub mod settings;
@@ -43,6 +44,8 @@ pub struct Config {
     pub search: SearchConfig,
     pub mail: MailConfig,
     pub community: CommunityConfig,
+    /// The sources that keep the store current (`paperboy sync`, and `serve`'s schedule).
+    pub sync: SyncConfig,
 }
 
 /// `harvest arxiv`'s defaults (its `--endpoint` and `--delay` override them).
@@ -139,6 +142,21 @@ impl Config {
                 log_account_links: s.value(&LOG_ACCOUNT_LINKS)?,
                 arxiv_api: s.value(&ARXIV_API)?,
             },
+            sync: SyncConfig {
+                enabled: s.value(&SYNC_ENABLED)?,
+                backfill_days: s.value(&BACKFILL_DAYS)?,
+                delay: s.value(&SYNC_DELAY)?,
+                arxiv: ArxivSource {
+                    categories: s.optional(&ARXIV_CATEGORIES)?,
+                    listing_url: s.value(&ARXIV_LISTING_URL)?,
+                    oai_endpoint: s.value(&HARVEST_ENDPOINT)?,
+                },
+                huggingface: HuggingFaceSource {
+                    enabled: s.value(&HF_DAILY)?,
+                    api_url: s.value(&HF_API_URL)?,
+                },
+                ..SyncConfig::default()
+            },
         })
     }
 }
@@ -232,6 +250,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn source_settings_come_from_nested_sections_then_the_environment() {
+        let file = "[sources]\nbackfill_days = 3\n\n[sources.arxiv]\ncategories = \"cs.LG, stat.ML\"\n\n\
+                    [sources.huggingface]\nenabled = true\napi_url = \"http://127.0.0.1:9\"";
+        let sync = resolve(file, &[], Flags::default()).unwrap().sync;
+        assert_eq!(sync.backfill_days, 3);
+        assert_eq!(
+            sync.arxiv.categories,
+            Some(vec!["cs.LG".to_string(), "stat.ML".to_string()])
+        );
+        assert!(sync.huggingface.enabled);
+        assert_eq!(sync.huggingface.api_url, "http://127.0.0.1:9");
+        let env = [
+            ("PAPERBOY_SYNC", "0"),
+            ("PAPERBOY_ARXIV_CATEGORIES", "cs.CV"),
+            ("PAPERBOY_HF_DAILY", "0"),
+            ("PAPERBOY_ARXIV_LISTING_URL", "http://127.0.0.1:9/rss/"),
+        ];
+        let sync = resolve(file, &env, Flags::default()).unwrap().sync;
+        assert!(!sync.enabled && !sync.huggingface.enabled);
+        assert_eq!(sync.arxiv.categories, Some(vec!["cs.CV".to_string()]));
+        assert_eq!(sync.arxiv.listing_url, "http://127.0.0.1:9/rss/");
+        assert!(error("", &[("PAPERBOY_ARXIV_CATEGORIES", "cs.LG;cs.CV")]).contains("PAPERBOY_ARXIV_CATEGORIES"));
+        assert!(error("[sources]\nbackfill_days = 0", &[]).contains("[sources] backfill_days = 0"));
+        assert!(error("[sources.arxiv]\ncategorys = \"x\"", &[]).contains("unknown key `categorys` in [sources.arxiv]"));
+        assert!(error("[sources]\narxiv = 1", &[]).contains("`arxiv` must be a section, [sources.arxiv]"));
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(error("data_dri = \"x\"", &[]).contains("unknown key `data_dri`"));
         assert!(error("[mail]\nsmpt_url = \"x\"", &[]).contains("unknown key `smpt_url` in [mail]"));
@@ -260,6 +306,7 @@ pub(crate) mod tests {
         assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
         assert!(config.search.semantic);
         assert_eq!(config.mail.smtp_url, None);
+        assert_eq!(config.sync, paperboy_sync::SyncConfig::default());
     }
 
     #[test]

@@ -124,7 +124,7 @@ pub const HARVEST_ENDPOINT: Setting<String> = Setting {
         flag: Some("harvest arxiv --endpoint URL"),
         fallback: Fallback::Value("https://oaipmh.arxiv.org/oai"),
         toml: Toml::String,
-        doc: "The OAI-PMH endpoint `harvest arxiv` reads.",
+        doc: "The OAI-PMH endpoint `harvest arxiv` reads, and `sync` reads the days arXiv's listing feed no longer shows from.",
     },
     parse: text,
 };
@@ -334,6 +334,93 @@ pub const ARXIV_API: Setting<String> = Setting {
     parse: text,
 };
 
+pub const SYNC_ENABLED: Setting<bool> = Setting {
+    about: About {
+        key: Some("sources.enabled"),
+        env: Some("PAPERBOY_SYNC"),
+        flag: None,
+        fallback: Fallback::Value("true"),
+        toml: Toml::Boolean,
+        doc: "`false` (or `PAPERBOY_SYNC=0`) turns every source off: `serve` and `paperboy sync` fetch nothing.",
+    },
+    parse: switch,
+};
+
+pub const BACKFILL_DAYS: Setting<u32> = Setting {
+    about: About {
+        key: Some("sources.backfill_days"),
+        env: None,
+        flag: None,
+        fallback: Fallback::Value("7"),
+        toml: Toml::Integer,
+        doc: "How many days back (1-60) a source fetches the days it missed, after an outage or a failed fetch.",
+    },
+    parse: backfill_days,
+};
+
+pub const SYNC_DELAY: Setting<Duration> = Setting {
+    about: About {
+        key: Some("sources.delay_seconds"),
+        env: None,
+        flag: None,
+        fallback: Fallback::Value("3"),
+        toml: Toml::Float,
+        doc: "Seconds between the sources' requests (0 to 3600; arXiv asks for 3).",
+    },
+    parse: harvest_delay,
+};
+
+pub const ARXIV_CATEGORIES: Setting<Vec<String>> = Setting {
+    about: About {
+        key: Some("sources.arxiv.categories"),
+        env: Some("PAPERBOY_ARXIV_CATEGORIES"),
+        flag: None,
+        fallback: Fallback::None {
+            means: "the stored papers' most common primary categories, else cs.AI,cs.CL,cs.CV,cs.LG",
+            example: "cs.LG,cs.CV,stat.ML",
+        },
+        toml: Toml::String,
+        doc: "The arXiv categories whose announcements are fetched, comma-separated.",
+    },
+    parse: categories,
+};
+
+pub const ARXIV_LISTING_URL: Setting<String> = Setting {
+    about: About {
+        key: Some("sources.arxiv.listing_url"),
+        env: Some("PAPERBOY_ARXIV_LISTING_URL"),
+        flag: None,
+        fallback: Fallback::Value("https://rss.arxiv.org/rss/"),
+        toml: Toml::String,
+        doc: "arXiv's listing feeds: the categories are appended, joined by `+`.",
+    },
+    parse: text,
+};
+
+pub const HF_DAILY: Setting<bool> = Setting {
+    about: About {
+        key: Some("sources.huggingface.enabled"),
+        env: Some("PAPERBOY_HF_DAILY"),
+        flag: None,
+        fallback: Fallback::Value("false"),
+        toml: Toml::Boolean,
+        doc: "Also fetch Hugging Face's daily papers list, with its upvotes, every day.",
+    },
+    parse: switch,
+};
+
+pub const HF_API_URL: Setting<String> = Setting {
+    about: About {
+        key: Some("sources.huggingface.api_url"),
+        env: Some("PAPERBOY_HF_API_URL"),
+        flag: None,
+        fallback: Fallback::Value("https://huggingface.co"),
+        toml: Toml::String,
+        doc: "The Hugging Face site whose `/api/daily_papers?date=DAY` is read.",
+    },
+    parse: text,
+};
+
 /// The table, in the order the docs list it: top-level keys first, then section by section.
 pub const ALL: &[&About] = &[
     &CONFIG.about,
@@ -357,18 +444,25 @@ pub const ALL: &[&About] = &[
     &TRUST_FORWARDED_FOR.about,
     &LOG_ACCOUNT_LINKS.about,
     &ARXIV_API.about,
+    &SYNC_ENABLED.about,
+    &BACKFILL_DAYS.about,
+    &SYNC_DELAY.about,
+    &ARXIV_CATEGORIES.about,
+    &ARXIV_LISTING_URL.about,
+    &HF_DAILY.about,
+    &HF_API_URL.about,
 ];
 
 impl About {
-    /// The section the key is in (`mail`), if any.
+    /// The section the key is in (`mail`, `sources.arxiv`), if any.
     pub fn section(&self) -> Option<&'static str> {
-        self.key?.split_once('.').map(|(section, _)| section)
+        self.key?.rsplit_once('.').map(|(section, _)| section)
     }
 
     /// The key's name inside its section (`smtp_url`).
     pub fn name(&self) -> Option<&'static str> {
         let key = self.key?;
-        Some(key.split_once('.').map_or(key, |(_, name)| name))
+        Some(key.rsplit_once('.').map_or(key, |(_, name)| name))
     }
 
     /// The key as the docs write it: `data_dir`, `[mail] smtp_url`.
@@ -450,6 +544,32 @@ fn positive_seconds(value: &str) -> Result<Duration, String> {
         .filter(|&seconds| seconds > 0)
         .map(Duration::from_secs)
         .ok_or_else(|| "is not a positive number of seconds".into())
+}
+
+fn backfill_days(value: &str) -> Result<u32, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|days| (1..=60).contains(days))
+        .ok_or_else(|| "is not a number of days between 1 and 60".into())
+}
+
+/// `cs.LG,cs.CV,stat.ML`: arXiv category names, comma-separated (spaces allowed).
+fn categories(value: &str) -> Result<Vec<String>, String> {
+    let names: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect();
+    let valid = |name: &String| {
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+    };
+    if names.is_empty() || !names.iter().all(valid) {
+        return Err("is not a comma-separated list of arXiv categories (like cs.LG,cs.CV,stat.ML)".into());
+    }
+    Ok(names)
 }
 
 fn paper_count(value: &str) -> Result<u32, String> {

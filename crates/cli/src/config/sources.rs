@@ -37,28 +37,7 @@ impl File {
     pub fn parse(name: &str, text: &str) -> anyhow::Result<File> {
         let name = format!("config file {name}");
         let table: toml::Table = toml::from_str(text).with_context(|| format!("{name} is invalid"))?;
-        for (key, value) in &table {
-            let section_keys: Vec<&str> = ALL
-                .iter()
-                .filter(|a| a.section() == Some(key.as_str()))
-                .filter_map(|a| a.name())
-                .collect();
-            if section_keys.is_empty() {
-                if !ALL.iter().any(|a| a.section().is_none() && a.key == Some(key.as_str())) {
-                    bail!("{name}: unknown key `{key}` (known: {})", known(None));
-                }
-                continue;
-            }
-            let Some(section) = value.as_table() else {
-                bail!("{name}: `{key}` must be a section, [{key}]");
-            };
-            if let Some(unknown) = section.keys().find(|k| !section_keys.contains(&k.as_str())) {
-                bail!(
-                    "{name}: unknown key `{unknown}` in [{key}] (known: {})",
-                    known(Some(key))
-                );
-            }
-        }
+        check_keys(&name, &table, None)?;
         Ok(File { name, table })
     }
 
@@ -67,13 +46,13 @@ impl File {
         let (Some(name), Some(shown)) = (about.name(), about.file_key()) else {
             return Ok(None);
         };
-        let table = match about.section() {
-            Some(section) => match self.table.get(section).and_then(toml::Value::as_table) {
-                Some(table) => table,
+        let mut table = &self.table;
+        for part in about.section().into_iter().flat_map(|section| section.split('.')) {
+            match table.get(part).and_then(toml::Value::as_table) {
+                Some(inner) => table = inner,
                 None => return Ok(None),
-            },
-            None => &self.table,
-        };
+            }
+        }
         let Some(value) = table.get(name) else {
             return Ok(None);
         };
@@ -97,7 +76,54 @@ impl File {
     }
 }
 
-/// The keys allowed at the top of the file (`None`) or in one section.
+/// Refuses the keys of `table` (the file's top, or `section`) that the settings table lacks,
+/// and descends into the sections it has (`[sources]`, `[sources.arxiv]`).
+fn check_keys(name: &str, table: &toml::Table, section: Option<&str>) -> anyhow::Result<()> {
+    for (key, value) in table {
+        if ALL
+            .iter()
+            .any(|a| a.section() == section && a.name() == Some(key.as_str()))
+        {
+            continue;
+        }
+        let full = section.map_or_else(|| key.clone(), |s| format!("{s}.{key}"));
+        if subsections(section).contains(&full.as_str()) {
+            let Some(inner) = value.as_table() else {
+                bail!("{name}: `{key}` must be a section, [{full}]");
+            };
+            check_keys(name, inner, Some(&full))?;
+            continue;
+        }
+        match section {
+            None => bail!("{name}: unknown key `{key}` (known: {})", known(None)),
+            Some(s) => bail!("{name}: unknown key `{key}` in [{s}] (known: {})", known(Some(s))),
+        }
+    }
+    Ok(())
+}
+
+/// The sections directly inside `section` (or at the top), by full name, in table order.
+fn subsections(section: Option<&str>) -> Vec<&'static str> {
+    let mut found: Vec<&'static str> = Vec::new();
+    for key in ALL.iter().filter_map(|a| a.key) {
+        let rest = match section {
+            None => Some(key),
+            Some(s) => key.strip_prefix(s).and_then(|r| r.strip_prefix('.')),
+        };
+        // The part of `key` naming a section directly inside, if the key lies deeper.
+        let Some(rest) = rest else { continue };
+        let Some((child, _)) = rest.split_once('.') else {
+            continue;
+        };
+        let full = &key[..key.len() - rest.len() + child.len()];
+        if !found.contains(&full) {
+            found.push(full);
+        }
+    }
+    found
+}
+
+/// The keys allowed at the top of the file (`None`) or in one section, then its sections.
 fn known(section: Option<&str>) -> String {
     let mut names: Vec<String> = ALL
         .iter()
@@ -105,11 +131,7 @@ fn known(section: Option<&str>) -> String {
         .filter_map(|a| a.name())
         .map(str::to_string)
         .collect();
-    if section.is_none() {
-        let mut sections: Vec<&str> = ALL.iter().filter_map(|a| a.section()).collect();
-        sections.dedup();
-        names.extend(sections.into_iter().map(|s| format!("[{s}]")));
-    }
+    names.extend(subsections(section).into_iter().map(|s| format!("[{s}]")));
     names.join(", ")
 }
 

@@ -212,16 +212,25 @@ fn instances_starting_together_migrate_once() {
         })
         .collect();
     let mut applied = Vec::new();
+    let mut latest = 0;
     for child in children {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["version"], report["latest"], "{report}");
-        applied.extend(report["applied"].as_array().unwrap().clone());
+        latest = report["latest"].as_i64().unwrap();
+        applied.extend(
+            report["applied"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap()),
+        );
     }
+    applied.sort_unstable();
     assert_eq!(
         applied,
-        vec![serde_json::json!(1)],
+        (1..=latest).collect::<Vec<_>>(),
         "each migration applied by exactly one process"
     );
     let stats = Paperboy::with_database_url(&schema.url).json(&["stats", "--json"], 0);

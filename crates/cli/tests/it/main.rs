@@ -14,3 +14,4 @@ mod ingest;
 mod instances;
 mod semantic;
 mod serve;
+mod sync;

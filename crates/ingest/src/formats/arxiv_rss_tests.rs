@@ -5,9 +5,9 @@ use paperboy_domain::merge::merge_paper;
 use paperboy_domain::text::normalise_line;
 
 use super::*;
-use crate::formats::listing_rss::{announcement_time, ListingArchive, RenderedFeed};
 use crate::formats::test_data;
 use crate::record::IssueKind;
+use paperboy_testkit::listing_rss::{announcement_time, ListingArchive, RenderedFeed};
 
 fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()

@@ -16,8 +16,6 @@ pub mod atom;
 mod fields;
 pub mod hf_daily;
 pub mod jsonl;
-#[cfg(test)]
-mod listing_rss;
 pub mod oai;
 #[cfg(test)]
 mod robustness_tests;

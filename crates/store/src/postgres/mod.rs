@@ -31,6 +31,7 @@ mod migrations;
 mod papers;
 mod participation;
 mod rate_limit;
+mod sync;
 
 pub use migrations::LATEST_VERSION;
 

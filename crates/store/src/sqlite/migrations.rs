@@ -209,6 +209,33 @@ const MIGRATIONS: &[(i64, &str)] = &[
         VALUES ('store_id', lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
     ",
     ),
+    (
+        7,
+        "
+    -- The sync ledger (paperboy_store::sync): each source's last run, and per announcement
+    -- day and category what was announced and whether the store holds it.
+    CREATE TABLE sync_sources (
+        source       TEXT PRIMARY KEY,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_error   TEXT,
+        next_run     TEXT
+    );
+    CREATE TABLE sync_days (
+        source              TEXT NOT NULL,
+        day                 TEXT NOT NULL,  -- YYYY-MM-DD, the announcement (listing) day
+        category            TEXT NOT NULL,  -- empty for a source without categories
+        new_count           INTEGER NOT NULL,
+        cross_count         INTEGER NOT NULL,
+        replace_count       INTEGER NOT NULL,
+        replace_cross_count INTEGER NOT NULL,
+        fetched_at          TEXT,
+        state               TEXT NOT NULL,  -- complete, missing or estimated
+        PRIMARY KEY (source, day, category)
+    );
+    CREATE INDEX sync_days_day ON sync_days(day);
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

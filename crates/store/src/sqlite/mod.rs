@@ -20,6 +20,7 @@ mod embeddings;
 mod lease;
 mod migrations;
 mod participation;
+mod sync;
 
 pub use migrations::LATEST_VERSION;
 mod papers;

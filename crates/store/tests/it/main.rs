@@ -12,3 +12,4 @@ mod embeddings;
 mod papers;
 mod postgres_pool;
 mod rate_limits;
+mod sync;

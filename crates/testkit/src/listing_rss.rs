@@ -1,4 +1,4 @@
-//! Test-only: real listing days from the shared data (`arxiv-listings/DATE.jsonl.gz`) rendered
+//! Real listing days from the shared data (`arxiv-listings/DATE.jsonl.gz`) rendered
 //! as arXiv's listing RSS (`rss.arxiv.org/rss/<cat>[+<cat>…]`), so that the feed parser and
 //! the code that keeps paperboy current are tested on real papers, cross-lists and
 //! replacements.
@@ -10,7 +10,7 @@
 //! and renders as a feed without items. What the archive cannot say is invented plainly:
 //! replacements are `v2`, and items carry no licence.
 //!
-//! Depends on nothing of this crate, so that it can move to the test kit as it is.
+//! The feed parser's tests (ingest) and the sync tests (sync, cli) serve these.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 /// One line of a listing day, with the fields a feed shows.
 #[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ListedPaper {
+pub struct ListedPaper {
     pub id: String,
     #[serde(default)]
     pub categories: Vec<String>,
@@ -36,7 +36,7 @@ pub(crate) struct ListedPaper {
 
 /// One rendered item and what it stands for.
 #[derive(Debug, Clone)]
-pub(crate) struct RenderedItem {
+pub struct RenderedItem {
     pub paper: ListedPaper,
     pub version: u32,
     /// arXiv's spelling: `new`, `cross`, `replace` or `replace-cross`.
@@ -45,7 +45,7 @@ pub(crate) struct RenderedItem {
 
 /// A feed as arXiv would have served it on `day`.
 #[derive(Debug, Clone)]
-pub(crate) struct RenderedFeed {
+pub struct RenderedFeed {
     pub day: NaiveDate,
     pub categories: Vec<String>,
     /// In feed order: new, cross, replace, replace-cross.
@@ -54,7 +54,7 @@ pub(crate) struct RenderedFeed {
 }
 
 /// Listing days read from the archive, up to some day.
-pub(crate) struct ListingArchive {
+pub struct ListingArchive {
     days: HashMap<NaiveDate, Vec<ListedPaper>>,
     first_seen: HashMap<String, NaiveDate>,
 }
@@ -137,7 +137,7 @@ impl ListingArchive {
 }
 
 /// Midnight of `day` in New York, as arXiv dates its announcements (RFC 2822).
-pub(crate) fn announcement_time(day: NaiveDate, time: &str) -> String {
+pub fn announcement_time(day: NaiveDate, time: &str) -> String {
     let offset = if is_daylight_saving(day) { "-0400" } else { "-0500" };
     format!("{} {time} {offset}", day.format("%a, %d %b %Y"))
 }

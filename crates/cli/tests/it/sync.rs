@@ -1,0 +1,476 @@
+//! `paperboy sync` against a local server serving real listing days as arXiv's RSS and the
+//! real Hugging Face daily lists: a day is fetched and stored with its counts, a second run
+//! changes nothing, a 503 with Retry-After is waited out, a broken feed leaves the day missing
+//! and the store unchanged until a later run fetches it, and missed days are backfilled.
+
+use crate::support;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use paperboy_store::{AnnouncedCounts, Backend, DayState, PostgresStore, SqliteStore, SyncDay};
+use paperboy_testkit::listing_rss::ListingArchive;
+use paperboy_testkit::{ReplayServer, Reply};
+use serde_json::Value;
+use support::Paperboy;
+
+const CATEGORIES: [&str; 2] = ["cs.AI", "cs.CL"];
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+/// What the server answers next, per kind of request; `None`: the real thing.
+#[derive(Default)]
+struct Scenario {
+    /// The day the listing feed shows.
+    feed_day: Option<NaiveDate>,
+    /// Canned answers that go first, in order.
+    canned: Vec<Reply>,
+    /// Every request is refused (503, try again at once) while set.
+    down: bool,
+}
+
+/// A server for listing feeds (`/rss/…`) and daily lists (`/api/daily_papers?date=…`), built
+/// from the shared data.
+struct Sources {
+    server: ReplayServer,
+    scenario: Arc<Mutex<Scenario>>,
+    archive: Arc<ListingArchive>,
+}
+
+impl Sources {
+    fn start() -> Option<Sources> {
+        let data = support::shared_data()?;
+        let archive = Arc::new(ListingArchive::load(&data, day("2026-01-31")).unwrap());
+        let scenario = Arc::new(Mutex::new(Scenario::default()));
+        let (feeds, state) = (Arc::clone(&archive), Arc::clone(&scenario));
+        let server = ReplayServer::start(move |path, _| {
+            let mut state = state.lock().unwrap();
+            if state.down {
+                return Reply::status(503).header("Retry-After", "0");
+            }
+            if !state.canned.is_empty() {
+                return state.canned.remove(0);
+            }
+            if let Some(categories) = path.strip_prefix("/rss/") {
+                let categories: Vec<&str> = categories.split('+').collect();
+                let day = state.feed_day.expect("a feed day is set");
+                return Reply::ok(feeds.feed(day, &categories).xml);
+            }
+            if let Some(query) = path.strip_prefix("/oai?") {
+                return Reply::ok(oai_page(&data, query));
+            }
+            if let Some(date) = path.strip_prefix("/api/daily_papers?date=") {
+                return match std::fs::read(data.join(format!("hf-daily/{date}.json"))) {
+                    Ok(body) => Reply::ok(body).header("Content-Type", "application/json"),
+                    Err(_) => Reply::status(404),
+                };
+            }
+            Reply::status(404)
+        });
+        Some(Sources {
+            server,
+            scenario,
+            archive,
+        })
+    }
+
+    fn show(&self, day: NaiveDate) {
+        self.scenario.lock().unwrap().feed_day = Some(day);
+    }
+
+    fn down(&self, down: bool) {
+        self.scenario.lock().unwrap().down = down;
+    }
+
+    fn then(&self, reply: Reply) {
+        self.scenario.lock().unwrap().canned.push(reply);
+    }
+
+    fn requests(&self) -> usize {
+        self.server.requests().len()
+    }
+
+    /// What a feed of `category` alone would count on `day`: the oracle for the ledger.
+    fn counts(&self, day: NaiveDate, category: &str) -> AnnouncedCounts {
+        let mut counts = AnnouncedCounts::default();
+        for item in self.archive.feed(day, &[category]).items {
+            match item.announce_type {
+                "new" => counts.new += 1,
+                "cross" => counts.cross += 1,
+                "replace" => counts.replace += 1,
+                _ => counts.replace_cross += 1,
+            }
+        }
+        counts
+    }
+
+    /// A `paperboy sync --json` at `at`, pointed at this server, expecting `code`.
+    fn sync(&self, pb: &Paperboy, at: &str, extra: &[&str], code: i32) -> Vec<Value> {
+        let config = pb.dir.path().join("sync.toml");
+        let settings = format!(
+            "[harvest]\nendpoint = \"{}/oai\"\n\n[sources]\ndelay_seconds = 0\n",
+            self.server.base_url
+        );
+        std::fs::write(&config, settings).unwrap();
+        let mut args = vec!["sync", "--json", "--at", at];
+        args.extend_from_slice(extra);
+        let out = pb
+            .command(&args)
+            .env("PAPERBOY_CONFIG", &config)
+            .env("PAPERBOY_ARXIV_LISTING_URL", format!("{}/rss/", self.server.base_url))
+            .env("PAPERBOY_ARXIV_CATEGORIES", CATEGORIES.join(","))
+            .env("PAPERBOY_HF_API_URL", &self.server.base_url)
+            .env_remove("PAPERBOY_SYNC")
+            .env_remove("PAPERBOY_HF_DAILY")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "paperboy {args:?}\nstdout: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+    }
+}
+
+/// The day OAI-PMH has records for in this test: the real sample's page, then an empty last
+/// page; other days have none.
+const OAI_DAY: &str = "2026-01-06";
+
+fn oai_sample(data: &std::path::Path) -> String {
+    std::fs::read_to_string(data.join("samples/arxiv-oai-pmh-ListRecords-arXivRaw-2016-10-21.xml")).unwrap()
+}
+
+fn oai_page(data: &std::path::Path, query: &str) -> String {
+    let wrap = |inner: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">\
+             <responseDate>2026-01-08T12:00:00Z</responseDate><request verb=\"ListRecords\">x</request>{inner}</OAI-PMH>"
+        )
+    };
+    if query.contains("resumptionToken=") {
+        wrap("<ListRecords><resumptionToken cursor=\"1001\" completeListSize=\"1440\"/></ListRecords>")
+    } else if query.contains(&format!("from={OAI_DAY}")) {
+        oai_sample(data)
+    } else {
+        wrap("<error code=\"noRecordsMatch\">no records</error>")
+    }
+}
+
+/// What the sample holds for `category`, counted as an estimate: one version new, more
+/// replaced; primary or cross.
+fn oai_counts(data: &std::path::Path, category: &str) -> AnnouncedCounts {
+    let mut counts = AnnouncedCounts::default();
+    for record in oai_sample(data).split("<record>").skip(1) {
+        let between = |open: &str, close: &str| {
+            let start = record.find(open).unwrap() + open.len();
+            record[start..start + record[start..].find(close).unwrap()].to_string()
+        };
+        let categories = between("<categories>", "</categories>");
+        let categories: Vec<&str> = categories.split_whitespace().collect();
+        if !categories.contains(&category) {
+            continue;
+        }
+        let new = record.matches("<version version=").count() == 1;
+        match (new, categories[0] == category) {
+            (true, true) => counts.new += 1,
+            (true, false) => counts.cross += 1,
+            (false, true) => counts.replace += 1,
+            (false, false) => counts.replace_cross += 1,
+        }
+    }
+    counts
+}
+
+/// The store the command wrote, opened beside it.
+fn open(pb: &Paperboy) -> Box<dyn Backend> {
+    match pb.database_url() {
+        Some(url) => Box::new(PostgresStore::connect(url).unwrap()),
+        None => Box::new(SqliteStore::open(pb.data_dir()).unwrap()),
+    }
+}
+
+fn ledger(pb: &Paperboy, source: &str) -> BTreeMap<(NaiveDate, String), SyncDay> {
+    open(pb)
+        .sync_days(day("2026-01-01"), day("2026-02-28"))
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.source == source)
+        .map(|row| ((row.day, row.category.clone()), row))
+        .collect()
+}
+
+fn only(reports: &[Value]) -> &Value {
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    &reports[0]
+}
+
+fn number(report: &Value, key: &str) -> u64 {
+    report[key].as_u64().unwrap_or_else(|| panic!("{key} in {report}"))
+}
+
+/// Wednesday 7 January 2026, after arXiv's feed for that day was built.
+const WEDNESDAY: &str = "2026-01-07T12:00:00Z";
+
+#[test]
+fn a_day_is_fetched_with_its_counts_and_a_second_run_changes_nothing() {
+    let Some(sources) = Sources::start() else { return };
+    let pb = Paperboy::new();
+    let wednesday = day("2026-01-07");
+    sources.show(wednesday);
+    let feed = sources.archive.feed(wednesday, &CATEGORIES);
+    assert!(feed.items.len() > 20, "a real day: {} items", feed.items.len());
+
+    let reports = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 0);
+    let report = only(&reports);
+    let keys: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = [
+        "source",
+        "days",
+        "fetched",
+        "inserted",
+        "updated",
+        "unchanged",
+        "errors",
+    ];
+    expected.sort_unstable();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected);
+    assert_eq!(report["source"], "arxiv");
+    assert_eq!(report["days"], serde_json::json!(["2026-01-07"]));
+    assert_eq!(number(report, "fetched"), feed.items.len() as u64);
+    assert_eq!(number(report, "inserted"), feed.items.len() as u64);
+    assert_eq!(report["errors"], serde_json::json!([]));
+
+    let held = ledger(&pb, "arxiv");
+    for category in CATEGORIES {
+        let row = &held[&(wednesday, category.to_string())];
+        assert_eq!(row.state, DayState::Complete, "{category}");
+        assert_eq!(row.counts, sources.counts(wednesday, category), "{category}");
+        assert!(row.fetched_at.is_some());
+    }
+    let new_and_cross = feed
+        .items
+        .iter()
+        .filter(|i| matches!(i.announce_type, "new" | "cross"))
+        .count() as u64;
+    let store = open(&pb);
+    let announced = store
+        .announced_on(
+            wednesday,
+            None,
+            paperboy_store::Page {
+                offset: 0,
+                limit: 10_000,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        announced.len() as u64,
+        new_and_cross,
+        "new and cross-listed papers are announced that day"
+    );
+
+    // Again: nothing is due, nothing is asked for.
+    let asked = sources.requests();
+    let again = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 0);
+    assert_eq!(only(&again)["days"], serde_json::json!([]));
+    assert_eq!(sources.requests(), asked, "a held day is not fetched again");
+    // Asked for explicitly, the same day changes nothing.
+    let forced = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv", "--day", "2026-01-07"], 0);
+    let forced = only(&forced);
+    assert_eq!(number(forced, "inserted") + number(forced, "updated"), 0, "{forced}");
+    assert_eq!(number(forced, "unchanged"), feed.items.len() as u64);
+    assert_eq!(ledger(&pb, "arxiv"), held);
+}
+
+#[test]
+fn a_503_with_retry_after_is_waited_out() {
+    let Some(sources) = Sources::start() else { return };
+    let pb = Paperboy::new();
+    sources.show(day("2026-01-07"));
+    sources.then(Reply::status(503).header("Retry-After", "1"));
+    let reports = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 0);
+    assert!(number(only(&reports), "inserted") > 20);
+    assert_eq!(sources.requests(), 2, "one refusal, one answer");
+}
+
+#[test]
+fn a_broken_feed_leaves_the_day_missing_until_a_later_run_fetches_it() {
+    let Some(sources) = Sources::start() else { return };
+    let pb = Paperboy::new();
+    let wednesday = day("2026-01-07");
+    sources.show(wednesday);
+    let xml = sources.archive.feed(wednesday, &CATEGORIES).xml;
+    sources.then(Reply::ok(xml[..xml.len() / 2].to_string()));
+
+    let reports = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 1);
+    let report = only(&reports);
+    assert_eq!(number(report, "inserted"), 0);
+    let errors = report["errors"].as_array().unwrap();
+    assert!(errors[0].as_str().unwrap().contains("broken"), "{errors:?}");
+    assert_eq!(
+        open(&pb).stats().unwrap().papers,
+        0,
+        "nothing of a broken day is stored"
+    );
+    for category in CATEGORIES {
+        assert_eq!(
+            ledger(&pb, "arxiv")[&(wednesday, category.to_string())].state,
+            DayState::Missing
+        );
+    }
+
+    // An empty feed on an announcement day is no better.
+    let empty = sources.archive.feed(day("2026-01-06"), &CATEGORIES);
+    assert!(
+        empty.items.is_empty(),
+        "6 January repeats the 5th: arXiv announced nothing new"
+    );
+    let mut xml = empty.xml.clone();
+    xml = xml.replace("Tue, 06 Jan 2026", "Wed, 07 Jan 2026");
+    sources.then(Reply::ok(xml));
+    let reports = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 1);
+    assert!(only(&reports)["errors"][0].as_str().unwrap().contains("no items"));
+    assert_eq!(open(&pb).stats().unwrap().papers, 0);
+
+    // The next run finds the whole feed.
+    let reports = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 0);
+    assert!(number(only(&reports), "inserted") > 20);
+    for category in CATEGORIES {
+        let row = &ledger(&pb, "arxiv")[&(wednesday, category.to_string())];
+        assert_eq!(row.state, DayState::Complete);
+        assert_eq!(row.counts, sources.counts(wednesday, category));
+    }
+}
+
+#[test]
+fn an_outage_of_several_days_is_backfilled_from_the_daily_lists() {
+    let Some(sources) = Sources::start() else { return };
+    let pb = Paperboy::new();
+    let hf = ["--source", "huggingface"];
+    // Monday 5 January: the first run takes today's list.
+    let first = sources.sync(&pb, "2026-01-05T20:00:00Z", &hf, 0);
+    assert_eq!(only(&first)["days"], serde_json::json!(["2026-01-05"]));
+    assert!(number(only(&first), "inserted") > 0);
+
+    // Tuesday to Thursday the site is down.
+    sources.down(true);
+    for at in ["2026-01-06T20:00:00Z", "2026-01-08T20:00:00Z"] {
+        let report = sources.sync(&pb, at, &hf, 1);
+        assert!(!only(&report)["errors"].as_array().unwrap().is_empty());
+    }
+    let held = ledger(&pb, "huggingface");
+    for missed in ["2026-01-06", "2026-01-07", "2026-01-08"] {
+        assert_eq!(held[&(day(missed), String::new())].state, DayState::Missing, "{missed}");
+    }
+    sources.down(false);
+
+    // Back on Monday 12 January: every weekday missed is fetched.
+    let back = sources.sync(&pb, "2026-01-12T20:00:00Z", &hf, 0);
+    let back = only(&back);
+    assert_eq!(
+        back["days"],
+        serde_json::json!(["2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-12"])
+    );
+    assert_eq!(back["errors"], serde_json::json!([]));
+    let held = ledger(&pb, "huggingface");
+    for missed in ["2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09"] {
+        let row = &held[&(day(missed), String::new())];
+        assert_eq!(row.state, DayState::Complete, "{missed}");
+        let listed =
+            std::fs::read_to_string(support::shared_data().unwrap().join(format!("hf-daily/{missed}.json"))).unwrap();
+        let entries = serde_json::from_str::<Value>(&listed).unwrap();
+        let entries = entries
+            .as_array()
+            .map_or_else(|| entries["data"].as_array().unwrap().len(), Vec::len);
+        assert_eq!(row.counts.new, entries as u64, "{missed}");
+        assert!(!open(&pb).daily_list(day(missed)).unwrap().is_empty(), "{missed}");
+    }
+}
+
+#[test]
+fn arxiv_days_the_feed_no_longer_shows_are_estimated_from_oai_pmh_or_stay_missing() {
+    let Some(sources) = Sources::start() else { return };
+    let pb = Paperboy::new();
+    sources.show(day("2026-01-05"));
+    sources.sync(&pb, "2026-01-05T12:00:00Z", &["--source", "arxiv"], 0);
+    // Down from Tuesday; back on Thursday, when the feed shows Thursday.
+    sources.show(day("2026-01-08"));
+    let reports = sources.sync(&pb, "2026-01-08T12:00:00Z", &["--source", "arxiv"], 1);
+    let report = only(&reports);
+    assert_eq!(
+        report["days"],
+        serde_json::json!(["2026-01-06", "2026-01-07", "2026-01-08"])
+    );
+    assert!(number(report, "inserted") > 0, "the day shown is stored");
+    let errors: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("2026-01-07 is no longer in it, and OAI-PMH") && errors[0].contains("has no records"),
+        "{errors:?}"
+    );
+    let held = ledger(&pb, "arxiv");
+    let data = support::shared_data().unwrap();
+    for category in CATEGORIES {
+        let estimated = &held[&(day(OAI_DAY), category.to_string())];
+        assert_eq!(estimated.state, DayState::Estimated, "{category}");
+        assert_eq!(estimated.counts, oai_counts(&data, category), "{category}");
+        assert_eq!(
+            held[&(day("2026-01-07"), category.to_string())].state,
+            DayState::Missing
+        );
+        assert_eq!(
+            held[&(day("2026-01-08"), category.to_string())].state,
+            DayState::Complete
+        );
+    }
+    let estimated: u64 = CATEGORIES
+        .iter()
+        .map(|c| oai_counts(&data, c))
+        .map(|c| c.new + c.cross)
+        .sum();
+    let announced = open(&pb)
+        .announced_on(day(OAI_DAY), None, paperboy_store::Page { offset: 0, limit: 100 })
+        .unwrap();
+    assert!(
+        !announced.is_empty(),
+        "new papers read from OAI-PMH take the day as estimated announcement"
+    );
+    assert!(
+        announced.len() as u64 <= estimated,
+        "{} announced of {estimated}",
+        announced.len()
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_sources_can_be_switched_off() {
+    let Some(sources) = Sources::start() else { return };
+    let pb = Paperboy::new();
+    assert_eq!(pb.run(&["sync", "--day", "yesterday"]).status.code(), Some(2));
+    assert_eq!(pb.run(&["sync", "--source", "elsewhere"]).status.code(), Some(2));
+    let off = pb
+        .command(&["sync", "--json"])
+        .env("PAPERBOY_SYNC", "0")
+        .env(
+            "PAPERBOY_ARXIV_LISTING_URL",
+            format!("{}/rss/", sources.server.base_url),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(off.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&off.stdout).trim(), "[]");
+    assert_eq!(sources.requests(), 0);
+}
