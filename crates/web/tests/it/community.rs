@@ -119,6 +119,10 @@ fn sign_up_sign_in_and_sign_out_with_safe_cookies() {
     let home = ana.get("/");
     assert!(home.body.contains("href=\"/u/ana_l\""), "signed in");
     assert!(!home.body.contains("__PAPERBOY_CSRF__"), "placeholders filled");
+    assert!(
+        !home.body.contains(paperboy_web::auth::CSRF_PLACEHOLDER),
+        "placeholders filled"
+    );
     let csp = home.header("content-security-policy").expect("a CSP");
     assert!(
         csp.contains("script-src 'self'") && csp.contains("object-src 'none'"),
@@ -811,20 +815,10 @@ fn profiles_show_submissions_comments_and_only_public_upvotes() {
 
 #[test]
 fn reset_and_verification_links_arrive_by_mail_and_work_once() {
-    use paperboy_digest::{MailSettings, Schedule, Secret, SmtpSender};
     use paperboy_testkit::SmtpSink;
     let Some(data) = shared_data() else { return };
     let sink = SmtpSink::start();
-    let smtp = sink.url();
-    let server = TestServer::with_data_and(&[data.join("hf-daily/2026-05-01.json")], move |state, store| {
-        state.with_digests(paperboy_web::DigestSite {
-            subscribers: store.clone(),
-            settings: MailSettings::new("paperboy <noreply@example.org>", "http://papers.example.org").unwrap(),
-            secret: Secret::from_bytes([7; 32]),
-            sender: std::sync::Arc::new(SmtpSender::from_url(&smtp).unwrap()),
-            schedule: Schedule::default(),
-        })
-    });
+    let server = TestServer::with_data_and_mail(&[data.join("hf-daily/2026-05-01.json")], &sink.url());
     // Signing up sends a verification link.
     let mut ana = Browser::new(&server.base_url);
     assert_eq!(ana.sign_up("ana_l", "ana@example.org", PASSWORD).status, 303);

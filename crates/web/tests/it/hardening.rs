@@ -242,22 +242,12 @@ fn a_password_change_ends_api_tokens_too() {
 
 #[test]
 fn subscribing_one_mailbox_again_and_again_is_limited() {
-    use paperboy_digest::{MailSettings, Schedule, Secret, SmtpSender};
     use paperboy_testkit::SmtpSink;
     let Some(data) = crate::support::shared_data() else {
         return;
     };
     let sink = SmtpSink::start();
-    let smtp = sink.url();
-    let server = TestServer::with_data_and(&[data.join("hf-daily/2026-05-01.json")], move |state, store| {
-        state.with_digests(paperboy_web::DigestSite {
-            subscribers: store.clone(),
-            settings: MailSettings::new("paperboy <noreply@example.org>", "http://papers.example.org").unwrap(),
-            secret: Secret::from_bytes([7; 32]),
-            sender: std::sync::Arc::new(SmtpSender::from_url(&smtp).unwrap()),
-            schedule: Schedule::default(),
-        })
-    });
+    let server = TestServer::with_data_and_mail(&[data.join("hf-daily/2026-05-01.json")], &sink.url());
     let mut visitor = Browser::new(&server.base_url);
     let mut statuses = Vec::new();
     for _ in 0..7 {

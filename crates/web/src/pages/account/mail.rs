@@ -1,8 +1,7 @@
 //! One-time links mailed to an account (password reset, email verification).
 
-use chrono::{Duration, Utc};
-use paperboy_accounts::new_token;
-use paperboy_store::{NewToken, TokenKind, User};
+use chrono::Duration;
+use paperboy_store::{TokenKind, User};
 
 use crate::kit::blocking;
 use crate::{AppError, AppState};
@@ -13,19 +12,7 @@ const VERIFY_LINK_HOURS: i64 = 48;
 /// Creates a one-time token of `kind` for `user_id`, valid `hours`; returns it (only its hash
 /// is stored).
 pub async fn one_time_link(state: &AppState, user_id: i64, kind: TokenKind, hours: i64) -> Result<String, AppError> {
-    let (token, token_hash) = new_token();
-    state
-        .with_store(move |s| {
-            s.insert_token(&NewToken {
-                hash: &token_hash,
-                user_id,
-                kind,
-                label: None,
-                expires_at: Some(Utc::now() + Duration::hours(hours)),
-            })
-        })
-        .await?;
-    Ok(token)
+    super::issue_token(state, user_id, kind, Duration::hours(hours)).await
 }
 
 /// Sends (or, where configured, logs) a link for an account; never fails the request.

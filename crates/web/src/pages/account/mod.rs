@@ -129,20 +129,27 @@ async fn check_password(password: String, stored: Option<String>) -> Result<bool
     .await
 }
 
-/// Starts a session for `user_id`: a redirect to `next` that sets the cookie.
-async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response, AppError> {
+/// Stores a fresh token of `kind` for `user_id`, valid for `valid_for`, and returns it (only
+/// its hash is kept).
+async fn issue_token(state: &AppState, user_id: i64, kind: TokenKind, valid_for: Duration) -> Result<String, AppError> {
     let (token, token_hash) = new_token();
     state
         .with_store(move |s| {
             s.insert_token(&NewToken {
                 hash: &token_hash,
                 user_id,
-                kind: TokenKind::Session,
+                kind,
                 label: None,
-                expires_at: Some(Utc::now() + Duration::days(SESSION_DAYS)),
+                expires_at: Some(Utc::now() + valid_for),
             })
         })
         .await?;
+    Ok(token)
+}
+
+/// Starts a session for `user_id`: a redirect to `next` that sets the cookie.
+async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response, AppError> {
+    let token = issue_token(state, user_id, TokenKind::Session, Duration::days(SESSION_DAYS)).await?;
     Ok(with_cookie(Redirect::to(next), &session_cookie(state, &token)))
 }
 

@@ -61,6 +61,22 @@ impl TestServer {
         TestServer::with_data_and(sources, |state, _| state)
     }
 
+    /// Like `with_data`, with mail set up: account links and subscription mail go to the SMTP
+    /// server at `smtp_url` (links point at `http://papers.example.org`).
+    pub fn with_data_and_mail(sources: &[PathBuf], smtp_url: &str) -> TestServer {
+        use paperboy_digest::{MailSettings, Schedule, Secret, SmtpSender};
+        let sender = SmtpSender::from_url(smtp_url).unwrap();
+        TestServer::with_data_and(sources, move |state, store| {
+            state.with_digests(paperboy_web::DigestSite {
+                subscribers: store.clone(),
+                settings: MailSettings::new("paperboy <noreply@example.org>", "http://papers.example.org").unwrap(),
+                secret: Secret::from_bytes([7; 32]),
+                sender: Arc::new(sender),
+                schedule: Schedule::default(),
+            })
+        })
+    }
+
     /// Like `with_data`, letting the test adjust the app (community settings, limits, mail).
     pub fn with_data_and(
         sources: &[PathBuf],
