@@ -36,7 +36,7 @@ pub use participation::{
 pub use postgres::PostgresStore;
 pub use rate_limit::RateLimitStore;
 pub use sqlite::SqliteStore;
-pub use sync::{AnnouncedCounts, DayState, SourceStatus, SyncDay, SyncStore};
+pub use sync::{AnnouncedCounts, DayState, HeldCount, SourceStatus, SyncDay, SyncStore};
 
 /// Everything a backend stores: papers and the embeddings derived from them. Code that needs
 /// more than papers takes `&dyn Store` (it coerces to `&dyn PaperStore` where that is enough).

@@ -108,6 +108,20 @@ pub trait SyncStore: Send + Sync {
     /// The `limit` most common primary categories of the stored papers, most common first:
     /// what a source follows when no categories are configured.
     fn common_primary_categories(&self, limit: usize) -> Result<Vec<String>, StoreError>;
+
+    /// What the store holds for days from `from` to `to`: papers announced each day, per
+    /// category they list (cross-lists included), and each day's daily-list entries (under
+    /// the empty category). What `/status` sets beside the ledger's announced counts.
+    fn held_counts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<HeldCount>, StoreError>;
+}
+
+/// Papers the store holds for one day and category (see [`SyncStore::held_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldCount {
+    pub day: NaiveDate,
+    /// An arXiv category, or empty for the day's daily list.
+    pub category: String,
+    pub papers: u64,
 }
 
 /// A source's status, or a fresh one when it has never run.

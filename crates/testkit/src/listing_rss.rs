@@ -95,6 +95,15 @@ impl ListingArchive {
 
     /// The feed for `categories` (`["cs.CL", "cs.AI"]`) on `day`; empty when the archive has
     /// no such day or the day announced nothing.
+    /// `day`'s feed as arXiv would show it on `shown_as`: the same items, dated `shown_as`
+    /// (for a running server, whose clock says which day is due).
+    pub fn feed_as(&self, day: NaiveDate, shown_as: NaiveDate, categories: &[&str]) -> RenderedFeed {
+        let mut feed = self.feed(day, categories);
+        feed.xml = render(shown_as, &feed.categories, &feed.items);
+        feed.day = shown_as;
+        feed
+    }
+
     pub fn feed(&self, day: NaiveDate, categories: &[&str]) -> RenderedFeed {
         let listed = self.days.get(&day).map(Vec::as_slice).unwrap_or_default();
         let announced_anything = listed.iter().any(|p| self.first_seen.get(&p.id) == Some(&day));

@@ -133,10 +133,14 @@ fn cross_site(request: &Request) -> bool {
 
 pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if cross_site(&request) {
-        return PageError(AppError::Forbidden(
+        // Read what was sent, so that the connection stays usable (see `crate::body`).
+        let _ = crate::body::read(request.into_body()).await;
+        let mut refused = PageError(AppError::Forbidden(
             "Requests from other sites cannot change anything here.".into(),
         ))
         .into_response();
+        security_headers(refused.headers_mut());
+        return refused;
     }
     let headers = request.headers().clone();
     let client = client_address(&request, state.settings.trust_forwarded_for);

@@ -14,6 +14,7 @@ use axum::Router;
 mod api;
 mod assets;
 pub mod auth;
+mod body;
 mod error;
 mod feeds;
 mod kit;
@@ -28,6 +29,7 @@ mod period;
 mod rate_limits;
 mod settings;
 mod state;
+mod sync_status;
 mod trending;
 mod view;
 
@@ -36,6 +38,7 @@ pub use pages::digest::DigestSite;
 pub use participation::PaperFetcher;
 pub use settings::CommunitySettings;
 pub use state::AppState;
+pub use sync_status::SyncActivity;
 
 /// All routes of the site.
 pub fn router(state: AppState) -> Router {
@@ -59,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/daily.atom", get(feeds::daily))
         .route("/feeds/trending.atom", get(feeds::trending))
         .route("/feeds/search.atom", get(feeds::search))
+        .route("/status", get(pages::status::show))
         .route("/healthz", get(api::papers::health))
         .route("/metrics", get(metrics::show))
         .route("/static/{file}", get(assets::serve))
@@ -67,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::account::routes())
         .merge(pages::participation_routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(body::read_whole))
         .layer(axum::middleware::from_fn(error::uniform_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

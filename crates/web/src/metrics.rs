@@ -116,14 +116,17 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 /// `GET /metrics`.
 pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> {
     let searcher = std::sync::Arc::clone(&state.searcher);
-    let (stats, indexed, indexed_seq) = state
+    let activity = state.sync.clone();
+    let (stats, indexed, indexed_seq, sync) = state
         .with_store(move |s| {
             let indexed_seq = searcher.lexical.indexed_seq().unwrap_or(-1);
-            Ok((s.stats()?, searcher.lexical.len(), indexed_seq))
+            let sync = crate::sync_status::compute(s, activity.as_deref(), chrono::Utc::now())?;
+            Ok((s.stats()?, searcher.lexical.len(), indexed_seq, sync))
         })
         .await?;
     let mut out = String::new();
     state.metrics.write(&mut out);
+    write_sync(&mut out, &sync, state.sync.as_deref());
     for (name, help, value) in [
         ("paperboy_papers", "Papers in the store.", stats.papers as i64),
         (
@@ -183,6 +186,66 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
         out,
     )
         .into_response())
+}
+
+/// `paperboy_sync_*`: per source, the last success and attempt (Unix seconds, 0 for never)
+/// and the days missing; this process's runs, failed runs and records fetched.
+fn write_sync(out: &mut String, status: &crate::sync_status::SyncStatus, activity: Option<&crate::SyncActivity>) {
+    let seconds = |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or(0, |t| t.timestamp());
+    for (name, help, value) in [
+        (
+            "paperboy_sync_last_success_timestamp_seconds",
+            "When the source last completed every day it set out to fetch (0: never).",
+            &(|s: &crate::sync_status::SourceView| seconds(s.last_success)) as &dyn Fn(&_) -> i64,
+        ),
+        (
+            "paperboy_sync_last_attempt_timestamp_seconds",
+            "When the source last ran (0: never).",
+            &|s: &crate::sync_status::SourceView| seconds(s.last_attempt),
+        ),
+        (
+            "paperboy_sync_missing_days",
+            "Announcement days of the source's last 30 still missing (fetched again at its next run).",
+            &|s: &crate::sync_status::SourceView| {
+                status
+                    .days
+                    .iter()
+                    .filter(|d| d.source == s.source && d.state == paperboy_store::DayState::Missing)
+                    .count() as i64
+            },
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for source in &status.sources {
+            let _ = writeln!(out, "{name}{{source=\"{}\"}} {}", label(&source.source), value(source));
+        }
+    }
+    if let Some(activity) = activity {
+        use std::sync::atomic::Ordering::Relaxed;
+        for (name, help, value) in [
+            (
+                "paperboy_sync_runs_total",
+                "Source runs by this process's schedule.",
+                &activity.runs,
+            ),
+            (
+                "paperboy_sync_failures_total",
+                "Source runs that left a day missing.",
+                &activity.failures,
+            ),
+            (
+                "paperboy_sync_fetched_total",
+                "Records read from the sources by this process.",
+                &activity.fetched,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                value.load(Relaxed)
+            );
+        }
+    }
 }
 
 /// A label value with `\`, `"` and newlines escaped as the format asks.

@@ -11,6 +11,7 @@ use paperboy_store::{Backend, RateLimitStore, StoreError};
 use crate::kit::blocking;
 use crate::participation::PaperFetcher;
 use crate::rate_limits::RateLimits;
+use crate::sync_status::SyncActivity;
 use crate::{metrics, page_cache, AppError, CommunitySettings, DigestSite};
 
 /// The app: one backend (everything stored), the search indexes, and the site's settings.
@@ -25,6 +26,9 @@ pub struct AppState {
     /// How accounts, votes, comments and submissions behave.
     pub settings: Arc<CommunitySettings>,
     pub(crate) limits: Arc<RateLimits>,
+    /// The sources that keep the store current, as the binary runs them (`None`: none run
+    /// here; `/status` then shows the store's ledger alone).
+    pub(crate) sync: Option<Arc<SyncActivity>>,
     /// Where a submitted paper that is not stored yet comes from; `None`: nowhere (only
     /// stored papers can be submitted).
     pub(crate) fetcher: Option<Arc<dyn PaperFetcher>>,
@@ -44,6 +48,7 @@ impl AppState {
             settings: Arc::new(CommunitySettings::default()),
             limits: Arc::new(RateLimits::in_memory(Limits::default())),
             fetcher: None,
+            sync: None,
             pages: Arc::default(),
             searches: Arc::default(),
         }
@@ -83,6 +88,12 @@ impl AppState {
     pub(crate) fn shown_content_changed(&self) {
         self.pages.invalidate();
         self.searches.invalidate();
+    }
+
+    /// Shows on `/status` and `/metrics` what the binary's sources do.
+    pub fn with_sync(mut self, activity: Arc<SyncActivity>) -> AppState {
+        self.sync = Some(activity);
+        self
     }
 
     /// Runs a store call on a blocking thread.

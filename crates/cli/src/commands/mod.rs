@@ -25,6 +25,7 @@ pub mod similar;
 pub mod stats;
 pub mod subscribers;
 pub mod sync;
+mod sync_schedule;
 pub mod token;
 pub mod user;
 

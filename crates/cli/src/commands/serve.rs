@@ -56,6 +56,11 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     );
     let location = store.location();
     let mut state = AppState::new(store.clone(), searcher.clone());
+    let activity = Arc::new(paperboy_web::SyncActivity::new(super::sync_schedule::enabled_sources(
+        config,
+    )));
+    super::sync_schedule::spawn(config, store.clone(), Arc::clone(&activity));
+    state = state.with_sync(activity);
     if let Some(site) = super::schedule::digest_site(config, store.clone())? {
         super::schedule::spawn(config, store.clone(), searcher.clone(), &site);
         state = state.with_digests(site);

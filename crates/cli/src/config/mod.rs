@@ -46,6 +46,8 @@ pub struct Config {
     pub community: CommunityConfig,
     /// The sources that keep the store current (`paperboy sync`, and `serve`'s schedule).
     pub sync: SyncConfig,
+    /// How often `serve` looks for due sources.
+    pub sync_check: Duration,
 }
 
 /// `harvest arxiv`'s defaults (its `--endpoint` and `--delay` override them).
@@ -142,6 +144,7 @@ impl Config {
                 log_account_links: s.value(&LOG_ACCOUNT_LINKS)?,
                 arxiv_api: s.value(&ARXIV_API)?,
             },
+            sync_check: s.value(&SYNC_CHECK)?,
             sync: SyncConfig {
                 enabled: s.value(&SYNC_ENABLED)?,
                 backfill_days: s.value(&BACKFILL_DAYS)?,

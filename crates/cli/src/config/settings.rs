@@ -346,6 +346,19 @@ pub const SYNC_ENABLED: Setting<bool> = Setting {
     parse: switch,
 };
 
+pub const SYNC_CHECK: Setting<Duration> = Setting {
+    about: About {
+        key: Some("sources.check_seconds"),
+        env: Some("PAPERBOY_SYNC_CHECK_SECONDS"),
+        flag: None,
+        fallback: Fallback::Value("60"),
+        toml: Toml::Integer,
+        doc:
+            "How often, in seconds, `serve` looks for sources that are due (each runs only when its next run has come).",
+    },
+    parse: positive_seconds,
+};
+
 pub const BACKFILL_DAYS: Setting<u32> = Setting {
     about: About {
         key: Some("sources.backfill_days"),
@@ -445,6 +458,7 @@ pub const ALL: &[&About] = &[
     &LOG_ACCOUNT_LINKS.about,
     &ARXIV_API.about,
     &SYNC_ENABLED.about,
+    &SYNC_CHECK.about,
     &BACKFILL_DAYS.about,
     &SYNC_DELAY.about,
     &ARXIV_CATEGORIES.about,

@@ -26,6 +26,9 @@ fn day(text: &str) -> NaiveDate {
 struct Scenario {
     /// The day the listing feed shows.
     feed_day: Option<NaiveDate>,
+    /// The date the feed carries instead of `feed_day`'s (a running server's clock decides
+    /// which day is due).
+    shown_as: Option<NaiveDate>,
     /// Canned answers that go first, in order.
     canned: Vec<Reply>,
     /// Every request is refused (503, try again at once) while set.
@@ -57,7 +60,7 @@ impl Sources {
             if let Some(categories) = path.strip_prefix("/rss/") {
                 let categories: Vec<&str> = categories.split('+').collect();
                 let day = state.feed_day.expect("a feed day is set");
-                return Reply::ok(feeds.feed(day, &categories).xml);
+                return Reply::ok(feeds.feed_as(day, state.shown_as.unwrap_or(day), &categories).xml);
             }
             if let Some(query) = path.strip_prefix("/oai?") {
                 return Reply::ok(oai_page(&data, query));
@@ -473,4 +476,128 @@ fn usage_errors_exit_2_and_sources_can_be_switched_off() {
     assert_eq!(off.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&off.stdout).trim(), "[]");
     assert_eq!(sources.requests(), 0);
+}
+
+#[test]
+fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
+    let Some(sources) = Sources::start() else { return };
+    paperboy_testkit::clear_of_midnight();
+    // The server's clock says which day is due: the feed shows a real listing day's papers
+    // under that date, as arXiv's would. Clear of the moment the next day falls due, so that
+    // the server and this test agree on it.
+    let poll_after = paperboy_sync::SyncConfig::default().poll_after;
+    let next_due = paperboy_sync::calendar::next_due_at(chrono::Utc::now(), poll_after);
+    let until_next = next_due - chrono::Utc::now();
+    if until_next < chrono::Duration::minutes(3) {
+        std::thread::sleep((until_next + chrono::Duration::seconds(1)).to_std().unwrap_or_default());
+    }
+    let due = paperboy_sync::calendar::latest_due_day(chrono::Utc::now(), poll_after);
+    let listing_day = day("2026-01-07");
+    {
+        let mut scenario = sources.scenario.lock().unwrap();
+        scenario.feed_day = Some(listing_day);
+        scenario.shown_as = Some(due);
+    }
+    let feed = sources.archive.feed(listing_day, &CATEGORIES);
+    let pb = Paperboy::new();
+    let config = pb.data_dir().join("serve.toml");
+    std::fs::write(&config, "[search]\nsemantic = false\n\n[sources]\ndelay_seconds = 0\n").unwrap();
+    let mut cmd = pb.command(&[
+        "--config",
+        support::path_str(&config),
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    cmd.env("PAPERBOY_SYNC", "1")
+        .env("PAPERBOY_SYNC_CHECK_SECONDS", "1")
+        .env(
+            "PAPERBOY_ARXIV_LISTING_URL",
+            format!("{}/rss/", sources.server.base_url),
+        )
+        .env("PAPERBOY_ARXIV_CATEGORIES", CATEGORIES.join(","))
+        .env_remove("PAPERBOY_HF_DAILY")
+        .env_remove("PAPERBOY_BASE_URL");
+    let served = support::serve_with(cmd);
+
+    // Within a tick or two the day is on the ledger, complete, with arXiv's counts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        let (code, status) = support::call("GET", &format!("{}/api/status", served.base_url), None);
+        assert_eq!(code, 200, "{status}");
+        let complete = status["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["day"] == due.to_string() && d["state"] == "complete")
+            .count();
+        if complete == CATEGORIES.len() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "the day never arrived: {status}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let arxiv = status["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "arxiv")
+        .unwrap();
+    assert_eq!(arxiv["enabled"], true);
+    assert!(
+        arxiv["last_success"].is_string() && arxiv["last_error"].is_null(),
+        "{arxiv}"
+    );
+    for category in CATEGORIES {
+        let row = status["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["day"] == due.to_string() && d["category"] == category)
+            .unwrap();
+        let expected = sources.counts(listing_day, category);
+        assert_eq!(row["announced"]["new"], expected.new, "{category}: {row}");
+        assert_eq!(row["announced"]["cross"], expected.cross, "{category}: {row}");
+        assert_eq!(
+            row["held"],
+            expected.new + expected.cross,
+            "{category}: the store holds what was announced as new: {row}"
+        );
+    }
+    // The day's announcements are on its page, and /status says nothing is missing.
+    // The first announced paper by id: on the page's first page.
+    let new_one = feed
+        .items
+        .iter()
+        .filter(|i| i.announce_type == "new" || i.announce_type == "cross")
+        .min_by(|a, b| a.paper.id.cmp(&b.paper.id))
+        .unwrap();
+    let page = ureq::get(&format!("{}/date/{due}", served.base_url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        page.contains(&format!("/papers/{}", new_one.paper.id)),
+        "{} on /date/{due}",
+        new_one.paper.id
+    );
+    let status_page = ureq::get(&format!("{}/status", served.base_url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(status_page.contains("No day is missing"), "{status_page}");
+    let metrics = ureq::get(&format!("{}/metrics", served.base_url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        metrics.contains("paperboy_sync_last_success_timestamp_seconds{source=\"arxiv\"}"),
+        "{metrics}"
+    );
 }

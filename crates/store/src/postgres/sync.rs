@@ -6,7 +6,7 @@ use super::PostgresStore;
 use crate::rows::{
     self, COMMON_PRIMARY_CATEGORIES, LAST_SYNCED_DAY, SYNC_DAYS_ORDER, SYNC_DAYS_SELECT, SYNC_SOURCES_SELECT,
 };
-use crate::sync::{SourceStatus, SyncDay, SyncStore};
+use crate::sync::{HeldCount, SourceStatus, SyncDay, SyncStore};
 use crate::StoreError;
 
 impl SyncStore for PostgresStore {
@@ -82,6 +82,26 @@ impl SyncStore for PostgresStore {
 
     fn last_synced_day(&self, source: &str) -> Result<Option<NaiveDate>, StoreError> {
         self.with_client(|client| Ok(client.query_one(&format!("{LAST_SYNCED_DAY}$1"), &[&source])?.get(0)))
+    }
+
+    fn held_counts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<HeldCount>, StoreError> {
+        self.with_client(|client| {
+            let rows = client.query(
+                "SELECT announced, c, COUNT(*) FROM papers, jsonb_array_elements_text(categories) c
+                  WHERE announced BETWEEN $1 AND $2 GROUP BY announced, c
+                 UNION ALL
+                 SELECT day, '', COUNT(*) FROM daily_entries WHERE day BETWEEN $1 AND $2 GROUP BY day",
+                &[&from, &to],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| HeldCount {
+                    day: r.get(0),
+                    category: r.get(1),
+                    papers: r.get::<_, i64>(2).max(0) as u64,
+                })
+                .collect())
+        })
     }
 
     fn common_primary_categories(&self, limit: usize) -> Result<Vec<String>, StoreError> {

@@ -7,7 +7,7 @@ use super::SqliteStore;
 use crate::rows::{
     self, COMMON_PRIMARY_CATEGORIES, LAST_SYNCED_DAY, SYNC_DAYS_ORDER, SYNC_DAYS_SELECT, SYNC_SOURCES_SELECT,
 };
-use crate::sync::{SourceStatus, SyncDay, SyncStore};
+use crate::sync::{HeldCount, SourceStatus, SyncDay, SyncStore};
 use crate::StoreError;
 
 impl SyncStore for SqliteStore {
@@ -90,6 +90,27 @@ impl SyncStore for SqliteStore {
 
     fn last_synced_day(&self, source: &str) -> Result<Option<NaiveDate>, StoreError> {
         self.read(|conn| Ok(conn.query_row(&format!("{LAST_SYNCED_DAY}?1"), [source], |r| r.get(0))?))
+    }
+
+    fn held_counts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<HeldCount>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT p.announced, c.value, COUNT(*) FROM papers p, json_each(p.categories) c
+                  WHERE p.announced BETWEEN ?1 AND ?2 GROUP BY p.announced, c.value
+                 UNION ALL
+                 SELECT day, '', COUNT(*) FROM daily_entries WHERE day BETWEEN ?1 AND ?2 GROUP BY day",
+            )?;
+            let found = stmt
+                .query_map(params![from, to], |r| {
+                    Ok(HeldCount {
+                        day: r.get(0)?,
+                        category: r.get(1)?,
+                        papers: r.get::<_, i64>(2)?.max(0) as u64,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(found)
+        })
     }
 
     fn common_primary_categories(&self, limit: usize) -> Result<Vec<String>, StoreError> {

@@ -162,3 +162,58 @@ fn paperboy_copy_carries_the_ledger() {
     assert_eq!(to.store.sync_days(day("2026-01-01"), day("2026-01-31")).unwrap(), rows);
     assert_eq!(to.store.sync_sources().unwrap(), [status]);
 }
+
+#[test]
+fn held_counts_are_papers_per_announcement_day_and_listed_category_and_daily_entries() {
+    use paperboy_domain::{ArxivId, DailyEntry, Paper};
+    use paperboy_store::{HeldCount, Upsert};
+    let paper = |id: &str, announced: &str, categories: &[&str]| {
+        let mut p = Paper::new(ArxivId::parse(id).unwrap());
+        p.title = format!("Paper {id}");
+        p.categories = categories.iter().map(|c| c.to_string()).collect();
+        p.announced = Some(day(announced));
+        p
+    };
+    let listed = DailyEntry {
+        day: day("2026-01-06"),
+        upvotes: 3,
+        comments: 0,
+        submitted_by: None,
+        source: "hf".into(),
+    };
+    let papers = [
+        paper("2601.00001", "2026-01-06", &["cs.CL", "cs.AI"]),
+        paper("2601.00002", "2026-01-06", &["cs.AI"]),
+        paper("2601.00003", "2026-01-07", &["cs.CV"]),
+        paper("2601.00004", "2026-01-20", &["cs.AI"]),
+    ];
+    for b in support::backends() {
+        let batch: Vec<Upsert<'_>> = papers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Upsert {
+                paper: p,
+                daily: if i == 2 { std::slice::from_ref(&listed) } else { &[] },
+            })
+            .collect();
+        b.store.upsert_batch(&batch).unwrap();
+        let mut held = b.store.held_counts(day("2026-01-05"), day("2026-01-08")).unwrap();
+        held.sort_by(|a, b| (a.day, &a.category).cmp(&(b.day, &b.category)));
+        let count = |d: &str, category: &str, papers: u64| HeldCount {
+            day: day(d),
+            category: category.into(),
+            papers,
+        };
+        assert_eq!(
+            held,
+            [
+                count("2026-01-06", "", 1),
+                count("2026-01-06", "cs.AI", 2),
+                count("2026-01-06", "cs.CL", 1),
+                count("2026-01-07", "cs.CV", 1),
+            ],
+            "{}: cross-lists count in every category they list; 20 January is outside",
+            b.name
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod papers;
 pub mod participation;
+pub mod status;
 
 use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
@@ -31,6 +32,7 @@ const ROUTES: &[(&str, ApiRoute)] = &[
     ("/api/daily_papers", || get(papers::daily_papers)),
     ("/api/trending", || get(papers::trending)),
     ("/api/openapi.json", || get(papers::openapi)),
+    ("/api/status", || get(status::show)),
 ];
 
 /// Paths served by the `/api/papers/{*id}` catch-all (ids may contain `/`), by suffix.

@@ -18,6 +18,7 @@ pub mod paper;
 pub mod period;
 pub mod profile;
 pub mod search;
+pub mod status;
 pub mod submit;
 pub mod trending;
 

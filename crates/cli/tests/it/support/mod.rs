@@ -100,6 +100,11 @@ impl Paperboy {
             cmd.arg("--database-url").arg(url);
         }
         cmd.args(args);
+        if args.contains(&"serve") {
+            // `serve` would fetch arXiv's feeds by itself: a test that wants it says so (a
+            // later `env` wins).
+            cmd.env("PAPERBOY_SYNC", "0");
+        }
         cmd.env_remove("PAPERBOY_DATA_DIR")
             .env_remove("PAPERBOY_CONFIG")
             .env_remove("PAPERBOY_DATABASE_URL")
