@@ -12,3 +12,4 @@ mod feeds;
 mod hardening;
 mod pages;
 mod snapshots;
+mod status;
