@@ -263,3 +263,130 @@ fn subscribing_one_mailbox_again_and_again_is_limited() {
     let mails = sink.wait_for(5, std::time::Duration::from_secs(20));
     assert_eq!(mails.len(), 5, "no mail for a refused request");
 }
+
+/// Sign-ins limited to 5 a window (per address for attempts, per account for failures),
+/// counted in this process or, with `counters`, in that PostgreSQL database; clients are told
+/// apart by `X-Forwarded-For`, as behind a proxy.
+fn lockout_server(counters: Option<&paperboy_testkit::TestStore>) -> Option<TestServer> {
+    use std::sync::Arc;
+    use std::time::Duration;
+    let data = crate::support::shared_data()?;
+    let shared = counters.map(|c| paperboy_store::PostgresStore::connect(c.database_url().unwrap()).unwrap());
+    Some(TestServer::with_data_and(
+        &[data.join("hf-daily/2026-05-01.json")],
+        move |state, _| {
+            let settings = paperboy_web::CommunitySettings {
+                trust_forwarded_for: true,
+                ..Default::default()
+            };
+            let limits = paperboy_accounts::Limits {
+                sign_in: (5, Duration::from_secs(900)),
+                ..generous()
+            };
+            let state = state.with_community(settings, limits);
+            match shared {
+                Some(store) => state.with_shared_rate_limits(Arc::new(store)),
+                None => state,
+            }
+        },
+    ))
+}
+
+/// A browser whose requests come from `address` (through the trusted proxy).
+fn browser_at(server: &TestServer, address: &str) -> Browser {
+    let mut browser = Browser::new(&server.base_url);
+    browser.headers.push(("x-forwarded-for".into(), address.into()));
+    browser
+}
+
+/// Counted in memory, then (with a test database) in PostgreSQL as instances share them.
+fn lockout_servers() -> Vec<(TestServer, Option<paperboy_testkit::TestStore>)> {
+    let mut servers = Vec::new();
+    let Some(memory) = lockout_server(None) else {
+        return servers;
+    };
+    servers.push((memory, None));
+    if paperboy_testkit::every_store().contains(&paperboy_testkit::StoreKind::Postgres) {
+        let counters = paperboy_testkit::TestStore::new(paperboy_testkit::StoreKind::Postgres);
+        let server = lockout_server(Some(&counters)).unwrap();
+        servers.push((server, Some(counters)));
+    }
+    servers
+}
+
+#[test]
+fn strangers_failing_cannot_lock_the_owner_out() {
+    for (server, _counters) in lockout_servers() {
+        account(&server, "ana_l", false);
+        // Five wrong guesses from two addresses: the account is at its limit.
+        for (address, guesses) in [("198.51.100.1", 3), ("198.51.100.2", 2)] {
+            let mut attacker = browser_at(&server, address);
+            for _ in 0..guesses {
+                assert_eq!(attacker.sign_in("ana_l", "a wrong guess!").status, 401);
+            }
+        }
+        // The owner, from an address that has not failed, gets in (it used to be 429)...
+        let mut owner = browser_at(&server, "203.0.113.5");
+        let signed_in = owner.sign_in("ana_l", PASSWORD);
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        // ...and can change the password, whatever others failed for the name.
+        let csrf = owner.page_csrf("/settings");
+        let changed = owner.post(
+            "/settings/password",
+            &[
+                ("csrf", &csrf),
+                ("current", PASSWORD),
+                ("password", "another long passphrase"),
+            ],
+        );
+        assert_eq!(changed.status, 303, "{}", changed.body);
+        // A guessing address is refused even the right password while the account is over
+        // its limit (its own attempts, 4 of 5, are not what stops it).
+        let refused = browser_at(&server, "198.51.100.1").sign_in("ana_l", "another long passphrase");
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!(retry > 0 && retry <= 900, "{retry}");
+        // A new address guessing wrong is refused too, not told "wrong password".
+        assert_eq!(
+            browser_at(&server, "198.51.100.3")
+                .sign_in("ana_l", "a wrong guess!")
+                .status,
+            429
+        );
+        // Attempts per address still stop one address trying many accounts.
+        let mut sprayer = browser_at(&server, "198.51.100.9");
+        let statuses: Vec<u16> = (0..6)
+            .map(|i| sprayer.sign_in(&format!("name_{i}"), "a wrong guess!").status)
+            .collect();
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    }
+}
+
+#[test]
+fn failures_by_name_and_by_email_fill_one_bucket_and_unknown_logins_answer_alike() {
+    for (server, _counters) in lockout_servers() {
+        account(&server, "ana_l", false);
+        let mut answers = Vec::new();
+        for (round, name, email) in [
+            (1, "ana_l", "ana_l@example.org"),
+            (2, "nobody_here", "nobody_here@example.org"),
+        ] {
+            let mut by_name = browser_at(&server, &format!("198.51.{round}.1"));
+            let mut by_email = browser_at(&server, &format!("198.51.{round}.2"));
+            let mut seen: Vec<u16> = (0..3).map(|_| by_name.sign_in(name, "a wrong guess!").status).collect();
+            seen.extend((0..2).map(|_| by_email.sign_in(email, "a wrong guess!").status));
+            // Five failures for the account, by name and by email: the next guess is refused
+            // (with one bucket per spelling, the name had three and would allow it).
+            seen.push(
+                browser_at(&server, &format!("198.51.{round}.3"))
+                    .sign_in(name, "a wrong guess!")
+                    .status,
+            );
+            answers.push(seen);
+        }
+        assert_eq!(answers[0], [401, 401, 401, 401, 401, 429], "the account");
+        // An unknown name counts alike, so answers do not tell whether an account exists
+        // (its email cannot be tied to it, so here the email has a bucket of its own).
+        assert_eq!(answers[1][..5], answers[0][..5], "an unknown login");
+    }
+}
