@@ -390,3 +390,214 @@ fn failures_by_name_and_by_email_fill_one_bucket_and_unknown_logins_answer_alike
         assert_eq!(answers[1][..5], answers[0][..5], "an unknown login");
     }
 }
+
+/// `serve_until` over an empty store within `limits`, on a runtime of its own; stopped (as
+/// Ctrl-C would) when dropped.
+struct EdgeServer {
+    address: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _data: paperboy_testkit::TestStore,
+}
+
+impl EdgeServer {
+    fn start(limits: paperboy_web::EdgeLimits) -> EdgeServer {
+        use std::sync::Arc;
+        let data = paperboy_testkit::TestStore::new(paperboy_testkit::suite_store());
+        let store: Arc<dyn paperboy_store::Backend> = Arc::from(data.open());
+        let searcher = Arc::new(paperboy_search::Searcher::open(data.dir()).unwrap());
+        let app = paperboy_web::router(paperboy_web::AppState::new(store, searcher));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                sender.send(listener.local_addr().unwrap()).unwrap();
+                let shutdown = async {
+                    let _ = stopped.await;
+                };
+                paperboy_web::serve_until(listener, app, limits, shutdown)
+                    .await
+                    .unwrap();
+            });
+        });
+        EdgeServer {
+            address: receiver.recv().unwrap(),
+            stop: Some(stop),
+            thread: Some(thread),
+            _data: data,
+        }
+    }
+
+    fn connect(&self) -> std::net::TcpStream {
+        std::net::TcpStream::connect(self.address).unwrap()
+    }
+}
+
+impl Drop for EdgeServer {
+    fn drop(&mut self) {
+        // serve_until returns once every connection has closed.
+        if let (Some(stop), Some(thread)) = (self.stop.take(), self.thread.take()) {
+            let _ = stop.send(());
+            thread.join().unwrap();
+        }
+    }
+}
+
+/// Reads until the server closes `stream`, waiting at most `limit`: what it sent, and how
+/// long the close took; an error when it is still open after `limit`.
+fn read_until_closed(
+    stream: &mut std::net::TcpStream,
+    limit: std::time::Duration,
+) -> Result<(String, std::time::Duration), String> {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut said = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(format!(
+                "still open after {limit:?}, having sent {:?}",
+                String::from_utf8_lossy(&said)
+            ));
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => said.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok((String::from_utf8_lossy(&said).into_owned(), started.elapsed()))
+}
+
+fn short_limits() -> paperboy_web::EdgeLimits {
+    paperboy_web::EdgeLimits {
+        header_timeout: std::time::Duration::from_secs(1),
+        request_timeout: std::time::Duration::from_secs(2),
+        max_connections: 64,
+    }
+}
+
+#[test]
+fn half_sent_and_idle_connections_are_closed_and_requests_still_served() {
+    use std::io::Write;
+    use std::time::Duration;
+    let server = EdgeServer::start(short_limits());
+    // Half a request line, then nothing: closed once the header timeout has passed (it
+    // used to stay open for good).
+    let mut stalled = server.connect();
+    stalled.write_all(b"GET /healthz HT").unwrap();
+    let (_, took) = read_until_closed(&mut stalled, Duration::from_secs(10)).unwrap();
+    assert!(
+        took >= Duration::from_millis(900),
+        "closed after {took:?}, before its time"
+    );
+    assert!(took < Duration::from_secs(4), "closed after {took:?}");
+
+    // A connection that never says anything goes the same way.
+    let mut silent = server.connect();
+    let (said, took) = read_until_closed(&mut silent, Duration::from_secs(10)).unwrap();
+    assert!(took < Duration::from_secs(4), "closed after {took:?}");
+    assert!(said.is_empty() || said.starts_with("HTTP/1.1 408"), "{said:?}");
+
+    // A keep-alive connection is answered, then closed once idle.
+    let mut idle = server.connect();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let (said, took) = read_until_closed(&mut idle, Duration::from_secs(10)).unwrap();
+    assert!(said.starts_with("HTTP/1.1 200"), "{said}");
+    assert!(!said.contains("connection: close"), "kept alive at first: {said}");
+    assert!(took < Duration::from_secs(4), "closed after {took:?} idle");
+
+    // Requests on one connection, one after the other, are all answered.
+    let mut busy = server.connect();
+    busy.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (said, _) = read_until_closed(&mut busy, Duration::from_secs(10)).unwrap();
+    assert_eq!(said.matches("HTTP/1.1 200").count(), 2, "{said}");
+}
+
+#[test]
+fn a_request_whose_body_stalls_is_answered_503_in_the_apps_format() {
+    use std::io::Write;
+    use std::time::Duration;
+    let server = EdgeServer::start(short_limits());
+    let mut slow = server.connect();
+    slow.write_all(
+        b"POST /api/papers/2605.00001/comments HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"body\": ",
+    )
+    .unwrap();
+    let (said, took) = read_until_closed(&mut slow, Duration::from_secs(10)).unwrap();
+    assert!(said.starts_with("HTTP/1.1 503"), "{said}");
+    assert!(said.contains("\"status\":503"), "JSON under /api: {said}");
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn connections_over_the_cap_wait_for_one_to_close() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let server = EdgeServer::start(paperboy_web::EdgeLimits {
+        max_connections: 1,
+        ..short_limits()
+    });
+    let mut holding = server.connect();
+    holding.write_all(b"GET /healthz HT").unwrap();
+    let mut waiting = server.connect();
+    waiting
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (said, _) = read_until_closed(&mut waiting, Duration::from_secs(10)).unwrap();
+    assert!(said.starts_with("HTTP/1.1 200"), "{said}");
+    // The second was served only once the first was closed (by its header timeout).
+    holding.set_nonblocking(true).unwrap();
+    let mut rest = Vec::new();
+    match holding.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::ConnectionReset,
+            "the first is still open: {e}"
+        ),
+    }
+}
+
+#[test]
+fn stopping_closes_idle_connections_and_returns() {
+    use std::io::Write;
+    use std::time::Duration;
+    // Timeouts far longer than the test: only the shutdown can close the connection.
+    let mut server = EdgeServer::start(paperboy_web::EdgeLimits {
+        header_timeout: Duration::from_secs(600),
+        request_timeout: Duration::from_secs(600),
+        max_connections: 8,
+    });
+    let mut idle = server.connect();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    std::io::Read::read_exact(&mut idle, &mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let _ = server.stop.take().unwrap().send(());
+    let thread = server.thread.take().unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(thread.join().is_ok()).unwrap());
+    assert_eq!(
+        finished.recv_timeout(Duration::from_secs(10)),
+        Ok(true),
+        "serve_until returned"
+    );
+    read_until_closed(&mut idle, Duration::from_secs(10)).unwrap();
+}
