@@ -2,10 +2,11 @@
 //! commenting, voting, submitting.
 //!
 //! A fixed window per (action, key): at most `max` events per `window`; the key is the client
-//! address or the account, and callers check both where both apply (a sign-in is limited per
-//! address and per account name, so neither spraying one account from many addresses nor many
-//! accounts from one address gets far). Counts live in memory, per process: a restart forgets
-//! them, which only ever lets someone try again sooner.
+//! address or the account. Most actions count every attempt ([`RateLimiter::check`]). Sign-ins
+//! count attempts per address, but per account only *failures* ([`RateLimiter::record`] and
+//! [`RateLimiter::count`], which reads without adding): counting the owner's attempts there
+//! would let anyone lock any account by guessing wrong ten times. Counts live in memory, per
+//! process: a restart forgets them, which only ever lets someone try again sooner.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -133,21 +134,61 @@ impl RateLimiter {
     pub fn check_at(&self, action: Action, key: &str, now: Instant) -> Result<(), RetryAfter> {
         let (max, window) = self.limits.of(action);
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if windows.len() > SWEEP_ABOVE {
-            windows.retain(|(a, _), w| now.duration_since(w.started) < self.limits.of(*a).1);
-        }
-        let entry = windows
-            .entry((action, key.to_string()))
-            .or_insert(Window { started: now, count: 0 });
-        if now.duration_since(entry.started) >= window {
-            *entry = Window { started: now, count: 0 };
-        }
+        let entry = self.current(&mut windows, action, key, now);
         if entry.count >= max {
             let left = window.saturating_sub(now.duration_since(entry.started));
             return Err(RetryAfter(left.as_secs_f64().ceil().max(1.0) as u64));
         }
         entry.count += 1;
         Ok(())
+    }
+
+    /// The window of (`action`, `key`) that holds `now`, started afresh when the last one
+    /// ended; sweeps expired windows first when many are tracked.
+    fn current<'a>(
+        &self,
+        windows: &'a mut HashMap<(Action, String), Window>,
+        action: Action,
+        key: &str,
+        now: Instant,
+    ) -> &'a mut Window {
+        if windows.len() > SWEEP_ABOVE {
+            windows.retain(|(a, _), w| now.duration_since(w.started) < self.limits.of(*a).1);
+        }
+        let entry = windows
+            .entry((action, key.to_string()))
+            .or_insert(Window { started: now, count: 0 });
+        if now.duration_since(entry.started) >= self.limits.of(action).1 {
+            *entry = Window { started: now, count: 0 };
+        }
+        entry
+    }
+
+    /// Counts one event of `action` by `key` without refusing it (a failed sign-in is
+    /// counted whatever the limit says; what it allows is decided from [`RateLimiter::count`]).
+    pub fn record(&self, action: Action, key: &str) {
+        self.record_at(action, key, Instant::now());
+    }
+
+    pub fn record_at(&self, action: Action, key: &str, now: Instant) {
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = self.current(&mut windows, action, key, now);
+        entry.count = entry.count.saturating_add(1);
+    }
+
+    /// The events of `action` by `key` in the current window, and how long the window has
+    /// left; adds nothing (a key never counted reads as none, with the whole window left).
+    pub fn count(&self, action: Action, key: &str) -> (u32, Duration) {
+        self.count_at(action, key, Instant::now())
+    }
+
+    pub fn count_at(&self, action: Action, key: &str, now: Instant) -> (u32, Duration) {
+        let window = self.limits.of(action).1;
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        match windows.get(&(action, key.to_string())) {
+            Some(w) if now.duration_since(w.started) < window => (w.count, window - now.duration_since(w.started)),
+            _ => (0, window),
+        }
     }
 }
 
@@ -172,5 +213,36 @@ mod tests {
             limiter.check_at(Action::SignIn, "1.2.3.4", t0 + Duration::from_secs(60)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn failures_are_counted_without_refusal_and_read_without_counting() {
+        let limiter = RateLimiter::new(Limits::all(3, Duration::from_secs(60)));
+        let t0 = Instant::now();
+        assert_eq!(
+            limiter.count_at(Action::SignIn, "account:7", t0),
+            (0, Duration::from_secs(60))
+        );
+        for _ in 0..5 {
+            limiter.record_at(Action::SignIn, "account:7", t0);
+        }
+        let later = t0 + Duration::from_secs(20);
+        // Reading adds nothing, however often.
+        for _ in 0..3 {
+            assert_eq!(
+                limiter.count_at(Action::SignIn, "account:7", later),
+                (5, Duration::from_secs(40))
+            );
+        }
+        assert_eq!(limiter.count_at(Action::SignIn, "account:8", later).0, 0);
+        // The window ends, and so does the count.
+        let next = t0 + Duration::from_secs(60);
+        assert_eq!(limiter.count_at(Action::SignIn, "account:7", next).0, 0);
+        limiter.record_at(Action::SignIn, "account:7", next);
+        assert_eq!(limiter.count_at(Action::SignIn, "account:7", next).0, 1);
+        // Recorded events and checked ones share a bucket.
+        assert_eq!(limiter.check_at(Action::SignIn, "account:7", next), Ok(()));
+        assert_eq!(limiter.check_at(Action::SignIn, "account:7", next), Ok(()));
+        assert_eq!(limiter.check_at(Action::SignIn, "account:7", next), Err(RetryAfter(60)));
     }
 }

@@ -11,4 +11,10 @@ pub trait RateLimitStore: Send + Sync {
     /// Returns the events counted in this window so far, this one included, and how long
     /// the window has left.
     fn count_event(&self, bucket: &str, window: Duration) -> Result<(u32, Duration), StoreError>;
+
+    /// The events in `bucket` in the current window of length `window`, and how long it has
+    /// left, adding nothing: a sign-in reads an account's failures this way, so that only
+    /// failures (counted with [`RateLimitStore::count_event`]) fill the account's bucket.
+    /// A bucket never counted, or whose window has ended, reads as none.
+    fn peek_count(&self, bucket: &str, window: Duration) -> Result<(u32, Duration), StoreError>;
 }

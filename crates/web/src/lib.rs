@@ -15,6 +15,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod body;
+mod edge;
 mod error;
 mod feeds;
 mod kit;
@@ -33,6 +34,7 @@ mod sync_status;
 mod trending;
 mod view;
 
+pub use edge::{serve_until, EdgeLimits};
 pub use error::AppError;
 pub use pages::digest::DigestSite;
 pub use participation::PaperFetcher;
@@ -84,12 +86,14 @@ pub fn api_paths() -> impl Iterator<Item = &'static str> {
     api::paths()
 }
 
-/// Serves the site on `listener` until Ctrl-C or SIGTERM.
+/// Serves the site on `listener` within the default [`EdgeLimits`] until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    serve_with(listener, state, EdgeLimits::default()).await
+}
+
+/// Serves the site on `listener` within `limits` until Ctrl-C or SIGTERM.
+pub async fn serve_with(listener: tokio::net::TcpListener, state: AppState, limits: EdgeLimits) -> std::io::Result<()> {
+    serve_until(listener, router(state), limits, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -2,6 +2,7 @@
 //! this process, or in the database when several instances share one.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use paperboy_accounts::{Action, Limits, RateLimiter};
 use paperboy_store::{RateLimitStore, User};
@@ -73,6 +74,60 @@ impl RateLimits {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Settles a sign-in attempt against failed sign-ins, once the password was checked
+    /// (`password_ok`); `account` is `account:ID`, so that the name and the email count as
+    /// one, or `login:NAME` for a login no account has (counted alike, so that the answers
+    /// tell no one whether an account exists). Only failures are counted, per account and
+    /// per client address. While an account is over its limit, the right password still
+    /// gets in from an address without recent failures (its owner, elsewhere) but not from
+    /// one that has failed (the guesser); a wrong one is refused with 429 rather than 401.
+    /// Attempts per address are limited by [`RateLimits::check`] before the password is.
+    pub async fn settle_sign_in(&self, account: &str, client: &str, password_ok: bool) -> Result<(), AppError> {
+        let action = Action::SignIn;
+        let (max, window) = self.limiter.limits().of(action);
+        let keys = [bounded(account), bounded(&format!("failed:{client}"))];
+        let [(account_failures, left), (client_failures, _)] = match &self.shared {
+            None => keys.each_ref().map(|key| self.limiter.count(action, key)),
+            Some(shared) => {
+                let shared = Arc::clone(shared);
+                let buckets = keys.each_ref().map(|key| format!("{}:{key}", action.as_str()));
+                blocking(move || {
+                    let [a, c] = buckets.each_ref().map(|bucket| shared.peek_count(bucket, window));
+                    Ok::<_, AppError>([a?, c?])
+                })
+                .await?
+            }
+        };
+        if !password_ok {
+            self.record_failure(action, keys, window).await?;
+        }
+        let locked = account_failures >= max;
+        if locked && (!password_ok || client_failures > 0) {
+            return Err(AppError::TooManyRequests {
+                retry_after: left.as_secs_f64().ceil().max(1.0) as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts one failure of `action` against each of `keys`, refusing nothing.
+    async fn record_failure(&self, action: Action, keys: [String; 2], window: Duration) -> Result<(), AppError> {
+        let Some(shared) = &self.shared else {
+            for key in &keys {
+                self.limiter.record(action, key);
+            }
+            return Ok(());
+        };
+        let shared = Arc::clone(shared);
+        blocking(move || {
+            for key in &keys {
+                shared.count_event(&format!("{}:{key}", action.as_str()), window)?;
+            }
+            Ok::<_, AppError>(())
+        })
+        .await
     }
 
     /// Rate-limits an action of a signed-in account by account (accounts themselves are

@@ -84,7 +84,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         }
         tracing::info!(%address, store = %location, indexes = %config.data_dir.display(), "paperboy is serving");
         println!("paperboy is serving on http://{address}");
-        paperboy_web::serve(listener, state).await.context("the server failed")
+        paperboy_web::serve_with(listener, state, config.server)
+            .await
+            .context("the server failed")
     })?;
     // Let the follower save the vector index before the process ends.
     stop.store(true, Ordering::Relaxed);

@@ -40,6 +40,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Where `serve` listens unless `--listen` says otherwise.
     pub listen: SocketAddr,
+    /// How long `serve`'s connections and requests may take, and how many it serves at once.
+    pub server: paperboy_web::EdgeLimits,
     pub harvest: HarvestConfig,
     pub search: SearchConfig,
     pub mail: MailConfig,
@@ -117,6 +119,11 @@ impl Config {
                 .map(Some)
                 .map_or_else(|| s.optional(&DATABASE_URL), Ok)?,
             listen: s.value(&LISTEN)?,
+            server: paperboy_web::EdgeLimits {
+                header_timeout: s.value(&HEADER_TIMEOUT)?,
+                request_timeout: s.value(&REQUEST_TIMEOUT)?,
+                max_connections: s.value(&MAX_CONNECTIONS)?,
+            },
             harvest: HarvestConfig {
                 endpoint: s.value(&HARVEST_ENDPOINT)?,
                 delay: s.value(&HARVEST_DELAY)?,
@@ -304,6 +311,7 @@ pub(crate) mod tests {
     #[test]
     fn defaults_are_those_of_the_libraries() {
         let config = defaults();
+        assert_eq!(config.server, paperboy_web::EdgeLimits::default());
         assert_eq!(config.mail.schedule, Schedule::default());
         assert_eq!(config.harvest.endpoint, paperboy_ingest::harvest::ARXIV_OAI_ENDPOINT);
         assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));

@@ -117,6 +117,42 @@ pub const LISTEN: Setting<SocketAddr> = Setting {
     parse: address,
 };
 
+pub const HEADER_TIMEOUT: Setting<Duration> = Setting {
+    about: About {
+        key: Some("server.header_timeout_seconds"),
+        env: Some("PAPERBOY_HEADER_TIMEOUT_SECONDS"),
+        flag: None,
+        fallback: Fallback::Value("10"),
+        toml: Toml::Integer,
+        doc: "Seconds a connection to `serve` has to send a request's headers, counted from when it waits for one: a half-sent request, or a keep-alive connection left idle, is closed after it.",
+    },
+    parse: positive_seconds,
+};
+
+pub const REQUEST_TIMEOUT: Setting<Duration> = Setting {
+    about: About {
+        key: Some("server.request_timeout_seconds"),
+        env: Some("PAPERBOY_REQUEST_TIMEOUT_SECONDS"),
+        flag: None,
+        fallback: Fallback::Value("30"),
+        toml: Toml::Integer,
+        doc: "Seconds a request has to send its body and be answered; a slower one is answered 503.",
+    },
+    parse: positive_seconds,
+};
+
+pub const MAX_CONNECTIONS: Setting<usize> = Setting {
+    about: About {
+        key: Some("server.max_connections"),
+        env: Some("PAPERBOY_MAX_CONNECTIONS"),
+        flag: None,
+        fallback: Fallback::Value("1024"),
+        toml: Toml::Integer,
+        doc: "Connections `serve` serves at once; more wait until one closes.",
+    },
+    parse: connection_count,
+};
+
 pub const HARVEST_ENDPOINT: Setting<String> = Setting {
     about: About {
         key: Some("harvest.endpoint"),
@@ -440,6 +476,9 @@ pub const ALL: &[&About] = &[
     &DATA_DIR.about,
     &DATABASE_URL.about,
     &LISTEN.about,
+    &HEADER_TIMEOUT.about,
+    &REQUEST_TIMEOUT.about,
+    &MAX_CONNECTIONS.about,
     &HARVEST_ENDPOINT.about,
     &HARVEST_DELAY.about,
     &MODEL_DIR.about,
@@ -558,6 +597,14 @@ fn positive_seconds(value: &str) -> Result<Duration, String> {
         .filter(|&seconds| seconds > 0)
         .map(Duration::from_secs)
         .ok_or_else(|| "is not a positive number of seconds".into())
+}
+
+fn connection_count(value: &str) -> Result<usize, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|&count| count > 0)
+        .ok_or_else(|| "is not a positive number of connections".into())
 }
 
 fn backfill_days(value: &str) -> Result<u32, String> {

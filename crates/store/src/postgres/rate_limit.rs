@@ -43,6 +43,29 @@ impl RateLimitStore for PostgresStore {
             ))
         })
     }
+
+    fn peek_count(&self, bucket: &str, window: Duration) -> Result<(u32, Duration), StoreError> {
+        let seconds = window.as_secs_f64().max(0.001);
+        self.with_client(|client| {
+            // The same epoch-aligned window as `count_event`; a row from an earlier one is none.
+            let row = client.query_one(
+                "WITH w AS (
+                     SELECT to_timestamp(floor(extract(epoch FROM now())::float8 / $2::float8) * $2::float8) AS start
+                 )
+                 SELECT coalesce((SELECT count FROM rate_limits, w
+                                  WHERE bucket = $1 AND window_start = w.start), 0)::int8,
+                        extract(epoch FROM (w.start + make_interval(secs => $2::float8) - now()))::float8
+                 FROM w",
+                &[&bucket, &seconds],
+            )?;
+            let count: i64 = row.get(0);
+            let left: f64 = row.get(1);
+            Ok((
+                u32::try_from(count).unwrap_or(u32::MAX),
+                Duration::from_secs_f64(left.max(0.0)),
+            ))
+        })
+    }
 }
 
 /// A cheap non-cryptographic draw (the sweep only needs to happen sometimes).

@@ -61,3 +61,47 @@ fn concurrent_events_are_all_counted() {
     let highest = threads.into_iter().map(|t| t.join().unwrap()).max().unwrap();
     assert_eq!(highest, 200, "no event lost");
 }
+
+#[test]
+fn peeking_reads_the_current_window_and_adds_nothing() {
+    let Some(b) = support::backends().into_iter().find(|b| b.name == "postgres") else {
+        return;
+    };
+    let url = b.database_url().unwrap();
+    let (one, two) = (
+        PostgresStore::connect(url).unwrap(),
+        PostgresStore::connect(url).unwrap(),
+    );
+    let hour = Duration::from_secs(3600);
+    let (none, left) = one.peek_count("sign_in:account:7", hour).unwrap();
+    assert_eq!(none, 0, "a bucket never counted");
+    assert!(left <= hour && left > Duration::ZERO, "{left:?}");
+    for _ in 0..3 {
+        one.count_event("sign_in:account:7", hour).unwrap();
+    }
+    // Reading adds nothing, however often, from any handle.
+    for handle in [&one, &two, &one] {
+        assert_eq!(handle.peek_count("sign_in:account:7", hour).unwrap().0, 3);
+    }
+    assert_eq!(
+        two.count_event("sign_in:account:7", hour).unwrap().0,
+        4,
+        "counting goes on from there"
+    );
+    assert_eq!(
+        one.peek_count("sign_in:account:8", hour).unwrap().0,
+        0,
+        "buckets are independent"
+    );
+
+    // Once the window ends, the old count reads as none (its row is still there).
+    let short = Duration::from_millis(300);
+    let (_, left) = one.count_event("sign_in:failed:203.0.113.9", short).unwrap();
+    assert_eq!(one.peek_count("sign_in:failed:203.0.113.9", short).unwrap().0, 1);
+    std::thread::sleep(left + Duration::from_millis(50));
+    assert_eq!(
+        two.peek_count("sign_in:failed:203.0.113.9", short).unwrap().0,
+        0,
+        "a new window"
+    );
+}

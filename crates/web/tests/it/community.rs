@@ -644,7 +644,7 @@ fn rate_limits_answer_429_and_sign_in_does_not_reveal_accounts() {
     assert_eq!(refused.status, 429, "{}", refused.body);
     let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert!(retry > 0 && retry <= 600);
-    // Even the right password waits (the limit is on attempts, not failures).
+    // Even the right password waits: this address has used its attempts.
     assert_eq!(Browser::new(&server.base_url).sign_in("ana_l", PASSWORD).status, 429);
 
     // Commenting is limited per account.

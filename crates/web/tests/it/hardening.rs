@@ -263,3 +263,341 @@ fn subscribing_one_mailbox_again_and_again_is_limited() {
     let mails = sink.wait_for(5, std::time::Duration::from_secs(20));
     assert_eq!(mails.len(), 5, "no mail for a refused request");
 }
+
+/// Sign-ins limited to 5 a window (per address for attempts, per account for failures),
+/// counted in this process or, with `counters`, in that PostgreSQL database; clients are told
+/// apart by `X-Forwarded-For`, as behind a proxy.
+fn lockout_server(counters: Option<&paperboy_testkit::TestStore>) -> Option<TestServer> {
+    use std::sync::Arc;
+    use std::time::Duration;
+    let data = crate::support::shared_data()?;
+    let shared = counters.map(|c| paperboy_store::PostgresStore::connect(c.database_url().unwrap()).unwrap());
+    Some(TestServer::with_data_and(
+        &[data.join("hf-daily/2026-05-01.json")],
+        move |state, _| {
+            let settings = paperboy_web::CommunitySettings {
+                trust_forwarded_for: true,
+                ..Default::default()
+            };
+            let limits = paperboy_accounts::Limits {
+                sign_in: (5, Duration::from_secs(900)),
+                ..generous()
+            };
+            let state = state.with_community(settings, limits);
+            match shared {
+                Some(store) => state.with_shared_rate_limits(Arc::new(store)),
+                None => state,
+            }
+        },
+    ))
+}
+
+/// A browser whose requests come from `address` (through the trusted proxy).
+fn browser_at(server: &TestServer, address: &str) -> Browser {
+    let mut browser = Browser::new(&server.base_url);
+    browser.headers.push(("x-forwarded-for".into(), address.into()));
+    browser
+}
+
+/// Counted in memory, then (with a test database) in PostgreSQL as instances share them.
+fn lockout_servers() -> Vec<(TestServer, Option<paperboy_testkit::TestStore>)> {
+    let mut servers = Vec::new();
+    let Some(memory) = lockout_server(None) else {
+        return servers;
+    };
+    servers.push((memory, None));
+    if paperboy_testkit::every_store().contains(&paperboy_testkit::StoreKind::Postgres) {
+        let counters = paperboy_testkit::TestStore::new(paperboy_testkit::StoreKind::Postgres);
+        let server = lockout_server(Some(&counters)).unwrap();
+        servers.push((server, Some(counters)));
+    }
+    servers
+}
+
+#[test]
+fn strangers_failing_cannot_lock_the_owner_out() {
+    for (server, _counters) in lockout_servers() {
+        account(&server, "ana_l", false);
+        // Five wrong guesses from two addresses: the account is at its limit.
+        for (address, guesses) in [("198.51.100.1", 3), ("198.51.100.2", 2)] {
+            let mut attacker = browser_at(&server, address);
+            for _ in 0..guesses {
+                assert_eq!(attacker.sign_in("ana_l", "a wrong guess!").status, 401);
+            }
+        }
+        // The owner, from an address that has not failed, gets in (it used to be 429)...
+        let mut owner = browser_at(&server, "203.0.113.5");
+        let signed_in = owner.sign_in("ana_l", PASSWORD);
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        // ...and can change the password, whatever others failed for the name.
+        let csrf = owner.page_csrf("/settings");
+        let changed = owner.post(
+            "/settings/password",
+            &[
+                ("csrf", &csrf),
+                ("current", PASSWORD),
+                ("password", "another long passphrase"),
+            ],
+        );
+        assert_eq!(changed.status, 303, "{}", changed.body);
+        // A guessing address is refused even the right password while the account is over
+        // its limit (its own attempts, 4 of 5, are not what stops it).
+        let refused = browser_at(&server, "198.51.100.1").sign_in("ana_l", "another long passphrase");
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!(retry > 0 && retry <= 900, "{retry}");
+        // A new address guessing wrong is refused too, not told "wrong password".
+        assert_eq!(
+            browser_at(&server, "198.51.100.3")
+                .sign_in("ana_l", "a wrong guess!")
+                .status,
+            429
+        );
+        // Attempts per address still stop one address trying many accounts.
+        let mut sprayer = browser_at(&server, "198.51.100.9");
+        let statuses: Vec<u16> = (0..6)
+            .map(|i| sprayer.sign_in(&format!("name_{i}"), "a wrong guess!").status)
+            .collect();
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    }
+}
+
+#[test]
+fn failures_by_name_and_by_email_fill_one_bucket_and_unknown_logins_answer_alike() {
+    for (server, _counters) in lockout_servers() {
+        account(&server, "ana_l", false);
+        let mut answers = Vec::new();
+        for (round, name, email) in [
+            (1, "ana_l", "ana_l@example.org"),
+            (2, "nobody_here", "nobody_here@example.org"),
+        ] {
+            let mut by_name = browser_at(&server, &format!("198.51.{round}.1"));
+            let mut by_email = browser_at(&server, &format!("198.51.{round}.2"));
+            let mut seen: Vec<u16> = (0..3).map(|_| by_name.sign_in(name, "a wrong guess!").status).collect();
+            seen.extend((0..2).map(|_| by_email.sign_in(email, "a wrong guess!").status));
+            // Five failures for the account, by name and by email: the next guess is refused
+            // (with one bucket per spelling, the name had three and would allow it).
+            seen.push(
+                browser_at(&server, &format!("198.51.{round}.3"))
+                    .sign_in(name, "a wrong guess!")
+                    .status,
+            );
+            answers.push(seen);
+        }
+        assert_eq!(answers[0], [401, 401, 401, 401, 401, 429], "the account");
+        // An unknown name counts alike, so answers do not tell whether an account exists
+        // (its email cannot be tied to it, so here the email has a bucket of its own).
+        assert_eq!(answers[1][..5], answers[0][..5], "an unknown login");
+    }
+}
+
+/// `serve_until` over an empty store within `limits`, on a runtime of its own; stopped (as
+/// Ctrl-C would) when dropped.
+struct EdgeServer {
+    address: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _data: paperboy_testkit::TestStore,
+}
+
+impl EdgeServer {
+    fn start(limits: paperboy_web::EdgeLimits) -> EdgeServer {
+        use std::sync::Arc;
+        let data = paperboy_testkit::TestStore::new(paperboy_testkit::suite_store());
+        let store: Arc<dyn paperboy_store::Backend> = Arc::from(data.open());
+        let searcher = Arc::new(paperboy_search::Searcher::open(data.dir()).unwrap());
+        let app = paperboy_web::router(paperboy_web::AppState::new(store, searcher));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                sender.send(listener.local_addr().unwrap()).unwrap();
+                let shutdown = async {
+                    let _ = stopped.await;
+                };
+                paperboy_web::serve_until(listener, app, limits, shutdown)
+                    .await
+                    .unwrap();
+            });
+        });
+        EdgeServer {
+            address: receiver.recv().unwrap(),
+            stop: Some(stop),
+            thread: Some(thread),
+            _data: data,
+        }
+    }
+
+    fn connect(&self) -> std::net::TcpStream {
+        std::net::TcpStream::connect(self.address).unwrap()
+    }
+}
+
+impl Drop for EdgeServer {
+    fn drop(&mut self) {
+        // serve_until returns once every connection has closed.
+        if let (Some(stop), Some(thread)) = (self.stop.take(), self.thread.take()) {
+            let _ = stop.send(());
+            thread.join().unwrap();
+        }
+    }
+}
+
+/// Reads until the server closes `stream`, waiting at most `limit`: what it sent, and how
+/// long the close took; an error when it is still open after `limit`.
+fn read_until_closed(
+    stream: &mut std::net::TcpStream,
+    limit: std::time::Duration,
+) -> Result<(String, std::time::Duration), String> {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut said = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(format!(
+                "still open after {limit:?}, having sent {:?}",
+                String::from_utf8_lossy(&said)
+            ));
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => said.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok((String::from_utf8_lossy(&said).into_owned(), started.elapsed()))
+}
+
+fn short_limits() -> paperboy_web::EdgeLimits {
+    paperboy_web::EdgeLimits {
+        header_timeout: std::time::Duration::from_secs(1),
+        request_timeout: std::time::Duration::from_secs(2),
+        max_connections: 64,
+    }
+}
+
+#[test]
+fn half_sent_and_idle_connections_are_closed_and_requests_still_served() {
+    use std::io::Write;
+    use std::time::Duration;
+    let server = EdgeServer::start(short_limits());
+    // Half a request line, then nothing: closed once the header timeout has passed (it
+    // used to stay open for good).
+    let mut stalled = server.connect();
+    stalled.write_all(b"GET /healthz HT").unwrap();
+    let (_, took) = read_until_closed(&mut stalled, Duration::from_secs(10)).unwrap();
+    assert!(
+        took >= Duration::from_millis(900),
+        "closed after {took:?}, before its time"
+    );
+    assert!(took < Duration::from_secs(4), "closed after {took:?}");
+
+    // A connection that never says anything goes the same way.
+    let mut silent = server.connect();
+    let (said, took) = read_until_closed(&mut silent, Duration::from_secs(10)).unwrap();
+    assert!(took < Duration::from_secs(4), "closed after {took:?}");
+    assert!(said.is_empty() || said.starts_with("HTTP/1.1 408"), "{said:?}");
+
+    // A keep-alive connection is answered, then closed once idle.
+    let mut idle = server.connect();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let (said, took) = read_until_closed(&mut idle, Duration::from_secs(10)).unwrap();
+    assert!(said.starts_with("HTTP/1.1 200"), "{said}");
+    assert!(!said.contains("connection: close"), "kept alive at first: {said}");
+    assert!(took < Duration::from_secs(4), "closed after {took:?} idle");
+
+    // Requests on one connection, one after the other, are all answered.
+    let mut busy = server.connect();
+    busy.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (said, _) = read_until_closed(&mut busy, Duration::from_secs(10)).unwrap();
+    assert_eq!(said.matches("HTTP/1.1 200").count(), 2, "{said}");
+}
+
+#[test]
+fn a_request_whose_body_stalls_is_answered_503_in_the_apps_format() {
+    use std::io::Write;
+    use std::time::Duration;
+    let server = EdgeServer::start(short_limits());
+    let mut slow = server.connect();
+    slow.write_all(
+        b"POST /api/papers/2605.00001/comments HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"body\": ",
+    )
+    .unwrap();
+    let (said, took) = read_until_closed(&mut slow, Duration::from_secs(10)).unwrap();
+    assert!(said.starts_with("HTTP/1.1 503"), "{said}");
+    assert!(said.contains("\"status\":503"), "JSON under /api: {said}");
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn connections_over_the_cap_wait_for_one_to_close() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let server = EdgeServer::start(paperboy_web::EdgeLimits {
+        max_connections: 1,
+        ..short_limits()
+    });
+    let mut holding = server.connect();
+    holding.write_all(b"GET /healthz HT").unwrap();
+    let mut waiting = server.connect();
+    waiting
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (said, _) = read_until_closed(&mut waiting, Duration::from_secs(10)).unwrap();
+    assert!(said.starts_with("HTTP/1.1 200"), "{said}");
+    // The second was served only once the first was closed (by its header timeout).
+    holding.set_nonblocking(true).unwrap();
+    let mut rest = Vec::new();
+    match holding.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::ConnectionReset,
+            "the first is still open: {e}"
+        ),
+    }
+}
+
+#[test]
+fn stopping_closes_idle_connections_and_returns() {
+    use std::io::Write;
+    use std::time::Duration;
+    // Timeouts far longer than the test: only the shutdown can close the connection.
+    let mut server = EdgeServer::start(paperboy_web::EdgeLimits {
+        header_timeout: Duration::from_secs(600),
+        request_timeout: Duration::from_secs(600),
+        max_connections: 8,
+    });
+    let mut idle = server.connect();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    std::io::Read::read_exact(&mut idle, &mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let _ = server.stop.take().unwrap().send(());
+    let thread = server.thread.take().unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(thread.join().is_ok()).unwrap());
+    assert_eq!(
+        finished.recv_timeout(Duration::from_secs(10)),
+        Ok(true),
+        "serve_until returned"
+    );
+    read_until_closed(&mut idle, Duration::from_secs(10)).unwrap();
+}

@@ -81,12 +81,11 @@ pub async fn change_password(
     SignedIn(user): SignedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
+    // Limited per address and per this signed-in account, never by sign-ins others failed
+    // for its name (those must not stop its owner changing the password).
     state
         .limits
-        .check(
-            Action::SignIn,
-            &[&viewer.client, &format!("login:{}", user.name.to_lowercase())],
-        )
+        .check(Action::SignIn, &[&viewer.client, &format!("user:{}", user.id)])
         .await?;
     if !check_password(form.current.clone(), Some(user.password_hash.clone())).await? {
         return Err(AppError::Forbidden("The current password is wrong.".into()).into());

@@ -57,11 +57,9 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let login = form.login.trim().to_string();
     let next = safe_next(form.next.as_deref());
-    let login_key = format!("login:{}", login.to_lowercase());
-    state
-        .limits
-        .check(Action::SignIn, &[&viewer.client, &login_key])
-        .await?;
+    // Attempts are limited per address; per account, only failures count (below), so that
+    // strangers guessing cannot lock the owner out.
+    state.limits.check(Action::SignIn, &[&viewer.client]).await?;
     let wanted = login.clone();
     let user = state
         .with_store(move |s| {
@@ -72,7 +70,13 @@ pub async fn submit(
             }
         })
         .await?;
+    // The password is checked (Argon2 runs) whether or not the account exists.
     let ok = check_password(form.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let account_key = match &user {
+        Some(user) => format!("account:{}", user.id),
+        None => format!("login:{}", login.to_lowercase()),
+    };
+    state.limits.settle_sign_in(&account_key, &viewer.client, ok).await?;
     match user {
         Some(user) if ok && !user.banned => Ok(start_session(&state, user.id, &next).await?),
         Some(user) if ok && user.banned => Err(AppError::Forbidden("This account is suspended.".into()).into()),
