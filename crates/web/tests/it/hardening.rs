@@ -403,7 +403,9 @@ struct EdgeServer {
 impl EdgeServer {
     fn start(limits: paperboy_web::EdgeLimits) -> EdgeServer {
         use std::sync::Arc;
-        let data = paperboy_testkit::TestStore::new(paperboy_testkit::suite_store());
+        // What the edge does is the same on every store; SQLite also keeps the synchronous
+        // PostgreSQL client from being dropped on a runtime thread, where it panics.
+        let data = paperboy_testkit::TestStore::new(paperboy_testkit::StoreKind::Sqlite);
         let store: Arc<dyn paperboy_store::Backend> = Arc::from(data.open());
         let searcher = Arc::new(paperboy_search::Searcher::open(data.dir()).unwrap());
         let app = paperboy_web::router(paperboy_web::AppState::new(store, searcher));
