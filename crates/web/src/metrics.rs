@@ -224,6 +224,11 @@ fn write_sync(out: &mut String, status: &crate::sync_status::SyncStatus, activit
         use std::sync::atomic::Ordering::Relaxed;
         for (name, help, value) in [
             (
+                "paperboy_sync_checks_total",
+                "Times this process's schedule looked for due sources (it runs them when it holds the lease).",
+                &activity.checks,
+            ),
+            (
                 "paperboy_sync_runs_total",
                 "Source runs by this process's schedule.",
                 &activity.runs,

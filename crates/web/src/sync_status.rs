@@ -19,6 +19,8 @@ pub const STATUS_DAYS: i64 = 30;
 pub struct SyncActivity {
     /// The sources switched on (`arxiv`, `huggingface`), shown even before their first run.
     pub enabled: Vec<String>,
+    /// Times this process's schedule looked for due sources (alive, whoever fetched).
+    pub checks: AtomicU64,
     /// Runs of a source by this process's schedule.
     pub runs: AtomicU64,
     /// Runs that left a day missing.
@@ -33,6 +35,11 @@ impl SyncActivity {
             enabled,
             ..SyncActivity::default()
         }
+    }
+
+    /// Counts one look for due sources.
+    pub fn record_check(&self) {
+        self.checks.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one source's run.

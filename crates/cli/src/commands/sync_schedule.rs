@@ -69,6 +69,7 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, activity: Arc<SyncActivit
                     tracing::warn!(error = %e, "could not ask for the sync lease; trying again at the next check")
                 }
             }
+            activity.record_check();
             std::thread::sleep(every);
         });
     if let Err(e) = spawned {

@@ -478,28 +478,8 @@ fn usage_errors_exit_2_and_sources_can_be_switched_off() {
     assert_eq!(sources.requests(), 0);
 }
 
-#[test]
-fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
-    let Some(sources) = Sources::start() else { return };
-    paperboy_testkit::clear_of_midnight();
-    // The server's clock says which day is due: the feed shows a real listing day's papers
-    // under that date, as arXiv's would. Clear of the moment the next day falls due, so that
-    // the server and this test agree on it.
-    let poll_after = paperboy_sync::SyncConfig::default().poll_after;
-    let next_due = paperboy_sync::calendar::next_due_at(chrono::Utc::now(), poll_after);
-    let until_next = next_due - chrono::Utc::now();
-    if until_next < chrono::Duration::minutes(3) {
-        std::thread::sleep((until_next + chrono::Duration::seconds(1)).to_std().unwrap_or_default());
-    }
-    let due = paperboy_sync::calendar::latest_due_day(chrono::Utc::now(), poll_after);
-    let listing_day = day("2026-01-07");
-    {
-        let mut scenario = sources.scenario.lock().unwrap();
-        scenario.feed_day = Some(listing_day);
-        scenario.shown_as = Some(due);
-    }
-    let feed = sources.archive.feed(listing_day, &CATEGORIES);
-    let pb = Paperboy::new();
+/// `paperboy serve` with its schedule on, checking every second, fed by `sources`.
+fn serve_syncing(pb: &Paperboy, sources: &Sources) -> support::Served {
     let config = pb.data_dir().join("serve.toml");
     std::fs::write(&config, "[search]\nsemantic = false\n\n[sources]\ndelay_seconds = 0\n").unwrap();
     let mut cmd = pb.command(&[
@@ -518,12 +498,47 @@ fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
         .env("PAPERBOY_ARXIV_CATEGORIES", CATEGORIES.join(","))
         .env_remove("PAPERBOY_HF_DAILY")
         .env_remove("PAPERBOY_BASE_URL");
-    let served = support::serve_with(cmd);
+    support::serve_with(cmd)
+}
 
-    // Within a tick or two the day is on the ledger, complete, with arXiv's counts.
+/// The day a running server finds due now, with the feed set to show `listing_day`'s papers
+/// under that date (as arXiv's would). Waits out the moment the next day falls due, so that
+/// the server and the test agree on it.
+fn show_as_due(sources: &Sources, listing_day: NaiveDate) -> NaiveDate {
+    paperboy_testkit::clear_of_midnight();
+    let poll_after = paperboy_sync::SyncConfig::default().poll_after;
+    let next_due = paperboy_sync::calendar::next_due_at(chrono::Utc::now(), poll_after);
+    let until_next = next_due - chrono::Utc::now();
+    if until_next < chrono::Duration::minutes(3) {
+        std::thread::sleep((until_next + chrono::Duration::seconds(1)).to_std().unwrap_or_default());
+    }
+    let due = paperboy_sync::calendar::latest_due_day(chrono::Utc::now(), poll_after);
+    let mut scenario = sources.scenario.lock().unwrap();
+    scenario.feed_day = Some(listing_day);
+    scenario.shown_as = Some(due);
+    due
+}
+
+/// A counter or gauge from a server's `/metrics` (0 when absent).
+fn metric(base_url: &str, name: &str) -> u64 {
+    let text = ureq::get(&format!("{base_url}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Polls `/api/status` until `due` is complete in every followed category.
+fn wait_until_complete(base_url: &str, due: NaiveDate) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let status = loop {
-        let (code, status) = support::call("GET", &format!("{}/api/status", served.base_url), None);
+    loop {
+        let (code, status) = support::call("GET", &format!("{base_url}/api/status"), None);
         assert_eq!(code, 200, "{status}");
         let complete = status["days"]
             .as_array()
@@ -532,11 +547,24 @@ fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
             .filter(|d| d["day"] == due.to_string() && d["state"] == "complete")
             .count();
         if complete == CATEGORIES.len() {
-            break status;
+            return status;
         }
         assert!(std::time::Instant::now() < deadline, "the day never arrived: {status}");
         std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    }
+}
+
+#[test]
+fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
+    let Some(sources) = Sources::start() else { return };
+    let listing_day = day("2026-01-07");
+    let due = show_as_due(&sources, listing_day);
+    let feed = sources.archive.feed(listing_day, &CATEGORIES);
+    let pb = Paperboy::new();
+    let served = serve_syncing(&pb, &sources);
+
+    // Within a tick or two the day is on the ledger, complete, with arXiv's counts.
+    let status = wait_until_complete(&served.base_url, due);
     let arxiv = status["sources"]
         .as_array()
         .unwrap()
@@ -600,4 +628,34 @@ fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
         metrics.contains("paperboy_sync_last_success_timestamp_seconds{source=\"arxiv\"}"),
         "{metrics}"
     );
+}
+
+#[test]
+fn instances_on_one_database_fetch_a_day_once() {
+    let Some(sources) = Sources::start() else { return };
+    let Some(a) = Paperboy::on_postgres() else { return };
+    let due = show_as_due(&sources, day("2026-01-07"));
+    let b = a.another_instance();
+    let (served_a, served_b) = (serve_syncing(&a, &sources), serve_syncing(&b, &sources));
+    wait_until_complete(&served_a.base_url, due);
+    // Both schedules keep looking (a lease decides who fetches, and nothing is due any more):
+    // after each has looked twice more, the feed was still asked for once.
+    let checks = |served: &support::Served| metric(&served.base_url, "paperboy_sync_checks_total");
+    let (seen_a, seen_b) = (checks(&served_a), checks(&served_b));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while checks(&served_a) < seen_a + 2 || checks(&served_b) < seen_b + 2 {
+        assert!(std::time::Instant::now() < deadline, "the schedules stopped looking");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let feed_requests = sources
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("/rss/"))
+        .count();
+    assert_eq!(feed_requests, 1, "one instance fetched the day, once");
+    let runs = |served: &support::Served| metric(&served.base_url, "paperboy_sync_runs_total");
+    assert_eq!(runs(&served_a) + runs(&served_b), 1, "one run between them");
+    // Both show it.
+    wait_until_complete(&served_b.base_url, due);
 }
