@@ -561,6 +561,9 @@ fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
     let due = show_as_due(&sources, listing_day);
     let feed = sources.archive.feed(listing_day, &CATEGORIES);
     let pb = Paperboy::new();
+    // An older curated list: the front page showed it until announcements counted there too.
+    let curated = support::shared_data().unwrap().join("hf-daily/2026-05-01.json");
+    pb.json(&["ingest", "--json", support::path_str(&curated)], 0);
     let served = serve_syncing(&pb, &sources);
 
     // Within a tick or two the day is on the ledger, complete, with arXiv's counts.
@@ -609,6 +612,18 @@ fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
     assert!(
         page.contains(&format!("/papers/{}", new_one.paper.id)),
         "{} on /date/{due}",
+        new_one.paper.id
+    );
+    // The front page shows the newest day, which is now this one.
+    let front = ureq::get(&format!("{}/", served.base_url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        front.contains(&format!("/papers/{}", new_one.paper.id)),
+        "{} on /",
         new_one.paper.id
     );
     let status_page = ureq::get(&format!("{}/status", served.base_url))

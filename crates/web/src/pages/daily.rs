@@ -32,7 +32,8 @@ struct DailyPage {
     month: Period,
 }
 
-/// `/`: today's list, or the latest day that has one.
+/// `/`: the latest day that has something — a curated list, or arXiv's announcements (which
+/// arrive by themselves every announcement day, before anyone curates them).
 pub async fn today(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -41,7 +42,8 @@ pub async fn today(
     let stats_day = state
         .with_store(move |s| {
             let daily = s.latest_daily_day(Some(today))?;
-            Ok(daily.or(s.stats()?.last_announced))
+            let announced = s.stats()?.last_announced.filter(|day| *day <= today);
+            Ok(daily.max(announced))
         })
         .await?;
     render_day(state, stats_day.unwrap_or(today), query).await
