@@ -119,25 +119,47 @@ fn store_day(
         return mark_missing(syncer, report, categories, day, message);
     }
     let counts = count(categories, &items);
+    let held = Held {
+        day,
+        counts: &counts,
+        state: DayState::Complete,
+        now,
+    };
+    let records = items.into_iter().map(|item| item.record).collect();
+    store_and_record(syncer, report, categories, "arxiv listing", records, held)
+}
+
+/// A day as it goes on the ledger once its records are stored.
+struct Held<'a> {
+    day: NaiveDate,
+    counts: &'a BTreeMap<String, AnnouncedCounts>,
+    state: DayState,
+    now: DateTime<Utc>,
+}
+
+/// Stores a day's records through ingest's pipeline (counted in `report`), then writes the day
+/// on the ledger for every followed category, as `held` says.
+fn store_and_record(
+    syncer: &Syncer<'_>,
+    report: &mut SourceReport,
+    categories: &[String],
+    source_name: &str,
+    records: Vec<paperboy_ingest::IncomingRecord>,
+    held: Held<'_>,
+) -> Result<(), StoreError> {
     let mut ingested = IngestReport::default();
-    let records = items.into_iter().map(|item| Ok(item.record));
-    ingest_records(
-        syncer.papers,
-        "arxiv listing",
-        records,
-        DEFAULT_BATCH_SIZE,
-        &mut ingested,
-    )?;
+    let records = records.into_iter().map(Ok);
+    ingest_records(syncer.papers, source_name, records, DEFAULT_BATCH_SIZE, &mut ingested)?;
     report.count(&ingested);
     let rows: Vec<SyncDay> = categories
         .iter()
         .map(|category| SyncDay {
             source: SOURCE.name().into(),
-            day,
+            day: held.day,
             category: category.clone(),
-            counts: counts.get(category).copied().unwrap_or_default(),
-            fetched_at: Some(now),
-            state: DayState::Complete,
+            counts: held.counts.get(category).copied().unwrap_or_default(),
+            fetched_at: Some(held.now),
+            state: held.state,
         })
         .collect();
     syncer.ledger.save_sync_days(&rows)
@@ -184,22 +206,13 @@ fn backfill(
         Ok(estimated) => estimated,
         Err(why) => return Ok(Some(format!("reading it from OAI-PMH failed: {why}"))),
     };
-    let mut ingested = IngestReport::default();
-    let records = estimated.records.into_iter().map(Ok);
-    ingest_records(syncer.papers, endpoint, records, DEFAULT_BATCH_SIZE, &mut ingested)?;
-    report.count(&ingested);
-    let rows: Vec<SyncDay> = categories
-        .iter()
-        .map(|category| SyncDay {
-            source: SOURCE.name().into(),
-            day,
-            category: category.clone(),
-            counts: estimated.counts.get(category).copied().unwrap_or_default(),
-            fetched_at: Some(now),
-            state: DayState::Estimated,
-        })
-        .collect();
-    syncer.ledger.save_sync_days(&rows)?;
+    let held = Held {
+        day,
+        counts: &estimated.counts,
+        state: DayState::Estimated,
+        now,
+    };
+    store_and_record(syncer, report, categories, endpoint, estimated.records, held)?;
     Ok(None)
 }
 
