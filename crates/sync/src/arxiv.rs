@@ -56,7 +56,7 @@ pub(crate) fn run(
     let newest = report.days.last().copied();
     let wanted = shown.filter(|d| report.days.contains(d) || (day.is_none() && Some(*d) > newest));
     if let (Some(shown), Some(_)) = (shown, wanted) {
-        store_day(syncer, &mut report, &categories, shown, listing.items, now)?;
+        store_day(syncer, polite, &mut report, &categories, shown, listing.items, now)?;
     }
     let missed: Vec<NaiveDate> = report.days.iter().copied().filter(|d| Some(*d) != wanted).collect();
     for missed_day in missed {
@@ -108,6 +108,7 @@ fn read(url: &str, body: &[u8]) -> Result<Listing, String> {
 /// something every listing day), and stays missing.
 fn store_day(
     syncer: &Syncer<'_>,
+    polite: &Polite,
     report: &mut SourceReport,
     categories: &[String],
     day: NaiveDate,
@@ -125,8 +126,51 @@ fn store_day(
         state: DayState::Complete,
         now,
     };
+    let ids: Vec<String> = items.iter().map(|item| item.record.paper.id.to_string()).collect();
     let records = items.into_iter().map(|item| item.record).collect();
-    store_and_record(syncer, report, categories, "arxiv listing", records, held)
+    store_and_record(syncer, report, categories, "arxiv listing", records, held)?;
+    complete(syncer, polite, report, &ids)
+}
+
+/// Ids asked of the query API at once.
+const API_BATCH: usize = 100;
+
+/// Completes the stored papers from arXiv's query API: what listing feeds leave out (the
+/// comment, DOI, journal reference, every author, the first version's date) merges in like
+/// any source. A failure here leaves the day complete (its papers are stored) and is
+/// reported; the next listing of a paper completes it too.
+fn complete(syncer: &Syncer<'_>, polite: &Polite, report: &mut SourceReport, ids: &[String]) -> Result<(), StoreError> {
+    let api = &syncer.config.arxiv.api_url;
+    if api.is_empty() {
+        return Ok(());
+    }
+    for batch in ids.chunks(API_BATCH) {
+        let url = format!("{api}?id_list={}&max_results={}", batch.join(","), batch.len());
+        let body = match polite.get(&url) {
+            Ok(body) => body,
+            Err(why) => {
+                report
+                    .errors
+                    .push(format!("completing papers from the arXiv API: {why}"));
+                continue;
+            }
+        };
+        let context = paperboy_ingest::SourceContext {
+            name: url.clone(),
+            listing_day: None,
+        };
+        let parsed = paperboy_ingest::formats::parse(
+            paperboy_ingest::Format::ArxivAtom,
+            Box::new(std::io::Cursor::new(body)),
+            context,
+        );
+        let mut completed = IngestReport::default();
+        ingest_records(syncer.papers, &url, parsed, DEFAULT_BATCH_SIZE, &mut completed)?;
+        report
+            .errors
+            .extend(completed.errors.iter().map(|p| format!("{}: {}", p.source, p.message)));
+    }
+    Ok(())
 }
 
 /// A day as it goes on the ledger once its records are stored.

@@ -27,6 +27,8 @@ pub use polite::Polite;
 
 /// arXiv's listing feeds.
 pub const DEFAULT_LISTING_URL: &str = "https://rss.arxiv.org/rss/";
+/// arXiv's query API.
+pub const DEFAULT_ARXIV_API: &str = "https://export.arxiv.org/api/query";
 /// The Hugging Face site (`/api/daily_papers`).
 pub const DEFAULT_HF_API_URL: &str = "https://huggingface.co";
 /// Followed when none are configured and the store has no papers to take them from.
@@ -75,6 +77,9 @@ pub struct ArxivSource {
     pub listing_url: String,
     /// The OAI-PMH endpoint days the feed no longer shows are read from (estimated).
     pub oai_endpoint: String,
+    /// arXiv's query API (Atom), which completes what the feed leaves out (comments, DOI,
+    /// journal reference, every author, the first version's date); empty: not completed.
+    pub api_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +103,7 @@ impl Default for SyncConfig {
                 categories: None,
                 listing_url: DEFAULT_LISTING_URL.into(),
                 oai_endpoint: paperboy_ingest::harvest::ARXIV_OAI_ENDPOINT.into(),
+                api_url: DEFAULT_ARXIV_API.into(),
             },
             huggingface: HuggingFaceSource {
                 enabled: false,

@@ -34,6 +34,8 @@ fn sources_run_when_due_and_failures_are_retried_soon() {
             categories: Some(vec!["cs.CL".into()]),
             listing_url: format!("{}/rss/", server.base_url),
             oai_endpoint: format!("{}/oai", server.base_url),
+            // Completing metadata is not what these tests are about.
+            api_url: String::new(),
         },
         ..SyncConfig::default()
     };
@@ -85,6 +87,8 @@ fn without_categories_the_store_says_which_to_follow() {
             categories: None,
             listing_url: format!("{}/rss/", server.base_url),
             oai_endpoint: format!("{}/oai", server.base_url),
+            // Completing metadata is not what these tests are about.
+            api_url: String::new(),
         },
         ..SyncConfig::default()
     };

@@ -32,6 +32,9 @@ pub struct ListedPaper {
     pub title: String,
     #[serde(default)]
     pub summary: String,
+    /// The authors' comment ("12 pages, 5 figures"): not in listing feeds, in the query API.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// One rendered item and what it stands for.
@@ -93,8 +96,6 @@ impl ListingArchive {
         Ok(archive)
     }
 
-    /// The feed for `categories` (`["cs.CL", "cs.AI"]`) on `day`; empty when the archive has
-    /// no such day or the day announced nothing.
     /// `day`'s feed as arXiv would show it on `shown_as`: the same items, dated `shown_as`
     /// (for a running server, whose clock says which day is due).
     pub fn feed_as(&self, day: NaiveDate, shown_as: NaiveDate, categories: &[&str]) -> RenderedFeed {
@@ -104,6 +105,55 @@ impl ListingArchive {
         feed
     }
 
+    /// What arXiv's query API (`/api/query?id_list=…`) answers for `ids`: an Atom feed with
+    /// each known paper's latest listing, including what listing feeds leave out (its
+    /// comment). Unknown ids are left out, as the API does.
+    pub fn atom(&self, ids: &[&str]) -> String {
+        let mut latest: HashMap<&str, (NaiveDate, &ListedPaper)> = HashMap::new();
+        for (day, papers) in &self.days {
+            for paper in papers.iter().filter(|p| ids.contains(&p.id.as_str())) {
+                let entry = latest.entry(paper.id.as_str()).or_insert((*day, paper));
+                if *day > entry.0 {
+                    *entry = (*day, paper);
+                }
+            }
+        }
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" \
+             xmlns:arxiv=\"http://arxiv.org/schemas/atom\">\n",
+        );
+        for id in ids {
+            let Some((day, paper)) = latest.get(id) else { continue };
+            let first = self.first_seen.get(*id).copied().unwrap_or(*day);
+            let version = if first < *day { 2 } else { 1 };
+            let _ = write!(
+                xml,
+                "  <entry>\n    <id>http://arxiv.org/abs/{id}v{version}</id>\n    \
+                 <updated>{day}T00:00:00Z</updated>\n    <published>{first}T00:00:00Z</published>\n    \
+                 <title>{}</title>\n    <summary>{}</summary>\n",
+                escape(&paper.title),
+                escape(&paper.summary)
+            );
+            for author in &paper.authors {
+                let _ = writeln!(xml, "    <author><name>{}</name></author>", escape(author));
+            }
+            if let Some(comment) = &paper.comment {
+                let _ = writeln!(xml, "    <arxiv:comment>{}</arxiv:comment>", escape(comment));
+            }
+            if let Some(primary) = paper.categories.first() {
+                let _ = writeln!(xml, "    <arxiv:primary_category term=\"{primary}\"/>");
+            }
+            for category in &paper.categories {
+                let _ = writeln!(xml, "    <category term=\"{category}\"/>");
+            }
+            xml.push_str("  </entry>\n");
+        }
+        xml.push_str("</feed>\n");
+        xml
+    }
+
+    /// The feed for `categories` (`["cs.CL", "cs.AI"]`) on `day`; empty when the archive has
+    /// no such day or the day announced nothing.
     pub fn feed(&self, day: NaiveDate, categories: &[&str]) -> RenderedFeed {
         let listed = self.days.get(&day).map(Vec::as_slice).unwrap_or_default();
         let announced_anything = listed.iter().any(|p| self.first_seen.get(&p.id) == Some(&day));

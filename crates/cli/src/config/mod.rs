@@ -160,6 +160,7 @@ impl Config {
                     categories: s.optional(&ARXIV_CATEGORIES)?,
                     listing_url: s.value(&ARXIV_LISTING_URL)?,
                     oai_endpoint: s.value(&HARVEST_ENDPOINT)?,
+                    api_url: s.value(&ARXIV_API)?,
                 },
                 huggingface: HuggingFaceSource {
                     enabled: s.value(&HF_DAILY)?,

@@ -365,7 +365,7 @@ pub const ARXIV_API: Setting<String> = Setting {
         flag: None,
         fallback: Fallback::Value("https://export.arxiv.org/api/query"),
         toml: Toml::String,
-        doc: "The arXiv API a submitted paper that is not stored yet is fetched from.",
+        doc: "The arXiv API a submitted paper that is not stored yet is fetched from, and that completes what the listing feeds leave out (comments, DOI, journal reference).",
     },
     parse: text,
 };

@@ -62,6 +62,11 @@ impl Sources {
                 let day = state.feed_day.expect("a feed day is set");
                 return Reply::ok(feeds.feed_as(day, state.shown_as.unwrap_or(day), &categories).xml);
             }
+            if let Some(query) = path.strip_prefix("/api/query?id_list=") {
+                let ids = query.split('&').next().unwrap_or_default();
+                let ids: Vec<&str> = ids.split(',').collect();
+                return Reply::ok(feeds.atom(&ids));
+            }
             if let Some(query) = path.strip_prefix("/oai?") {
                 return Reply::ok(oai_page(&data, query));
             }
@@ -124,6 +129,7 @@ impl Sources {
             .command(&args)
             .env("PAPERBOY_CONFIG", &config)
             .env("PAPERBOY_ARXIV_LISTING_URL", format!("{}/rss/", self.server.base_url))
+            .env("PAPERBOY_ARXIV_API", format!("{}/api/query", self.server.base_url))
             .env("PAPERBOY_ARXIV_CATEGORIES", CATEGORIES.join(","))
             .env("PAPERBOY_HF_API_URL", &self.server.base_url)
             .env_remove("PAPERBOY_SYNC")
@@ -301,7 +307,13 @@ fn a_503_with_retry_after_is_waited_out() {
     sources.then(Reply::status(503).header("Retry-After", "1"));
     let reports = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 0);
     assert!(number(only(&reports), "inserted") > 20);
-    assert_eq!(sources.requests(), 2, "one refusal, one answer");
+    let feed_requests = sources
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("/rss/"))
+        .count();
+    assert_eq!(feed_requests, 2, "one refusal, one answer");
 }
 
 #[test]
@@ -496,6 +508,7 @@ fn serve_syncing(pb: &Paperboy, sources: &Sources) -> support::Served {
             format!("{}/rss/", sources.server.base_url),
         )
         .env("PAPERBOY_ARXIV_CATEGORIES", CATEGORIES.join(","))
+        .env("PAPERBOY_ARXIV_API", format!("{}/api/query", sources.server.base_url))
         .env_remove("PAPERBOY_HF_DAILY")
         .env_remove("PAPERBOY_BASE_URL");
     support::serve_with(cmd)
@@ -673,4 +686,47 @@ fn instances_on_one_database_fetch_a_day_once() {
     assert_eq!(runs(&served_a) + runs(&served_b), 1, "one run between them");
     // Both show it.
     wait_until_complete(&served_b.base_url, due);
+}
+
+#[test]
+fn what_the_feed_leaves_out_is_completed_from_the_query_api() {
+    let Some(sources) = Sources::start() else { return };
+    let pb = Paperboy::new();
+    let wednesday = day("2026-01-07");
+    sources.show(wednesday);
+    let feed = sources.archive.feed(wednesday, &CATEGORIES);
+    let with_comment = feed
+        .items
+        .iter()
+        .find(|i| i.paper.comment.as_deref().is_some_and(|c| !c.trim().is_empty()))
+        .expect("a paper with a comment on a real day");
+    let report = sources.sync(&pb, WEDNESDAY, &["--source", "arxiv"], 0);
+    assert_eq!(only(&report)["errors"], serde_json::json!([]), "{report:?}");
+    let api_requests = sources
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("/api/query?"))
+        .count();
+    assert_eq!(
+        api_requests,
+        feed.items.len().div_ceil(100),
+        "the day's papers, 100 a request"
+    );
+    let shown = pb.json(&["show", "--json", &with_comment.paper.id], 0);
+    let expected: String = with_comment
+        .paper
+        .comment
+        .as_deref()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let stored: String = shown["comment"]
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(stored, expected, "the comment came from the API: {shown}");
 }
