@@ -59,6 +59,9 @@ fn main() -> anyhow::Result<()> {
     };
     config.arxiv.categories = Some(CATEGORIES.iter().map(|c| c.to_string()).collect());
     config.arxiv.listing_url = format!("{}/rss/", server.base_url);
+    // Completing metadata from the query API is a separate, network-bound step (100 papers a
+    // request, one request per 3 s at arXiv): not part of fetch-to-searchable.
+    config.arxiv.api_url = String::new();
     let syncer = Syncer {
         papers: &store,
         ledger: &store,

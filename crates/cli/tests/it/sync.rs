@@ -547,7 +547,8 @@ fn metric(base_url: &str, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Polls `/api/status` until `due` is complete in every followed category.
+/// Polls `/api/status` until `due` is complete in every followed category and the arXiv
+/// source's run has finished (its days are written before its status).
 fn wait_until_complete(base_url: &str, due: NaiveDate) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
@@ -559,7 +560,12 @@ fn wait_until_complete(base_url: &str, due: NaiveDate) -> Value {
             .iter()
             .filter(|d| d["day"] == due.to_string() && d["state"] == "complete")
             .count();
-        if complete == CATEGORIES.len() {
+        let finished = status["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["source"] == "arxiv" && s["last_success"].is_string());
+        if complete == CATEGORIES.len() && finished {
             return status;
         }
         assert!(std::time::Instant::now() < deadline, "the day never arrived: {status}");
