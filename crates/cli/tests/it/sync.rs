@@ -33,6 +33,9 @@ struct Scenario {
     canned: Vec<Reply>,
     /// Every request is refused (503, try again at once) while set.
     down: bool,
+    /// The real daily list answered for any date, re-dated to it (a running server asks for
+    /// today's).
+    daily_list_as: Option<NaiveDate>,
 }
 
 /// A server for listing feeds (`/rss/…`) and daily lists (`/api/daily_papers?date=…`), built
@@ -71,6 +74,11 @@ impl Sources {
                 return Reply::ok(oai_page(&data, query));
             }
             if let Some(date) = path.strip_prefix("/api/daily_papers?date=") {
+                if let Some(real) = state.daily_list_as {
+                    let list = std::fs::read_to_string(data.join(format!("hf-daily/{real}.json"))).unwrap();
+                    let redated = list.replace(&format!("\"{real}T"), &format!("\"{date}T"));
+                    return Reply::ok(redated).header("Content-Type", "application/json");
+                }
                 return match std::fs::read(data.join(format!("hf-daily/{date}.json"))) {
                     Ok(body) => Reply::ok(body).header("Content-Type", "application/json"),
                     Err(_) => Reply::status(404),
@@ -492,6 +500,11 @@ fn usage_errors_exit_2_and_sources_can_be_switched_off() {
 
 /// `paperboy serve` with its schedule on, checking every second, fed by `sources`.
 fn serve_syncing(pb: &Paperboy, sources: &Sources) -> support::Served {
+    serve_syncing_with(pb, sources, &[])
+}
+
+/// As [`serve_syncing`], with more environment.
+fn serve_syncing_with(pb: &Paperboy, sources: &Sources, env: &[(&str, String)]) -> support::Served {
     let config = pb.data_dir().join("serve.toml");
     std::fs::write(&config, "[search]\nsemantic = false\n\n[sources]\ndelay_seconds = 0\n").unwrap();
     let mut cmd = pb.command(&[
@@ -511,6 +524,9 @@ fn serve_syncing(pb: &Paperboy, sources: &Sources) -> support::Served {
         .env("PAPERBOY_ARXIV_API", format!("{}/api/query", sources.server.base_url))
         .env_remove("PAPERBOY_HF_DAILY")
         .env_remove("PAPERBOY_BASE_URL");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
     support::serve_with(cmd)
 }
 
@@ -558,7 +574,7 @@ fn wait_until_complete(base_url: &str, due: NaiveDate) -> Value {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|d| d["day"] == due.to_string() && d["state"] == "complete")
+            .filter(|d| d["source"] == "arxiv" && d["day"] == due.to_string() && d["state"] == "complete")
             .count();
         let finished = status["sources"]
             .as_array()
@@ -735,4 +751,64 @@ fn what_the_feed_leaves_out_is_completed_from_the_query_api() {
         .collect::<Vec<_>>()
         .join(" ");
     assert_eq!(stored, expected, "the comment came from the API: {shown}");
+}
+
+#[test]
+fn a_running_server_also_brings_in_hugging_faces_list_when_asked() {
+    let Some(sources) = Sources::start() else { return };
+    let due = show_as_due(&sources, day("2026-01-07"));
+    sources.scenario.lock().unwrap().daily_list_as = Some(day("2026-05-01"));
+    let curated: Value = serde_json::from_str(
+        &std::fs::read_to_string(support::shared_data().unwrap().join("hf-daily/2026-05-01.json")).unwrap(),
+    )
+    .unwrap();
+    let pb = Paperboy::new();
+    let hf = vec![
+        ("PAPERBOY_HF_DAILY", "1".to_string()),
+        ("PAPERBOY_HF_API_URL", sources.server.base_url.clone()),
+    ];
+    let served = serve_syncing_with(&pb, &sources, &hf);
+    let status = wait_until_complete(&served.base_url, due);
+    // Hugging Face's list for its day (today's listing day) is there too, with its entries.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let listed = loop {
+        let (_, status) = support::call("GET", &format!("{}/api/status", served.base_url), None);
+        let row = status["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["source"] == "huggingface" && d["state"] == "complete")
+            .cloned();
+        if let Some(row) = row {
+            break row;
+        }
+        assert!(std::time::Instant::now() < deadline, "no daily list arrived: {status}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let list_day = listed["day"].as_str().unwrap().to_string();
+    assert_eq!(listed["announced"]["new"], curated.as_array().unwrap().len());
+    assert_eq!(listed["held"], curated.as_array().unwrap().len());
+    // Its day's page shows the curated list (and, on the announcement day, arXiv's column).
+    let top = curated[0]["paper"]["id"].as_str().unwrap();
+    let (_, api) = support::call(
+        "GET",
+        &format!("{}/api/daily_papers?date={list_day}", served.base_url),
+        None,
+    );
+    assert!(api.to_string().contains(top), "{list_day}: {api}");
+    let page = ureq::get(&format!("{}/date/{list_day}", served.base_url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(page.contains(&format!("/papers/{top}")), "{top} on /date/{list_day}");
+    if list_day == due.to_string() {
+        let arxiv_new = status["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["source"] == "arxiv" && d["held"].as_u64() > Some(0));
+        assert!(arxiv_new && page.contains("New on arXiv"), "both columns on {list_day}");
+    }
 }
