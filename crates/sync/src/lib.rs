@@ -63,8 +63,11 @@ pub struct SyncConfig {
     pub max_retries: u32,
     /// How long after arXiv's announcement its feed is fetched.
     pub poll_after: chrono::Duration,
-    /// How long after a failed run the source is due again.
+    /// How long after a failed run the source is due again; each further failure in a row
+    /// doubles the wait, up to [`SyncConfig::max_retry_after`].
     pub retry_after: chrono::Duration,
+    /// The longest wait between failed runs.
+    pub max_retry_after: chrono::Duration,
     pub arxiv: ArxivSource,
     pub huggingface: HuggingFaceSource,
 }
@@ -99,6 +102,7 @@ impl Default for SyncConfig {
             // The feeds are dated midnight in New York, four hours after the announcement.
             poll_after: chrono::Duration::minutes(4 * 60 + 30),
             retry_after: chrono::Duration::minutes(30),
+            max_retry_after: chrono::Duration::hours(3),
             arxiv: ArxivSource {
                 categories: None,
                 listing_url: DEFAULT_LISTING_URL.into(),
@@ -199,6 +203,20 @@ impl Syncer<'_> {
             .collect()
     }
 
+    /// How long to wait after a failed run: `retry_after`, or, when the run before failed too,
+    /// twice the wait that followed it, up to `max_retry_after` (backoff kept on the ledger as
+    /// the last attempt and next run, so it survives restarts and holds across instances).
+    fn retry_wait(&self, before: &paperboy_store::SourceStatus) -> chrono::Duration {
+        let (base, cap) = (
+            self.config.retry_after,
+            self.config.max_retry_after.max(self.config.retry_after),
+        );
+        match (&before.last_error, before.last_attempt, before.next_run) {
+            (Some(_), Some(attempt), Some(next)) => ((next - attempt) * 2).clamp(base, cap),
+            _ => base,
+        }
+    }
+
     /// The sources to run: every enabled one, or `only` when it is enabled.
     fn enabled(&self, only: Option<SourceKind>) -> Vec<SourceKind> {
         if !self.config.enabled {
@@ -225,6 +243,7 @@ impl Syncer<'_> {
             SourceKind::HuggingFace => huggingface::run(self, &polite, now, day)?,
         };
         let mut status = paperboy_store::sync::source_status(self.ledger, kind.name())?;
+        let wait_if_failed = self.retry_wait(&status);
         status.last_attempt = Some(now);
         if report.complete() {
             status.last_success = Some(now);
@@ -232,7 +251,7 @@ impl Syncer<'_> {
             status.next_run = Some(next_ok);
         } else {
             status.last_error = report.errors.first().cloned();
-            status.next_run = Some(now + self.config.retry_after);
+            status.next_run = Some(now + wait_if_failed);
         }
         self.ledger.save_sync_source(&status)?;
         for error in &report.errors {

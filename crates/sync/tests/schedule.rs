@@ -121,3 +121,41 @@ fn without_categories_the_store_says_which_to_follow() {
         "the defaults for an empty store, then its most common primary categories"
     );
 }
+
+#[test]
+fn failed_runs_in_a_row_wait_longer_each_time_up_to_a_limit() {
+    let server = ReplayServer::start(|_, _| Reply::status(503));
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let config = SyncConfig {
+        delay: std::time::Duration::ZERO,
+        max_retries: 0,
+        arxiv: ArxivSource {
+            categories: Some(vec!["cs.CL".into()]),
+            listing_url: format!("{}/rss/", server.base_url),
+            oai_endpoint: format!("{}/oai", server.base_url),
+            api_url: String::new(),
+        },
+        ..SyncConfig::default()
+    };
+    let syncer = Syncer {
+        papers: &store,
+        ledger: &store,
+        config: &config,
+    };
+    let mut now = at("2026-01-07T12:00:00Z");
+    let mut waits = Vec::new();
+    for _ in 0..5 {
+        let reports = syncer.run_due(now).unwrap();
+        assert_eq!(reports.len(), 1, "due at {now}");
+        assert!(!reports[0].complete());
+        let next = store.sync_sources().unwrap().remove(0).next_run.unwrap();
+        waits.push((next - now).num_minutes());
+        now = next;
+    }
+    assert_eq!(
+        waits,
+        [30, 60, 120, 180, 180],
+        "doubling from retry_after, up to max_retry_after"
+    );
+}

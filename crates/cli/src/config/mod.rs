@@ -156,6 +156,9 @@ impl Config {
                 enabled: s.value(&SYNC_ENABLED)?,
                 backfill_days: s.value(&BACKFILL_DAYS)?,
                 delay: s.value(&SYNC_DELAY)?,
+                poll_after: s.value(&SYNC_POLL_AFTER)?,
+                retry_after: s.value(&SYNC_RETRY)?,
+                max_retry_after: s.value(&SYNC_MAX_RETRY)?,
                 arxiv: ArxivSource {
                     categories: s.optional(&ARXIV_CATEGORIES)?,
                     listing_url: s.value(&ARXIV_LISTING_URL)?,
@@ -262,10 +265,15 @@ pub(crate) mod tests {
 
     #[test]
     fn source_settings_come_from_nested_sections_then_the_environment() {
-        let file = "[sources]\nbackfill_days = 3\n\n[sources.arxiv]\ncategories = \"cs.LG, stat.ML\"\n\n\
+        let file = "[sources]\nbackfill_days = 3\nretry_minutes = 10\npoll_after_minutes = 60\n\n\
+                    [sources.arxiv]\ncategories = \"cs.LG, stat.ML\"\n\n\
                     [sources.huggingface]\nenabled = true\napi_url = \"http://127.0.0.1:9\"";
         let sync = resolve(file, &[], Flags::default()).unwrap().sync;
         assert_eq!(sync.backfill_days, 3);
+        assert_eq!(sync.retry_after, chrono::Duration::minutes(10));
+        assert_eq!(sync.poll_after, chrono::Duration::hours(1));
+        assert_eq!(sync.max_retry_after, chrono::Duration::hours(3), "the default");
+        assert!(resolve("[sources]\nretry_minutes = 0", &[], Flags::default()).is_err());
         assert_eq!(
             sync.arxiv.categories,
             Some(vec!["cs.LG".to_string(), "stat.ML".to_string()])

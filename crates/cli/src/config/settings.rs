@@ -407,6 +407,42 @@ pub const BACKFILL_DAYS: Setting<u32> = Setting {
     parse: backfill_days,
 };
 
+pub const SYNC_POLL_AFTER: Setting<chrono::Duration> = Setting {
+    about: About {
+        key: Some("sources.poll_after_minutes"),
+        env: None,
+        flag: None,
+        fallback: Fallback::Value("270"),
+        toml: Toml::Integer,
+        doc: "Minutes after arXiv's announcement (20:00 US Eastern) its listing feed is fetched.",
+    },
+    parse: minutes,
+};
+
+pub const SYNC_RETRY: Setting<chrono::Duration> = Setting {
+    about: About {
+        key: Some("sources.retry_minutes"),
+        env: None,
+        flag: None,
+        fallback: Fallback::Value("30"),
+        toml: Toml::Integer,
+        doc: "Minutes until a source whose run failed is tried again; each further failure in a row doubles it.",
+    },
+    parse: positive_minutes,
+};
+
+pub const SYNC_MAX_RETRY: Setting<chrono::Duration> = Setting {
+    about: About {
+        key: Some("sources.max_retry_minutes"),
+        env: None,
+        flag: None,
+        fallback: Fallback::Value("180"),
+        toml: Toml::Integer,
+        doc: "The longest wait, in minutes, between failed runs of a source.",
+    },
+    parse: positive_minutes,
+};
+
 pub const SYNC_DELAY: Setting<Duration> = Setting {
     about: About {
         key: Some("sources.delay_seconds"),
@@ -500,6 +536,9 @@ pub const ALL: &[&About] = &[
     &SYNC_CHECK.about,
     &BACKFILL_DAYS.about,
     &SYNC_DELAY.about,
+    &SYNC_POLL_AFTER.about,
+    &SYNC_RETRY.about,
+    &SYNC_MAX_RETRY.about,
     &ARXIV_CATEGORIES.about,
     &ARXIV_LISTING_URL.about,
     &HF_DAILY.about,
@@ -588,6 +627,25 @@ fn seconds(value: &str) -> Result<Duration, String> {
         .parse()
         .map(Duration::from_secs)
         .map_err(|_| "is not a number of seconds".into())
+}
+
+fn minutes(value: &str) -> Result<chrono::Duration, String> {
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|&m| m <= 24 * 60)
+        .map(|m| chrono::Duration::minutes(m.into()))
+        .ok_or_else(|| "is not a number of minutes (0 to 1440)".into())
+}
+
+fn positive_minutes(value: &str) -> Result<chrono::Duration, String> {
+    minutes(value).and_then(|m| {
+        if m > chrono::Duration::zero() {
+            Ok(m)
+        } else {
+            Err("is not a positive number of minutes".into())
+        }
+    })
 }
 
 fn positive_seconds(value: &str) -> Result<Duration, String> {
