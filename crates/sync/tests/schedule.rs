@@ -7,6 +7,21 @@ use paperboy_sync::{calendar, ArxivSource, SyncConfig, Syncer};
 use paperboy_testkit::listing_rss::ListingArchive;
 use paperboy_testkit::{ReplayServer, Reply};
 
+/// Sources served by `server`, fetched without delay, following `categories`.
+fn config_for(server: &ReplayServer, categories: Option<Vec<String>>) -> SyncConfig {
+    SyncConfig {
+        delay: std::time::Duration::ZERO,
+        arxiv: ArxivSource {
+            categories,
+            listing_url: format!("{}/rss/", server.base_url),
+            oai_endpoint: format!("{}/oai", server.base_url),
+            // Completing metadata is not what these tests are about.
+            api_url: String::new(),
+        },
+        ..SyncConfig::default()
+    }
+}
+
 fn at(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()
 }
@@ -28,17 +43,7 @@ fn sources_run_when_due_and_failures_are_retried_soon() {
     });
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
-    let config = SyncConfig {
-        delay: std::time::Duration::ZERO,
-        arxiv: ArxivSource {
-            categories: Some(vec!["cs.CL".into()]),
-            listing_url: format!("{}/rss/", server.base_url),
-            oai_endpoint: format!("{}/oai", server.base_url),
-            // Completing metadata is not what these tests are about.
-            api_url: String::new(),
-        },
-        ..SyncConfig::default()
-    };
+    let config = config_for(&server, Some(vec!["cs.CL".into()]));
     let syncer = Syncer {
         papers: &store,
         ledger: &store,
@@ -81,17 +86,7 @@ fn without_categories_the_store_says_which_to_follow() {
     let server = ReplayServer::start(|_, _| Reply::status(404));
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
-    let config = SyncConfig {
-        delay: std::time::Duration::ZERO,
-        arxiv: ArxivSource {
-            categories: None,
-            listing_url: format!("{}/rss/", server.base_url),
-            oai_endpoint: format!("{}/oai", server.base_url),
-            // Completing metadata is not what these tests are about.
-            api_url: String::new(),
-        },
-        ..SyncConfig::default()
-    };
+    let config = config_for(&server, None);
     let syncer = Syncer {
         papers: &store,
         ledger: &store,
@@ -128,15 +123,8 @@ fn failed_runs_in_a_row_wait_longer_each_time_up_to_a_limit() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let config = SyncConfig {
-        delay: std::time::Duration::ZERO,
         max_retries: 0,
-        arxiv: ArxivSource {
-            categories: Some(vec!["cs.CL".into()]),
-            listing_url: format!("{}/rss/", server.base_url),
-            oai_endpoint: format!("{}/oai", server.base_url),
-            api_url: String::new(),
-        },
-        ..SyncConfig::default()
+        ..config_for(&server, Some(vec!["cs.CL".into()]))
     };
     let syncer = Syncer {
         papers: &store,

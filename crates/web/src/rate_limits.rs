@@ -54,7 +54,7 @@ impl RateLimits {
             return Ok(());
         };
         let (max, window) = self.limiter.limits().of(action);
-        let buckets: Vec<String> = keys.iter().map(|key| format!("{}:{key}", action.as_str())).collect();
+        let buckets: Vec<String> = keys.iter().map(|key| bucket(action, key)).collect();
         let shared = Arc::clone(shared);
         let counted = blocking(move || {
             buckets
@@ -92,7 +92,7 @@ impl RateLimits {
             None => keys.each_ref().map(|key| self.limiter.count(action, key)),
             Some(shared) => {
                 let shared = Arc::clone(shared);
-                let buckets = keys.each_ref().map(|key| format!("{}:{key}", action.as_str()));
+                let buckets = keys.each_ref().map(|key| bucket(action, key));
                 blocking(move || {
                     let [a, c] = buckets.each_ref().map(|bucket| shared.peek_count(bucket, window));
                     Ok::<_, AppError>([a?, c?])
@@ -123,7 +123,7 @@ impl RateLimits {
         let shared = Arc::clone(shared);
         blocking(move || {
             for key in &keys {
-                shared.count_event(&format!("{}:{key}", action.as_str()), window)?;
+                shared.count_event(&bucket(action, key), window)?;
             }
             Ok::<_, AppError>(())
         })
@@ -135,6 +135,11 @@ impl RateLimits {
     pub async fn check_account(&self, action: Action, user: &User) -> Result<(), AppError> {
         self.check(action, &[&format!("user:{}", user.id)]).await
     }
+}
+
+/// A counter's name in the store that instances share: the action, then the key.
+fn bucket(action: Action, key: &str) -> String {
+    format!("{}:{key}", action.as_str())
 }
 
 /// Keys longer than this are kept as their hash.

@@ -548,14 +548,14 @@ fn show_as_due(sources: &Sources, listing_day: NaiveDate) -> NaiveDate {
     due
 }
 
+/// A page's body, read whole.
+fn fetch_page(url: &str) -> String {
+    ureq::get(url).call().unwrap().body_mut().read_to_string().unwrap()
+}
+
 /// A counter or gauge from a server's `/metrics` (0 when absent).
 fn metric(base_url: &str, name: &str) -> u64 {
-    let text = ureq::get(&format!("{base_url}/metrics"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let text = fetch_page(&format!("{base_url}/metrics"));
     text.lines()
         .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
         .and_then(|l| l.rsplit(' ').next())
@@ -638,42 +638,22 @@ fn a_running_server_picks_up_the_due_day_by_itself_and_shows_it() {
         .filter(|i| i.announce_type == "new" || i.announce_type == "cross")
         .min_by(|a, b| a.paper.id.cmp(&b.paper.id))
         .unwrap();
-    let page = ureq::get(&format!("{}/date/{due}", served.base_url))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let page = fetch_page(&format!("{}/date/{due}", served.base_url));
     assert!(
         page.contains(&format!("/papers/{}", new_one.paper.id)),
         "{} on /date/{due}",
         new_one.paper.id
     );
     // The front page shows the newest day, which is now this one.
-    let front = ureq::get(&format!("{}/", served.base_url))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let front = fetch_page(&format!("{}/", served.base_url));
     assert!(
         front.contains(&format!("/papers/{}", new_one.paper.id)),
         "{} on /",
         new_one.paper.id
     );
-    let status_page = ureq::get(&format!("{}/status", served.base_url))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let status_page = fetch_page(&format!("{}/status", served.base_url));
     assert!(status_page.contains("No day is missing"), "{status_page}");
-    let metrics = ureq::get(&format!("{}/metrics", served.base_url))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let metrics = fetch_page(&format!("{}/metrics", served.base_url));
     assert!(
         metrics.contains("paperboy_sync_last_success_timestamp_seconds{source=\"arxiv\"}"),
         "{metrics}"
@@ -796,12 +776,7 @@ fn a_running_server_also_brings_in_hugging_faces_list_when_asked() {
         None,
     );
     assert!(api.to_string().contains(top), "{list_day}: {api}");
-    let page = ureq::get(&format!("{}/date/{list_day}", served.base_url))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let page = fetch_page(&format!("{}/date/{list_day}", served.base_url));
     assert!(page.contains(&format!("/papers/{top}")), "{top} on /date/{list_day}");
     if list_day == due.to_string() {
         let arxiv_new = status["days"]
