@@ -6,6 +6,7 @@
 //! - [`token`]: signed, expiring links bound to a subscriber and a purpose;
 //! - [`mail`]: MIME messages (plain text + HTML, list headers, DKIM) and the [`MailSender`]
 //!   trait with its SMTP implementation;
+//! - [`outbox`]: delivering the mail outbox (account and subscription mail) with retries;
 //! - [`run`]: a run over all subscribers with the exactly-once delivery ledger
 //!   (`paperboy_store::DigestStore`).
 //!
@@ -15,12 +16,18 @@
 pub mod address;
 pub mod compose;
 pub mod mail;
+pub mod outbox;
 pub mod period;
 pub mod run;
 pub mod token;
 
 pub use address::{validate_email, validate_topics, InputError};
-pub use mail::{account_message, MailConfigError, MailSender, MailSettings, SendError, SmtpSender};
+/// The message type every builder here returns.
+pub use lettre::Message;
+pub use mail::{
+    account_message, confirmation_message, MailConfigError, MailSender, MailSettings, SendError, SmtpSender,
+};
+pub use outbox::{enqueue_message, DeliveryReport, Outbox, Prepared, RetryPolicy};
 pub use period::{Period, Schedule};
-pub use run::{DigestError, Digests, Retry, RunReport};
+pub use run::{confirmation, DigestError, Digests, Retry, RunReport};
 pub use token::{Purpose, Secret, TokenError};

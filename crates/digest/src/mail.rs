@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use askama::Template;
+use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{header, Mailbox, MultiPart};
 use lettre::{Message, Transport};
@@ -30,7 +31,12 @@ pub enum SendError {
 
 /// Something that delivers a finished message to its envelope recipients.
 pub trait MailSender: Send + Sync {
-    fn send(&self, message: &Message) -> Result<(), SendError>;
+    /// Sends finished message bytes (as queued in the outbox) to `envelope`.
+    fn send_raw(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError>;
+
+    fn send(&self, message: &Message) -> Result<(), SendError> {
+        self.send_raw(message.envelope(), &message.formatted())
+    }
 }
 
 /// Problems with the mail configuration, worded for the operator.
@@ -77,8 +83,8 @@ fn redact(url: &str) -> String {
 }
 
 impl MailSender for SmtpSender {
-    fn send(&self, message: &Message) -> Result<(), SendError> {
-        match self.transport.send(message) {
+    fn send_raw(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError> {
+        match self.transport.send_raw(envelope, message) {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
             Err(e) => Err(SendError::Transient(e.to_string())),

@@ -506,29 +506,27 @@ impl Digests<'_> {
         }
         Ok(())
     }
+}
 
-    /// Sends the double opt-in mail with a signed, expiring confirmation link.
-    pub fn send_confirmation(
-        &self,
-        sender: &dyn MailSender,
-        subscriber: &Subscriber,
-        now: DateTime<Utc>,
-    ) -> Result<(), SendError> {
-        let expires = now + chrono::Duration::hours(CONFIRM_LINK_HOURS);
-        let token = self.secret.sign(subscriber.id, Purpose::Confirm, expires);
-        let url = self.settings.link(&format!("/subscribe/confirm?token={token}"));
-        let message_id = self
-            .settings
-            .message_id("confirm", subscriber.id, &now.timestamp().to_string());
-        let message = confirmation_message(
-            self.settings,
-            &subscriber.email,
-            subscriber.frequency.as_str(),
-            &url,
-            message_id,
-        )?;
-        send_with_retry(sender, &message, Retry::default())
-    }
+/// The double opt-in mail for `subscriber`, with a signed confirmation link that expires
+/// [`CONFIRM_LINK_HOURS`] after `now`.
+pub fn confirmation(
+    settings: &MailSettings,
+    secret: &Secret,
+    subscriber: &Subscriber,
+    now: DateTime<Utc>,
+) -> Result<lettre::Message, SendError> {
+    let expires = now + chrono::Duration::hours(CONFIRM_LINK_HOURS);
+    let token = secret.sign(subscriber.id, Purpose::Confirm, expires);
+    let url = settings.link(&format!("/subscribe/confirm?token={token}"));
+    let message_id = settings.message_id("confirm", subscriber.id, &now.timestamp().to_string());
+    confirmation_message(
+        settings,
+        &subscriber.email,
+        subscriber.frequency.as_str(),
+        &url,
+        message_id,
+    )
 }
 
 /// Sends, retrying temporary failures with exponential backoff.

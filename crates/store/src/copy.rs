@@ -261,6 +261,25 @@ pub const TABLES: &[Table] = &[
         identity: None,
         replace: false,
     },
+    Table {
+        name: "outbox",
+        columns: &[
+            ("id", Int),
+            ("kind", Text),
+            ("recipient", Text),
+            ("payload", Bytes),
+            ("state", Text),
+            ("attempts", Int),
+            ("last_error", Text),
+            ("created_at", Time),
+            ("next_attempt_at", Time),
+            ("claimed_by", Text),
+            ("claimed_until", Time),
+            ("finished_at", Time),
+        ],
+        identity: Some("id"),
+        replace: false,
+    },
 ];
 
 /// Row-level access for copying. Reads visit rows in the table's natural order (ids

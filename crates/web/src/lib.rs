@@ -6,7 +6,8 @@
 //! Layout: `state` (what handlers reach), `kit` (how a handler is written: extractors that
 //! are the checks, one blocking helper, one render), `auth` (the middleware that resolves the
 //! viewer), `participation` (vote, comment, submit), `pages/` and `api/` (the two faces),
-//! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `metrics`, `feeds`.
+//! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `metrics`, `feeds`, `outbox`
+//! (mail: requests queue it, a worker sends it).
 
 use axum::routing::get;
 use axum::Router;
@@ -22,6 +23,7 @@ mod kit;
 mod markdown;
 mod math;
 mod metrics;
+pub mod outbox;
 mod page_cache;
 mod pages;
 mod params;
@@ -92,8 +94,14 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 }
 
 /// Serves the site on `listener` within `limits` until Ctrl-C or SIGTERM.
+/// The mail outbox's worker runs alongside (when mail is configured).
 pub async fn serve_with(listener: tokio::net::TcpListener, state: AppState, limits: EdgeLimits) -> std::io::Result<()> {
-    serve_until(listener, router(state), limits, shutdown_signal()).await
+    let worker = outbox::spawn_worker(&state);
+    let served = serve_until(listener, router(state), limits, shutdown_signal()).await;
+    if let Some(worker) = worker {
+        worker.abort();
+    }
+    served
 }
 
 async fn shutdown_signal() {

@@ -117,16 +117,23 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> {
     let searcher = std::sync::Arc::clone(&state.searcher);
     let activity = state.sync.clone();
-    let (stats, indexed, indexed_seq, sync) = state
+    let (stats, indexed, indexed_seq, sync, mail) = state
         .with_store(move |s| {
             let indexed_seq = searcher.lexical.indexed_seq().unwrap_or(-1);
             let sync = crate::sync_status::compute(s, activity.as_deref(), chrono::Utc::now())?;
-            Ok((s.stats()?, searcher.lexical.len(), indexed_seq, sync))
+            Ok((
+                s.stats()?,
+                searcher.lexical.len(),
+                indexed_seq,
+                sync,
+                s.outbox_counts()?,
+            ))
         })
         .await?;
     let mut out = String::new();
     state.metrics.write(&mut out);
     write_sync(&mut out, &sync, state.sync.as_deref());
+    write_mail(&mut out, &mail, &state.mail);
     for (name, help, value) in [
         ("paperboy_papers", "Papers in the store.", stats.papers as i64),
         (
@@ -186,6 +193,53 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
         out,
     )
         .into_response())
+}
+
+/// `paperboy_mail_*`: the outbox (shared by instances on one database) and what this
+/// process's worker did.
+fn write_mail(out: &mut String, counts: &paperboy_store::OutboxCounts, activity: &crate::outbox::MailActivity) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let oldest = counts
+        .oldest_queued
+        .map_or(0, |at| (chrono::Utc::now() - at).num_seconds().max(0));
+    for (name, help, value) in [
+        (
+            "paperboy_mail_queued",
+            "Mails waiting in the outbox.",
+            counts.queued as i64,
+        ),
+        (
+            "paperboy_mail_retrying",
+            "Queued mails that failed at least once.",
+            counts.retrying as i64,
+        ),
+        (
+            "paperboy_mail_failed",
+            "Mails refused for good or given up on, kept a week.",
+            counts.failed as i64,
+        ),
+        (
+            "paperboy_mail_oldest_queued_seconds",
+            "How long the oldest queued mail has waited (0: none queued).",
+            oldest,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    }
+    for (name, help, value) in [
+        (
+            "paperboy_mail_sent_total",
+            "Mails this process sent from the outbox.",
+            activity.sent.load(Relaxed),
+        ),
+        (
+            "paperboy_mail_failed_attempts_total",
+            "Attempts at sending that failed in this process (each retry counts).",
+            activity.failed_attempts.load(Relaxed),
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+    }
 }
 
 /// `paperboy_sync_*`: per source, the last success and attempt (Unix seconds, 0 for never)

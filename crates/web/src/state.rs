@@ -9,6 +9,7 @@ use paperboy_search::{SearchHit, SearchRequest, SearchResponse, Searcher};
 use paperboy_store::{Backend, RateLimitStore, StoreError};
 
 use crate::kit::blocking;
+use crate::outbox::MailActivity;
 use crate::participation::PaperFetcher;
 use crate::rate_limits::RateLimits;
 use crate::sync_status::SyncActivity;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub(crate) pages: Arc<page_cache::PageCache>,
     /// Rendered search result pages, apart from `pages`.
     pub(crate) searches: Arc<page_cache::PageCache>,
+    /// The mail outbox's worker: its doorbell and what it did.
+    pub(crate) mail: Arc<MailActivity>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             sync: None,
             pages: Arc::default(),
             searches: Arc::default(),
+            mail: Arc::default(),
         }
     }
 

@@ -27,6 +27,7 @@ pub fn digest_site(config: &Config, store: Arc<dyn Backend>) -> anyhow::Result<O
         secret,
         sender: smtp_sender(config)?,
         schedule: config.mail.schedule,
+        retry: config.mail.retry,
     }))
 }
 

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::Utc;
-use paperboy_digest::{validate_email, validate_topics, Digests};
+use paperboy_digest::{confirmation, enqueue_message, validate_email, validate_topics, Outbox, Prepared, SendError};
 use paperboy_store::{Backend, Frequency, Subscriber, SubscriberStatus};
 
 use super::digest::{mail_settings, secret, smtp_sender, FrequencyArg};
-use super::{open_search, open_store, print_json};
+use super::{open_store, print_json};
 use crate::config::Config;
 
 #[derive(clap::Subcommand)]
@@ -190,7 +190,8 @@ fn split_csv_line(line: &str) -> Vec<String> {
     fields
 }
 
-/// Sends each new subscriber the double opt-in mail, when SMTP is configured.
+/// Sends each new subscriber the double opt-in mail, when SMTP is configured: through the
+/// outbox, so that a mail the server does not take now is retried by `serve`.
 fn send_confirmations(config: &Config, store: &dyn Backend, subscribers: &[Subscriber]) -> anyhow::Result<()> {
     if config.mail.smtp_url.is_none() {
         eprintln!("note: no SMTP server is configured (PAPERBOY_SMTP_URL), so no confirmation mail was sent; they stay pending");
@@ -199,19 +200,33 @@ fn send_confirmations(config: &Config, store: &dyn Backend, subscribers: &[Subsc
     let sender = smtp_sender(config)?;
     let settings = mail_settings(config)?;
     let secret = secret(config, store)?;
-    let searcher = open_search(config, store)?;
-    let digests = Digests {
-        papers: store,
-        subscribers: store,
-        searcher: &searcher,
-        settings: &settings,
-        secret: &secret,
-        schedule: config.mail.schedule,
+    let holder = paperboy_store::lease_holder();
+    let outbox = Outbox {
+        store,
+        sender: sender.as_ref(),
+        from: &settings.from.email,
+        policy: config.mail.retry,
+        holder: &holder,
+    };
+    let nothing_to_prepare = |_: &paperboy_store::QueuedMail| -> Result<Prepared, SendError> {
+        Err(SendError::Permanent("only finished messages are sent from here".into()))
     };
     for subscriber in subscribers {
-        match digests.send_confirmation(sender.as_ref(), subscriber, Utc::now()) {
-            Ok(()) => println!("confirmation mail sent to {}", subscriber.email),
-            Err(e) => eprintln!("could not send the confirmation mail to {}: {e}", subscriber.email),
+        let message = confirmation(&settings, &secret, subscriber, Utc::now())?;
+        let id = enqueue_message(store, &message, Utc::now())?;
+        let report = outbox.deliver_due(&nothing_to_prepare, Some(id))?;
+        if report.sent == 1 {
+            println!("confirmation mail sent to {}", subscriber.email);
+        } else if report.retried == 1 {
+            eprintln!(
+                "the confirmation mail to {} could not be sent yet: it is queued, and `serve` retries it",
+                subscriber.email
+            );
+        } else {
+            eprintln!(
+                "could not send the confirmation mail to {} (see /status)",
+                subscriber.email
+            );
         }
     }
     Ok(())

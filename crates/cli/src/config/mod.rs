@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use paperboy_digest::Schedule;
+use paperboy_digest::{RetryPolicy, Schedule};
 use paperboy_sync::{ArxivSource, HuggingFaceSource, SyncConfig};
 
 pub mod docs;
@@ -80,6 +80,8 @@ pub struct MailConfig {
     pub dkim_selector: String,
     /// How often `serve` looks for due digests.
     pub digest_check: Duration,
+    /// When the outbox tries again a mail that could not be sent.
+    pub retry: RetryPolicy,
 }
 
 /// Accounts, votes, comments and submissions.
@@ -144,6 +146,11 @@ impl Config {
                 dkim_key: s.optional(&DKIM_KEY)?,
                 dkim_selector: s.value(&DKIM_SELECTOR)?,
                 digest_check: s.value(&DIGEST_CHECK)?,
+                retry: RetryPolicy {
+                    first: s.value(&MAIL_RETRY)?,
+                    max: s.value(&MAIL_MAX_RETRY)?,
+                    give_up_after: s.value(&MAIL_GIVE_UP)?,
+                },
             },
             community: CommunityConfig {
                 daily_submission_limit: s.value(&DAILY_SUBMISSION_LIMIT)?,

@@ -322,6 +322,42 @@ pub const DIGEST_LEASE: Setting<Duration> = Setting {
     parse: positive_seconds,
 };
 
+pub const MAIL_RETRY: Setting<Duration> = Setting {
+    about: About {
+        key: Some("mail.retry_seconds"),
+        env: Some("PAPERBOY_MAIL_RETRY_SECONDS"),
+        flag: None,
+        fallback: Fallback::Value("30"),
+        toml: Toml::Integer,
+        doc: "Seconds until an account or subscription mail that could not be sent is tried again; each further failure doubles it.",
+    },
+    parse: positive_seconds,
+};
+
+pub const MAIL_MAX_RETRY: Setting<Duration> = Setting {
+    about: About {
+        key: Some("mail.max_retry_seconds"),
+        env: Some("PAPERBOY_MAIL_MAX_RETRY_SECONDS"),
+        flag: None,
+        fallback: Fallback::Value("600"),
+        toml: Toml::Integer,
+        doc: "The longest wait, in seconds, between attempts at a mail that could not be sent.",
+    },
+    parse: positive_seconds,
+};
+
+pub const MAIL_GIVE_UP: Setting<Duration> = Setting {
+    about: About {
+        key: Some("mail.give_up_hours"),
+        env: Some("PAPERBOY_MAIL_GIVE_UP_HOURS"),
+        flag: None,
+        fallback: Fallback::Value("72"),
+        toml: Toml::Integer,
+        doc: "Hours after which a mail that still could not be sent is given up on (shown as failed on /status).",
+    },
+    parse: positive_hours,
+};
+
 pub const DAILY_SUBMISSION_LIMIT: Setting<u32> = Setting {
     about: About {
         key: Some("community.daily_submission_limit"),
@@ -528,6 +564,9 @@ pub const ALL: &[&About] = &[
     &DKIM_SELECTOR.about,
     &DIGEST_CHECK.about,
     &DIGEST_LEASE.about,
+    &MAIL_RETRY.about,
+    &MAIL_MAX_RETRY.about,
+    &MAIL_GIVE_UP.about,
     &DAILY_SUBMISSION_LIMIT.about,
     &TRUST_FORWARDED_FOR.about,
     &LOG_ACCOUNT_LINKS.about,
@@ -655,6 +694,15 @@ fn positive_seconds(value: &str) -> Result<Duration, String> {
         .filter(|&seconds| seconds > 0)
         .map(Duration::from_secs)
         .ok_or_else(|| "is not a positive number of seconds".into())
+}
+
+fn positive_hours(value: &str) -> Result<Duration, String> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|&hours| hours > 0 && hours <= 24 * 365)
+        .map(|hours| Duration::from_secs(hours * 3600))
+        .ok_or_else(|| "is not a number of hours (1 to 8760)".into())
 }
 
 fn connection_count(value: &str) -> Result<usize, String> {

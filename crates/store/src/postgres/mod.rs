@@ -28,6 +28,7 @@ mod digest;
 mod embeddings;
 mod lease;
 mod migrations;
+mod outbox;
 mod papers;
 mod participation;
 mod rate_limit;

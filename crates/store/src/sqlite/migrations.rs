@@ -236,6 +236,28 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX sync_days_day ON sync_days(day);
     ",
     ),
+    (
+        8,
+        "
+    -- The mail outbox (paperboy_store::outbox): every account and subscription mail, queued
+    -- by requests and sent by a worker that retries while the mail server is away.
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind            TEXT NOT NULL,     -- message, password_reset or subscribe
+        recipient       TEXT NOT NULL,
+        payload         BLOB NOT NULL,     -- the message, or the intent's input; empty once finished
+        state           TEXT NOT NULL,     -- queued, sent, dropped or failed
+        attempts        INTEGER NOT NULL,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        claimed_by      TEXT,
+        claimed_until   TEXT,
+        finished_at     TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

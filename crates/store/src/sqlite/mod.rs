@@ -19,6 +19,7 @@ mod digest;
 mod embeddings;
 mod lease;
 mod migrations;
+mod outbox;
 mod participation;
 mod sync;
 

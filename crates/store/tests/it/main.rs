@@ -9,6 +9,7 @@ mod support;
 mod community;
 mod digest;
 mod embeddings;
+mod outbox;
 mod papers;
 mod postgres_pool;
 mod rate_limits;

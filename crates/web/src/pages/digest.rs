@@ -16,8 +16,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Utc;
 use paperboy_accounts::Action;
-use paperboy_digest::{validate_email, validate_topics, Digests, MailSender, MailSettings, Purpose, Schedule, Secret};
-use paperboy_store::{DigestStore, Frequency, Subscriber, SubscriberStatus};
+use paperboy_digest::{
+    validate_email, validate_topics, MailSender, MailSettings, Purpose, RetryPolicy, Schedule, Secret,
+};
+use paperboy_store::{DigestStore, Frequency, MailKind, Subscriber, SubscriberStatus};
+
+use crate::outbox::{queue_intent, SubscribeRequest};
 
 use crate::auth::Viewer;
 use crate::error::PageError;
@@ -31,6 +35,8 @@ pub struct DigestSite {
     pub secret: Secret,
     pub sender: Arc<dyn MailSender>,
     pub schedule: Schedule,
+    /// When the outbox tries failed mail again (account and subscription mail).
+    pub retry: RetryPolicy,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -124,7 +130,7 @@ async fn subscribe(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
-    let site = site(&state)?;
+    site(&state)?;
     let email = validate_email(form.get("email").map(String::as_str).unwrap_or_default()).map_err(bad)?;
     // Each request mails a confirmation: limited per asking address and per mailbox.
     let mailbox = format!("email:{}", email.to_lowercase());
@@ -142,39 +148,16 @@ async fn subscribe(
             .is_some_and(|u| u.email_verified && u.email.eq_ignore_ascii_case(&email));
     let frequency = frequency(form.get("frequency"))?;
     let topics = topics(form.get("topics"))?;
-    let papers = Arc::clone(&state.store);
-    let searcher = Arc::clone(&state.searcher);
-    let shown = email.clone();
-    with_site(site, move |site| {
-        let (mut subscriber, created) =
-            site.subscribers
-                .add_subscriber(&email, frequency, &topics, SubscriberStatus::Pending)?;
-        if like_upvoted {
-            site.subscribers.set_like_upvoted(subscriber.id, true)?;
-        }
-        if !created && subscriber.status == SubscriberStatus::Active {
-            // Already receiving digests: say the same as for a new address (no address probing).
-            return Ok(());
-        }
-        if !created {
-            site.subscribers.set_preferences(subscriber.id, frequency, &topics)?;
-            site.subscribers
-                .set_subscriber_status(subscriber.id, SubscriberStatus::Pending)?;
-            subscriber.frequency = frequency;
-        }
-        let digests = Digests {
-            papers: papers.as_ref(),
-            subscribers: site.subscribers.as_ref(),
-            searcher: searcher.as_ref(),
-            settings: &site.settings,
-            secret: &site.secret,
-            schedule: site.schedule,
-        };
-        digests
-            .send_confirmation(site.sender.as_ref(), &subscriber, Utc::now())
-            .map_err(|e| AppError::Internal(format!("sending the confirmation mail: {e}")))
-    })
-    .await?;
+    // Whether the address is new, pending or already subscribed is looked at by the outbox's
+    // worker: the request does the same work, and answers the same, whatever the address.
+    let request = SubscribeRequest {
+        frequency: frequency.as_str().to_string(),
+        topics,
+        like_upvoted,
+    };
+    let payload = serde_json::to_vec(&request).map_err(|e| PageError(AppError::Internal(e.to_string())))?;
+    queue_intent(&state, MailKind::Subscribe, email.clone(), payload).await?;
+    let shown = email;
     let liked_note = if wants_liked && !like_upvoted {
         " Papers like the ones you upvoted need you signed in, with this address confirmed on your account."
     } else {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::PageError;
 use crate::kit::render;
+use crate::outbox::MailStatus;
 use crate::sync_status::{self, STATUS_DAYS};
 use crate::AppState;
 
@@ -40,6 +41,8 @@ struct StatusPage {
     days: Vec<DayRow>,
     missing: usize,
     window: i64,
+    mail: MailStatus,
+    oldest_mail: String,
 }
 
 /// `YYYY-MM-DD HH:MM UTC`, or "never".
@@ -63,7 +66,10 @@ pub async fn show(State(state): State<AppState>) -> Result<Html<String>, PageErr
     let status = state
         .with_store(move |s| sync_status::compute(s, activity.as_deref(), Utc::now()))
         .await?;
+    let mail = MailStatus::read(&state).await?;
     let page = StatusPage {
+        oldest_mail: ago(mail.oldest_queued_seconds),
+        mail,
         generated_at: when(Some(status.generated_at)),
         missing: status.missing(),
         sources: status

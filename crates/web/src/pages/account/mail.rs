@@ -1,9 +1,11 @@
-//! One-time links mailed to an account (password reset, email verification).
+//! One-time links mailed to an account (password reset, email verification): queued in the
+//! outbox (`crate::outbox`), or logged where no mail server is configured and the operator
+//! asked for that.
 
 use chrono::Duration;
 use paperboy_store::{TokenKind, User};
 
-use crate::kit::blocking;
+use crate::outbox::{account_mail, queue_message};
 use crate::{AppError, AppState};
 
 /// How long an email-verification link works.
@@ -15,13 +17,10 @@ pub async fn one_time_link(state: &AppState, user_id: i64, kind: TokenKind, hour
     super::issue_token(state, user_id, kind, Duration::hours(hours)).await
 }
 
-/// Sends (or, where configured, logs) a link for an account; never fails the request.
+/// Queues (or, where configured, logs) a link for an account; never fails the request.
 pub async fn send_account_link(state: &AppState, user: &User, subject: &str, intro: &str, path_and_query: String) {
-    let link = match &state.digests {
-        Some(site) => site.settings.link(&path_and_query),
-        None => format!("{}{}", state.settings.base_url.trim_end_matches('/'), path_and_query),
-    };
     let Some(site) = state.digests.clone() else {
+        let link = format!("{}{}", state.settings.base_url.trim_end_matches('/'), path_and_query);
         if state.settings.log_account_links {
             tracing::warn!(user = %user.name, %link, "no mail server configured: account link logged instead of sent");
         } else {
@@ -29,21 +28,12 @@ pub async fn send_account_link(state: &AppState, user: &User, subject: &str, int
         }
         return;
     };
-    let text = format!(
-        "Hello {},\n\n{intro}\n\n{link}\n\nIf you did not ask for this, ignore this mail.\n\n— paperboy\n",
-        user.name
-    );
-    let (email, subject) = (user.email.clone(), subject.to_string());
-    let sent = blocking(move || {
-        let message = paperboy_digest::account_message(&site.settings, &email, &subject, text)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        site.sender
-            .send(&message)
-            .map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await;
-    if let Err(e) = sent {
-        tracing::error!(user = %user.name, error = %e, "sending an account mail failed");
+    let queued = match account_mail(&site.settings, user, subject, intro, &path_and_query) {
+        Ok(message) => queue_message(state, message).await,
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    };
+    if let Err(e) = queued {
+        tracing::error!(user = %user.name, error = %e, "queueing an account mail failed");
     }
 }
 

@@ -73,6 +73,7 @@ impl TestServer {
                 secret: Secret::from_bytes([7; 32]),
                 sender: Arc::new(sender),
                 schedule: Schedule::default(),
+                retry: paperboy_digest::RetryPolicy::default(),
             })
         })
     }
