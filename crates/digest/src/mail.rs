@@ -167,6 +167,15 @@ impl MailSettings {
         format!("<{kind}.{period_key}.{subscriber_id}@{}>", self.from.email.domain())
     }
 
+    /// A Message-ID of its own for a one-off mail (an account link): queued once in the outbox,
+    /// every attempt sends the same bytes, so a copy sent twice still carries one id.
+    pub fn unique_message_id(&self, kind: &str) -> String {
+        let mut random = [0u8; 12];
+        let _ = getrandom::fill(&mut random);
+        let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        format!("<{kind}.{random}@{}>", self.from.email.domain())
+    }
+
     fn finish(&self, mut message: Message) -> Message {
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
@@ -378,6 +387,7 @@ pub fn account_message(
         .from(settings.from.clone())
         .to(recipient(email)?)
         .subject(subject)
+        .message_id(Some(settings.unique_message_id("account")))
         .date_now()
         .header(header::ContentType::TEXT_PLAIN)
         .body(text)

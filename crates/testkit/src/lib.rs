@@ -14,7 +14,7 @@ mod stores;
 pub use clock::clear_of_midnight;
 pub use postgres::{database_url, PgSchema, TEST_DATABASE_URL};
 pub use replay::{ReplayServer, Reply};
-pub use smtp::{ReceivedMail, SmtpSink};
+pub use smtp::{free_port, ReceivedMail, SmtpSink};
 pub use stores::{every_store, suite_store, StoreKind, TestStore, TEST_STORE};
 
 /// ../shared/data (real arXiv and Hugging Face metadata), or `None`, with a message saying

@@ -16,20 +16,30 @@ fn python() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/venv/bin/python"))
 }
 
+/// A loopback port nothing listens on (free when picked).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 impl SmtpSink {
     /// Starts a sink (see `smtp_sink.py` for the recipients that provoke failures).
     /// Panics, saying what to run, when aiosmtpd is not installed.
     pub fn start() -> SmtpSink {
+        SmtpSink::start_on(free_port())
+    }
+
+    /// Starts a sink on `port` — one a server was told about while nothing listened there, to
+    /// play a mail server that comes back.
+    pub fn start_on(port: u16) -> SmtpSink {
         let python = python();
         assert!(
             python.exists(),
             "the SMTP tests need aiosmtpd: run scripts/setup-tests (it installs it into .cache/venv)"
         );
         let dir = tempfile::tempdir().expect("a temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         let child = Command::new(&python)
             .args([
                 "-m",
@@ -171,10 +181,11 @@ impl ReceivedMail {
         decode(body, &encoding.to_ascii_lowercase())
     }
 
-    /// Every `href="…"` in the HTML part and every URL in the text part containing `needle`.
+    /// Every `href="…"` in the HTML part and every URL in the text (part, or a plain mail's
+    /// body) containing `needle`.
     pub fn links_containing(&self, needle: &str) -> Vec<String> {
         let mut links = Vec::new();
-        for body in [self.part("text/plain"), self.part("text/html")].into_iter().flatten() {
+        for body in [Some(self.text()), self.part("text/html")].into_iter().flatten() {
             for word in body.split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>') {
                 let word = word.replace("&amp;", "&");
                 if word.starts_with("http") && word.contains(needle) && !links.contains(&word) {

@@ -93,7 +93,7 @@ fn post_form(url: &str, form: &[(&str, &str)]) -> (u16, String) {
 
 /// Posts the footer's subscribe form as a browser would: with the CSRF cookie and token that a
 /// page gave.
-fn post_subscribe(base: &str, form: &[(&str, &str)]) -> (u16, String) {
+pub(crate) fn post_subscribe(base: &str, form: &[(&str, &str)]) -> (u16, String) {
     let mut page = agent().get(&format!("{base}/")).call().unwrap();
     let cookie = page
         .headers()

@@ -12,6 +12,7 @@ mod crash;
 mod digest;
 mod ingest;
 mod instances;
+mod mail;
 mod semantic;
 mod serve;
 mod sync;

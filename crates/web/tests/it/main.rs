@@ -10,6 +10,7 @@ mod community;
 mod e2e;
 mod feeds;
 mod hardening;
+mod mail;
 mod pages;
 mod snapshots;
 mod status;

@@ -41,9 +41,15 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base_url: &str) -> Browser {
+        Browser::with_timeout(base_url, None)
+    }
+
+    /// A browser that gives up on a request after `timeout` (`None`: never).
+    pub fn with_timeout(base_url: &str, timeout: Option<std::time::Duration>) -> Browser {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
+            .timeout_global(timeout)
             .build()
             .into();
         Browser {

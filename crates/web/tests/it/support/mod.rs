@@ -64,6 +64,11 @@ impl TestServer {
     /// Like `with_data`, with mail set up: account links and subscription mail go to the SMTP
     /// server at `smtp_url` (links point at `http://papers.example.org`).
     pub fn with_data_and_mail(sources: &[PathBuf], smtp_url: &str) -> TestServer {
+        TestServer::with_mail_retrying(sources, smtp_url, paperboy_digest::RetryPolicy::default())
+    }
+
+    /// Like `with_data_and_mail`, with mail that could not be sent tried again as `retry` says.
+    pub fn with_mail_retrying(sources: &[PathBuf], smtp_url: &str, retry: paperboy_digest::RetryPolicy) -> TestServer {
         use paperboy_digest::{MailSettings, Schedule, Secret, SmtpSender};
         let sender = SmtpSender::from_url(smtp_url).unwrap();
         TestServer::with_data_and(sources, move |state, store| {
@@ -73,7 +78,7 @@ impl TestServer {
                 secret: Secret::from_bytes([7; 32]),
                 sender: Arc::new(sender),
                 schedule: Schedule::default(),
-                retry: paperboy_digest::RetryPolicy::default(),
+                retry,
             })
         })
     }
