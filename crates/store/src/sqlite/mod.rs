@@ -21,6 +21,7 @@ mod folder_lock;
 mod lease;
 mod migrations;
 mod participation;
+pub mod snapshot;
 mod sync;
 
 pub use folder_lock::FolderLock;
