@@ -5,7 +5,7 @@
 //! PostgreSQL into a data folder is also a consistent, portable backup (`paperboy restore`
 //! installs its `paperboy.sqlite3`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,7 +15,7 @@ use paperboy_digest::Secret;
 use paperboy_store::copy::{copy_all, TableCopy};
 use paperboy_store::{Backend, SqliteStore};
 
-use super::digest::DIGEST_SECRET_KEY;
+use super::digest::{write_secret, DIGEST_SECRET_KEY};
 use super::{open_postgres, print_json};
 use crate::config::Config;
 
@@ -136,19 +136,5 @@ fn carry_secret(from: &End, to: &End, source: &dyn Backend, target: &dyn Backend
         }
         (End::Postgres(_), End::Postgres(_)) => {} // `state` carried it
     }
-    Ok(())
-}
-
-fn write_secret(dir: &Path, secret: &Secret) -> anyhow::Result<()> {
-    let path = dir.join(paperboy_digest::token::SECRET_FILE);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    std::io::Write::write_all(&mut file, &secret.to_bytes())?;
-    file.sync_all()?;
     Ok(())
 }
