@@ -10,8 +10,8 @@
 //!    its leases and carried link-signing key taken out;
 //! 5. the search indexes are removed (they followed the replaced store; the restored one has
 //!    the same identity but older sequence numbers, so they would look current and be wrong);
-//! 6. the live database (with its `-wal`, so it stays whole) is renamed aside with a
-//!    timestamp, never deleted, and the copy renamed into its place;
+//! 6. the live database (with its `-wal`, so it stays whole) is kept under a name with a
+//!    timestamp, never deleted, and the copy renamed over it;
 //! 7. the key goes to `secret.key` (an old, different one is kept aside too);
 //! 8. the folder is let go, and the keyword index rebuilt from the restored store (vectors are
 //!    rebuilt from the stored embeddings when `serve` or `search` next opens them).
@@ -143,23 +143,28 @@ fn refuse_to_replace(live: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Renames the live database and its `-wal` (which may hold committed transactions not yet in
-/// the main file) to `NAME.replaced-STAMP` and `NAME.replaced-STAMP-wal`: opened under its new
-/// name, it is the store as it was. An empty `-wal` holds nothing; the `-shm` is an index of
-/// the `-wal`, rebuilt on open.
+/// Keeps the live database as `NAME.replaced-STAMP`, with its `-wal` (which may hold committed
+/// transactions not yet in the main file) as `NAME.replaced-STAMP-wal`: opened under that name,
+/// it is the store as it was. The main file gets its second name by a hard link, so that the
+/// live name still holds a store until the new one is renamed over it. An empty `-wal` holds
+/// nothing; the `-shm` is an index of the `-wal`, rebuilt on open.
 fn set_aside(live: &Path, stamp: &str) -> anyhow::Result<PathBuf> {
     let kept = free_name(live, &format!("replaced-{stamp}"));
-    std::fs::rename(live, &kept).with_context(|| format!("cannot move {} aside", live.display()))?;
+    let aside = |from: &Path, to: &Path| -> anyhow::Result<()> {
+        std::fs::hard_link(from, to)
+            .or_else(|_| std::fs::copy(from, to).map(drop)) // a file system without hard links
+            .with_context(|| format!("cannot keep {} as {}", from.display(), to.display()))
+    };
+    aside(live, &kept)?;
     let wal = with_suffix(live, "-wal");
-    if std::fs::metadata(&wal).is_ok_and(|m| m.len() == 0) {
-        std::fs::remove_file(&wal).with_context(|| format!("cannot remove {}", wal.display()))?;
-    } else if wal.exists() {
-        std::fs::rename(&wal, with_suffix(&kept, "-wal"))
-            .with_context(|| format!("cannot move {} aside", wal.display()))?;
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        aside(&wal, &with_suffix(&kept, "-wal"))?;
     }
-    let shm = with_suffix(live, "-shm");
-    if shm.exists() {
-        std::fs::remove_file(&shm).with_context(|| format!("cannot remove {}", shm.display()))?;
+    // Never left beside the new database: SQLite would read them as its own.
+    for stale in [wal, with_suffix(live, "-shm")] {
+        if stale.exists() {
+            std::fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
+        }
     }
     sync_folder(live)?;
     Ok(kept)
@@ -273,10 +278,17 @@ mod tests {
         assert_eq!(kept, dir.path().join("paperboy.sqlite3.replaced-20261201T153000Z"));
         assert_eq!(std::fs::read_to_string(&kept).unwrap(), "db");
         assert_eq!(std::fs::read_to_string(with_suffix(&kept, "-wal")).unwrap(), "wal");
-        for suffix in ["", "-wal", "-shm"] {
+        assert_eq!(
+            std::fs::read_to_string(&live).unwrap(),
+            "db",
+            "until the new one replaces it"
+        );
+        for suffix in ["-wal", "-shm"] {
             assert!(!with_suffix(&live, suffix).exists(), "{suffix}");
         }
-        std::fs::write(&live, "next").unwrap();
+        let new = dir.path().join("new");
+        std::fs::write(&new, "next").unwrap();
+        std::fs::rename(&new, &live).unwrap(); // as the restored copy is put in place
         let again = set_aside(&live, "20261201T153000Z").unwrap();
         assert_eq!(again, dir.path().join("paperboy.sqlite3.replaced-20261201T153000Z-2"));
         assert_eq!(std::fs::read_to_string(&kept).unwrap(), "db", "the first one stays");
