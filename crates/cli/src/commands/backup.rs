@@ -37,6 +37,7 @@ pub struct Args {
     /// An existing file is never replaced.
     #[arg(value_name = "DIR|FILE")]
     path: PathBuf,
+    /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
 }

@@ -11,7 +11,7 @@
 //! 5. the search indexes are removed (they followed the replaced store; the restored one has
 //!    the same identity but older sequence numbers, so they would look current and be wrong);
 //! 6. the live database (with its `-wal`, so it stays whole) is kept under a name with a
-//!    timestamp, never deleted, and the copy renamed over it;
+//!    timestamp, never deleted, and the copy renamed over the live name;
 //! 7. the key goes to `secret.key` (an old, different one is kept aside too);
 //! 8. the folder is let go, and the keyword index rebuilt from the restored store (vectors are
 //!    rebuilt from the stored embeddings when `serve` or `search` next opens them).
@@ -45,9 +45,10 @@ pub struct Args {
     /// `paperboy copy` wrote.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Replace a store that holds papers, accounts or subscribers (it is kept, renamed).
+    /// Replace a store that holds papers, accounts or subscribers (it is kept beside, under a new name).
     #[arg(long)]
     force: bool,
+    /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
 }
@@ -128,7 +129,7 @@ fn refuse_to_replace(live: &Path) -> anyhow::Result<()> {
     match snapshot::facts_at(live) {
         Ok(current) if current.holds_data() => bail!(
             "the data folder's store {} holds {} papers, {} accounts and {} subscribers; \
-             restore --force replaces it (it is kept beside, renamed)",
+             restore --force replaces it (it is kept beside, under a new name)",
             live.display(),
             current.papers,
             current.users,
@@ -137,7 +138,7 @@ fn refuse_to_replace(live: &Path) -> anyhow::Result<()> {
         Ok(_) => Ok(()),
         Err(e) => bail!(
             "the data folder's store {} cannot be read ({e}); restore --force replaces it (it is \
-             kept beside, renamed)",
+             kept beside, under a new name)",
             live.display()
         ),
     }
