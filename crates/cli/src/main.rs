@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 mod commands;
 mod config;
 mod embedding;
+mod partial_file;
 
 use config::docs::flag_help;
 use config::{settings, Config, Flags};
@@ -72,6 +73,10 @@ enum Command {
     Migrate(commands::migrate::Args),
     /// Move a whole deployment between a data folder and PostgreSQL (either way).
     Copy(commands::copy::Args),
+    /// Write a consistent snapshot of the embedded store to a file, while it is in use.
+    Backup(commands::backup::Args),
+    /// Check a snapshot and install it as the data folder's store (indexes are rebuilt).
+    Restore(commands::restore::Args),
     /// Manage API tokens (`Authorization: Bearer …` for the JSON API).
     #[command(subcommand)]
     Token(commands::token::Action),
@@ -116,6 +121,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(action) => commands::token::run(&config, action),
         Command::Migrate(args) => commands::migrate::run(&config, args),
         Command::Copy(args) => commands::copy::run(&config, args),
+        Command::Backup(args) => commands::backup::run(&config, args),
+        Command::Restore(args) => commands::restore::run(&config, args),
         Command::Sync(args) => commands::sync::run(&config, args),
     }
 }

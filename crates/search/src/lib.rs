@@ -21,17 +21,20 @@ pub use lexical::{CatchUp, LexicalIndex};
 pub use query::{parse, ParsedQuery, QueryError};
 pub use searcher::{follow_store, AlwaysEmbed, EmbedTurn, Searcher};
 
+/// Where every index lives inside the data folder. All of it is derived from the store:
+/// removing it loses nothing, the next open rebuilds it.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+
 /// Where the keyword index lives inside the data folder.
 pub fn lexical_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("index").join("lexical")
+    index_dir(data_dir).join("lexical")
 }
 
 /// Where the vector index of `model_id` lives inside the data folder.
 pub fn vectors_dir(data_dir: &Path, model_id: &str) -> PathBuf {
-    data_dir
-        .join("index")
-        .join("vectors")
-        .join(semantic::model_slug(model_id))
+    index_dir(data_dir).join("vectors").join(semantic::model_slug(model_id))
 }
 
 /// Restrictions applied to every mode's results.

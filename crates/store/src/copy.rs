@@ -282,16 +282,18 @@ pub const TABLES: &[Table] = &[
     },
 ];
 
-/// Row-level access for copying. Reads visit rows in the table's natural order (ids
-/// ascending, so a comment's parent precedes it).
+/// Row-level access for copying.
 pub trait TableCopy {
     /// Papers, accounts and subscribers: a target holding any is refused.
     fn holds_data(&self) -> Result<bool, StoreError>;
 
-    fn read_rows(
+    /// Runs `read` on one snapshot of the store: every table it reads is as it was at one
+    /// moment (one read-only transaction; REPEATABLE READ on PostgreSQL), so that a copy of a
+    /// store in use is consistent: no vote without its counter, no daily entry without its
+    /// paper, nothing committed after the first read.
+    fn read_snapshot(
         &self,
-        table: &Table,
-        visit: &mut dyn FnMut(Vec<Value>) -> Result<(), StoreError>,
+        read: &mut dyn FnMut(&mut dyn SnapshotReader) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 
     /// Writes rows in one transaction.
@@ -301,14 +303,25 @@ pub trait TableCopy {
     fn finish_copy(&self) -> Result<(), StoreError>;
 }
 
+/// Reads tables inside one snapshot (see [`TableCopy::read_snapshot`]).
+pub trait SnapshotReader {
+    /// Visits a table's rows in its natural order (ids ascending, so a comment's parent
+    /// precedes it).
+    fn read_rows(
+        &mut self,
+        table: &Table,
+        visit: &mut dyn FnMut(Vec<Value>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
 /// Rows per write transaction.
 const BATCH: usize = 1000;
 
 /// Rows copied per table, in copy order.
 pub type CopyReport = Vec<(&'static str, u64)>;
 
-/// Copies every table of `from` into `to`, which must hold no papers, accounts or subscribers.
-/// `progress` hears each table's count as it finishes.
+/// Copies every table of `from`, as it was when the copy began, into `to`, which must hold no
+/// papers, accounts or subscribers. `progress` hears each table's count as it finishes.
 pub fn copy_all(
     from: &dyn TableCopy,
     to: &dyn TableCopy,
@@ -320,24 +333,27 @@ pub fn copy_all(
         ));
     }
     let mut report = Vec::new();
-    for table in TABLES {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut count = 0u64;
-        from.read_rows(table, &mut |row| {
-            batch.push(row);
-            count += 1;
-            if batch.len() == BATCH {
+    from.read_snapshot(&mut |snapshot| {
+        for table in TABLES {
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut count = 0u64;
+            snapshot.read_rows(table, &mut |row| {
+                batch.push(row);
+                count += 1;
+                if batch.len() == BATCH {
+                    to.write_rows(table, &batch)?;
+                    batch.clear();
+                }
+                Ok(())
+            })?;
+            if !batch.is_empty() {
                 to.write_rows(table, &batch)?;
-                batch.clear();
             }
-            Ok(())
-        })?;
-        if !batch.is_empty() {
-            to.write_rows(table, &batch)?;
+            progress(table.name, count);
+            report.push((table.name, count));
         }
-        progress(table.name, count);
-        report.push((table.name, count));
-    }
+        Ok(())
+    })?;
     to.finish_copy()?;
     Ok(report)
 }

@@ -18,6 +18,9 @@ pub enum StoreError {
     },
     #[error("the store at {path} has schema version {found}, newer than this paperboy knows ({supported}); upgrade paperboy")]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    /// A file offered to `paperboy restore` that cannot be installed, and why.
+    #[error("{path} cannot be restored: {problem}")]
+    BadSnapshot { path: PathBuf, problem: String },
     #[error("stored paper {id} is unreadable: {message}")]
     Corrupt { id: String, message: String },
     #[error("database error: {0}")]

@@ -1,9 +1,11 @@
 //! `paperboy copy --from A --to B`: moves a whole deployment between the embedded store (a
 //! data folder) and PostgreSQL, either way, keeping ids, sequence numbers and the key that
 //! signs digest links — so that accounts, sessions, links in sent mail and search indexes all
-//! keep working after the move.
+//! keep working after the move. The source is read in one snapshot, so copying a live
+//! PostgreSQL into a data folder is also a consistent, portable backup (`paperboy restore`
+//! installs its `paperboy.sqlite3`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,7 +15,7 @@ use paperboy_digest::Secret;
 use paperboy_store::copy::{copy_all, TableCopy};
 use paperboy_store::{Backend, SqliteStore};
 
-use super::digest::DIGEST_SECRET_KEY;
+use super::digest::{write_secret, DIGEST_SECRET_KEY};
 use super::{open_postgres, print_json};
 use crate::config::Config;
 
@@ -22,8 +24,10 @@ use crate::config::Config;
   paperboy copy --from ./paperboy-data --to postgres://paperboy@db/paperboy
   paperboy copy --from postgres://paperboy@db/paperboy --to ./restored-data
 
-The target must hold no papers, accounts or subscribers. Stop the instances that write to the
-source first: rows written during the copy may be missed.")]
+The target must hold no papers, accounts or subscribers. The source is read in one snapshot
+(one transaction), so a copy of a store in use is consistent: it is the store as it was when
+the copy began. Writes after that are not in it; stop the instances that write to the source
+first when moving a deployment.")]
 pub struct Args {
     /// Where the data is: a data folder (embedded store) or a postgres:// URL.
     #[arg(long, value_name = "DIR|URL")]
@@ -132,19 +136,5 @@ fn carry_secret(from: &End, to: &End, source: &dyn Backend, target: &dyn Backend
         }
         (End::Postgres(_), End::Postgres(_)) => {} // `state` carried it
     }
-    Ok(())
-}
-
-fn write_secret(dir: &Path, secret: &Secret) -> anyhow::Result<()> {
-    let path = dir.join(paperboy_digest::token::SECRET_FILE);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    std::io::Write::write_all(&mut file, &secret.to_bytes())?;
-    file.sync_all()?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `paperboy digest run|preview`: send the due digests (for cron), or show one subscriber's.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -104,8 +105,24 @@ pub fn secret(config: &Config, store: &dyn Backend) -> anyhow::Result<Secret> {
     })
 }
 
-/// The `state` key of the shared link-signing key in PostgreSQL.
+/// The `state` key of the shared link-signing key in PostgreSQL (and in a backup of the
+/// embedded store, which carries the data folder's key in its one file).
 pub const DIGEST_SECRET_KEY: &str = "digest_secret";
+
+/// Writes the data folder's link-signing key (mode 0600), replacing the one there.
+pub fn write_secret(dir: &Path, secret: &Secret) -> anyhow::Result<()> {
+    let path = dir.join(paperboy_digest::token::SECRET_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    std::io::Write::write_all(&mut file, &secret.to_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
 
 /// What a digest command opens once.
 struct Opened {

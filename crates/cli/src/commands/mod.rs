@@ -9,6 +9,7 @@ use paperboy_store::{Backend, PaperStore, PostgresStore, RateLimitStore, SqliteS
 
 use crate::config::Config;
 
+pub mod backup;
 pub mod copy;
 pub mod digest;
 mod embed_lease;
@@ -17,6 +18,7 @@ pub mod harvest;
 pub mod index;
 pub mod ingest;
 pub mod migrate;
+pub mod restore;
 pub mod schedule;
 pub mod search;
 pub mod serve;
@@ -117,7 +119,7 @@ pub fn ensure_indexes_follow(config: &Config, store: &dyn Backend) -> anyhow::Re
     let Some(store_id) = store.state(paperboy_store::STORE_ID_KEY)? else {
         return Ok(()); // a store from before identities: nothing to compare
     };
-    let index_dir = config.data_dir.join("index");
+    let index_dir = paperboy_search::index_dir(&config.data_dir);
     let marker = index_dir.join("store-id");
     let followed = std::fs::read_to_string(&marker).ok();
     if followed.as_deref().map(str::trim) == Some(store_id.as_str()) {

@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod backup;
 mod bad_input;
 mod copy;
 mod crash;

@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::Row;
+use postgres::{IsolationLevel, Row, Transaction};
 
 use super::PostgresStore;
-use crate::copy::{Kind, Table, TableCopy, Value, TABLES};
+use crate::copy::{Kind, SnapshotReader, Table, TableCopy, Value, TABLES};
 use crate::StoreError;
 
 impl TableCopy for PostgresStore {
@@ -22,35 +22,20 @@ impl TableCopy for PostgresStore {
         })
     }
 
-    fn read_rows(
+    fn read_snapshot(
         &self,
-        table: &Table,
-        visit: &mut dyn FnMut(Vec<Value>) -> Result<(), StoreError>,
+        read: &mut dyn FnMut(&mut dyn SnapshotReader) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        // JSON leaves as text, exactly as stored.
-        let columns = table
-            .columns
-            .iter()
-            .map(|(name, kind)| match kind {
-                Kind::Json => format!("{name}::text"),
-                _ => (*name).to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let order = table.identity.map(|id| format!(" ORDER BY {id}")).unwrap_or_default();
-        let sql = format!("SELECT {columns} FROM {}{order}", table.name);
         self.with_client(|client| {
-            // Streams rows instead of loading the table.
-            let mut rows = client.query_raw(&sql, std::iter::empty::<&(dyn ToSql + Sync)>())?;
-            while let Some(row) = rows.next()? {
-                let values = table
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, kind))| value_at(&row, i, *kind))
-                    .collect::<Result<Vec<_>, _>>()?;
-                visit(values)?;
-            }
+            // REPEATABLE READ: every statement sees the snapshot the first one took, and
+            // writers are never blocked by it.
+            let mut tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            read(&mut Reader(&mut tx))?;
+            tx.commit()?;
             Ok(())
         })
     }
@@ -110,6 +95,42 @@ impl TableCopy for PostgresStore {
             }
             Ok(())
         })
+    }
+}
+
+/// Reads inside the snapshot's transaction.
+struct Reader<'a, 'b>(&'a mut Transaction<'b>);
+
+impl SnapshotReader for Reader<'_, '_> {
+    fn read_rows(
+        &mut self,
+        table: &Table,
+        visit: &mut dyn FnMut(Vec<Value>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        // JSON leaves as text, exactly as stored.
+        let columns = table
+            .columns
+            .iter()
+            .map(|(name, kind)| match kind {
+                Kind::Json => format!("{name}::text"),
+                _ => (*name).to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let order = table.identity.map(|id| format!(" ORDER BY {id}")).unwrap_or_default();
+        let sql = format!("SELECT {columns} FROM {}{order}", table.name);
+        // Streams rows instead of loading the table.
+        let mut rows = self.0.query_raw(&sql, std::iter::empty::<&(dyn ToSql + Sync)>())?;
+        while let Some(row) = rows.next()? {
+            let values = table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, kind))| value_at(&row, i, *kind))
+                .collect::<Result<Vec<_>, _>>()?;
+            visit(values)?;
+        }
+        Ok(())
     }
 }
 

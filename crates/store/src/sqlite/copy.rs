@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::ToSqlOutput;
-use rusqlite::{Row, ToSql, TransactionBehavior};
+use rusqlite::{Connection, Row, ToSql, TransactionBehavior};
 
 use super::SqliteStore;
-use crate::copy::{Kind, Table, TableCopy, Value};
+use crate::copy::{Kind, SnapshotReader, Table, TableCopy, Value};
 use crate::StoreError;
 
 impl TableCopy for SqliteStore {
@@ -20,25 +20,16 @@ impl TableCopy for SqliteStore {
         })
     }
 
-    fn read_rows(
+    fn read_snapshot(
         &self,
-        table: &Table,
-        visit: &mut dyn FnMut(Vec<Value>) -> Result<(), StoreError>,
+        read: &mut dyn FnMut(&mut dyn SnapshotReader) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.read(|conn| {
-            let order = table.identity.map(|id| format!(" ORDER BY {id}")).unwrap_or_default();
-            let sql = format!("SELECT {} FROM {}{order}", table.column_list(), table.name);
-            let mut select = conn.prepare(&sql)?;
-            let mut rows = select.query([])?;
-            while let Some(row) = rows.next()? {
-                let values = table
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, kind))| value_at(row, i, *kind))
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                visit(values)?;
-            }
+            // A deferred transaction: its first read fixes the snapshot (WAL) that every later
+            // read sees, while the writer goes on.
+            let tx = conn.unchecked_transaction()?;
+            read(&mut Reader(&tx))?;
+            tx.commit()?;
             Ok(())
         })
     }
@@ -66,6 +57,32 @@ impl TableCopy for SqliteStore {
 
     fn finish_copy(&self) -> Result<(), StoreError> {
         Ok(()) // INTEGER PRIMARY KEY continues after the highest id by itself
+    }
+}
+
+/// Reads inside the snapshot's transaction.
+struct Reader<'a>(&'a Connection);
+
+impl SnapshotReader for Reader<'_> {
+    fn read_rows(
+        &mut self,
+        table: &Table,
+        visit: &mut dyn FnMut(Vec<Value>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let order = table.identity.map(|id| format!(" ORDER BY {id}")).unwrap_or_default();
+        let sql = format!("SELECT {} FROM {}{order}", table.column_list(), table.name);
+        let mut select = self.0.prepare(&sql)?;
+        let mut rows = select.query([])?;
+        while let Some(row) = rows.next()? {
+            let values = table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, kind))| value_at(row, i, *kind))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            visit(values)?;
+        }
+        Ok(())
     }
 }
 

@@ -293,6 +293,13 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     apply(conn, path, MIGRATIONS)
 }
 
+/// Brings the schema to `version` and no further: a store as an older paperboy left it.
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, path: &Path, version: i64) -> Result<(), StoreError> {
+    let older: Vec<(i64, &str)> = MIGRATIONS.iter().copied().filter(|(v, _)| *v <= version).collect();
+    apply(conn, path, &older)
+}
+
 fn apply(conn: &mut Connection, path: &Path, migrations: &[(i64, &str)]) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",

@@ -17,12 +17,15 @@ mod authors;
 mod copy;
 mod digest;
 mod embeddings;
+mod folder_lock;
 mod lease;
 mod migrations;
 mod outbox;
 mod participation;
+pub mod snapshot;
 mod sync;
 
+pub use folder_lock::FolderLock;
 pub use migrations::LATEST_VERSION;
 mod papers;
 
@@ -34,6 +37,9 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Held shared while the store is open (see [`FolderLock`]). Declared last: fields drop in
+    /// order, so the connections are closed before the folder is let go.
+    _folder: FolderLock,
 }
 
 impl SqliteStore {
@@ -43,6 +49,7 @@ impl SqliteStore {
             path: data_dir.to_path_buf(),
             source: Box::new(e),
         })?;
+        let folder = FolderLock::shared(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
         keep_private(&path).map_err(|e| StoreError::Open {
             path: path.clone(),
@@ -54,6 +61,7 @@ impl SqliteStore {
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            _folder: folder,
         })
     }
 

@@ -7,6 +7,7 @@
 mod support;
 
 mod community;
+mod copy;
 mod digest;
 mod embeddings;
 mod outbox;
