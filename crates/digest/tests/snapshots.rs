@@ -125,6 +125,8 @@ fn redacted(message: &lettre::Message) -> String {
         .map(|line| {
             if line.starts_with("Date: ") {
                 "Date: [date]"
+            } else if line.starts_with("Message-ID: <account.") {
+                "Message-ID: <account.[random]@papers.example.org>"
             } else {
                 line
             }

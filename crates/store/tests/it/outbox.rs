@@ -194,9 +194,11 @@ fn a_finished_mail_keeps_no_payload() {
             .unwrap();
         let mut payloads = Vec::new();
         b.store
-            .read_rows(copy, &mut |row: Vec<paperboy_store::copy::Value>| {
-                payloads.push(row[3].clone());
-                Ok(())
+            .read_snapshot(&mut |snapshot| {
+                snapshot.read_rows(copy, &mut |row| {
+                    payloads.push(row[3].clone());
+                    Ok(())
+                })
             })
             .unwrap();
         assert_eq!(payloads.len(), 3, "{}", b.name);
