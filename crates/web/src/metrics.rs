@@ -117,23 +117,19 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> {
     let searcher = std::sync::Arc::clone(&state.searcher);
     let activity = state.sync.clone();
-    let (stats, indexed, indexed_seq, sync, mail) = state
+    let (stats, indexed, indexed_seq, sync) = state
         .with_store(move |s| {
             let indexed_seq = searcher.lexical.indexed_seq().unwrap_or(-1);
             let sync = crate::sync_status::compute(s, activity.as_deref(), chrono::Utc::now())?;
-            Ok((
-                s.stats()?,
-                searcher.lexical.len(),
-                indexed_seq,
-                sync,
-                s.outbox_counts()?,
-            ))
+            Ok((s.stats()?, searcher.lexical.len(), indexed_seq, sync))
         })
         .await?;
+    let mail = crate::outbox::MailStatus::read(&state).await?;
     let mut out = String::new();
     state.metrics.write(&mut out);
     write_sync(&mut out, &sync, state.sync.as_deref());
     write_mail(&mut out, &mail, &state.mail);
+    write_digest_ledgers(&mut out, &mail.digests);
     for (name, help, value) in [
         ("paperboy_papers", "Papers in the store.", stats.papers as i64),
         (
@@ -197,11 +193,9 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
 
 /// `paperboy_mail_*`: the outbox (shared by instances on one database) and what this
 /// process's worker did.
-fn write_mail(out: &mut String, counts: &paperboy_store::OutboxCounts, activity: &crate::outbox::MailActivity) {
+fn write_mail(out: &mut String, counts: &crate::outbox::MailStatus, activity: &crate::outbox::MailActivity) {
     use std::sync::atomic::Ordering::Relaxed;
-    let oldest = counts
-        .oldest_queued
-        .map_or(0, |at| (chrono::Utc::now() - at).num_seconds().max(0));
+    let oldest = counts.oldest_queued_seconds.unwrap_or(0);
     for (name, help, value) in [
         (
             "paperboy_mail_queued",
@@ -239,6 +233,28 @@ fn write_mail(out: &mut String, counts: &paperboy_store::OutboxCounts, activity:
         ),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+    }
+}
+
+/// `paperboy_digest_deliveries{frequency,state}`: the current periods' digest ledgers.
+fn write_digest_ledgers(out: &mut String, ledgers: &[crate::outbox::DigestLedger]) {
+    if ledgers.is_empty() {
+        return;
+    }
+    out.push_str("# HELP paperboy_digest_deliveries The current digest periods' ledgers, by state.\n");
+    out.push_str("# TYPE paperboy_digest_deliveries gauge\n");
+    for ledger in ledgers {
+        for (state, n) in [
+            ("sent", ledger.sent),
+            ("retrying", ledger.retrying),
+            ("refused", ledger.refused),
+        ] {
+            let _ = writeln!(
+                out,
+                "paperboy_digest_deliveries{{frequency=\"{}\",state=\"{state}\"}} {n}",
+                ledger.frequency
+            );
+        }
     }
 }
 

@@ -58,13 +58,38 @@ pub struct MailStatus {
     /// How long the oldest queued mail has waited.
     pub oldest_queued_seconds: Option<i64>,
     pub last_error: Option<String>,
+    /// The current daily and weekly digests, from their own ledger.
+    pub digests: Vec<DigestLedger>,
+}
+
+/// One frequency's current digest period, as its delivery ledger has it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestLedger {
+    pub frequency: &'static str,
+    /// The period's key (`2026-05-01`, `2026-W18`).
+    pub period: String,
+    pub sent: u64,
+    /// Tried and not sent yet: the digest schedule tries again.
+    pub retrying: u64,
+    /// Refused for good (5xx).
+    pub refused: u64,
 }
 
 impl MailStatus {
     /// The outbox's counts now.
     pub async fn read(state: &AppState) -> Result<MailStatus, AppError> {
-        let counts = state.with_store(|s| s.outbox_counts()).await?;
+        let schedule = state.digests.as_ref().map(|site| site.schedule);
+        let (counts, digests) = state
+            .with_store(move |s| {
+                let digests = match schedule {
+                    Some(schedule) => digest_ledgers(s, schedule, Utc::now())?,
+                    None => Vec::new(),
+                };
+                Ok((s.outbox_counts()?, digests))
+            })
+            .await?;
         Ok(MailStatus {
+            digests,
             configured: state.digests.is_some(),
             queued: counts.queued,
             retrying: counts.retrying,
@@ -74,6 +99,31 @@ impl MailStatus {
             last_error: counts.last_error,
         })
     }
+}
+
+/// The ledgers of the latest due daily and weekly digests.
+fn digest_ledgers(
+    store: &dyn paperboy_store::Backend,
+    schedule: paperboy_digest::Schedule,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<DigestLedger>, paperboy_store::StoreError> {
+    use paperboy_store::{DeliveryState, Frequency};
+    [Frequency::Daily, Frequency::Weekly]
+        .into_iter()
+        .map(|frequency| {
+            let period = schedule.latest_period(frequency, now).key();
+            let ledger = store.deliveries(frequency, &period)?;
+            let count =
+                |keep: &dyn Fn(&paperboy_store::Delivery) -> bool| ledger.iter().filter(|d| keep(d)).count() as u64;
+            Ok(DigestLedger {
+                frequency: frequency.as_str(),
+                sent: count(&|d| d.state == DeliveryState::Sent),
+                retrying: count(&|d| d.state != DeliveryState::Sent && !d.permanent),
+                refused: count(&|d| d.permanent),
+                period,
+            })
+        })
+        .collect()
 }
 
 /// Queues a finished message and wakes the worker.

@@ -104,6 +104,13 @@ fn mail_queued_while_the_mail_server_is_down_goes_out_once_it_is_back() {
     let sink = SmtpSink::start_on(port);
     let done = wait_for_mail_status(&server, "the queue emptied", |m| m["queued"] == 0 && m["sent"] == 3);
     assert_eq!(done["failed"], 0, "{done}");
+    let digests: Vec<&str> = done["digests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["frequency"].as_str().unwrap())
+        .collect();
+    assert_eq!(digests, ["daily", "weekly"], "digests' own ledgers beside: {done}");
     let mails = sink.messages();
     assert_eq!(mails.len(), 3, "exactly once each");
     let mut recipients: Vec<String> = mails.iter().map(|m| m.to()).collect();
