@@ -16,6 +16,11 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The database server does not answer (stopped, restarting, unreachable): a passing
+    /// condition, unlike [`StoreError::Connect`] at start-up. The same call succeeds once the
+    /// server is back; the web app answers 503 meanwhile.
+    #[error("the database at {url} is unavailable ({reason}); try again once it is back (a running `paperboy serve` reconnects by itself)")]
+    Unavailable { url: String, reason: String },
     #[error("the store at {path} has schema version {found}, newer than this paperboy knows ({supported}); upgrade paperboy")]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("stored paper {id} is unreadable: {message}")]
@@ -26,6 +31,14 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("{0}")]
     Other(String),
+}
+
+impl StoreError {
+    /// Whether the store is out of reach for now (see [`StoreError::Unavailable`]): callers
+    /// answer "try again later" rather than "something is wrong".
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
 }
 
 /// The server's own message when there is one ("duplicate key value violates …"), which

@@ -19,7 +19,7 @@ use paperboy_testkit::{suite_store, PgSchema, StoreKind};
 pub struct Paperboy {
     pub dir: tempfile::TempDir,
     database: Option<Arc<PgSchema>>,
-    /// A database URL given as is (`with_database_url`).
+    /// A database URL given as is (`with_database_url`, `another_instance_at`).
     database_url: Option<String>,
 }
 
@@ -82,15 +82,28 @@ impl Paperboy {
         }
     }
 
+    /// Another instance on the same database, reaching it at `url` (through a proxy): the
+    /// database stays this value's.
+    pub fn another_instance_at(&self, url: String) -> Paperboy {
+        assert!(
+            self.database_url().is_some(),
+            "instances share a database, not a data folder"
+        );
+        Paperboy {
+            dir: tempfile::tempdir().unwrap(),
+            database: self.database.clone(),
+            database_url: Some(url),
+        }
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }
 
     pub fn database_url(&self) -> Option<&str> {
-        self.database
-            .as_ref()
-            .map(|schema| schema.url.as_str())
-            .or(self.database_url.as_deref())
+        self.database_url
+            .as_deref()
+            .or(self.database.as_ref().map(|schema| schema.url.as_str()))
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -161,6 +174,27 @@ pub fn write_input(child: &mut Child, input: &[u8]) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {error}"),
         _ => {}
     }
+}
+
+/// `paperboy token create NAME`: a new API token for the user, the only line on stdout.
+pub fn token(pb: &Paperboy, name: &str) -> String {
+    let out = pb.run(&["token", "create", name, "--label", "tests"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].len() >= 40
+            && lines[0]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    );
+    lines[0].to_string()
 }
 
 /// Lists `count` stored papers again on yesterday's daily list, so that today's daily digest
