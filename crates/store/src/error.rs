@@ -21,6 +21,10 @@ pub enum StoreError {
     /// server is back; the web app answers 503 meanwhile.
     #[error("the database at {url} is unavailable ({reason}); try again once it is back (a running `paperboy serve` reconnects by itself)")]
     Unavailable { url: String, reason: String },
+    /// A write that found no room: the disk is full, or a file size limit was reached. The
+    /// transaction was rolled back, so what was stored before is intact.
+    #[error("cannot write to {path}: {reason}. What was stored before is intact: free space on that disk (or raise the file size limit), then run the same command again")]
+    NoSpace { path: PathBuf, reason: String },
     #[error("the store at {path} has schema version {found}, newer than this paperboy knows ({supported}); upgrade paperboy")]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("stored paper {id} is unreadable: {message}")]

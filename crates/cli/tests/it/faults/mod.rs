@@ -1,4 +1,5 @@
 //! Faults a running paperboy survives, each made real: the database server restarted under
 //! `serve`, the disk full in the middle of an ingest, a search index damaged on disk.
 
+mod disk_full;
 mod postgres_restart;

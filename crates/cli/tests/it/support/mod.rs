@@ -305,10 +305,17 @@ fn wait_for_address(child: &mut Child) -> Option<String> {
     }
 }
 
-/// `paperboy serve` on a free loopback port, keyword search only (no model to load).
-pub fn serve_keyword_only(pb: &Paperboy) -> Served {
+/// A configuration file in the data folder that turns semantic search off (no model to load),
+/// for `--config`.
+pub fn keyword_only_config(pb: &Paperboy) -> std::path::PathBuf {
     let config = pb.data_dir().join("paperboy.toml");
     std::fs::write(&config, "[search]\nsemantic = false\n").unwrap();
+    config
+}
+
+/// `paperboy serve` on a free loopback port, keyword search only (no model to load).
+pub fn serve_keyword_only(pb: &Paperboy) -> Served {
+    let config = keyword_only_config(pb);
     let mut cmd = pb.command(&["--config", path_str(&config), "serve", "--listen", "127.0.0.1:0"]);
     cmd.env_remove("PAPERBOY_BASE_URL");
     serve_with(cmd)
