@@ -223,3 +223,50 @@ fn with_retry_after(response: &mut Response, retry_after: Option<(axum::http::He
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unavailable() -> AppError {
+        StoreError::Unavailable {
+            url: "postgres://db/pb".into(),
+            reason: "connection refused".into(),
+        }
+        .into()
+    }
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_store_out_of_reach_is_503_with_retry_after_as_a_page_or_as_json() {
+        for (response, json) in [
+            (PageError(unavailable()).into_response(), false),
+            (ApiError(unavailable()).into_response(), true),
+        ] {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            let retry_after = response.headers()[axum::http::header::RETRY_AFTER].to_str().unwrap();
+            assert_eq!(retry_after, RETRY_UNAVAILABLE_AFTER_SECONDS.to_string());
+            let body = body(response).await;
+            assert!(body.contains("database is not answering"), "{body}");
+            assert!(!body.contains("postgres://"), "details stay in the log: {body}");
+            if json {
+                let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(parsed["status"], 503, "{body}");
+            } else {
+                assert!(body.contains("<html"), "{body}");
+            }
+        }
+        let search: AppError = paperboy_search::SearchError::Store(StoreError::Unavailable {
+            url: "postgres://db/pb".into(),
+            reason: "connection refused".into(),
+        })
+        .into();
+        assert_eq!(search.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let other: AppError = StoreError::Other("a bug".into()).into();
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
