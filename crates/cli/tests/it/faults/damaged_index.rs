@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{keyword_only_config, path_str, serve_keyword_only, shared_data, Paperboy};
+use super::{ids, keyword_search};
+use crate::support::{path_str, serve_keyword_only, shared_data, Paperboy};
 
 const QUERIES: [&str; 3] = [
     "diffusion video generation",
@@ -73,36 +74,6 @@ fn damage(dir: &Path, damage: Damage) {
     }
 }
 
-/// The ids `paperboy search` ranks for `query`, and what it logged.
-fn search_command(pb: &Paperboy, query: &str) -> (Vec<String>, String) {
-    let config = keyword_only_config(pb);
-    let out = pb
-        .command(&[
-            "--config",
-            path_str(&config),
-            "search",
-            "--json",
-            "--mode",
-            "lexical",
-            query,
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    (ids(&found), stderr)
-}
-
-fn ids(found: &serde_json::Value) -> Vec<String> {
-    found["results"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no results in {found}"))
-        .iter()
-        .map(|hit| hit["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 fn get(url: &str) -> (u16, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut response = agent.get(url).call().unwrap();
@@ -118,7 +89,7 @@ fn a_damaged_keyword_index_is_rebuilt_from_the_store_not_served() {
     let days = data.join("arxiv-listings/2026-01-0*.jsonl.gz");
     let clean = Paperboy::new();
     clean.json(&["ingest", "--json", path_str(&days)], 0);
-    let expected: Vec<Vec<String>> = QUERIES.iter().map(|q| search_command(&clean, q).0).collect();
+    let expected: Vec<Vec<String>> = QUERIES.iter().map(|q| keyword_search(&clean, q).ids).collect();
     assert!(expected.iter().all(|ids| ids.len() == 10), "{expected:?}");
 
     for kind in [
@@ -133,14 +104,17 @@ fn a_damaged_keyword_index_is_rebuilt_from_the_store_not_served() {
         pb.json(&["ingest", "--json", path_str(&days)], 0);
         damage(&index_dir(&pb), kind);
         // a search from the command line says so, rebuilds it, and ranks as the clean one does;
-        let (first, log) = search_command(&pb, QUERIES[0]);
+        let first = keyword_search(&pb, QUERIES[0]);
         assert!(
-            log.contains("the keyword index cannot be used; rebuilding it from the store"),
-            "{kind:?}: {log}"
+            first
+                .log
+                .contains("the keyword index cannot be used; rebuilding it from the store"),
+            "{kind:?}: {}",
+            first.log
         );
-        assert_eq!(first, expected[0], "{kind:?}");
+        assert_eq!(first.ids, expected[0], "{kind:?}");
         for (query, expected) in QUERIES.iter().zip(&expected).skip(1) {
-            assert_eq!(&search_command(&pb, query).0, expected, "{kind:?}: {query}");
+            assert_eq!(&keyword_search(&pb, query).ids, expected, "{kind:?}: {query}");
         }
 
         // and so does `serve`, started on the index damaged again.

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::{self, keyword_only_config, path_str, shared_data, Paperboy};
+use super::keyword_search;
+use crate::support::{self, path_str, shared_data, Paperboy};
 
 /// `cmd` run with no file allowed to grow past `max_file_bytes`.
 fn with_file_size_limit(cmd: &Command, max_file_bytes: u64) -> Command {
@@ -61,30 +62,6 @@ fn largest_file(dir: &Path) -> u64 {
         .map(|metadata| metadata.len())
         .max()
         .unwrap_or(0)
-}
-
-/// The ids the keyword index ranks first for `title`.
-fn search(pb: &Paperboy, title: &str) -> (Vec<String>, serde_json::Value) {
-    let config = keyword_only_config(pb);
-    let found = pb.json(
-        &[
-            "--config",
-            path_str(&config),
-            "search",
-            "--json",
-            "--mode",
-            "lexical",
-            title,
-        ],
-        0,
-    );
-    let ids = found["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|hit| hit["id"].as_str().unwrap().to_string())
-        .collect();
-    (ids, found)
 }
 
 #[test]
@@ -145,9 +122,9 @@ fn an_ingest_that_fills_the_disk_stops_clearly_and_running_it_again_finishes_the
         })
         .find(|(_, title)| title.split(' ').count() > 4 && title.chars().all(|c| c.is_ascii_alphanumeric() || c == ' '))
         .expect("a new paper with a plain title");
-    let (ids, found) = search(&pb, &title);
-    assert_eq!(ids.first(), Some(&id), "{found}");
-    assert_eq!(found["index_lag"], 0, "{found}");
+    let found = keyword_search(&pb, &title);
+    assert_eq!(found.ids.first(), Some(&id), "{}", found.answer);
+    assert_eq!(found.answer["index_lag"], 0, "{}", found.answer);
 
     // When the same ingest runs again with room to spare, it completes,
     pb.json(&["ingest", "--json", "--batch-size", "200", february], 0);
@@ -157,5 +134,5 @@ fn an_ingest_that_fills_the_disk_stops_clearly_and_running_it_again_finishes_the
     clean.json(&["ingest", "--json", "--batch-size", "200", february], 0);
     assert_eq!(pb.json(&["stats", "--json"], 0), clean.json(&["stats", "--json"], 0));
     assert!(exported(&pb) == exported(&clean), "the same papers, the same fields");
-    assert_eq!(search(&pb, &title).0, search(&clean, &title).0);
+    assert_eq!(keyword_search(&pb, &title).ids, keyword_search(&clean, &title).ids);
 }

@@ -71,20 +71,16 @@ impl Paperboy {
 
     /// Another instance on the same database, with a data folder (search indexes) of its own.
     pub fn another_instance(&self) -> Paperboy {
-        assert!(
-            self.database_url().is_some(),
-            "instances share a database, not a data folder"
-        );
-        Paperboy {
-            dir: tempfile::tempdir().unwrap(),
-            database: self.database.clone(),
-            database_url: self.database_url.clone(),
-        }
+        self.instance_reaching(self.database_url.clone())
     }
 
     /// Another instance on the same database, reaching it at `url` (through a proxy): the
     /// database stays this value's.
     pub fn another_instance_at(&self, url: String) -> Paperboy {
+        self.instance_reaching(Some(url))
+    }
+
+    fn instance_reaching(&self, database_url: Option<String>) -> Paperboy {
         assert!(
             self.database_url().is_some(),
             "instances share a database, not a data folder"
@@ -92,7 +88,7 @@ impl Paperboy {
         Paperboy {
             dir: tempfile::tempdir().unwrap(),
             database: self.database.clone(),
-            database_url: Some(url),
+            database_url,
         }
     }
 
