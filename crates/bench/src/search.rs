@@ -2,6 +2,9 @@
 //! the real listings to N papers (new ids; each abstract's sentences mixed with another
 //! paper's, so no two abstracts are equal), loaded with `paperboy ingest`.
 //!
+//! Also what opening the index costs: the process that writes it checks every segment file's
+//! checksum when it opens it (a damaged index is rebuilt, not served); printed once per N.
+//!
 //! Usage: `bench-search PAPERBOY_BINARY SHARED_DATA_DIR N [N…]` (scripts/bench-search).
 
 use std::path::{Path, PathBuf};
@@ -48,7 +51,17 @@ fn main() -> anyhow::Result<()> {
         let load_seconds = started.elapsed().as_secs_f64();
         let index_mb = dir_size(&paperboy_search::lexical_dir(&store_dir))? as f64 / 1e6;
         let store = SqliteStore::open(&store_dir)?;
+        let started = Instant::now();
         let searcher = Searcher::open(&store_dir)?;
+        let open_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let checked = searcher.lexical.verify_checksums()?;
+        println!(
+            "{n:>9} papers: opening the index took {open_ms:.0} ms, of which checking {} files ({:.0} MB) {:.0} ms ({:.0} MB/s)",
+            checked.files,
+            checked.bytes as f64 / 1e6,
+            checked.took.as_secs_f64() * 1000.0,
+            checked.bytes as f64 / 1e6 / checked.took.as_secs_f64().max(1e-9)
+        );
         for (kind, queries) in query_sets(&papers) {
             let mut timings = Vec::with_capacity(queries.len());
             for (round, text) in queries.iter().cycle().take(queries.len() * 2).enumerate() {

@@ -16,6 +16,15 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The database server does not answer (stopped, restarting, unreachable): a passing
+    /// condition, unlike [`StoreError::Connect`] at start-up. The same call succeeds once the
+    /// server is back; the web app answers 503 meanwhile.
+    #[error("the database at {url} is unavailable ({reason}); try again once it is back (a running `paperboy serve` reconnects by itself)")]
+    Unavailable { url: String, reason: String },
+    /// A write that found no room: the disk is full, or a file size limit was reached. The
+    /// transaction was rolled back, so what was stored before is intact.
+    #[error("cannot write to {path}: {reason}. What was stored before is intact: free space on that disk (or raise the file size limit), then run the same command again")]
+    NoSpace { path: PathBuf, reason: String },
     #[error("the store at {path} has schema version {found}, newer than this paperboy knows ({supported}); upgrade paperboy")]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     /// A file offered to `paperboy restore` that cannot be installed, and why.
@@ -29,6 +38,14 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("{0}")]
     Other(String),
+}
+
+impl StoreError {
+    /// Whether the store is out of reach for now (see [`StoreError::Unavailable`]): callers
+    /// answer "try again later" rather than "something is wrong".
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
 }
 
 /// The server's own message when there is one ("duplicate key value violates …"), which

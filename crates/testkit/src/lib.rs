@@ -1,18 +1,21 @@
 //! Test kit shared by paperboy's crates: the real sample data beside the checkout, the store a
-//! test runs on (SQLite, or a PostgreSQL schema of its own), a replaying HTTP server and an SMTP
-//! sink. Each test reads as given / when / then on top of it.
+//! test runs on (SQLite, or a PostgreSQL schema of its own), a replaying HTTP server, an SMTP
+//! sink and a TCP proxy that cuts a program off its database. Each test reads as given / when /
+//! then on top of it.
 
 use std::path::PathBuf;
 
 mod clock;
 pub mod listing_rss;
 mod postgres;
+mod proxy;
 mod replay;
 mod smtp;
 mod stores;
 
 pub use clock::clear_of_midnight;
-pub use postgres::{database_url, PgSchema, TEST_DATABASE_URL};
+pub use postgres::{database_url, server_address, url_through, PgSchema, TEST_DATABASE_URL};
+pub use proxy::TcpProxy;
 pub use replay::{ReplayServer, Reply};
 pub use smtp::{free_port, ReceivedMail, SmtpSink};
 pub use stores::{every_store, suite_store, StoreKind, TestStore, TEST_STORE};

@@ -20,7 +20,7 @@ use chrono::Utc;
 use paperboy_accounts::{csrf, hash_token, new_token};
 use paperboy_store::{TokenKind, User};
 
-use crate::error::PageError;
+use crate::error::{ApiError, PageError};
 use crate::{AppError, AppState};
 
 pub const SESSION_COOKIE: &str = "pb_session";
@@ -145,9 +145,11 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     let headers = request.headers().clone();
     let client = client_address(&request, state.settings.trust_forwarded_for);
     let mut new_csrf_cookie = None;
+    let for_api = request.uri().path().starts_with("/api/");
     let viewer = if let Some(token) = bearer(&headers) {
-        let Ok(user) = find(&state, token, TokenKind::Api).await else {
-            return lookup_failed();
+        let user = match find(&state, token, TokenKind::Api).await {
+            Ok(user) => user,
+            Err(failed) => return lookup_failed(failed, for_api),
         };
         Viewer {
             user,
@@ -157,8 +159,9 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
             client,
         }
     } else if let Some(session) = cookie(&headers, SESSION_COOKIE) {
-        let Ok(user) = find(&state, session, TokenKind::Session).await else {
-            return lookup_failed();
+        let user = match find(&state, session, TokenKind::Session).await {
+            Ok(user) => user,
+            Err(failed) => return lookup_failed(failed, for_api),
         };
         match user {
             Some(user) => Viewer {
@@ -212,19 +215,20 @@ fn anonymous(headers: &HeaderMap, client: String, new_cookie: &mut Option<String
 
 /// The user a token stands for; `Err` when the store could not say (not "signed out": a
 /// failing database must not look like a wrong password to API clients).
-async fn find(state: &AppState, token: &str, kind: TokenKind) -> Result<Option<User>, ()> {
+async fn find(state: &AppState, token: &str, kind: TokenKind) -> Result<Option<User>, AppError> {
     let hash = hash_token(token);
-    match state.with_store(move |s| s.find_token(&hash, kind, Utc::now())).await {
-        Ok(found) => Ok(found.map(|(_, user)| user)),
-        Err(e) => {
-            tracing::error!(error = %e, "looking up a session failed");
-            Err(())
-        }
-    }
+    let found = state.with_store(move |s| s.find_token(&hash, kind, Utc::now())).await?;
+    Ok(found.map(|(_, user)| user))
 }
 
-fn lookup_failed() -> Response {
-    let mut response = PageError(AppError::Internal("the session store did not answer".into())).into_response();
+/// The answer when the viewer could not be looked up: the store's error (503 while it is out
+/// of reach), as a page or as API JSON.
+fn lookup_failed(failed: AppError, for_api: bool) -> Response {
+    let mut response = if for_api {
+        ApiError(failed).into_response()
+    } else {
+        PageError(failed).into_response()
+    };
     security_headers(response.headers_mut());
     response
 }

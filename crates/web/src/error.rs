@@ -1,5 +1,7 @@
 //! One mapping from errors to HTTP: status, and a page or JSON body with a message a person
-//! can act on. Store failures are logged in full and shown as a generic 500.
+//! can act on. Store failures are logged in full and shown as a generic 500, except a store
+//! that is out of reach for now (its database restarting): 503 with `Retry-After`, so that
+//! people and clients try again rather than report a bug.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -28,15 +30,27 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Internal(String),
+    /// The store is out of reach for now (its database is down or restarting); the detail is
+    /// logged, the visitor is asked to come back.
+    #[error("{0}")]
+    Unavailable(String),
     /// An error answered by the framework before a handler ran (a body too large, a method the
     /// path does not take, a path parameter that does not parse), restated in the app's format.
     #[error("{message}")]
     Refused { status: StatusCode, message: String },
 }
 
+/// How long a client is asked to wait when the store is out of reach: a database restart
+/// takes seconds.
+const RETRY_UNAVAILABLE_AFTER_SECONDS: u64 = 5;
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        AppError::Internal(e.to_string())
+        if e.is_unavailable() {
+            AppError::Unavailable(e.to_string())
+        } else {
+            AppError::Internal(e.to_string())
+        }
     }
 }
 
@@ -45,7 +59,8 @@ impl From<paperboy_search::SearchError> for AppError {
         use paperboy_search::SearchError as E;
         match e {
             E::Query(_) | E::EmptyRange { .. } => AppError::BadRequest(e.to_string()),
-            E::Index { .. } | E::Store(_) | E::Embedding(_) => AppError::Internal(e.to_string()),
+            E::Store(store) => store.into(),
+            E::Index { .. } | E::Embedding(_) => AppError::Internal(e.to_string()),
         }
     }
 }
@@ -60,18 +75,19 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Refused { status, .. } => *status,
         }
     }
 
-    /// `Retry-After` for a rate-limited request.
+    /// `Retry-After` for a rate-limited request, and while the store is out of reach.
     fn retry_after(&self) -> Option<(axum::http::HeaderName, String)> {
-        match self {
-            AppError::TooManyRequests { retry_after } => {
-                Some((axum::http::header::RETRY_AFTER, retry_after.to_string()))
-            }
-            _ => None,
-        }
+        let seconds = match self {
+            AppError::TooManyRequests { retry_after } => *retry_after,
+            AppError::Unavailable(_) => RETRY_UNAVAILABLE_AFTER_SECONDS,
+            _ => return None,
+        };
+        Some((axum::http::header::RETRY_AFTER, seconds.to_string()))
     }
 
     /// What the visitor is told; internal details stay in the log.
@@ -80,6 +96,12 @@ impl AppError {
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 "Something went wrong on our side. Please try again.".into()
+            }
+            AppError::Unavailable(detail) => {
+                tracing::warn!(%detail, "request refused: the store is unavailable");
+                format!(
+                    "The site's database is not answering at the moment. Please try again in {RETRY_UNAVAILABLE_AFTER_SECONDS} seconds."
+                )
             }
             other => other.to_string(),
         }
@@ -199,5 +221,52 @@ fn with_retry_after(response: &mut Response, retry_after: Option<(axum::http::He
         if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unavailable() -> AppError {
+        StoreError::Unavailable {
+            url: "postgres://db/pb".into(),
+            reason: "connection refused".into(),
+        }
+        .into()
+    }
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_store_out_of_reach_is_503_with_retry_after_as_a_page_or_as_json() {
+        for (response, json) in [
+            (PageError(unavailable()).into_response(), false),
+            (ApiError(unavailable()).into_response(), true),
+        ] {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            let retry_after = response.headers()[axum::http::header::RETRY_AFTER].to_str().unwrap();
+            assert_eq!(retry_after, RETRY_UNAVAILABLE_AFTER_SECONDS.to_string());
+            let body = body(response).await;
+            assert!(body.contains("database is not answering"), "{body}");
+            assert!(!body.contains("postgres://"), "details stay in the log: {body}");
+            if json {
+                let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(parsed["status"], 503, "{body}");
+            } else {
+                assert!(body.contains("<html"), "{body}");
+            }
+        }
+        let search: AppError = paperboy_search::SearchError::Store(StoreError::Unavailable {
+            url: "postgres://db/pb".into(),
+            reason: "connection refused".into(),
+        })
+        .into();
+        assert_eq!(search.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let other: AppError = StoreError::Other("a bug".into()).into();
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

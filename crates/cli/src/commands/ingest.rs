@@ -61,7 +61,14 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         batch_size: args.batch_size,
     };
     let started = std::time::Instant::now();
-    ingest(store.as_ref(), &sources, options, &mut report)?;
+    if let Err(failed) = ingest(store.as_ref(), &sources, options, &mut report) {
+        // Every batch before the failure is committed (one transaction each): say how far the
+        // run got, so that the person knows what re-running has left to do.
+        return Err(anyhow::Error::new(failed).context(format!(
+            "the ingest stopped after storing {} records ({} new, {} updated, {} unchanged)",
+            report.read, report.inserted, report.updated, report.unchanged
+        )));
+    }
     let seconds = started.elapsed().as_secs_f64();
     // Keep the keyword index current; a store change it misses is caught up by the next search.
     if let Err(e) = super::open_search(config, store.as_ref()) {

@@ -5,7 +5,7 @@ use crate::support;
 
 use std::process::Output;
 
-use support::{call, create_user, path_str, serve_keyword_only, shared_data, Paperboy, Served};
+use support::{call, create_user, path_str, serve_keyword_only, shared_data, token, Paperboy, Served};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -119,22 +119,6 @@ fn a_token_is_printed_once_and_only_for_an_existing_user() {
     let first = token(&pb, "ANA");
     let second = token(&pb, "ana");
     assert_ne!(first, second);
-}
-
-/// `paperboy token create NAME`: the token, the only line on stdout.
-fn token(pb: &Paperboy, name: &str) -> String {
-    let out = pb.run(&["token", "create", name, "--label", "tests"]);
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "{stdout}");
-    assert!(
-        lines[0].len() >= 40
-            && lines[0]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    );
-    lines[0].to_string()
 }
 
 fn serve(pb: &Paperboy) -> Served {

@@ -11,6 +11,7 @@ mod bad_input;
 mod copy;
 mod crash;
 mod digest;
+mod faults;
 mod ingest;
 mod instances;
 mod mail;

@@ -1,10 +1,11 @@
 //! The approximate nearest-neighbour index (HNSW, by usearch) over stored embeddings.
 //!
-//! On disk: `index.usearch` plus `index.json` (`{"model", "dim", "seq"}`), written after the
-//! index file so that the recorded `seq` never runs ahead of what the file holds. After a crash
-//! the index is at least as new as `index.json` says; catching up from there re-applies a few
-//! changes, which is harmless (a re-added key replaces itself). An unreadable or mismatched file
-//! is rebuilt from the store's vectors, never used stale.
+//! On disk: `index.usearch` plus `index.json` (`{"model", "dim", "seq", "crc32"}`), written
+//! after the index file so that the recorded `seq` never runs ahead of what the file holds. An
+//! unreadable or mismatched file is rebuilt from the store's vectors, never used stale; so is
+//! one that fails its checksum: usearch loads a file with garbage in it without complaint, and
+//! then answers with wrong neighbours or fails every search. A crash between the two renames
+//! of a save leaves a file newer than its checksum, which is rebuilt too.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,10 @@ struct Meta {
     /// Absent in indexes saved before it was recorded: those held half-precision vectors.
     #[serde(default = "half_precision")]
     quantization: String,
+    /// CRC-32 of `index.usearch`; absent in indexes saved before it was recorded, which are
+    /// loaded unchecked (the next save records it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crc32: Option<u32>,
 }
 
 fn half_precision() -> String {
@@ -201,12 +206,14 @@ impl VectorIndex {
             .to_str()
             .ok_or_else(|| SearchError::index(&tmp, "the path is not UTF-8"))?;
         inner.index.save(tmp_str).map_err(|e| SearchError::index(&tmp, e))?;
+        let crc32 = file_crc32(&tmp).map_err(|e| SearchError::index(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| SearchError::index(&path, e))?;
         let meta = Meta {
             model: self.model.clone(),
             dim: self.dim,
             seq: inner.seq,
             quantization: QUANTIZATION_NAME.into(),
+            crc32: Some(crc32),
         };
         let meta_path = self.dir.join(META_FILE);
         let meta_tmp = self.dir.join(format!("{META_FILE}.tmp"));
@@ -345,6 +352,12 @@ fn load(dir: &Path, model: &str, dim: usize) -> Result<Option<(Index, i64)>, Str
             meta.quantization
         ));
     }
+    if let Some(expected) = meta.crc32 {
+        let found = file_crc32(&index_path).map_err(|e| format!("{}: {e}", index_path.display()))?;
+        if found != expected {
+            return Err(format!("{} fails its checksum", index_path.display()));
+        }
+    }
     let index = new_index(dim)?;
     let path = index_path.to_str().ok_or("the path is not UTF-8")?;
     index.load(path).map_err(|e| e.to_string())?;
@@ -355,6 +368,20 @@ fn load(dir: &Path, model: &str, dim: usize) -> Result<Option<(Index, i64)>, Str
         ));
     }
     Ok(Some((index, meta.seq)))
+}
+
+/// CRC-32 of a file, read in pieces (the index can be a gigabyte).
+fn file_crc32(path: &Path) -> std::io::Result<u32> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = crc32fast::Hasher::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => return Ok(hasher.finalize()),
+            n => hasher.update(&buffer[..n]),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -380,5 +407,24 @@ mod tests {
         saved_index(dir.path(), r#"{"model":"m","dim":4,"seq":3}"#);
         let problem = load(dir.path(), "m", 4).err().expect("an f16 index is refused");
         assert!(problem.contains("f16"), "{problem}");
+    }
+
+    #[test]
+    fn a_file_that_fails_its_checksum_is_not_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        saved_index(dir.path(), "{}");
+        let crc32 = file_crc32(&dir.path().join(INDEX_FILE)).unwrap();
+        let meta = format!(r#"{{"model":"m","dim":4,"seq":3,"quantization":"i8","crc32":{crc32}}}"#);
+        std::fs::write(dir.path().join(META_FILE), meta).unwrap();
+        assert!(load(dir.path(), "m", 4).unwrap().is_some(), "an intact file loads");
+
+        // Garbage in the middle, where usearch itself would not notice it.
+        let path = dir.path().join(INDEX_FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&path, bytes).unwrap();
+        let problem = load(dir.path(), "m", 4).err().expect("a damaged file is refused");
+        assert!(problem.contains("fails its checksum"), "{problem}");
     }
 }

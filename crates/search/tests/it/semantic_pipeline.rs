@@ -209,6 +209,21 @@ fn the_vector_index_persists_and_a_damaged_one_is_rebuilt_not_trusted() {
     assert_eq!(reopened.vector_count(), f.store.stats().unwrap().papers as usize);
     assert_eq!(reopened.similar(&f.store, &target.id, 5).unwrap(), before);
 
+    // Garbage inside the file, where usearch itself notices nothing (it loads, then answers
+    // with wrong neighbours or fails every search): the checksum saved beside it does.
+    let file = dir.join("index.usearch");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let start = bytes.len() * 7 / 10;
+    let end = (start + 4096).min(bytes.len());
+    for (i, byte) in bytes[start..end].iter_mut().enumerate() {
+        *byte = (i * 131 + 7) as u8;
+    }
+    std::fs::write(&file, bytes).unwrap();
+    let repaired = open(&f, &e);
+    assert_eq!(repaired.vector_count(), f.store.stats().unwrap().papers as usize);
+    assert_eq!(repaired.similar(&f.store, &target.id, 5).unwrap(), before);
+    drop(repaired);
+
     std::fs::write(dir.join("index.usearch"), b"not an index").unwrap();
     let repaired = open(&f, &e);
     assert_eq!(repaired.vector_count(), f.store.stats().unwrap().papers as usize);

@@ -4,8 +4,10 @@
 //! either way) with PostgreSQL's own types: `timestamptz`, `date`, `boolean`, `jsonb`, `bytea`,
 //! and `bigint` for every integer.
 //!
-//! Connections come from a small pool of blocking clients; callers are on blocking threads
-//! already (the store traits are synchronous), never on an async runtime's worker.
+//! Connections come from a small pool of blocking clients (`pool`); callers are on blocking
+//! threads already (the store traits are synchronous), never on an async runtime's worker.
+//! When the server goes away, calls fail fast with [`StoreError::Unavailable`] and succeed
+//! again once it is back (see `pool`).
 //!
 //! Derived indexes tail `papers.change_seq` and `embeddings.embed_seq`. With concurrent
 //! writers, a sequence number taken early may commit late, and a tailer that already read past
@@ -13,8 +15,7 @@
 //! first takes a transaction-scoped advisory lock ([`lock_change_feed`]): numbers are handed
 //! out in commit order, and a tailer never sees a gap that later fills.
 
-use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Transaction};
@@ -31,6 +32,7 @@ mod migrations;
 mod outbox;
 mod papers;
 mod participation;
+mod pool;
 mod rate_limit;
 mod sync;
 
@@ -39,12 +41,19 @@ pub use migrations::LATEST_VERSION;
 /// A query's parameters, as the driver takes them.
 type Params<'a> = [&'a (dyn ToSql + Sync)];
 
-/// Connections one instance keeps open at most, in normal operation. Under more load, callers
-/// wait for a free one — up to [`POOL_WAIT`], after which an extra connection is opened rather
-/// than risk a deadlock (a caller holding one connection while waiting for another); extras
-/// are closed when returned.
-const POOL_SIZE: usize = 16;
-const POOL_WAIT: Duration = Duration::from_secs(2);
+/// How long reaching the server may take, unless the URL says (`connect_timeout=`): a server
+/// that is down must cost a request seconds, not the minutes the OS would wait.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long data sent may go unacknowledged before the connection is given up, unless the
+/// URL says (`tcp_user_timeout=`): a server cut off mid-query fails the query in seconds. It
+/// does not limit how long a query may run (the server's machine acknowledges at once).
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A pooled connection idle this long is checked (an empty query) before it is lent: long
+/// enough that a busy instance rarely pays the round trip, short enough that a request after
+/// a restart seldom meets a connection the restart ended.
+const CHECK_IDLE_AFTER: Duration = Duration::from_millis(500);
+/// How long that check may take before the connection is given up.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Advisory lock keys (one 64-bit namespace per database; chosen to be unlikely elsewhere).
 pub(crate) mod locks {
@@ -58,19 +67,9 @@ pub(crate) mod locks {
 
 /// The PostgreSQL store.
 pub struct PostgresStore {
-    config: postgres::Config,
     /// The URL without its password, for messages.
     display_url: String,
-    pool: Mutex<Pool>,
-    /// Signalled when a connection goes back to the pool.
-    returned: Condvar,
-}
-
-#[derive(Default)]
-struct Pool {
-    idle: Vec<Client>,
-    /// Connections open, idle or in use.
-    open: usize,
+    pool: pool::Pool<Client>,
 }
 
 impl PostgresStore {
@@ -85,20 +84,41 @@ impl PostgresStore {
     /// Connects without touching the schema (for `paperboy migrate --status` and tests).
     pub fn connect_without_migrating(url: &str) -> Result<PostgresStore, StoreError> {
         let display_url = redact_password(url);
-        let config: postgres::Config = url.parse().map_err(|e| StoreError::Connect {
+        let mut config: postgres::Config = url.parse().map_err(|e| StoreError::Connect {
             url: display_url.clone(),
             source: Box::new(e),
         })?;
-        let store = PostgresStore {
-            config,
-            display_url,
-            pool: Mutex::default(),
-            returned: Condvar::new(),
-        };
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TCP_USER_TIMEOUT);
+        }
         // Fail now, with the server's reason, rather than at the first request.
-        let client = store.acquire()?;
-        store.release(client);
-        Ok(store)
+        let first = config.connect(NoTls).map_err(|e| StoreError::Connect {
+            url: display_url.clone(),
+            source: Box::new(e),
+        })?;
+        let connect_url = display_url.clone();
+        let connect_timeout = config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT);
+        let pool = pool::Pool::new(
+            Box::new(move || {
+                config.connect(NoTls).map_err(|e| {
+                    unreachable_or(e, &connect_url, |e| StoreError::Connect {
+                        url: connect_url.clone(),
+                        source: Box::new(e),
+                    })
+                })
+            }),
+            pool::Settings {
+                check_idle_after: CHECK_IDLE_AFTER,
+                // An attempt stuck in the handshake (which the connect timeout does not bound)
+                // holds up the others no longer than twice what a connection may take.
+                probe_patience: 2 * connect_timeout,
+            },
+        );
+        pool.adopt(first);
+        Ok(PostgresStore { display_url, pool })
     }
 
     /// Applies pending migrations; safe when several instances start at once.
@@ -116,59 +136,20 @@ impl PostgresStore {
         &self.display_url
     }
 
-    fn open_client(&self) -> Result<Client, StoreError> {
-        self.config.connect(NoTls).map_err(|e| StoreError::Connect {
-            url: self.display_url.clone(),
-            source: Box::new(e),
-        })
-    }
-
-    fn lock_pool(&self) -> MutexGuard<'_, Pool> {
-        self.pool.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// An idle connection, a new one while fewer than [`POOL_SIZE`] are open, or the next one
-    /// returned (an extra one after [`POOL_WAIT`]).
-    fn acquire(&self) -> Result<Client, StoreError> {
-        let deadline = Instant::now() + POOL_WAIT;
-        let mut pool = self.lock_pool();
-        loop {
-            if let Some(client) = pool.idle.pop() {
-                return Ok(client);
-            }
-            let now = Instant::now();
-            if pool.open < POOL_SIZE || now >= deadline {
-                pool.open += 1;
-                drop(pool);
-                return self.open_client().inspect_err(|_| self.lock_pool().open -= 1);
-            }
-            pool = self
-                .returned
-                .wait_timeout(pool, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
-    }
-
-    /// Returns a connection; a broken one, or one beyond [`POOL_SIZE`], is closed instead.
-    fn release(&self, client: Client) {
-        let mut pool = self.lock_pool();
-        if client.is_closed() || pool.idle.len() >= POOL_SIZE {
-            pool.open -= 1;
-        } else {
-            pool.idle.push(client);
-        }
-        drop(pool);
-        self.returned.notify_one();
-    }
-
-    /// Runs `f` on a pooled connection.
+    /// Runs `f` on a pooled connection. A connection that fails because the server went away
+    /// is closed, not pooled again, and the failure becomes [`StoreError::Unavailable`].
     pub(crate) fn with_client<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut borrowed = Borrowed {
-            store: self,
-            client: Some(self.acquire()?),
-        };
-        f(borrowed.client.as_mut().expect("held until dropped"))
+        let mut client = self.pool.get()?;
+        match f(&mut client) {
+            Err(StoreError::Postgres(e)) => {
+                let error = unreachable_or(e, &self.display_url, StoreError::Postgres);
+                if error.is_unavailable() {
+                    client.discard();
+                }
+                Err(error)
+            }
+            done => done,
+        }
     }
 
     /// Runs `f` in a transaction (READ COMMITTED) that commits when `f` returns `Ok`.
@@ -185,18 +166,35 @@ impl PostgresStore {
     }
 }
 
-/// A pooled connection, returned when dropped — also when the caller panics, so that the
-/// pool's count of open connections stays true.
-struct Borrowed<'a> {
-    store: &'a PostgresStore,
-    client: Option<Client>,
+impl pool::Connection for Client {
+    fn is_alive(&mut self) -> bool {
+        self.is_valid(CHECK_TIMEOUT).is_ok()
+    }
+
+    fn is_closed(&self) -> bool {
+        Client::is_closed(self)
+    }
 }
 
-impl Drop for Borrowed<'_> {
-    fn drop(&mut self) {
-        if let Some(client) = self.client.take() {
-            self.store.release(client);
+/// [`StoreError::Unavailable`] when `error` means the server is out of reach — the socket
+/// failed or closed, or the server says it is shutting down, starting up or out of
+/// connections —; otherwise `other(error)`: a bad query or configuration is no outage.
+fn unreachable_or(error: postgres::Error, url: &str, other: impl FnOnce(postgres::Error) -> StoreError) -> StoreError {
+    let refused_by_server = error.code().is_some_and(|code| {
+        let code = code.code();
+        code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+    });
+    let socket_failed =
+        error.as_db_error().is_none() && std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>());
+    if error.is_closed() || refused_by_server || socket_failed {
+        StoreError::Unavailable {
+            url: url.to_string(),
+            reason: error
+                .as_db_error()
+                .map_or_else(|| error.to_string(), |db| db.message().to_string()),
         }
+    } else {
+        other(error)
     }
 }
 

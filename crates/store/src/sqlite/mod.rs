@@ -23,6 +23,7 @@ mod migrations;
 mod outbox;
 mod participation;
 pub mod snapshot;
+mod space;
 mod sync;
 
 pub use folder_lock::FolderLock;
@@ -92,14 +93,14 @@ impl SqliteStore {
         };
         let result = f(&conn);
         self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
-        result
+        result.map_err(|e| space::name_full_disk(&self.path, e))
     }
 
     fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         // A panic while holding the lock leaves no half-done transaction (it rolls back on
         // drop), so a poisoned lock is safe to keep using.
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut conn)
+        f(&mut conn).map_err(|e| space::name_full_disk(&self.path, e))
     }
 }
 

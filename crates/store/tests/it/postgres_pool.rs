@@ -1,11 +1,15 @@
-//! The PostgreSQL store's connection pool under more callers than connections.
+//! The PostgreSQL store's connection pool under more callers than connections, and across a
+//! restart and an outage of the server (through a proxy the test cuts).
 
 use crate::support;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
+use std::time::{Duration, Instant};
+
 use paperboy_store::{PaperStore, PostgresStore};
+use paperboy_testkit::{server_address, url_through, TcpProxy};
 
 #[test]
 fn many_callers_share_a_bounded_number_of_connections() {
@@ -60,4 +64,35 @@ fn many_callers_share_a_bounded_number_of_connections() {
     } else {
         eprintln!("a caller waited {slowest:?}: extra connections were allowed ({most} at most)");
     }
+}
+
+#[test]
+fn a_restart_between_calls_costs_no_call_and_an_outage_fails_fast_until_the_server_is_back() {
+    let Some(b) = support::backends().into_iter().find(|b| b.name == "postgres") else {
+        return;
+    };
+    let url = b.database_url().unwrap();
+    let proxy = TcpProxy::to(server_address(url));
+    let store = PostgresStore::connect(&url_through(url, proxy.address())).unwrap();
+    let papers = store.stats().unwrap().papers;
+
+    // A restart while the store sits idle: every connection ends, the server is back at once.
+    proxy.cut();
+    proxy.restore();
+    // Idle past half a second (what is tested here is idleness itself), a pooled connection
+    // is asked before it is lent: the dead one is dropped, not handed to the call.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(store.stats().unwrap().papers, papers);
+
+    // While the server is away, calls fail at once, saying so, and succeed once it is back.
+    proxy.cut();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let error = store.stats().expect_err("the server is away");
+        assert!(error.is_unavailable(), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        assert!(error.to_string().contains("is unavailable"), "{error}");
+    }
+    proxy.restore();
+    assert_eq!(store.stats().unwrap().papers, papers);
 }

@@ -168,6 +168,43 @@ fn schema_url(admin_url: &str, schema: &str) -> String {
     format!("{admin_url}{separator}options=-csearch_path%3D{schema}")
 }
 
+/// The server a PostgreSQL URL (`postgres://user@host:port/db?…`) names, for a proxy in front
+/// of it ([`crate::TcpProxy`]).
+pub fn server_address(url: &str) -> std::net::SocketAddr {
+    use std::net::ToSocketAddrs;
+    let (_, host_port) = split_authority(url);
+    let host_port = if host_port.contains(':') {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:5432")
+    };
+    host_port
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut found| found.next())
+        .unwrap_or_else(|| panic!("{url}: no server address in it"))
+}
+
+/// `url` with its host and port replaced by `address`: the same database, reached through a
+/// proxy.
+pub fn url_through(url: &str, address: std::net::SocketAddr) -> String {
+    let (start, host_port) = split_authority(url);
+    format!("{}{address}{}", &url[..start], &url[start + host_port.len()..])
+}
+
+/// Where the `host:port` part of a URL begins, and that part.
+fn split_authority(url: &str) -> (usize, &str) {
+    let scheme_end = url
+        .find("://")
+        .unwrap_or_else(|| panic!("{url}: expected a postgres://… URL"))
+        + 3;
+    let authority_end = url[scheme_end..].find(['/', '?']).map_or(url.len(), |i| scheme_end + i);
+    let start = url[scheme_end..authority_end]
+        .rfind('@')
+        .map_or(scheme_end, |at| scheme_end + at + 1);
+    (start, &url[start..authority_end])
+}
+
 /// A client error with the server's reason, which its own message hides behind "db error".
 fn reason(e: &postgres::Error) -> String {
     e.as_db_error().map_or_else(|| e.to_string(), ToString::to_string)

@@ -19,7 +19,7 @@ use paperboy_testkit::{suite_store, PgSchema, StoreKind};
 pub struct Paperboy {
     pub dir: tempfile::TempDir,
     database: Option<Arc<PgSchema>>,
-    /// A database URL given as is (`with_database_url`).
+    /// A database URL given as is (`with_database_url`, `another_instance_at`).
     database_url: Option<String>,
 }
 
@@ -71,6 +71,16 @@ impl Paperboy {
 
     /// Another instance on the same database, with a data folder (search indexes) of its own.
     pub fn another_instance(&self) -> Paperboy {
+        self.instance_reaching(self.database_url.clone())
+    }
+
+    /// Another instance on the same database, reaching it at `url` (through a proxy): the
+    /// database stays this value's.
+    pub fn another_instance_at(&self, url: String) -> Paperboy {
+        self.instance_reaching(Some(url))
+    }
+
+    fn instance_reaching(&self, database_url: Option<String>) -> Paperboy {
         assert!(
             self.database_url().is_some(),
             "instances share a database, not a data folder"
@@ -78,7 +88,7 @@ impl Paperboy {
         Paperboy {
             dir: tempfile::tempdir().unwrap(),
             database: self.database.clone(),
-            database_url: self.database_url.clone(),
+            database_url,
         }
     }
 
@@ -87,10 +97,9 @@ impl Paperboy {
     }
 
     pub fn database_url(&self) -> Option<&str> {
-        self.database
-            .as_ref()
-            .map(|schema| schema.url.as_str())
-            .or(self.database_url.as_deref())
+        self.database_url
+            .as_deref()
+            .or(self.database.as_ref().map(|schema| schema.url.as_str()))
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -161,6 +170,27 @@ pub fn write_input(child: &mut Child, input: &[u8]) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {error}"),
         _ => {}
     }
+}
+
+/// `paperboy token create NAME`: a new API token for the user, the only line on stdout.
+pub fn token(pb: &Paperboy, name: &str) -> String {
+    let out = pb.run(&["token", "create", name, "--label", "tests"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].len() >= 40
+            && lines[0]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    );
+    lines[0].to_string()
 }
 
 /// Lists `count` stored papers again on yesterday's daily list, so that today's daily digest
@@ -271,10 +301,17 @@ fn wait_for_address(child: &mut Child) -> Option<String> {
     }
 }
 
-/// `paperboy serve` on a free loopback port, keyword search only (no model to load).
-pub fn serve_keyword_only(pb: &Paperboy) -> Served {
+/// A configuration file in the data folder that turns semantic search off (no model to load),
+/// for `--config`.
+pub fn keyword_only_config(pb: &Paperboy) -> std::path::PathBuf {
     let config = pb.data_dir().join("paperboy.toml");
     std::fs::write(&config, "[search]\nsemantic = false\n").unwrap();
+    config
+}
+
+/// `paperboy serve` on a free loopback port, keyword search only (no model to load).
+pub fn serve_keyword_only(pb: &Paperboy) -> Served {
+    let config = keyword_only_config(pb);
     let mut cmd = pb.command(&["--config", path_str(&config), "serve", "--listen", "127.0.0.1:0"]);
     cmd.env_remove("PAPERBOY_BASE_URL");
     serve_with(cmd)
