@@ -180,10 +180,18 @@ pub(crate) mod tests {
     pub fn sample() -> Paper {
         let mut paper = Paper::new(ArxivId::parse("2404.01234").unwrap());
         paper.title = "Attention Is All You Need for $\\mathcal{O}(n^2)$ LLMs".into();
-        paper.authors = vec!["Ashish Vaswani".into(), "Ludwig van Beethoven".into(), "Noam Shazeer".into()];
+        paper.authors = vec![
+            "Ashish Vaswani".into(),
+            "Ludwig van Beethoven".into(),
+            "Noam Shazeer".into(),
+        ];
         paper.categories = vec!["cs.LG".into(), "cs.CL".into()];
         paper.abstract_text = "We show 50% of <b>things</b> & more.".into();
-        paper.published = Some(chrono::DateTime::parse_from_rfc3339("2024-04-02T10:00:00Z").unwrap().into());
+        paper.published = Some(
+            chrono::DateTime::parse_from_rfc3339("2024-04-02T10:00:00Z")
+                .unwrap()
+                .into(),
+        );
         paper
     }
 
@@ -195,9 +203,15 @@ pub(crate) mod tests {
         };
         assert_eq!(split_name("Martin Luther King Jr.").suffix.as_deref(), Some("Jr."));
         assert_eq!(split("Ashish Vaswani"), ("Vaswani".into(), Some("Ashish".into())));
-        assert_eq!(split("Ludwig van Beethoven"), ("van Beethoven".into(), Some("Ludwig".into())));
+        assert_eq!(
+            split("Ludwig van Beethoven"),
+            ("van Beethoven".into(), Some("Ludwig".into()))
+        );
         assert_eq!(split("Vaswani, A."), ("Vaswani".into(), Some("A.".into())));
-        assert_eq!(split("Martin Luther King Jr."), ("King".into(), Some("Martin Luther".into())));
+        assert_eq!(
+            split("Martin Luther King Jr."),
+            ("King".into(), Some("Martin Luther".into()))
+        );
         assert_eq!(split("DeepSeek-AI"), ("DeepSeek-AI".into(), None));
         assert_eq!(split("  Jane \n Doe "), ("Doe".into(), Some("Jane".into())));
     }

@@ -83,7 +83,9 @@ fn author(name: &str) -> String {
 
 /// A value biblatex reads verbatim (a DOI): only what would end the field is dropped.
 fn verbatim(text: &str) -> String {
-    text.chars().filter(|c| !matches!(c, '{' | '}') && !c.is_whitespace()).collect()
+    text.chars()
+        .filter(|c| !matches!(c, '{' | '}') && !c.is_whitespace())
+        .collect()
 }
 
 /// `text` as the value of a braced BibTeX field that LaTeX can typeset (see the module doc).
@@ -253,7 +255,10 @@ mod tests {
 
     #[test]
     fn specials_are_escaped_outside_math() {
-        assert_eq!(tex("50% & #1 of a_b, x^2", false), "50\\% \\& \\#1 of a\\_b, x\\textasciicircum{}2");
+        assert_eq!(
+            tex("50% & #1 of a_b, x^2", false),
+            "50\\% \\& \\#1 of a\\_b, x\\textasciicircum{}2"
+        );
         assert_eq!(tex("costs $5", false), "costs \\$5");
         assert_eq!(tex("<script>", false), "\\textless{}script\\textgreater{}");
         assert_eq!(tex("already \\& escaped", false), "already \\& escaped");

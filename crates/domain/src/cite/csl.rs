@@ -23,7 +23,14 @@ pub(super) fn item(paper: &Paper) -> Value {
     };
     let journal = paper.journal_ref.as_deref().map(one_line).filter(|j| !j.is_empty());
     set("id", json!(key(paper)));
-    set("type", json!(if journal.is_some() { "article-journal" } else { "article" }));
+    set(
+        "type",
+        json!(if journal.is_some() {
+            "article-journal"
+        } else {
+            "article"
+        }),
+    );
     set("title", json!(one_line(&paper.title)));
     let authors: Vec<Value> = paper
         .authors
@@ -44,7 +51,10 @@ pub(super) fn item(paper: &Paper) -> Value {
         .collect();
     set("author", Value::Array(authors));
     if let Some(date) = issued(paper) {
-        set("issued", json!({"date-parts": [[date.year(), date.month(), date.day()]]}));
+        set(
+            "issued",
+            json!({"date-parts": [[date.year(), date.month(), date.day()]]}),
+        );
     }
     if let Some(journal) = journal {
         set("container-title", json!(journal));

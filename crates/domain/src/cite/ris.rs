@@ -71,10 +71,15 @@ mod tests {
         let mut paper = sample();
         paper.title = "Two\nlines".into();
         let ris = write(&[&paper]);
-        assert!(ris.starts_with("TY  - UNPB\r\nID  - arxiv:2404.01234\r\nTI  - Two lines\r\n"), "{ris}");
+        assert!(
+            ris.starts_with("TY  - UNPB\r\nID  - arxiv:2404.01234\r\nTI  - Two lines\r\n"),
+            "{ris}"
+        );
         assert!(ris.contains("AU  - Vaswani, Ashish\r\nAU  - van Beethoven, Ludwig\r\nAU  - Shazeer, Noam\r\n"));
         assert!(ris.contains("PY  - 2024\r\nDA  - 2024/04/02/\r\n"));
         assert!(ris.ends_with("ER  - \r\n\r\n"));
-        assert!(ris.lines().all(|l| l.is_empty() || l.as_bytes().get(2..6) == Some(b"  - ")));
+        assert!(ris
+            .lines()
+            .all(|l| l.is_empty() || l.as_bytes().get(2..6) == Some(b"  - ")));
     }
 }
