@@ -191,11 +191,7 @@ fn balance_braces(text: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         match c {
             '{' => open.push(i),
-            '}' => {
-                if open.pop().is_none() {
-                    unmatched[i] = true;
-                }
-            }
+            '}' if open.pop().is_none() => unmatched[i] = true,
             _ => {}
         }
     }
