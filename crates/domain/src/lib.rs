@@ -4,6 +4,7 @@
 //! search and the web layer agree on one meaning of "the same paper" and "a newer version".
 
 pub mod arxiv_id;
+pub mod cite;
 pub mod document;
 pub mod limits;
 pub mod merge;

@@ -1,11 +1,14 @@
-//! Atom feeds (RFC 4287) of the daily list, trending and any search, for feed readers.
-//! Written by hand: a feed is a few elements, and every piece of text goes through [`escape`].
+//! Feeds of the daily list, trending and any search, for feed readers: each as Atom (RFC 4287,
+//! `/feeds/<list>.atom`) and as JSON Feed 1.1 (`/feeds/<list>.json`), from one [`Feed`].
+//! Atom is written by hand: a feed is a few elements, and every piece of text goes through
+//! [`escape`]. Links are absolute (readers resolve relative ones inconsistently): on the
+//! configured public address, else on the host the request named.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use paperboy_domain::PaperDocument;
@@ -19,10 +22,46 @@ const FEED_ENTRIES: usize = 50;
 
 /// The media type of an Atom document.
 pub const ATOM: &str = "application/atom+xml; charset=utf-8";
+/// The media type of a JSON Feed.
+pub const JSON_FEED: &str = "application/feed+json; charset=utf-8";
 
-/// `/feeds/daily.atom[?date=YYYY-MM-DD]`: a day's list (the latest day's by default).
+/// What a feed request is answered with, by the path's extension.
+fn answer(uri: &Uri, headers: &HeaderMap, state: &AppState, feed: &Feed<'_>) -> Response {
+    let base = site_base(state, headers);
+    let self_url = format!("{base}{}", uri.path_and_query().map_or("", |p| p.as_str()));
+    if uri.path().ends_with(".json") {
+        json_feed(feed, &base, &self_url)
+    } else {
+        atom(feed, &base, &self_url)
+    }
+}
+
+/// `https://host` links are made on: the configured public address, else the request's
+/// `Host` (when it is a plain host name or address), else the address served.
+pub(crate) fn site_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| {
+        !h.is_empty()
+            && h.len() <= 255
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    });
+    match host {
+        Some(host) => {
+            let scheme = if state.settings.secure_cookies { "https" } else { "http" };
+            format!("{scheme}://{host}")
+        }
+        None => state.settings.base_url.trim_end_matches('/').to_string(),
+    }
+}
+
+/// `/feeds/daily.atom[?date=YYYY-MM-DD]` (and `.json`): a day's list (the latest day's by default).
 pub async fn daily(
     State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let day = match query.get("date") {
@@ -46,18 +85,25 @@ pub async fn daily(
         None => ("urn:paperboy:daily".into(), "Daily papers".into(), "/".into()),
     };
     let entries: Vec<(&PaperDocument, Option<NaiveDate>)> = docs.iter().map(|d| (d, day)).collect();
-    Ok(atom(&Feed {
-        id: &id,
-        title: &title,
-        page: &path,
-        updated: day,
-        entries: &entries,
-    }))
+    Ok(answer(
+        &uri,
+        &headers,
+        &state,
+        &Feed {
+            id: &id,
+            title: &title,
+            page: &path,
+            updated: day,
+            entries: &entries,
+        },
+    ))
 }
 
-/// `/feeds/trending.atom[?days=N]`.
+/// `/feeds/trending.atom[?days=N]` (and `.json`).
 pub async fn trending(
     State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let days = trending::window_days(query.get("days").map(String::as_str))?;
@@ -69,18 +115,25 @@ pub async fn trending(
         .take(FEED_ENTRIES)
         .map(|r| (&r.doc, Some(r.day)))
         .collect();
-    Ok(atom(&Feed {
-        id: &format!("urn:paperboy:trending:{days}"),
-        title: &format!("Trending papers ({days} days)"),
-        page: &format!("/trending?days={days}"),
-        updated: Some(ranked.until),
-        entries: &entries,
-    }))
+    Ok(answer(
+        &uri,
+        &headers,
+        &state,
+        &Feed {
+            id: &format!("urn:paperboy:trending:{days}"),
+            title: &format!("Trending papers ({days} days)"),
+            page: &format!("/trending?days={days}"),
+            updated: Some(ranked.until),
+            entries: &entries,
+        },
+    ))
 }
 
-/// `/feeds/search.atom?q=…[&category=&from=&until=]`: the newest best matches of a search.
+/// `/feeds/search.atom?q=…[&category=&from=&until=]` (and `.json`): the newest best matches of a search.
 pub async fn search(
     State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let get = |key: &str| query.get(key).map(String::as_str);
@@ -103,13 +156,18 @@ pub async fn search(
     let docs: Vec<PaperDocument> = docs.into_iter().flatten().collect();
     let entries: Vec<_> = docs.iter().map(|d| (d, None)).collect();
     let encoded = crate::pages::search::percent_encode(&q);
-    Ok(atom(&Feed {
-        id: &format!("urn:paperboy:search:{encoded}"),
-        title: &format!("Papers matching “{q}”"),
-        page: &format!("/search?q={encoded}"),
-        updated: docs.iter().filter_map(|d| d.paper.announced).max(),
-        entries: &entries,
-    }))
+    Ok(answer(
+        &uri,
+        &headers,
+        &state,
+        &Feed {
+            id: &format!("urn:paperboy:search:{encoded}"),
+            title: &format!("Papers matching “{q}”"),
+            page: &format!("/search?q={encoded}"),
+            updated: docs.iter().filter_map(|d| d.paper.announced).max(),
+            entries: &entries,
+        },
+    ))
 }
 
 struct Feed<'a> {
@@ -122,7 +180,7 @@ struct Feed<'a> {
     entries: &'a [(&'a PaperDocument, Option<NaiveDate>)],
 }
 
-fn atom(feed: &Feed<'_>) -> Response {
+fn atom(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {
     let updated = feed.updated.map_or_else(Utc::now, midnight);
     let mut xml =
         String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
@@ -131,8 +189,14 @@ fn atom(feed: &Feed<'_>) -> Response {
     let _ = writeln!(xml, "<updated>{}</updated>", timestamp(updated));
     let _ = writeln!(
         xml,
-        "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        "<link rel=\"alternate\" type=\"text/html\" href=\"{}{}\"/>",
+        escape(base),
         escape(feed.page)
+    );
+    let _ = writeln!(
+        xml,
+        "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
+        escape(self_url)
     );
     let _ = writeln!(xml, "<author><name>paperboy</name></author>");
     for (doc, day) in feed.entries {
@@ -152,7 +216,8 @@ fn atom(feed: &Feed<'_>) -> Response {
         }
         let _ = writeln!(
             xml,
-            "<link rel=\"alternate\" type=\"text/html\" href=\"/papers/{}\"/>",
+            "<link rel=\"alternate\" type=\"text/html\" href=\"{}/papers/{}\"/>",
+            escape(base),
             escape(paper.id.as_str())
         );
         let _ = writeln!(
@@ -171,6 +236,46 @@ fn atom(feed: &Feed<'_>) -> Response {
     }
     xml.push_str("</feed>\n");
     ([(header::CONTENT_TYPE, ATOM)], xml).into_response()
+}
+
+/// The same feed as JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>).
+fn json_feed(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {
+    let updated = feed.updated.map_or_else(Utc::now, midnight);
+    let items: Vec<serde_json::Value> = feed
+        .entries
+        .iter()
+        .map(|(doc, day)| {
+            let paper = &doc.paper;
+            let when = day
+                .map(midnight)
+                .or(paper.updated)
+                .or(paper.published)
+                .unwrap_or(updated);
+            let mut item = serde_json::json!({
+                "id": paper.id.abs_url(),
+                "url": format!("{base}/papers/{}", paper.id),
+                "external_url": paper.id.pdf_url(),
+                "title": paper.title,
+                "content_text": paper.abstract_text,
+                "date_modified": timestamp(when),
+                "authors": paper.authors.iter().map(|a| serde_json::json!({"name": a})).collect::<Vec<_>>(),
+                "tags": paper.categories,
+            });
+            if let Some(published) = paper.published {
+                item["date_published"] = timestamp(published).into();
+            }
+            item
+        })
+        .collect();
+    let document = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": format!("{base}{}", feed.page),
+        "feed_url": self_url,
+        "authors": [{"name": "paperboy"}],
+        "items": items,
+    });
+    ([(header::CONTENT_TYPE, JSON_FEED)], document.to_string()).into_response()
 }
 
 fn midnight(day: NaiveDate) -> DateTime<Utc> {

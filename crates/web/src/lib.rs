@@ -18,6 +18,7 @@ pub mod auth;
 mod body;
 mod edge;
 mod error;
+mod export;
 mod feeds;
 mod kit;
 mod markdown;
@@ -66,6 +67,9 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/daily.atom", get(feeds::daily))
         .route("/feeds/trending.atom", get(feeds::trending))
         .route("/feeds/search.atom", get(feeds::search))
+        .route("/feeds/daily.json", get(feeds::daily))
+        .route("/feeds/trending.json", get(feeds::trending))
+        .route("/feeds/search.json", get(feeds::search))
         .route("/status", get(pages::status::show))
         .route("/healthz", get(api::papers::health))
         .route("/metrics", get(metrics::show))

@@ -25,7 +25,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
+use crate::{export, AppState};
 
 /// How long a cached page may be served at most.
 pub const MAX_AGE: Duration = Duration::from_secs(10);
@@ -129,7 +129,8 @@ pub fn layer(routes: axum::Router<AppState>, app: &AppState, cache: &Arc<PageCac
 
 /// Serves cacheable GET pages from the scope's cache, filling it on a miss.
 pub async fn cached(State(scope): State<Scope>, request: Request, next: Next) -> Response {
-    if request.method() != Method::GET {
+    // Exports share their pages' URLs (`Accept`), and answer with headers of their own.
+    if request.method() != Method::GET || export::asks_for_export(request.uri().query(), request.headers()) {
         return next.run(request).await;
     }
     let Scope { app: state, cache } = scope;

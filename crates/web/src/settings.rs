@@ -15,6 +15,9 @@ pub struct CommunitySettings {
     pub log_account_links: bool,
     /// The site's public address, for links in mail (`https://papers.example.org`).
     pub base_url: String,
+    /// The public address as configured (`PAPERBOY_BASE_URL`), for absolute links in feeds;
+    /// `None`: feeds link to the host the request named.
+    pub public_url: Option<String>,
 }
 
 impl Default for CommunitySettings {
@@ -25,6 +28,7 @@ impl Default for CommunitySettings {
             trust_forwarded_for: false,
             log_account_links: false,
             base_url: "http://127.0.0.1:8080".into(),
+            public_url: None,
         }
     }
 }

@@ -119,6 +119,11 @@ fn community_settings(config: &Config, served_at: SocketAddr) -> CommunitySettin
         trust_forwarded_for: community.trust_forwarded_for,
         log_account_links: community.log_account_links,
         base_url,
+        public_url: config
+            .mail
+            .base_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/').to_string()),
     }
 }
 

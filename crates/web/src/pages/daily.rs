@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use paperboy_store::{DayNeighbours, Page};
 
 use crate::error::PageError;
+use crate::export::{self, Wanted};
 use crate::params;
 use crate::period::Period;
 use crate::view::{long_date, Card};
@@ -36,8 +37,9 @@ struct DailyPage {
 /// arrive by themselves every announcement day, before anyone curates them).
 pub async fn today(
     State(state): State<AppState>,
+    wanted: Wanted,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     let today = chrono::Utc::now().date_naive();
     let stats_day = state
         .with_store(move |s| {
@@ -46,24 +48,26 @@ pub async fn today(
             Ok(daily.max(announced))
         })
         .await?;
-    render_day(state, stats_day.unwrap_or(today), query).await
+    render_day(state, stats_day.unwrap_or(today), query, wanted).await
 }
 
 /// `/date/YYYY-MM-DD`.
 pub async fn on_day(
     State(state): State<AppState>,
+    wanted: Wanted,
     Path(day): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     let day = params::day(&day)?;
-    render_day(state, day, query).await
+    render_day(state, day, query, wanted).await
 }
 
 async fn render_day(
     state: AppState,
     day: NaiveDate,
     query: HashMap<String, String>,
-) -> Result<Html<String>, PageError> {
+    Wanted(format): Wanted,
+) -> Result<Response, PageError> {
     let category = params::category(query.get("category").map(String::as_str))?;
     let page = params::page_number(query.get("page").map(String::as_str))?;
     let wanted = Page {
@@ -82,6 +86,18 @@ async fn render_day(
         .await?;
     let has_next_page = announced.len() as u64 > ANNOUNCED_PER_PAGE;
     announced.truncate(ANNOUNCED_PER_PAGE as usize);
+    if let Some(format) = format {
+        // The curated list, then arXiv's announcements on this page (each paper once).
+        let papers = daily
+            .iter()
+            .chain(
+                announced
+                    .iter()
+                    .filter(|a| !daily.iter().any(|d| d.paper.id == a.paper.id)),
+            )
+            .map(|d| &d.paper);
+        return Ok(export::respond_papers(format, papers, &format!("paperboy-{day}")));
+    }
     let view = DailyPage {
         day,
         day_label: long_date(day),
@@ -94,5 +110,5 @@ async fn render_day(
         week: Period::Week(day).containing(day),
         month: Period::Month(day).containing(day),
     };
-    Ok(crate::kit::render(&view)?)
+    Ok(crate::kit::render(&view)?.into_response())
 }

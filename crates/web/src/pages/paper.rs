@@ -4,13 +4,15 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use paperboy_domain::cite::{self, Format};
 use paperboy_search::SearchHit;
 use paperboy_store::Comment;
 
 use crate::auth::Viewer;
 use crate::error::PageError;
+use crate::export::{self, Wanted};
 use crate::kit::{checked_form, render};
 use crate::math::{self, Piece};
 use crate::pages::discussion::{comment_form, vote_form};
@@ -84,6 +86,7 @@ struct PaperPage {
     viewer_is_admin: bool,
     voted: bool,
     comments: Vec<CommentView>,
+    citation: CitationMeta,
 }
 
 /// Papers listed under "Similar papers".
@@ -115,17 +118,34 @@ pub async fn act(
     }
 }
 
+/// `/papers/{id}`: the page, or with `.bib`, `.ris` or `.json` (CSL) after the id, `?format=`
+/// or an `Accept` naming a citation format, the paper's citation.
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
+    Wanted(wanted_format): Wanted,
     Path(raw_id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    let id = params::arxiv_id(&raw_id)?;
+) -> Result<Response, PageError> {
+    let suffixed = Format::ALL
+        .into_iter()
+        .find_map(|f| raw_id.strip_suffix(&format!(".{}", f.extension())).map(|id| (id, f)));
+    let (raw_id, format) = match suffixed {
+        Some((id, format)) => (id, Some(format)),
+        None => (raw_id.as_str(), wanted_format),
+    };
+    let id = params::arxiv_id(raw_id)?;
     let wanted = id.clone();
     let doc = state
         .with_store(move |s| s.paper(&wanted))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No paper {id} here yet.")))?;
+    if let Some(format) = format {
+        return Ok(export::respond(
+            format,
+            std::slice::from_ref(&doc),
+            doc.paper.id.as_str(),
+        ));
+    }
     // Similar papers are a nicety: if the index fails, the paper page still shows.
     let similar = state.similar(id.clone(), SIMILAR).await.unwrap_or_else(|e| {
         tracing::warn!(%id, error = %e, "similar papers failed");
@@ -168,6 +188,32 @@ pub async fn show(
         upvotes: doc.upvotes,
         daily: doc.daily.clone(),
         similar,
+        citation: CitationMeta::new(paper),
     };
-    Ok(render(&page)?)
+    Ok(render(&page)?.into_response())
+}
+
+/// The `citation_*` meta tags Google Scholar defined and Zotero's connector reads.
+struct CitationMeta {
+    title: String,
+    authors: Vec<String>,
+    date: Option<String>,
+    arxiv_id: String,
+    pdf_url: String,
+    doi: Option<String>,
+    journal: Option<String>,
+}
+
+impl CitationMeta {
+    fn new(paper: &paperboy_domain::Paper) -> CitationMeta {
+        CitationMeta {
+            title: paper.title.split_whitespace().collect::<Vec<_>>().join(" "),
+            authors: paper.authors.clone(),
+            date: cite::issued(paper).map(|d| d.format("%Y/%m/%d").to_string()),
+            arxiv_id: paper.id.to_string(),
+            pdf_url: paper.id.pdf_url(),
+            doi: paper.doi.clone(),
+            journal: paper.journal_ref.clone(),
+        }
+    }
 }

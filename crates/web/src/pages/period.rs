@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 
 use crate::error::PageError;
+use crate::export::{self, Wanted};
 use crate::params;
 use crate::period::Period;
 use crate::view::Card;
@@ -37,21 +38,28 @@ struct PeriodPage {
 
 pub async fn week(
     State(state): State<AppState>,
+    wanted: Wanted,
     Path(week): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Html<String>, PageError> {
-    render(state, Period::week(&week)?, query).await
+) -> Result<Response, PageError> {
+    render(state, Period::week(&week)?, query, wanted).await
 }
 
 pub async fn month(
     State(state): State<AppState>,
+    wanted: Wanted,
     Path(month): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Html<String>, PageError> {
-    render(state, Period::month(&month)?, query).await
+) -> Result<Response, PageError> {
+    render(state, Period::month(&month)?, query, wanted).await
 }
 
-async fn render(state: AppState, period: Period, query: HashMap<String, String>) -> Result<Html<String>, PageError> {
+async fn render(
+    state: AppState,
+    period: Period,
+    query: HashMap<String, String>,
+    Wanted(format): Wanted,
+) -> Result<Response, PageError> {
     let page = params::page_number(query.get("page").map(String::as_str))?;
     let (first, last) = (period.first_day(), period.last_day());
     let (mut docs, before, after) = state
@@ -72,6 +80,10 @@ async fn render(state: AppState, period: Period, query: HashMap<String, String>)
         }
     };
     let skip = (page as usize - 1) * PER_PAGE;
+    if let Some(format) = format {
+        let papers = docs.iter().skip(skip).take(PER_PAGE).map(|d| &d.paper);
+        return Ok(export::respond_papers(format, papers, &format!("paperboy-{period}")));
+    }
     let view = PeriodPage {
         kind: period.kind(),
         label: period.label(),
@@ -96,5 +108,5 @@ async fn render(state: AppState, period: Period, query: HashMap<String, String>)
         page,
         has_next_page: docs.len() > skip + PER_PAGE,
     };
-    Ok(crate::kit::render(&view)?)
+    Ok(crate::kit::render(&view)?.into_response())
 }

@@ -3,13 +3,14 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use paperboy_domain::ArxivId;
 use paperboy_store::User;
 
 use crate::auth::Viewer;
 use crate::error::PageError;
+use crate::export::{self, Wanted};
 use crate::kit::render;
 use crate::participation::rendered_body;
 use crate::{params, AppError, AppState};
@@ -47,8 +48,9 @@ struct ProfilePage {
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
+    Wanted(format): Wanted,
     Path(name): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     let wanted = params::author(&name)?;
     let user = state
         .with_store(move |s| s.user_by_name(&wanted))
@@ -75,6 +77,24 @@ pub async fn show(
             Ok((submissions, upvoted, comments))
         })
         .await?;
+    if let Some(format) = format {
+        // An export is of the upvotes, and only when the profile shows them.
+        let ids = upvoted.ok_or_else(|| AppError::NotFound(format!("{} keeps their upvotes private.", user.name)))?;
+        let docs = state
+            .with_store(move |s| {
+                let mut docs = Vec::new();
+                for id in ids.iter().filter_map(|id| ArxivId::parse(id).ok()) {
+                    docs.extend(s.paper(&id)?);
+                }
+                Ok(docs)
+            })
+            .await?;
+        return Ok(export::respond(
+            format,
+            &docs,
+            &format!("paperboy-upvotes-{}", user.name),
+        ));
+    }
     let mut ids: Vec<String> = submissions.iter().map(|s| s.paper_id.clone()).collect();
     ids.extend(upvoted.iter().flatten().cloned());
     let titles = titles(&state, ids).await?;
@@ -111,7 +131,7 @@ pub async fn show(
         viewer_is_admin,
         is_self,
     };
-    Ok(render(&page)?)
+    Ok(render(&page)?.into_response())
 }
 
 async fn titles(state: &AppState, ids: Vec<String>) -> Result<Vec<(String, String)>, AppError> {

@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 use paperboy_domain::text::excerpt;
 use paperboy_search::{Filters, SearchRequest};
 
 use crate::error::PageError;
+use crate::export::{self, Wanted};
 use crate::params;
 use crate::view::{author_list, highlight, Segment};
 use crate::AppState;
@@ -42,8 +43,9 @@ struct SearchPage {
 
 pub async fn results(
     State(state): State<AppState>,
+    Wanted(format): Wanted,
     Query(query): Query<HashMap<String, String>>,
-) -> std::result::Result<Html<String>, PageError> {
+) -> std::result::Result<Response, PageError> {
     let get = |key: &str| query.get(key).map(String::as_str);
     let q = get("q").unwrap_or_default().trim().to_string();
     let from = params::optional_day(get("from"))?;
@@ -90,9 +92,12 @@ pub async fn results(
                     .collect::<std::result::Result<Vec<_>, _>>()
             })
             .await?;
+        let docs: Vec<_> = docs.into_iter().flatten().collect();
+        if let Some(format) = format {
+            return Ok(export::respond(format, &docs, "paperboy-search"));
+        }
         view.results = docs
             .into_iter()
-            .flatten()
             .map(|doc| Result {
                 id: doc.paper.id.to_string(),
                 title: highlight(&doc.paper.title, &words),
@@ -110,8 +115,10 @@ pub async fn results(
             ("until", &view.until),
             ("category", &view.category),
         ]);
+    } else if let Some(format) = format {
+        return Ok(export::respond(format, &[], "paperboy-search"));
     }
-    Ok(crate::kit::render(&view)?)
+    Ok(crate::kit::render(&view)?.into_response())
 }
 
 /// `key=value&…` for the non-empty pairs, percent-encoded.

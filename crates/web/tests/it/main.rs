@@ -6,6 +6,7 @@
 mod support;
 
 mod browse;
+mod cite;
 mod community;
 mod e2e;
 mod feeds;

@@ -46,6 +46,8 @@ pub fn arxiv_fetcher(endpoint: &str) -> Arc<dyn PaperFetcher> {
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
+    /// `Content-Disposition`, empty when absent.
+    pub disposition: String,
     pub body: String,
 }
 
@@ -156,19 +158,32 @@ impl TestServer {
     }
 
     pub fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[])
+    }
+
+    /// `GET path` with these request headers.
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut response = agent.get(&format!("{}{path}", self.base_url)).call().unwrap();
+        let mut request = agent.get(&format!("{}{path}", self.base_url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.call().unwrap();
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
         let body = response.body_mut().read_to_string().unwrap();
         Reply {
             status,
             content_type,
+            disposition,
             body,
         }
     }

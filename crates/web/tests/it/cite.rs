@@ -1,0 +1,231 @@
+//! Citation exports and feeds as reference managers and feed readers read them: every export
+//! is parsed by an independent parser (bibtexparser, rispy, feedparser in the project's venv,
+//! installed by `scripts/setup-tests`), on real data plus one hostile paper.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use crate::support::{shared_data, TestServer};
+
+fn python() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/venv/bin/python"))
+}
+
+/// Runs `script` with `input` on stdin; what it prints is JSON.
+fn parse_with(script: &str, input: &str) -> serde_json::Value {
+    use std::io::Write;
+    assert!(
+        python().exists(),
+        "the export tests need bibtexparser, rispy and feedparser: run scripts/setup-tests"
+    );
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{input}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const BIBTEX: &str = "
+import sys, json, bibtexparser
+from bibtexparser.bparser import BibTexParser
+text = sys.stdin.read()
+db = bibtexparser.loads(text, parser=BibTexParser(common_strings=True, ignore_nonstandard_types=False))
+assert not db.comments, db.comments
+print(json.dumps(db.entries))
+";
+const RIS: &str = "
+import sys, json, rispy
+print(json.dumps(rispy.loads(sys.stdin.read())))
+";
+const ATOM: &str = "
+import sys, json, feedparser
+feed = feedparser.parse(sys.stdin.read())
+assert not feed.bozo, feed.bozo_exception
+print(json.dumps([e.link for e in feed.entries]))
+";
+
+const HOSTILE_TITLE: &str = "Sparse <script>alert(1)</script> & 100% of $\\mathcal{O}(n_1)$ LLMs } for_all #1";
+
+/// A server over 1 May 2026 (Hugging Face and arXiv) and one old-style paper with a hostile
+/// title, a DOI and a journal reference.
+fn server() -> Option<(TestServer, tempfile::TempDir)> {
+    let data = shared_data()?;
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = serde_json::json!({
+        "id": "hep-th/9901001", "version": 2, "title": HOSTILE_TITLE,
+        "abstract": "An </summary> abstract with {braces and $x^2$ & more.",
+        "authors": ["Ludwig van Beethoven", "Jane Doe"], "categories": ["hep-th", "gr-qc"],
+        "journal_ref": "Phys. Rev. D 60 (1999) 1", "doi": "10.1103/PhysRevD.60.1",
+        "published": "1999-01-04T10:00:00Z", "announced": "1999-01-05", "upvotes": 0,
+    });
+    let file = dir.path().join("hostile.jsonl");
+    std::fs::write(&file, format!("{hostile}\n")).unwrap();
+    let server = TestServer::with_data(&[
+        data.join("hf-daily/2026-05-01.json"),
+        data.join("arxiv-listings/2026-05-01.jsonl.gz"),
+        file,
+    ]);
+    Some((server, dir))
+}
+
+#[test]
+fn a_paper_exports_as_bibtex_ris_and_csl_json() {
+    let Some((server, _dir)) = server() else { return };
+    let bib = server.get("/papers/hep-th/9901001.bib");
+    assert_eq!(bib.status, 200, "{}", bib.body);
+    assert_eq!(bib.content_type, "application/x-bibtex; charset=utf-8");
+    assert_eq!(bib.disposition, "attachment; filename=\"hep-th_9901001.bib\"");
+    let entries = parse_with(BIBTEX, &bib.body);
+    let entry = &entries[0];
+    assert_eq!(entry["ID"], "arxiv:hep-th/9901001");
+    assert_eq!(entry["ENTRYTYPE"], "article");
+    assert_eq!(entry["author"], "van Beethoven, Ludwig and Doe, Jane");
+    assert_eq!(entry["eprint"], "hep-th/9901001");
+    assert_eq!(entry["archiveprefix"], "arXiv");
+    assert_eq!(entry["primaryclass"], "hep-th");
+    assert_eq!(entry["doi"], "10.1103/PhysRevD.60.1");
+    assert_eq!(entry["journal"], "Phys. Rev. D 60 (1999) 1");
+    assert_eq!(entry["year"], "1999");
+    assert_eq!(entry["month"], "January");
+    let title = entry["title"].as_str().unwrap();
+    assert!(title.contains("$\\mathcal{O}(n_1)$"), "math kept: {title}");
+    assert!(title.contains("100\\% of") && title.contains("\\&") && title.contains("for\\_all \\#1"));
+    assert!(title.contains("{LLMs}") && title.contains("\\textless{}script"));
+
+    let ris = server.get("/papers/hep-th/9901001.ris");
+    assert_eq!(ris.content_type, "application/x-research-info-systems; charset=utf-8");
+    let records = parse_with(RIS, &ris.body);
+    let record = &records[0];
+    assert_eq!(record["type_of_reference"], "JOUR");
+    assert_eq!(record["title"], HOSTILE_TITLE);
+    assert_eq!(
+        record["authors"],
+        serde_json::json!(["van Beethoven, Ludwig", "Doe, Jane"])
+    );
+    assert_eq!(record["doi"], "10.1103/PhysRevD.60.1");
+    assert_eq!(record["urls"][0], "https://arxiv.org/abs/hep-th/9901001");
+
+    let csl = server.get("/papers/hep-th/9901001.json");
+    assert_eq!(
+        csl.content_type,
+        "application/vnd.citationstyles.csl+json; charset=utf-8"
+    );
+    let item = &csl.json()[0];
+    assert_eq!(item["type"], "article-journal");
+    assert_eq!(item["title"], HOSTILE_TITLE);
+    assert_eq!(item["author"][0]["family"], "van Beethoven");
+    assert_eq!(item["issued"]["date-parts"][0][0], 1999);
+    assert_eq!(item["DOI"], "10.1103/PhysRevD.60.1");
+
+    let by_accept = server.get_with(
+        "/papers/hep-th/9901001",
+        &[("Accept", "application/vnd.citationstyles.csl+json")],
+    );
+    assert_eq!(by_accept.json()[0]["number"], "hep-th/9901001");
+    assert_eq!(server.get("/papers/hep-th/9901001?format=ris").body, ris.body);
+    assert_eq!(server.get("/papers/hep-th/9901001?format=docx").status, 400);
+
+    let page = server.get("/papers/hep-th/9901001");
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(page
+        .body
+        .contains("<meta name=\"citation_author\" content=\"Ludwig van Beethoven\">"));
+    assert!(page
+        .body
+        .contains("<meta name=\"citation_arxiv_id\" content=\"hep-th/9901001\">"));
+    assert!(page
+        .body
+        .contains("<meta name=\"citation_doi\" content=\"10.1103/PhysRevD.60.1\">"));
+    assert!(page
+        .body
+        .contains("<meta name=\"citation_publication_date\" content=\"1999/01/04\">"));
+    assert!(
+        !page.body.contains("<script>alert"),
+        "the title is escaped in meta tags"
+    );
+}
+
+#[test]
+fn lists_export_what_they_show_and_never_mix_with_cached_pages() {
+    let Some((server, _dir)) = server() else { return };
+    let bibtex = [("Accept", "application/x-bibtex")];
+    // The page first, so that it is cached; then the export at the same URL.
+    let page = server.get("/date/2026-05-01");
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    let day = server.get_with("/date/2026-05-01", &bibtex);
+    assert_eq!(day.content_type, "application/x-bibtex; charset=utf-8");
+    assert_eq!(day.disposition, "attachment; filename=\"paperboy-2026-05-01.bib\"");
+    let entries = parse_with(BIBTEX, &day.body);
+    assert!(
+        entries.as_array().unwrap().len() > 20,
+        "{}",
+        entries.as_array().unwrap().len()
+    );
+    assert!(entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["archiveprefix"] == "arXiv"));
+    assert_eq!(server.get("/date/2026-05-01").content_type, "text/html; charset=utf-8");
+
+    let week = parse_with(RIS, &server.get("/week/2026-W18?format=ris").body);
+    assert!(!week.as_array().unwrap().is_empty());
+    let month = server.get("/month/2026-05?format=csl-json").json();
+    assert!(!month.as_array().unwrap().is_empty());
+    let search = server.get("/search?q=Beethoven+sparse&format=bibtex");
+    assert_eq!(search.status, 200, "{}", search.body);
+    let found = parse_with(BIBTEX, &search.body);
+    assert!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["ID"] == "arxiv:hep-th/9901001"));
+    assert_eq!(server.get("/date/2026-05-01?format=endnote").status, 400);
+}
+
+#[test]
+fn feeds_link_absolutely_and_have_json_twins() {
+    let Some((server, _dir)) = server() else { return };
+    let atom = server.get("/feeds/daily.atom?date=2026-05-01");
+    let links = parse_with(ATOM, &atom.body);
+    let links: Vec<&str> = links.as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert!(!links.is_empty());
+    let base = &server.base_url;
+    assert!(
+        links.iter().all(|l| l.starts_with(&format!("{base}/papers/"))),
+        "{links:?}"
+    );
+
+    for path in [
+        "/feeds/daily.json?date=2026-05-01",
+        "/feeds/trending.json?days=30",
+        "/feeds/search.json?q=sparse",
+    ] {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+        assert_eq!(reply.content_type, "application/feed+json; charset=utf-8");
+        let feed = reply.json();
+        assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+        assert_eq!(feed["feed_url"], format!("{base}{path}"));
+        assert!(feed["home_page_url"].as_str().unwrap().starts_with(base.as_str()));
+        for item in feed["items"].as_array().unwrap() {
+            assert!(item["id"].as_str().unwrap().starts_with("https://arxiv.org/abs/"));
+            assert!(item["url"].as_str().unwrap().starts_with(&format!("{base}/papers/")));
+            assert!(item["title"].is_string() && item["content_text"].is_string());
+        }
+    }
+    let day = server.get("/date/2026-05-01");
+    assert!(day.body.contains(
+        "<link rel=\"alternate\" type=\"application/feed+json\" title=\"Daily papers, 2026-05-01\" href=\"/feeds/daily.json?date=2026-05-01\">"
+    ));
+}
