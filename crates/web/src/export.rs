@@ -56,7 +56,13 @@ fn from_accept(headers: &HeaderMap) -> Option<Format> {
     accept.split(',').find_map(|range| {
         let mut parts = range.split(';').map(str::trim);
         let media = parts.next()?;
-        let refused = parts.any(|p| p.replace(' ', "").trim_end_matches('0').trim_end_matches('.') == "q=0");
+        // `q=0` (or 0.0, 0.000) means "not this one".
+        let refused = parts.any(|p| {
+            p.replace(' ', "")
+                .strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
         Format::ALL
             .into_iter()
             .find(|f| f.media_type().eq_ignore_ascii_case(media))
