@@ -21,6 +21,8 @@ use crate::{Filters, SearchError, SearchHit};
 mod query;
 mod schema;
 
+pub use query::content_words;
+
 use schema::{Fields, SCHEMA_VERSION};
 
 /// Papers indexed per commit while catching up.
