@@ -40,12 +40,11 @@ impl OutboxStore for SqliteStore {
                              ORDER BY next_attempt_at, id LIMIT 1)
                  RETURNING {QUEUED_COLUMNS}"
             );
-            Ok(conn
-                .query_row(&sql, params![holder, until, now, only], |row| {
-                    Ok(outbox::queued_mail(row))
-                })
-                .optional()?
-                .transpose()?)
+            conn.query_row(&sql, params![holder, until, now, only], |row| {
+                Ok(outbox::queued_mail(row))
+            })
+            .optional()?
+            .transpose()
         })
     }
 
