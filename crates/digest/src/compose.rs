@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use paperboy_domain::tex::to_plain_text;
 use paperboy_domain::text::excerpt;
 use paperboy_domain::PaperDocument;
 
@@ -15,7 +16,8 @@ pub const TOPIC_LIMIT: usize = 5;
 const SUMMARY_CHARS: usize = 300;
 const AUTHORS_SHOWN: usize = 6;
 
-/// One paper as a digest shows it.
+/// One paper as a digest shows it. Title and summary are plain text (TeX made readable), for
+/// mail clients show no MathML.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub id: String,
@@ -45,10 +47,10 @@ impl Entry {
         let links = paper.links();
         Entry {
             id: paper.id.as_str().to_string(),
-            title: paper.title.clone(),
+            title: to_plain_text(&paper.title),
             authors,
             summary: excerpt(
-                &paper.abstract_text.split_whitespace().collect::<Vec<_>>().join(" "),
+                &to_plain_text(&paper.abstract_text.split_whitespace().collect::<Vec<_>>().join(" ")),
                 SUMMARY_CHARS,
             ),
             abs_url: links.abs,
@@ -66,11 +68,21 @@ pub struct TopicSection {
     pub entries: Vec<Entry>,
 }
 
+/// The trending section of a period, shared by every subscriber.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Trending {
+    pub entries: Vec<Entry>,
+    /// Said above the entries when they are not the period's own daily lists ("No curated list
+    /// for 2 May yet: trending from 1 May").
+    pub note: Option<String>,
+}
+
 /// One subscriber's digest for one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Digest {
     pub period: Period,
     pub trending: Vec<Entry>,
+    pub trending_note: Option<String>,
     pub topics: Vec<TopicSection>,
 }
 
@@ -89,7 +101,7 @@ pub fn topic_key(topic: &str) -> String {
 /// A subscriber's digest from the period's shared parts. Topics without results are left out.
 pub fn compose(
     period: &Period,
-    trending: &[Entry],
+    trending: &Trending,
     by_topic: &HashMap<String, Vec<Entry>>,
     topics: &[String],
 ) -> Digest {
@@ -105,9 +117,21 @@ pub fn compose(
         .collect();
     Digest {
         period: period.clone(),
-        trending: trending.to_vec(),
+        trending: trending.entries.clone(),
+        trending_note: trending.note.clone(),
         topics,
     }
+}
+
+/// The terms of a topic that can say why a paper matched: its phrases, then its words less stop
+/// words (the search index's own list: "for" or "the" explain nothing).
+pub fn topic_terms(topic: &str) -> Vec<String> {
+    paperboy_search::parse(topic)
+        .map(|q| {
+            let words: Vec<String> = paperboy_search::content_words(&q.words).into_iter().cloned().collect();
+            q.phrases.into_iter().chain(words).collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The query terms (words and phrases) that appear in a paper's title or abstract,
@@ -159,6 +183,37 @@ mod tests {
     }
 
     #[test]
+    fn matched_terms_leave_out_stop_words() {
+        let d = doc(
+            "2605.00001",
+            "Diffusion Models for Video",
+            "A study of motion in the wild.",
+        );
+        let terms = topic_terms("diffusion models for video");
+        assert_eq!(terms, ["diffusion", "models", "video"]);
+        assert_eq!(matched_terms(&terms, &d), ["diffusion", "models", "video"]);
+        assert_eq!(
+            topic_terms("\"in the wild\" robots of"),
+            ["in the wild", "robots"],
+            "phrases stay whole"
+        );
+    }
+
+    #[test]
+    fn entries_show_tex_as_readable_text() {
+        let e = Entry::new(
+            &doc(
+                "2605.00001",
+                "Scaling $\\alpha$-Divergences \\emph{fast}",
+                "Costs $O(n^2)$ time.",
+            ),
+            Vec::new(),
+        );
+        assert_eq!(e.title, "Scaling α-Divergences fast");
+        assert_eq!(e.summary, "Costs O(n²) time.");
+    }
+
+    #[test]
     fn a_digest_takes_the_subscribers_topics_from_the_shared_results() {
         let e = Entry::new(&doc("2605.00001", "T", "A"), vec!["t".into()]);
         assert_eq!(
@@ -170,10 +225,10 @@ mod tests {
             ("empty".into(), vec![]),
         ]);
         let topics = vec!["Graph  Neural Networks".to_string(), "empty".into(), "unknown".into()];
-        let digest = compose(&period(), &[], &by_topic, &topics);
+        let digest = compose(&period(), &Trending::default(), &by_topic, &topics);
         assert_eq!(digest.topics.len(), 1);
         assert_eq!(digest.topics[0].topic, "Graph  Neural Networks");
         assert!(!digest.is_empty());
-        assert!(compose(&period(), &[], &by_topic, &["empty".into()]).is_empty());
+        assert!(compose(&period(), &Trending::default(), &by_topic, &["empty".into()]).is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`period`]: which days a daily or weekly digest covers, given "now" and the schedule;
 //! - [`compose`]: what one subscriber's digest contains (plain data, no I/O);
+//! - [`trending`]: the period's trending section, falling back to the latest daily lists;
 //! - [`address`]: which addresses and topics are accepted (header injection, look-alikes);
 //! - [`token`]: signed, expiring links bound to a subscriber and a purpose;
 //! - [`mail`]: MIME messages (plain text + HTML, list headers, DKIM) and the [`MailSender`]
@@ -20,6 +21,7 @@ pub mod outbox;
 pub mod period;
 pub mod run;
 pub mod token;
+pub mod trending;
 
 pub use address::{validate_email, validate_topics, InputError};
 /// The message type every builder here returns.

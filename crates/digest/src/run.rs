@@ -17,25 +17,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use paperboy_domain::trending;
 use paperboy_domain::{ArxivId, PaperDocument};
 use paperboy_search::{Filters, Mode, SearchError, SearchRequest, Searcher};
-use paperboy_store::{
-    Claim, DeliveryState, DigestStore, Frequency, Page, Store, StoreError, Subscriber, SubscriberStatus,
-};
+use paperboy_store::{Claim, DeliveryState, DigestStore, Frequency, Store, StoreError, Subscriber, SubscriberStatus};
 
-use crate::compose::{compose, matched_terms, topic_key, Entry, TopicSection, TOPIC_LIMIT, TRENDING_LIMIT};
+use crate::compose::{compose, matched_terms, topic_key, topic_terms, Entry, TopicSection, Trending, TOPIC_LIMIT};
 use crate::mail::{
     confirmation_message, digest_message, render_digest, MailSender, MailSettings, RenderedDigest, SendError,
     SubscriberLinks, CONFIRM_LINK_HOURS, DIGEST_LINK_DAYS,
 };
 use crate::period::{Period, Schedule};
 use crate::token::{Purpose, Secret};
+use crate::trending::trending;
 
 /// Hard bounces (5xx) in a row after which a subscriber is paused.
 pub const PAUSE_AFTER_BOUNCES: u32 = 3;
-/// Papers announced per day looked at when a period has no daily lists.
-const ANNOUNCED_PER_DAY: u64 = 1_000;
 /// The most recent upvotes that "papers like the ones I upvoted" starts from.
 const LIKED_BASIS: usize = 50;
 /// The heading of that section.
@@ -94,7 +90,7 @@ pub struct RunReport {
 /// The parts of a period's digests that every subscriber shares.
 pub struct PeriodContent {
     pub period: Period,
-    pub trending: Vec<Entry>,
+    pub trending: Trending,
     pub by_topic: HashMap<String, Vec<Entry>>,
 }
 
@@ -115,7 +111,7 @@ impl Digests<'_> {
         period: &Period,
         topics: impl IntoIterator<Item = &'t str>,
     ) -> Result<PeriodContent, DigestError> {
-        let trending = self.trending(period)?;
+        let trending = trending(self.papers, period)?;
         let mut by_topic = HashMap::new();
         let mut documents: HashMap<String, PaperDocument> = HashMap::new();
         for topic in topics {
@@ -131,46 +127,6 @@ impl Digests<'_> {
             trending,
             by_topic,
         })
-    }
-
-    fn trending(&self, period: &Period) -> Result<Vec<Entry>, DigestError> {
-        let listed = self.papers.daily_between(period.from, period.until)?;
-        let items: Vec<(u64, chrono::NaiveDate, PaperDocument)> = if listed.is_empty() {
-            // No daily lists (an arXiv-only deployment): the period's announcements stand in,
-            // all without votes, so the hot rank orders them newest first.
-            let mut items = Vec::new();
-            for day in period.days() {
-                let page = Page {
-                    offset: 0,
-                    limit: ANNOUNCED_PER_DAY,
-                };
-                items.extend(
-                    self.papers
-                        .announced_on(day, None, page)?
-                        .into_iter()
-                        .map(|d| (0, day, d)),
-                );
-            }
-            items
-        } else {
-            listed
-                .into_iter()
-                .filter_map(|doc| {
-                    let latest = doc
-                        .daily_entries
-                        .iter()
-                        .filter(|e| e.day >= period.from && e.day <= period.until)
-                        .max_by_key(|e| e.day)?;
-                    let (votes, day) = (latest.upvotes.max(0) as u64, latest.day);
-                    Some((votes, day, doc))
-                })
-                .collect()
-        };
-        Ok(trending::rank(items, period.due)
-            .into_iter()
-            .take(TRENDING_LIMIT)
-            .map(|(_, doc)| Entry::new(&doc, Vec::new()))
-            .collect())
     }
 
     fn topic_entries(
@@ -199,9 +155,7 @@ impl Digests<'_> {
             }
             Err(e) => return Err(e.into()),
         };
-        let terms: Vec<String> = paperboy_search::parse(topic)
-            .map(|q| q.phrases.into_iter().chain(q.words).collect())
-            .unwrap_or_default();
+        let terms = topic_terms(topic);
         let mut entries = Vec::new();
         for hit in response.results {
             let key = hit.id.as_str().to_string();

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use paperboy_digest::compose::{compose, matched_terms, Digest, Entry};
+use paperboy_digest::compose::{compose, matched_terms, Digest, Entry, Trending};
 use paperboy_digest::mail::{confirmation_message, digest_message, render_digest, SubscriberLinks, CONFIRM_LINK_HOURS};
 use paperboy_digest::{account_message, MailSettings, Purpose, Schedule, Secret};
 use paperboy_domain::{ArxivId, DailyEntry, Paper, PaperDocument};
@@ -46,7 +46,8 @@ fn document(id: &str, title: &str, abstract_text: &str, authors: &[&str], upvote
     PaperDocument::new(paper, vec![daily], upvotes)
 }
 
-/// The daily digest for 1 May 2026: two trending papers, one topic with a result, one without.
+/// The daily digest for 1 May 2026: two trending papers (from the day before's list), one topic
+/// with a result, one without.
 fn digest() -> Digest {
     let period = Schedule::default().latest_period(Frequency::Daily, at("2026-05-02T08:00:00Z"));
     let trending = [
@@ -66,12 +67,17 @@ fn digest() -> Digest {
             &[
                 "A. One", "B. Two", "C. Three", "D. Four", "E. Five", "F. Six", "G. Seven", "H. Eight",
             ],
-            0,
+            1,
         ),
     ]
     .iter()
     .map(|doc| Entry::new(doc, Vec::new()))
     .collect::<Vec<_>>();
+    // 1 May had no list of its own when the digest went out: the fallback says so.
+    let trending = Trending {
+        entries: trending,
+        note: Some("No curated list for 1 May yet: trending from 30 April".into()),
+    };
     let gnn = document(
         "2605.00003",
         "Message Passing Graph Neural Networks Are Oversmoothing-Free",

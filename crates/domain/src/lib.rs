@@ -9,6 +9,7 @@ pub mod document;
 pub mod limits;
 pub mod merge;
 pub mod paper;
+pub mod tex;
 pub mod text;
 pub mod trending;
 

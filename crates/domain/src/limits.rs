@@ -22,8 +22,21 @@ pub fn enforce_limits(paper: &mut Paper) -> Vec<String> {
             cuts.push(format!("{name} cut from {chars} to {max} characters"));
         }
     }
+    fn cap_list(cuts: &mut Vec<String>, name: &str, list: &mut Vec<String>, max: usize, unit: &str) {
+        if list.len() > max {
+            cuts.push(format!("{name} cut from {} to {max}{unit}", list.len()));
+            list.truncate(max);
+        }
+    }
     cap(&mut cuts, "title", &mut paper.title, MAX_TITLE_CHARS);
     cap(&mut cuts, "abstract", &mut paper.abstract_text, MAX_ABSTRACT_CHARS);
+    if let Some(summary) = paper.ai_summary.as_mut() {
+        cap(&mut cuts, "AI summary", summary, MAX_ABSTRACT_CHARS);
+    }
+    cap_list(&mut cuts, "AI keyword list", &mut paper.ai_keywords, MAX_CATEGORIES, "");
+    for keyword in &mut paper.ai_keywords {
+        cap(&mut cuts, "an AI keyword", keyword, MAX_AUTHOR_CHARS);
+    }
     for field in [
         &mut paper.comment,
         &mut paper.journal_ref,
@@ -40,23 +53,11 @@ pub fn enforce_limits(paper: &mut Paper) -> Vec<String> {
             cap(&mut cuts, "a link", url, MAX_URL_CHARS);
         }
     }
-    if paper.authors.len() > MAX_AUTHORS {
-        cuts.push(format!(
-            "author list cut from {} to {MAX_AUTHORS} names",
-            paper.authors.len()
-        ));
-        paper.authors.truncate(MAX_AUTHORS);
-    }
+    cap_list(&mut cuts, "author list", &mut paper.authors, MAX_AUTHORS, " names");
     for author in &mut paper.authors {
         cap(&mut cuts, "an author name", author, MAX_AUTHOR_CHARS);
     }
-    if paper.categories.len() > MAX_CATEGORIES {
-        cuts.push(format!(
-            "category list cut from {} to {MAX_CATEGORIES}",
-            paper.categories.len()
-        ));
-        paper.categories.truncate(MAX_CATEGORIES);
-    }
+    cap_list(&mut cuts, "category list", &mut paper.categories, MAX_CATEGORIES, "");
     cuts
 }
 

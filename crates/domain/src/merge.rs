@@ -66,6 +66,13 @@ fn merged(existing: &Paper, incoming: &Paper) -> Paper {
     if incoming.project_url.is_some() {
         out.project_url.clone_from(&incoming.project_url);
     }
+    // The same holds for the lists' machine-written summary and keywords.
+    if incoming.ai_summary.is_some() {
+        out.ai_summary.clone_from(&incoming.ai_summary);
+    }
+    if !incoming.ai_keywords.is_empty() {
+        out.ai_keywords.clone_from(&incoming.ai_keywords);
+    }
 
     out.published = earliest(existing.published, incoming.published);
     if incoming.updated.is_some() && (incoming_wins || out.updated.is_none()) {

@@ -38,6 +38,13 @@ pub struct Paper {
     pub versions: Vec<PaperVersion>,
     pub code_url: Option<String>,
     pub project_url: Option<String>,
+    /// A machine-written summary from Hugging Face's daily lists (`ai_summary`), shown labelled
+    /// as such; never mixed with the authors' abstract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_summary: Option<String>,
+    /// Machine-chosen keywords from the same lists (`ai_keywords`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ai_keywords: Vec<String>,
     /// When the source that last set the metadata saw it; orders sources without versions.
     pub as_of: Option<DateTime<Utc>>,
 }
@@ -92,6 +99,8 @@ impl Paper {
             versions: Vec::new(),
             code_url: None,
             project_url: None,
+            ai_summary: None,
+            ai_keywords: Vec::new(),
             as_of: None,
         }
     }

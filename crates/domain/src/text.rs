@@ -144,6 +144,18 @@ mod tests {
     }
 }
 
+/// A count with its noun, plural unless the count is one: "1 comment", "3 comments",
+/// "0 upvotes". For the regular nouns the site counts (papers, comments, upvotes, days,
+/// authors); every page and mail says counts through this one function.
+pub fn count(n: impl std::fmt::Display, noun: &str) -> String {
+    let n = n.to_string();
+    if n == "1" {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The start of `text`, at most `max_chars` characters, cut at a word boundary with `…`.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
     let mut chars = text.char_indices();
@@ -164,5 +176,13 @@ mod excerpt_tests {
         assert_eq!(excerpt("short", 10), "short");
         assert_eq!(excerpt("one two three four", 10), "one two…");
         assert_eq!(excerpt("ééééééééééééé", 4), "éééé…");
+    }
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(super::count(1, "comment"), "1 comment");
+        assert_eq!(super::count(0_i64, "upvote"), "0 upvotes");
+        assert_eq!(super::count(12_usize, "paper"), "12 papers");
+        assert_eq!(super::count(-1, "day"), "-1 days");
     }
 }

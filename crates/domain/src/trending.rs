@@ -18,7 +18,9 @@
 //!   over hours would make trending "today only", which is not what a reader of a weekly
 //!   digest or a weekend catch-up wants.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+
+use crate::PaperDocument;
 
 /// Days of daily lists that trending looks at, ending with "now".
 pub const DEFAULT_WINDOW_DAYS: u32 = 7;
@@ -49,6 +51,50 @@ pub fn rank<T>(items: Vec<(u64, NaiveDate, T)>, now: DateTime<Utc>) -> Vec<(f64,
             .then_with(|| a.3.cmp(&b.3))
     });
     scored.into_iter().map(|(score, _, _, _, item)| (score, item)).collect()
+}
+
+/// A paper of the daily lists, ranked by its latest entry inside a window.
+pub struct Listed {
+    pub score: f64,
+    /// The day of the entry it was ranked by.
+    pub day: NaiveDate,
+    /// That entry's upvotes.
+    pub upvotes: i64,
+    pub doc: PaperDocument,
+}
+
+/// Ranks papers of the daily lists from `from` to `until`, hottest first, each by its latest
+/// entry inside the window (a paper listed again later is judged by that day); papers without
+/// an entry in the window are left out. The trending page, its feed and the digest all rank so.
+pub fn rank_listed(docs: Vec<PaperDocument>, from: NaiveDate, until: NaiveDate, now: DateTime<Utc>) -> Vec<Listed> {
+    let items = docs
+        .into_iter()
+        .filter_map(|doc| {
+            let entry = doc
+                .daily_entries
+                .iter()
+                .filter(|e| e.day >= from && e.day <= until)
+                .max_by_key(|e| e.day)?;
+            let (day, upvotes) = (entry.day, entry.upvotes);
+            Some((upvotes.max(0) as u64, day, (day, upvotes, doc)))
+        })
+        .collect();
+    rank(items, now)
+        .into_iter()
+        .map(|(score, (day, upvotes, doc))| Listed {
+            score,
+            day,
+            upvotes,
+            doc,
+        })
+        .collect()
+}
+
+/// The last second of `day`: "now" for ranking a window that ended that day, so that an older
+/// window reads as it did then.
+pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
+    let next = day.checked_add_days(Days::new(1)).unwrap_or(day);
+    next.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() - chrono::Duration::seconds(1)
 }
 
 #[cfg(test)]

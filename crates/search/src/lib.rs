@@ -17,7 +17,7 @@ pub mod query;
 mod searcher;
 pub mod semantic;
 
-pub use lexical::{CatchUp, LexicalIndex};
+pub use lexical::{content_words, CatchUp, LexicalIndex};
 pub use query::{parse, ParsedQuery, QueryError};
 pub use searcher::{follow_store, AlwaysEmbed, EmbedTurn, Searcher};
 

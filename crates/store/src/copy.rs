@@ -84,6 +84,8 @@ pub const TABLES: &[Table] = &[
             ("code_url", Text),
             ("project_url", Text),
             ("as_of", Time),
+            ("ai_summary", Text),
+            ("ai_keywords", Json),
             ("change_seq", Int),
             ("votes", Int),
             ("comment_count", Int),

@@ -28,12 +28,15 @@ pub(crate) struct PaperRow {
     pub code_url: Option<String>,
     pub project_url: Option<String>,
     pub as_of: Option<DateTime<Utc>>,
+    pub ai_summary: Option<String>,
+    pub ai_keywords: String,
 }
 
 impl PaperRow {
     /// Reads the first columns of `row`, laid out as the backends' `PAPER_COLUMNS` (id,
     /// version, title, abstract, authors, categories, comment, journal_ref, doi, license,
-    /// submitter, published, updated, announced, versions, code_url, project_url, as_of).
+    /// submitter, published, updated, announced, versions, code_url, project_url, as_of,
+    /// ai_summary, ai_keywords).
     pub fn read(row: &impl RowRead) -> Result<PaperRow, StoreError> {
         Ok(PaperRow {
             id: row.column(0)?,
@@ -54,6 +57,8 @@ impl PaperRow {
             code_url: row.column(15)?,
             project_url: row.column(16)?,
             as_of: row.column(17)?,
+            ai_summary: row.column(18)?,
+            ai_keywords: row.column(19)?,
         })
     }
 
@@ -72,6 +77,8 @@ impl PaperRow {
         let authors: Vec<String> = serde_json::from_str(&self.authors).map_err(|e| corrupt("authors", &e))?;
         let categories: Vec<String> = serde_json::from_str(&self.categories).map_err(|e| corrupt("categories", &e))?;
         let versions: Vec<PaperVersion> = serde_json::from_str(&self.versions).map_err(|e| corrupt("versions", &e))?;
+        let ai_keywords: Vec<String> =
+            serde_json::from_str(&self.ai_keywords).map_err(|e| corrupt("ai_keywords", &e))?;
         Ok(Paper {
             id,
             version,
@@ -90,6 +97,8 @@ impl PaperRow {
             versions,
             code_url: self.code_url,
             project_url: self.project_url,
+            ai_summary: self.ai_summary,
+            ai_keywords,
             as_of: self.as_of,
         })
     }

@@ -5,6 +5,7 @@
 //! markup let through unescaped, and only after [`is_plain_mathml`] has checked that it holds
 //! nothing but MathML elements and harmless attributes; otherwise the math is shown as written.
 
+use paperboy_domain::tex::{split_math, Span};
 use pulldown_latex::{push_mathml, Parser, RenderConfig, Storage};
 
 /// A stretch of text, or a formula with its MathML.
@@ -16,63 +17,28 @@ pub struct Piece {
     pub mathml: Option<String>,
 }
 
-/// Formulas longer than this are left as written (no paper title needs more; it bounds work).
-const MAX_FORMULA_CHARS: usize = 2_000;
-
-const DELIMITERS: [(&str, &str, bool); 4] = [
-    ("$$", "$$", true),
-    ("\\[", "\\]", true),
-    ("$", "$", false),
-    ("\\(", "\\)", false),
-];
-
-/// Splits `text` into text and rendered formulas.
+/// Splits `text` into text and rendered formulas ([`paperboy_domain::tex::split_math`] says
+/// what a formula is); a formula the renderer cannot render is shown as written.
 pub fn render(text: &str) -> Vec<Piece> {
-    let mut pieces = Vec::new();
-    let mut plain = String::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        if let Some(escaped) = rest.strip_prefix("\\$") {
-            plain.push_str("\\$");
-            rest = escaped;
-            continue;
-        }
-        let formula = DELIMITERS.iter().find_map(|&(open, close, display)| {
-            let body_and_rest = rest.strip_prefix(open)?;
-            let end = body_and_rest.find(close)?;
-            let body = &body_and_rest[..end];
-            if body.trim().is_empty() || body.chars().count() > MAX_FORMULA_CHARS {
-                return None;
-            }
-            let written = &rest[..open.len() + end + close.len()];
-            Some((written, to_mathml(body, display)?))
-        });
-        match formula {
-            Some((written, mathml)) => {
-                if !plain.is_empty() {
-                    pieces.push(Piece {
-                        text: std::mem::take(&mut plain),
-                        mathml: None,
-                    });
-                }
-                pieces.push(Piece {
+    let mut pieces: Vec<Piece> = Vec::new();
+    let push_text = |pieces: &mut Vec<Piece>, text: &str| match pieces.last_mut() {
+        Some(last) if last.mathml.is_none() => last.text.push_str(text),
+        _ => pieces.push(Piece {
+            text: text.to_string(),
+            mathml: None,
+        }),
+    };
+    for span in split_math(text) {
+        match span {
+            Span::Text(t) => push_text(&mut pieces, t),
+            Span::Math { written, body, display } => match to_mathml(body, display) {
+                Some(mathml) => pieces.push(Piece {
                     text: written.to_string(),
                     mathml: Some(mathml),
-                });
-                rest = &rest[written.len()..];
-            }
-            None => {
-                let c = rest.chars().next().unwrap_or(' ');
-                plain.push(c);
-                rest = &rest[c.len_utf8()..];
-            }
+                }),
+                None => push_text(&mut pieces, written),
+            },
         }
-    }
-    if !plain.is_empty() {
-        pieces.push(Piece {
-            text: plain,
-            mathml: None,
-        });
     }
     pieces
 }

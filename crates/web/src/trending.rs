@@ -5,7 +5,7 @@
 //! is computed as of the end of that day, so the list reads as it did then.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use paperboy_domain::trending::{rank, DEFAULT_WINDOW_DAYS};
+use paperboy_domain::trending::{end_of_day, rank_listed, DEFAULT_WINDOW_DAYS};
 use paperboy_domain::PaperDocument;
 use paperboy_store::{PaperStore, StoreError};
 
@@ -32,12 +32,7 @@ pub struct Trending {
 }
 
 /// One paper with the entry it was ranked by.
-pub struct Ranked {
-    pub score: f64,
-    pub day: NaiveDate,
-    pub upvotes: i64,
-    pub doc: PaperDocument,
-}
+pub use paperboy_domain::trending::Listed as Ranked;
 
 /// `?days=`: 1 to [`MAX_WINDOW_DAYS`]; absent means the default window.
 pub fn window_days(value: Option<&str>) -> Result<u32, AppError> {
@@ -69,9 +64,7 @@ pub fn compute(store: &dyn PaperStore, days: u32, now: DateTime<Utc>) -> Result<
         return Ok(ranked(Vec::new(), from, until, days, false, now));
     };
     let from = latest - Days::new(u64::from(days.max(1) - 1));
-    let end_of_latest = (latest + Days::new(1))
-        .and_hms_opt(0, 0, 0)
-        .map_or(now, |t| t.and_utc() - chrono::Duration::seconds(1));
+    let end_of_latest = end_of_day(latest);
     let docs = store.daily_between(from, latest)?;
     Ok(ranked(docs, from, latest, days, true, end_of_latest))
 }
@@ -84,34 +77,12 @@ fn ranked(
     fell_back: bool,
     now: DateTime<Utc>,
 ) -> Trending {
-    let items = docs
-        .into_iter()
-        .filter_map(|doc| {
-            // The latest entry inside the window: a paper re-listed later is judged by that day.
-            let entry = doc
-                .daily_entries
-                .iter()
-                .filter(|e| e.day >= from && e.day <= until)
-                .max_by_key(|e| e.day)?;
-            let (day, upvotes) = (entry.day, entry.upvotes);
-            Some((upvotes.max(0) as u64, day, (day, upvotes, doc)))
-        })
-        .collect();
-    let papers = rank(items, now)
-        .into_iter()
-        .map(|(score, (day, upvotes, doc))| Ranked {
-            score,
-            day,
-            upvotes,
-            doc,
-        })
-        .collect();
     Trending {
         from,
         until,
         days,
         fell_back,
-        papers,
+        papers: rank_listed(docs, from, until, now),
     }
 }
 

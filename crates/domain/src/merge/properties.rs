@@ -67,6 +67,7 @@ prop_compose! {
         (published, updated, announced) in (optional_time(), optional_time(), optional_date()),
         versions in versions(),
         (code_url, project_url) in (optional_text(), optional_text()),
+        (ai_summary, ai_keywords) in (optional_text(), list()),
     ) -> Paper {
         Paper {
             id: ArxivId::parse("2404.01234").unwrap(),
@@ -86,6 +87,8 @@ prop_compose! {
             versions,
             code_url,
             project_url,
+            ai_summary,
+            ai_keywords,
             as_of,
         }
     }
@@ -208,6 +211,8 @@ fn expected(existing: &Paper, incoming: &Paper, incoming_wins: bool) -> Paper {
         versions: united(&existing.versions, &incoming.versions),
         code_url: option(&incoming.code_url, &existing.code_url),
         project_url: option(&incoming.project_url, &existing.project_url),
+        ai_summary: option(&incoming.ai_summary, &existing.ai_summary),
+        ai_keywords: list(&incoming.ai_keywords, &existing.ai_keywords),
         as_of: existing.as_of.max(incoming.as_of),
     }
 }
@@ -290,6 +295,8 @@ proptest! {
                 p.announced.is_some(),
                 p.code_url.is_some(),
                 p.project_url.is_some(),
+                p.ai_summary.is_some(),
+                !p.ai_keywords.is_empty(),
             ]
         };
         for ((e, i), m) in has(&existing).into_iter().zip(has(&incoming)).zip(has(&merged)) {
@@ -311,6 +318,8 @@ proptest! {
         let comparable = |p: &Paper| Paper {
             code_url: None,
             project_url: None,
+            ai_summary: None,
+            ai_keywords: Vec::new(),
             as_of: None,
             ..p.clone()
         };

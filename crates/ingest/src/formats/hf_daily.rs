@@ -115,6 +115,11 @@ struct HfPaper {
     upvotes: Option<i64>,
     github_repo: Option<String>,
     project_page: Option<String>,
+    /// Hugging Face writes these two in snake case, unlike the rest.
+    #[serde(rename = "ai_summary")]
+    ai_summary: Option<String>,
+    #[serde(rename = "ai_keywords")]
+    ai_keywords: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +181,16 @@ fn entry_to_paper(value: Value) -> Result<IncomingRecord, String> {
     paper.published = hf.published_at.as_deref().and_then(fields::rfc3339);
     paper.code_url = fields::optional_line(hf.github_repo.as_deref());
     paper.project_url = fields::optional_line(hf.project_page.as_deref());
+    paper.ai_summary = hf
+        .ai_summary
+        .as_deref()
+        .map(normalise_line)
+        .filter(|summary| !summary.is_empty());
+    for keyword in hf.ai_keywords.iter().flatten().map(|k| normalise_line(k)) {
+        if !keyword.is_empty() && !paper.ai_keywords.contains(&keyword) {
+            paper.ai_keywords.push(keyword);
+        }
+    }
     let day = hf
         .submitted_on_daily_at
         .as_deref()
@@ -290,6 +305,23 @@ mod tests {
         assert_eq!(records[0].daily[0].submitted_by.as_deref(), Some("someone"));
         assert_eq!(records[1].daily[0].day, NaiveDate::from_ymd_opt(2026, 1, 4).unwrap());
         assert_eq!(records[1].daily[0].comments, 4);
+    }
+
+    #[test]
+    fn ai_summary_and_keywords_are_kept_tidied() {
+        let json = r#"[
+            {"paper": {"id": "2601.00001", "title": "T", "submittedOnDailyAt": "2026-01-05T08:00:00Z",
+                       "ai_summary": "  A model\n  that learns. ",
+                       "ai_keywords": ["diffusion  models", "", "diffusion models", "LLM"]}},
+            {"paper": {"id": "2601.00002", "title": "U", "submittedOnDailyAt": "2026-01-05T08:00:00Z",
+                       "ai_summary": "   ", "ai_keywords": null}}
+        ]"#;
+        let (records, issues) = parse_str(json);
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(records[0].paper.ai_summary.as_deref(), Some("A model that learns."));
+        assert_eq!(records[0].paper.ai_keywords, ["diffusion models", "LLM"]);
+        assert_eq!(records[1].paper.ai_summary, None, "a blank summary is none");
+        assert!(records[1].paper.ai_keywords.is_empty());
     }
 
     #[test]

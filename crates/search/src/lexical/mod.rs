@@ -26,6 +26,7 @@ mod query;
 mod schema;
 
 pub use check::Checked;
+pub use query::content_words;
 
 use schema::{Fields, SCHEMA_VERSION};
 

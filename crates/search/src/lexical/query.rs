@@ -111,7 +111,8 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 /// The query's words less stop words; all of them when that would leave none ("to be or not").
-fn content_words(words: &[String]) -> Vec<&String> {
+/// Also what a digest names as a topic's matched terms, so both agree on what counts.
+pub fn content_words(words: &[String]) -> Vec<&String> {
     let content: Vec<&String> = words
         .iter()
         .filter(|w| {

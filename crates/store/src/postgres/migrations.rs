@@ -238,6 +238,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
     ",
     ),
+    (
+        4,
+        "
+    -- Hugging Face's AI summary and keywords (see the SQLite migration 9).
+    ALTER TABLE papers ADD COLUMN ai_summary TEXT;
+    ALTER TABLE papers ADD COLUMN ai_keywords JSONB NOT NULL DEFAULT '[]';
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

@@ -25,8 +25,8 @@ use crate::{DayNeighbours, Page, PaperStore, StoreError, StoreStats, Upsert, Ups
 pub(super) const PAPER_COLUMNS: &str = "papers.id, papers.version, papers.title, papers.abstract, \
      papers.authors::text, papers.categories::text, papers.comment, papers.journal_ref, papers.doi, \
      papers.license, papers.submitter, papers.published, papers.updated, papers.announced, \
-     papers.versions::text, papers.code_url, papers.project_url, papers.as_of, \
-     papers.votes, papers.comment_count";
+     papers.versions::text, papers.code_url, papers.project_url, papers.as_of, papers.ai_summary, \
+     papers.ai_keywords::text, papers.votes, papers.comment_count";
 
 /// Papers read per round trip while streaming them all.
 const STREAM_BATCH: i32 = 1000;
@@ -43,8 +43,8 @@ impl CountedRow {
     fn read(row: &Row) -> Result<CountedRow, StoreError> {
         Ok(CountedRow {
             columns: PaperRow::read(row)?,
-            votes: row.try_get(18)?,
-            comment_count: row.try_get(19)?,
+            votes: row.try_get(20)?,
+            comment_count: row.try_get(21)?,
         })
     }
 
@@ -75,9 +75,9 @@ impl UpsertStatements {
             write_paper: tx.prepare(
                 "INSERT INTO papers (id, version, title, abstract, authors, categories, comment, journal_ref, doi,
                     license, submitter, published, updated, announced, versions, code_url, project_url, as_of,
-                    primary_category, change_seq)
+                    ai_summary, ai_keywords, primary_category, change_seq)
                  VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb, $7, $8, $9, $10, $11, $12, $13, $14,
-                    $15::text::jsonb, $16, $17, $18, $19, $20)
+                    $15::text::jsonb, $16, $17, $18, $19, $20::text::jsonb, $21, $22)
                  ON CONFLICT (id) DO UPDATE SET
                     version = excluded.version, title = excluded.title, abstract = excluded.abstract,
                     authors = excluded.authors, categories = excluded.categories, comment = excluded.comment,
@@ -85,6 +85,7 @@ impl UpsertStatements {
                     submitter = excluded.submitter, published = excluded.published, updated = excluded.updated,
                     announced = excluded.announced, versions = excluded.versions, code_url = excluded.code_url,
                     project_url = excluded.project_url, as_of = excluded.as_of,
+                    ai_summary = excluded.ai_summary, ai_keywords = excluded.ai_keywords,
                     primary_category = excluded.primary_category, change_seq = excluded.change_seq",
             )?,
             write_daily: tx.prepare(
@@ -163,6 +164,8 @@ fn write_paper(
             &paper.code_url,
             &paper.project_url,
             &paper.as_of,
+            &paper.ai_summary,
+            &json(&paper.ai_keywords),
             &paper.primary_category(),
             &seq,
         ],
@@ -472,7 +475,7 @@ impl PaperStore for PostgresStore {
             client
                 .query(&sql, &[&after_seq, &to_bigint(limit)])?
                 .iter()
-                .map(|row| Ok((row.try_get(20)?, CountedRow::read(row)?.into_paper()?)))
+                .map(|row| Ok((row.try_get(22)?, CountedRow::read(row)?.into_paper()?)))
                 .collect()
         })
     }

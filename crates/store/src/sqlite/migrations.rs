@@ -258,6 +258,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
     ",
     ),
+    (
+        9,
+        "
+    -- Hugging Face's machine-written summary and keywords of a paper, from its daily lists.
+    ALTER TABLE papers ADD COLUMN ai_summary TEXT;
+    ALTER TABLE papers ADD COLUMN ai_keywords TEXT NOT NULL DEFAULT '[]';  -- JSON array
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

@@ -11,7 +11,7 @@ use crate::rows::{sql_limit, RowRead};
 use crate::{Page, StoreError, StoreStats, Upsert, UpsertOutcome};
 
 const PAPER_COLUMNS: &str = "id, version, title, abstract, authors, categories, comment, journal_ref, doi, license, \
-     submitter, published, updated, announced, versions, code_url, project_url, as_of";
+     submitter, published, updated, announced, versions, code_url, project_url, as_of, ai_summary, ai_keywords";
 
 fn load_paper(tx: &Transaction<'_>, id: &str) -> Result<Option<Paper>, StoreError> {
     let sql = format!("SELECT {PAPER_COLUMNS} FROM papers WHERE id = ?1");
@@ -22,7 +22,7 @@ fn load_paper(tx: &Transaction<'_>, id: &str) -> Result<Option<Paper>, StoreErro
 fn write_paper(tx: &Transaction<'_>, paper: &Paper, seq: i64) -> Result<(), StoreError> {
     let mut upsert = tx.prepare_cached(&format!(
         "INSERT INTO papers ({PAPER_COLUMNS}, primary_category, change_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
          ON CONFLICT (id) DO UPDATE SET
             version = excluded.version, title = excluded.title, abstract = excluded.abstract,
             authors = excluded.authors, categories = excluded.categories, comment = excluded.comment,
@@ -30,6 +30,7 @@ fn write_paper(tx: &Transaction<'_>, paper: &Paper, seq: i64) -> Result<(), Stor
             submitter = excluded.submitter, published = excluded.published, updated = excluded.updated,
             announced = excluded.announced, versions = excluded.versions, code_url = excluded.code_url,
             project_url = excluded.project_url, as_of = excluded.as_of,
+            ai_summary = excluded.ai_summary, ai_keywords = excluded.ai_keywords,
             primary_category = excluded.primary_category, change_seq = excluded.change_seq"
     ))?;
     upsert.execute(params![
@@ -51,6 +52,8 @@ fn write_paper(tx: &Transaction<'_>, paper: &Paper, seq: i64) -> Result<(), Stor
         paper.code_url,
         paper.project_url,
         paper.as_of,
+        paper.ai_summary,
+        json(&paper.ai_keywords),
         paper.primary_category(),
         seq,
     ])?;
@@ -235,7 +238,7 @@ pub fn changed_since(conn: &Connection, after_seq: i64, limit: usize) -> Result<
     let sql =
         format!("SELECT {PAPER_COLUMNS}, change_seq FROM papers WHERE change_seq > ?1 ORDER BY change_seq LIMIT ?2");
     let rows = collect(conn, &sql, params![after_seq, sql_limit(limit)], |row| {
-        Ok((row.column::<i64>(18)?, PaperRow::read(row)?))
+        Ok((row.column::<i64>(20)?, PaperRow::read(row)?))
     })?;
     rows.into_iter()
         .map(|(seq, row)| Ok((seq, row.into_paper()?)))

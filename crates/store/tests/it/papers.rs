@@ -98,6 +98,8 @@ fn every_field_round_trips_and_a_repeat_is_unchanged_even_with_nanoseconds() {
         }];
         p.code_url = Some("https://github.com/x/y".into());
         p.project_url = Some("https://x.org".into());
+        p.ai_summary = Some("A machine's summary, with <markup> & quotes \"kept\".".into());
+        p.ai_keywords = vec!["diffusion models".into(), "µ-law".into()];
         p.as_of = Some(submitted + chrono::Duration::nanoseconds(5));
         assert_eq!(upsert(store, &p, &[]), UpsertOutcome::Inserted, "{}", b.name);
         assert_eq!(

@@ -65,6 +65,12 @@ fn hf_entry(doc: &PaperDocument, day: NaiveDate) -> Value {
     if let Some(project) = &p.project_url {
         paper["projectPage"] = json!(project);
     }
+    if let Some(summary) = &p.ai_summary {
+        paper["ai_summary"] = json!(summary);
+    }
+    if !p.ai_keywords.is_empty() {
+        paper["ai_keywords"] = json!(p.ai_keywords);
+    }
     json!({
         "paper": paper,
         "publishedAt": published,

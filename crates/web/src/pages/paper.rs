@@ -72,6 +72,10 @@ struct PaperPage {
     heading: Vec<Piece>,
     authors: Vec<AuthorLink>,
     paragraphs: Vec<Vec<Piece>>,
+    /// Hugging Face's machine-written summary (math rendered like the abstract's), and its
+    /// keywords: shown apart from the abstract, labelled with where they come from.
+    ai_summary: Vec<Vec<Piece>>,
+    ai_keywords: Vec<String>,
     categories: Vec<String>,
     announced: Option<NaiveDate>,
     published: Option<String>,
@@ -175,6 +179,13 @@ pub async fn show(
         heading: math::render(&paper.title),
         authors: paper.authors.iter().map(|a| AuthorLink::new(a)).collect(),
         paragraphs: paper.abstract_text.split("\n\n").map(math::render).collect(),
+        ai_summary: paper
+            .ai_summary
+            .iter()
+            .flat_map(|summary| summary.split("\n\n"))
+            .map(math::render)
+            .collect(),
+        ai_keywords: paper.ai_keywords.clone(),
         categories: paper.categories.clone(),
         announced: paper.announced,
         published: paper.published.map(|t| t.format("%-d %B %Y").to_string()),

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use paperboy_domain::tex::to_plain_text;
 use paperboy_domain::text::excerpt;
 use paperboy_search::{Filters, SearchRequest};
 
@@ -16,8 +17,11 @@ use crate::AppState;
 
 const PER_PAGE: usize = 20;
 
+/// A search result; `id` and `upvotes` are what the shared vote button (`vote.html`) shows.
 struct Result {
     id: String,
+    upvotes: i64,
+    comments: i64,
     title: Vec<Segment>,
     authors: String,
     day: Option<String>,
@@ -100,10 +104,12 @@ pub async fn results(
             .into_iter()
             .map(|doc| Result {
                 id: doc.paper.id.to_string(),
-                title: highlight(&doc.paper.title, &words),
+                upvotes: doc.upvotes,
+                comments: doc.comments,
+                title: highlight(&to_plain_text(&doc.paper.title), &words),
                 authors: author_list(&doc.paper.authors, 6),
                 day: doc.paper.announced.map(|d| d.to_string()),
-                snippet: highlight(&excerpt(&doc.paper.abstract_text, 400), &words),
+                snippet: highlight(&excerpt(&to_plain_text(&doc.paper.abstract_text), 400), &words),
                 pdf_url: doc.paper.links().pdf,
             })
             .collect();

@@ -57,7 +57,7 @@ fn ago(seconds: Option<i64>) -> String {
         Some(s) if s < 60 => format!("{s} s ago"),
         Some(s) if s < 3600 => format!("{} min ago", s / 60),
         Some(s) if s < 86_400 => format!("{} h {} min ago", s / 3600, s % 3600 / 60),
-        Some(s) => format!("{} days ago", s / 86_400),
+        Some(s) => format!("{} ago", paperboy_domain::text::count(s / 86_400, "day")),
     }
 }
 

@@ -991,3 +991,58 @@ fn cached_pages_show_new_votes_and_comments_at_once() {
     let anonymous = reader.get("/date/2026-05-01").body;
     assert!(!anonymous.contains("href=\"/u/ana_l\"") && anonymous.contains("href=\"/signin\""));
 }
+
+#[test]
+fn search_results_show_votes_and_a_vote_button_that_works_signed_in() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let (id, imported) = listed_paper(&server);
+    let title = Browser::new(&server.base_url).get(&format!("/api/papers/{id}")).json()["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let q: String = title
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("+")
+        .replace(['"', '&', '#', '?', '$', '\\'], "");
+    let path = format!("/search?q={q}");
+    let button = |body: &str| {
+        let at = body
+            .find(&format!("action=\"/papers/{id}/upvote\""))
+            .unwrap_or_else(|| panic!("{id} is found with a vote button: {body}"));
+        let end = at + body[at..].find("</form>").unwrap();
+        body[at..end].to_string()
+    };
+
+    let mut reader = Browser::new(&server.base_url);
+    let shown = button(&reader.get(&path).body);
+    assert!(
+        shown.contains(&format!("<span class=\"count\">{imported}</span>")),
+        "{shown}"
+    );
+
+    let mut ana = Browser::new(&server.base_url);
+    ana.sign_up("ana_s", "ana_s@example.org", PASSWORD);
+    let shown = button(&ana.get(&path).body);
+    let at = shown
+        .find("name=\"csrf\" value=\"")
+        .expect("the viewer's token is filled in")
+        + 19;
+    let csrf = shown[at..].split('"').next().unwrap().to_string();
+    let reply = ana.post(&format!("/papers/{id}/upvote"), &[("csrf", &csrf)]);
+    assert!(reply.status < 400, "{}", reply.status);
+    assert_eq!(upvotes(&mut ana, &id), imported + 1);
+    let after = button(&ana.get(&path).body);
+    assert!(
+        after.contains(&format!("<span class=\"count\">{}</span>", imported + 1)),
+        "{after}"
+    );
+
+    // The same cached page serves the next visitor with their own token, never ana's.
+    let other = reader.get(&path).body;
+    assert!(!other.contains(&csrf), "one viewer's token never reaches another");
+    assert!(button(&other).contains(&format!("<span class=\"count\">{}</span>", imported + 1)));
+}

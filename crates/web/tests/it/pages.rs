@@ -205,3 +205,61 @@ fn tex_math_is_rendered_as_mathml_and_stays_safe() {
         assert!(!page.body.contains("<img src=x"), "{path}");
     }
 }
+
+#[test]
+fn an_imported_paper_shows_hugging_faces_ai_summary_labelled_and_escaped() {
+    let Some((server, raw)) = server() else { return };
+    let (id, _) = top_paper(&raw);
+    let entry = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["paper"]["id"] == id.as_str())
+        .unwrap();
+    let summary = entry["paper"]["ai_summary"]
+        .as_str()
+        .expect("the shared data has AI summaries");
+    let keyword = entry["paper"]["ai_keywords"][0].as_str().unwrap();
+    let page = server.get(&format!("/papers/{id}"));
+    assert_eq!(page.status, 200);
+    let section = page
+        .body
+        .find("AI summary from Hugging Face")
+        .expect("the summary is labelled");
+    let abstract_at = page.body.find("id=\"abstract-heading\"").unwrap();
+    assert!(
+        section > abstract_at,
+        "shown after the authors' abstract, apart from it"
+    );
+    // The longest stretch free of characters that escaping changes appears as written.
+    let plain: String = summary.chars().take_while(|c| !"&<>\"'".contains(*c)).collect();
+    assert!(plain.len() >= 20, "{summary}");
+    assert!(page.body[section..].contains(&plain), "the summary is shown");
+    let keyword_plain: String = keyword.chars().take_while(|c| !"&<>\"'".contains(*c)).collect();
+    assert!(page.body[section..].contains(&keyword_plain), "its keywords too");
+
+    // Hostile text in a summary stays text.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2026-05-01.json");
+    let list = serde_json::json!([{"paper": {
+        "id": "2605.00001", "title": "T", "summary": "S", "authors": [{"name": "A"}],
+        "submittedOnDailyAt": "2026-05-01T00:00:00Z", "upvotes": 1,
+        "ai_summary": "</p><script>alert(1)</script>", "ai_keywords": ["<img src=x onerror=alert(1)>"]
+    }}, {"paper": {
+        "id": "2605.00002", "title": "U", "summary": "S", "authors": [{"name": "A"}],
+        "submittedOnDailyAt": "2026-05-01T00:00:00Z", "upvotes": 1
+    }}]);
+    std::fs::write(&file, list.to_string()).unwrap();
+    let hostile = TestServer::with_data(&[file]);
+    let page = hostile.get("/papers/2605.00001");
+    assert!(page.body.contains("AI summary from Hugging Face"));
+    assert!(!page.body.contains("<script>alert"));
+    assert!(!page.body.contains("<img src=x"));
+    assert!(page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"));
+    let without = hostile.get("/papers/2605.00002");
+    assert_eq!(without.status, 200);
+    assert!(
+        !without.body.contains("AI summary"),
+        "no empty section for a paper without one"
+    );
+}
