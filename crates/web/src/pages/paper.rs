@@ -218,7 +218,11 @@ struct CitationMeta {
 impl CitationMeta {
     fn new(paper: &paperboy_domain::Paper) -> CitationMeta {
         CitationMeta {
-            title: paper.title.split_whitespace().collect::<Vec<_>>().join(" "),
+            // Meta tags are read as plain text: TeX as the readable Unicode mail gets.
+            title: paperboy_domain::tex::to_plain_text(&paper.title)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
             authors: paper.authors.clone(),
             date: cite::issued(paper).map(|d| d.format("%Y/%m/%d").to_string()),
             arxiv_id: paper.id.to_string(),
