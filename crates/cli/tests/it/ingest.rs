@@ -156,3 +156,63 @@ fn oai_pmh_and_atom_samples_ingest() {
     );
     assert_eq!(atom["inserted"], 10, "{atom}");
 }
+
+#[test]
+fn export_writes_citations_of_a_day_or_a_search() {
+    let Some(data) = shared_data() else { return };
+    let pb = Paperboy::new();
+    let list = data.join("hf-daily/2026-05-01.json");
+    pb.json(&["ingest", "--json", path_str(&list)], 0);
+    let listed = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&list).unwrap()).unwrap();
+    let listed = listed.as_array().unwrap().len();
+    let text = |args: &[&str]| {
+        let out = pb.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let bibtex = text(&["export", "--format", "bibtex", "--day", "2026-05-01"]);
+    assert_eq!(
+        bibtex.matches("archivePrefix = {arXiv}").count(),
+        listed,
+        "one entry per listed paper"
+    );
+    assert_eq!(
+        bibtex.matches("@misc{arxiv:").count() + bibtex.matches("@article{arxiv:").count(),
+        listed
+    );
+    let ris = text(&["export", "--format", "ris", "--day", "2026-05-01"]);
+    assert_eq!(
+        ris.matches("\nER  - ").count() + usize::from(ris.starts_with("ER  - ")),
+        listed
+    );
+    let csl: serde_json::Value =
+        serde_json::from_str(&text(&["export", "--format", "csl-json", "--day", "2026-05-01"])).unwrap();
+    assert_eq!(csl.as_array().unwrap().len(), listed);
+    assert!(csl[0]["author"].as_array().is_some_and(|a| !a.is_empty()), "{}", csl[0]);
+
+    // A search: keyword search only (no model to load), at most --limit papers.
+    let config = pb.data_dir().join("paperboy.toml");
+    std::fs::write(&config, "[search]\nsemantic = false\n").unwrap();
+    let found = text(&[
+        "--config",
+        path_str(&config),
+        "export",
+        "--format",
+        "csl-json",
+        "--search",
+        "language model",
+        "--limit",
+        "3",
+    ]);
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert!((1..=3).contains(&found.as_array().unwrap().len()), "{found}");
+
+    let both = pb.run(&["export", "--format", "ris", "--day", "2026-05-01", "--search", "x"]);
+    assert!(!both.status.success());
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be combined"));
+}
