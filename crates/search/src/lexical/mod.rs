@@ -147,6 +147,24 @@ impl LexicalIndex {
             return Ok(CatchUp::Busy);
         };
         let mut seq = self.indexed_seq()?;
+        // An index past its store followed a later state of it: the store was restored from a
+        // backup (`pg_restore`, an older file). The same store id, so only this tells; catching
+        // up from here would miss every change numbered up to the index's number again.
+        let store_seq = store.change_seq()?;
+        let emptied = seq > store_seq;
+        if emptied {
+            tracing::warn!(
+                dir = %self.path.display(),
+                indexed = seq,
+                store = store_seq,
+                "the keyword index is ahead of its store (restored from an older copy?); rebuilding it"
+            );
+            writer
+                .delete_all_documents()
+                .map_err(|e| SearchError::index(&self.path, e))?;
+            self.commit(writer, 0)?;
+            seq = 0;
+        }
         let mut indexed = 0u64;
         loop {
             let changed = store.changed_since(seq, CATCH_UP_BATCH)?;
@@ -161,7 +179,7 @@ impl LexicalIndex {
             indexed += changed.len() as u64;
             seq = last_seq;
         }
-        if indexed > 0 {
+        if indexed > 0 || emptied {
             self.reader.reload().map_err(|e| SearchError::index(&self.path, e))?;
         }
         Ok(CatchUp::Done { indexed, seq })

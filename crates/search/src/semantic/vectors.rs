@@ -123,12 +123,21 @@ impl VectorIndex {
             saved_seq: seq,
         };
         if seq > 0 {
+            let mut newest = 0;
             for stored in store.vector_meta(model)? {
+                newest = newest.max(stored.seq);
                 inner.remember(&stored);
             }
-            // Keys the file holds but the store no longer knows would be unreachable; start over.
-            if inner.entries.len() < inner.index.size() {
-                tracing::warn!("the vector index holds papers the store does not; rebuilding it");
+            // Keys the file holds but the store no longer knows would be unreachable, and an
+            // index past the store's newest vector followed a later state of a store since
+            // restored from a backup (catching up from there would skip what is renumbered):
+            // start over either way.
+            if inner.entries.len() < inner.index.size() || newest < seq {
+                tracing::warn!(
+                    indexed = seq,
+                    store = newest,
+                    "the vector index holds papers the store does not, or is ahead of it; rebuilding it"
+                );
                 inner.index = new_index(dim).map_err(|e| SearchError::index(dir, e))?;
                 inner.entries.clear();
                 inner.seq = 0;

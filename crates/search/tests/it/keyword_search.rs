@@ -221,6 +221,37 @@ fn hostile_queries_get_a_reading_or_a_clear_error() {
 }
 
 #[test]
+fn an_index_ahead_of_its_store_is_rebuilt_not_trusted() {
+    // A store restored from an older copy (pg_restore, an older backup) numbers its changes
+    // from where the copy was: the index, which followed the later state, must not take its
+    // own, higher number as "caught up".
+    let Some(f) = load("2026-01-07.jsonl.gz") else { return };
+    let ahead = f.searcher.lexical.indexed_seq().unwrap();
+    let older = tempfile::tempdir().unwrap();
+    let restored = SqliteStore::open(older.path()).unwrap();
+    let mut kept = 0;
+    f.store
+        .for_each_paper(&mut |doc| {
+            if kept < 5 {
+                let daily = Vec::new();
+                restored.upsert_batch(&[paperboy_store::Upsert {
+                    paper: &doc.paper,
+                    daily: &daily,
+                }])?;
+                kept += 1;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(restored.change_seq().unwrap() < ahead);
+    let CatchUp::Done { indexed, seq } = f.searcher.lexical.catch_up(&restored).unwrap() else {
+        panic!("busy")
+    };
+    assert_eq!((indexed, seq), (5, restored.change_seq().unwrap()));
+    assert_eq!(f.searcher.lexical.len(), 5, "only what the restored store holds");
+}
+
+#[test]
 fn the_index_survives_reopening() {
     let Some(f) = load("2026-01-05.jsonl.gz") else { return };
     let count = f.searcher.lexical.len();
