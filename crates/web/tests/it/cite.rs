@@ -229,3 +229,28 @@ fn feeds_link_absolutely_and_have_json_twins() {
         "<link rel=\"alternate\" type=\"application/feed+json\" title=\"Daily papers, 2026-05-01\" href=\"/feeds/daily.json?date=2026-05-01\">"
     ));
 }
+
+#[test]
+fn a_readers_public_upvotes_export_and_private_ones_do_not() {
+    let Some((server, _dir)) = server() else { return };
+    let ana = crate::community::account(&server, "ana_l", false);
+    let token = crate::community::api_token(&server, ana);
+    let mut client = crate::community::bearer(&server, &token);
+    assert_eq!(
+        client.json("POST", "/api/papers/hep-th/9901001/upvote", None).status,
+        200
+    );
+    // Upvotes are private by default: nothing to export, as the profile shows nothing.
+    assert_eq!(server.get("/u/ana_l?format=bibtex").status, 404);
+    server.store.set_votes_public(ana, true).unwrap();
+    let exported = server.get("/u/ana_l?format=bibtex");
+    assert_eq!(exported.status, 200, "{}", exported.body);
+    let entries = parse_with(BIBTEX, &exported.body);
+    let ids: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["arxiv:hep-th/9901001"]);
+}
