@@ -19,7 +19,8 @@ pub fn open_embedder(config: &Config) -> Result<Arc<dyn TextEmbedder>, String> {
     };
     let started = std::time::Instant::now();
     let embedder = paperboy_embed::Embedder::load(&options).map_err(|e| e.to_string())?;
-    tracing::info!(
+    // A detail, not news: shown with --verbose (a failure to load is said at any level).
+    tracing::debug!(
         model = embedder.model_id(),
         ms = started.elapsed().as_millis() as u64,
         "embedding model loaded"

@@ -34,6 +34,10 @@ struct Cli {
     /// Only warnings and errors on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// More detail on stderr: paperboy's debug lines (model loading, timings). `--quiet` wins
+    /// over it; `RUST_LOG` overrides both.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,7 +91,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.quiet);
+    init_logging(cli.quiet, cli.verbose);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -127,8 +131,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn init_logging(quiet: bool) {
-    let default = if quiet { "warn" } else { "info" };
+/// paperboy's own crates, whose debug lines `--verbose` shows (a dependency's stay at info).
+const OWN_CRATES: [&str; 10] = [
+    "paperboy",
+    "paperboy_accounts",
+    "paperboy_digest",
+    "paperboy_domain",
+    "paperboy_embed",
+    "paperboy_ingest",
+    "paperboy_search",
+    "paperboy_store",
+    "paperboy_sync",
+    "paperboy_web",
+];
+
+fn init_logging(quiet: bool, verbose: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "warn".to_string(),
+        (false, true) => std::iter::once("info".to_string())
+            .chain(OWN_CRATES.iter().map(|name| format!("{name}=debug")))
+            .collect::<Vec<_>>()
+            .join(","),
+        (false, false) => "info".to_string(),
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -83,7 +83,7 @@ impl Embedder {
             .collect::<Result<Vec<_>, _>>()?;
         let (inputs, output) = graph_contract(&graph, &sessions[0].lock().unwrap_or_else(PoisonError::into_inner))?;
         let dim = hidden_size(&dir)?;
-        tracing::info!(model = %dir.display(), graph = %graph.display(), ?tuning, "embedding model loaded");
+        tracing::debug!(model = %dir.display(), graph = %graph.display(), ?tuning, "embedding model loaded");
         Ok(Embedder {
             tokenizer,
             sessions,

@@ -46,6 +46,24 @@ fn embeddings_catch_up_then_semantic_search_and_similar_use_them() {
         .collect();
     assert!(top.contains(&"2605.00658"), "UniVidX should be in the top 3: {found}");
 
+    // Loading the model is a detail for --verbose, not a line every search prints.
+    let quiet_about_it = |args: &[&str]| {
+        // Not the kit's command: it passes --quiet.
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"));
+        cmd.arg("--data-dir").arg(pb.data_dir());
+        if let Some(url) = pb.database_url() {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.args(args).env_remove("RUST_LOG").env_remove("PAPERBOY_CONFIG");
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let plain = quiet_about_it(&["search", "video diffusion"]);
+    assert!(!plain.contains("embedding model loaded"), "{plain}");
+    let verbose = quiet_about_it(&["search", "-v", "video diffusion"]);
+    assert!(verbose.contains("embedding model loaded"), "{verbose}");
+
     let hybrid = pb.json(&["search", "--json", "video diffusion"], 0);
     assert_eq!(hybrid["mode"], "hybrid");
     assert!(!hybrid["results"].as_array().unwrap().is_empty());
