@@ -182,7 +182,7 @@ fn lists_export_what_they_show_and_never_mix_with_cached_pages() {
     assert!(!week.as_array().unwrap().is_empty());
     let month = server.get("/month/2026-05?format=csl-json").json();
     assert!(!month.as_array().unwrap().is_empty());
-    let search = server.get("/search?q=Beethoven+sparse&format=bibtex");
+    let search = server.get("/search?q=hep-th%2F9901001&format=bibtex");
     assert_eq!(search.status, 200, "{}", search.body);
     let found = parse_with(BIBTEX, &search.body);
     assert!(found
