@@ -70,15 +70,16 @@ fn python() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/venv/bin/python"))
 }
 
-/// Runs the client against `server` with `HF_ENDPOINT` set and no token anywhere.
-fn run_client(server: &TestServer, args: &[&str]) -> Value {
+/// Runs `script` (Python that uses `huggingface_hub` and prints JSON) against `server` with
+/// `HF_ENDPOINT` set and no token anywhere.
+pub(crate) fn run_client(server: &TestServer, script: &str, args: &[&str]) -> Value {
     assert!(
         python().exists(),
         "the Hugging Face client tests need huggingface_hub in .cache/venv: run scripts/setup-tests"
     );
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(python())
-        .args(["-c", CLIENT])
+        .args(["-c", script])
         .args(args)
         .env("HF_ENDPOINT", format!("{}/hf", server.base_url))
         .env("HF_HOME", home.path())
@@ -140,7 +141,7 @@ fn huggingface_hub_reads_papers_from_paperboy() {
         .max_by_key(|w| w.len())
         .unwrap();
 
-    let out = run_client(&server, &[top_id, word]);
+    let out = run_client(&server, CLIENT, &[top_id, word]);
     let listing_day = listing_days(&raw);
     let days_of = |list: &Value| -> Vec<&str> { ids(list).iter().map(|id| listing_day[id]).collect() };
 
