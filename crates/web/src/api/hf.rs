@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{NaiveDate, SecondsFormat};
+use chrono::{NaiveDate, SecondsFormat, Utc};
 use paperboy_domain::trending::{end_of_day, rank_listed};
 use paperboy_domain::{DailyEntry, PaperDocument};
 use serde_json::{json, Value};
@@ -104,7 +104,8 @@ pub async fn daily_papers(
                 s.daily_between(from, until)?
             };
             let mut listed: Vec<(NaiveDate, PaperDocument)> = match sort {
-                Sort::Trending => rank_listed(docs, from, until, end_of_day(until))
+                // As of the span's end, or of now while the span is not over.
+                Sort::Trending => rank_listed(docs, from, until, end_of_day(until).min(Utc::now()))
                     .into_iter()
                     .map(|l| (l.day, l.doc))
                     .collect(),

@@ -7,6 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::process::Command;
 
+use chrono::NaiveDate;
+use paperboy_domain::trending::{end_of_day, hot_score};
 use serde_json::Value;
 
 use crate::support::{shared_data, TestServer};
@@ -46,6 +48,7 @@ out = {
     "month": listed(month="2026-05", limit=100),
     "default": listed(),
     "trending": listed(date="2026-05-05", sort="trending"),
+    "week_trending": listed(week="2026-W19", sort="trending", limit=100),
     "published": listed(week="2026-W19", sort="publishedAt", limit=100),
     "page0": listed(week="2026-W19", limit=5, p=0),
     "page1": listed(week="2026-W19", limit=5, p=1),
@@ -185,6 +188,27 @@ fn huggingface_hub_reads_papers_from_paperboy() {
         .collect();
     assert!(upvotes.windows(2).all(|w| w[0] >= w[1]), "{upvotes:?}");
     assert_eq!(out["trending"][0]["id"], top_id);
+    // Over the week, trending is the hot rank (upvotes against age) as of the week's end.
+    let upvotes_of: HashMap<&str, i64> = WEEK
+        .iter()
+        .flat_map(|day| &raw[day])
+        .map(|e| {
+            (
+                e["paper"]["id"].as_str().unwrap(),
+                e["paper"]["upvotes"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let end = end_of_day(NaiveDate::from_ymd_opt(2026, 5, 10).unwrap());
+    let hot: Vec<f64> = ids(&out["week_trending"])
+        .iter()
+        .map(|id| {
+            let day = NaiveDate::parse_from_str(listing_day[id], "%Y-%m-%d").unwrap();
+            hot_score(upvotes_of[id.as_str()] as u64, day, end)
+        })
+        .collect();
+    assert!(hot.windows(2).all(|w| w[0] >= w[1]), "{hot:?}");
+    assert_ne!(ids(&out["week_trending"]), ids(&out["published"]));
     let days = days_of(&out["published"]);
     assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
     assert_eq!(days[0], "2026-05-08");
