@@ -67,13 +67,16 @@ fn sort(value: Option<&str>) -> Result<Sort, AppError> {
     }
 }
 
+/// The last page `p=` may ask for: far beyond any span's list, short of overflow.
+const MAX_PAGE: usize = 10_000;
+
 /// `p=`: the page, counted from 0.
 fn page(value: Option<&str>) -> Result<usize, AppError> {
     match value.map(str::trim) {
         None | Some("") => Ok(0),
-        Some(v) => v.parse::<usize>().ok().filter(|p| *p <= 10_000).ok_or_else(|| {
+        Some(v) => v.parse::<usize>().ok().filter(|p| *p <= MAX_PAGE).ok_or_else(|| {
             AppError::BadRequest(format!(
-                "p {:?} is not a page number from 0",
+                "p {:?} is not a page number from 0 to {MAX_PAGE}",
                 v.chars().take(20).collect::<String>()
             ))
         }),
