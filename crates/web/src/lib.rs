@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cached)
         .merge(searches)
         .route("/papers/{*id}", get(pages::paper::show).post(pages::paper::act))
+        .route("/hf/papers/{*id}", get(api::hf::paper_markdown))
         .route("/u/{name}", get(pages::profile::show))
         .route("/authors/{name}", get(pages::author::show))
         .route("/feeds/daily.atom", get(feeds::daily))

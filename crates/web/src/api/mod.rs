@@ -1,6 +1,7 @@
 //! The JSON API, each route documented in `openapi.json` (a test holds the two together).
 //! Answers and errors are JSON (`{"status":…,"error":…}`, see `crate::error::ApiError`).
 
+pub mod hf;
 pub mod papers;
 pub mod participation;
 pub mod status;
@@ -29,7 +30,10 @@ const ROUTES: &[(&str, ApiRoute)] = &[
     ("/api/comments/{id}", || delete(participation::comment_delete)),
     ("/api/votes", || get(participation::votes_get)),
     ("/api/daily/{date}/submissions", || post(participation::submission_post)),
-    ("/api/daily_papers", || get(papers::daily_papers)),
+    ("/api/daily_papers", || get(hf::daily_papers)),
+    ("/hf/api/daily_papers", || get(hf::daily_papers)),
+    ("/hf/api/papers/search", || get(hf::search)),
+    ("/hf/api/papers/{*id}", || get(hf::paper_info)),
     ("/api/trending", || get(papers::trending)),
     ("/api/openapi.json", || get(papers::openapi)),
     ("/api/status", || get(status::show)),

@@ -1,11 +1,9 @@
-//! The JSON API. `/api/daily_papers` keeps Hugging Face's response shape so that existing
-//! clients of `huggingface.co/api/daily_papers` work against paperboy unchanged.
+//! The JSON API in paperboy's own shapes (Hugging Face's are in `super::hf`).
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use chrono::{NaiveDate, SecondsFormat};
 use paperboy_domain::PaperDocument;
 use serde_json::{json, Value};
 
@@ -19,66 +17,6 @@ pub async fn paper(State(state): State<AppState>, Path(raw_id): Path<String>) ->
     let doc = state.with_store(move |s| s.paper(&wanted)).await?;
     doc.map(Json)
         .ok_or_else(|| ApiError(AppError::NotFound(format!("no paper {id}"))))
-}
-
-/// `GET /api/daily_papers?date=YYYY-MM-DD`: the day's list (the latest day's without `date`).
-pub async fn daily_papers(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    let day = match query.get("date") {
-        Some(date) => Some(params::day(date)?),
-        None => None,
-    };
-    let entries = state
-        .with_store(move |s| {
-            let Some(day) = day.or(s.latest_daily_day(None)?) else {
-                return Ok(Vec::new());
-            };
-            Ok(s.daily_list(day)?.iter().map(|doc| hf_entry(doc, day)).collect())
-        })
-        .await?;
-    Ok(Json(entries))
-}
-
-/// One entry in Hugging Face's daily-papers shape.
-fn hf_entry(doc: &PaperDocument, day: NaiveDate) -> Value {
-    let p = &doc.paper;
-    let entry = doc.daily_entries.iter().find(|e| e.day == day);
-    let published = p.published.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
-    let on_daily = day
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true));
-    let authors: Vec<Value> = p.authors.iter().map(|name| json!({ "name": name })).collect();
-    let mut paper = json!({
-        "id": p.id.as_str(),
-        "title": p.title,
-        "summary": p.abstract_text,
-        "authors": authors,
-        "publishedAt": published,
-        "submittedOnDailyAt": on_daily,
-        "upvotes": doc.upvotes,
-    });
-    if let Some(code) = &p.code_url {
-        paper["githubRepo"] = json!(code);
-    }
-    if let Some(project) = &p.project_url {
-        paper["projectPage"] = json!(project);
-    }
-    if let Some(summary) = &p.ai_summary {
-        paper["ai_summary"] = json!(summary);
-    }
-    if !p.ai_keywords.is_empty() {
-        paper["ai_keywords"] = json!(p.ai_keywords);
-    }
-    json!({
-        "paper": paper,
-        "publishedAt": published,
-        "title": p.title,
-        "summary": p.abstract_text,
-        "numComments": entry.map_or(0, |e| e.comments),
-        "submittedBy": entry.and_then(|e| e.submitted_by.as_ref()).map(|name| json!({ "name": name })),
-    })
 }
 
 /// `GET /api/papers/search?q=…&mode=&limit=&from=&until=&category=`: the same JSON as

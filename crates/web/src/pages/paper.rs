@@ -123,13 +123,18 @@ pub async fn act(
 }
 
 /// `/papers/{id}`: the page, or with `.bib`, `.ris` or `.json` (CSL) after the id, `?format=`
-/// or an `Accept` naming a citation format, the paper's citation.
+/// or an `Accept` naming a citation format, the paper's citation; with `.md` after the id, the
+/// paper as Markdown (what `huggingface_hub`'s `read_paper` reads).
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Wanted(wanted_format): Wanted,
     Path(raw_id): Path<String>,
 ) -> Result<Response, PageError> {
+    let (raw_id, as_markdown) = match raw_id.strip_suffix(".md") {
+        Some(id) => (id.to_string(), true),
+        None => (raw_id, false),
+    };
     let suffixed = Format::ALL
         .into_iter()
         .find_map(|f| raw_id.strip_suffix(&format!(".{}", f.extension())).map(|id| (id, f)));
@@ -143,6 +148,9 @@ pub async fn show(
         .with_store(move |s| s.paper(&wanted))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No paper {id} here yet.")))?;
+    if as_markdown {
+        return Ok(crate::api::hf::markdown_response(&doc));
+    }
     if let Some(format) = format {
         return Ok(export::respond(
             format,

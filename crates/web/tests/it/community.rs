@@ -489,6 +489,15 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
     let list = Browser::new(&server.base_url).get(&format!("/date/{today}"));
     assert!(list.body.contains(&format!("href=\"/papers/{unlisted}\"")));
     assert!(list.body.contains("submitted by ana_l"));
+    // Hugging Face's client sees the local account as the submitter.
+    let submitted = crate::hf_client::run_client(
+        &server,
+        "import json, sys\nfrom huggingface_hub import HfApi\n\
+         print(json.dumps([[p.id, p.submitted_by.name, p.submitted_by.username] \
+         for p in HfApi().list_daily_papers(date=sys.argv[1], submitter='ana_l', token=False)]))",
+        &[&today.to_string()],
+    );
+    assert_eq!(submitted, json!([[unlisted, "ana_l", "ana_l"]]));
 
     // Already listed (on 1 May): refused with a pointer to that list.
     let reply = client.json("POST", &path, Some(json!({ "id": daily_ids[0] })));

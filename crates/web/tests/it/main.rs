@@ -11,6 +11,7 @@ mod community;
 mod e2e;
 mod feeds;
 mod hardening;
+mod hf_client;
 mod mail;
 mod pages;
 mod snapshots;
