@@ -13,6 +13,9 @@ use crate::DigestSite;
 
 /// How long a password-reset link works.
 pub(crate) const RESET_LINK_HOURS: i64 = 1;
+/// The reset mail's subject and the line before its link (queued or, without mail, logged).
+pub(crate) const RESET_SUBJECT: &str = "Reset your paperboy password";
+pub(crate) const RESET_INTRO: &str = "Follow this link to choose a new password (it works for one hour, once):";
 
 /// What a subscription request asked for; its address is the intent's recipient.
 #[derive(Debug, Serialize, Deserialize)]
@@ -57,8 +60,8 @@ fn password_reset(store: &dyn Backend, site: &DigestSite, email: &str) -> Result
     let message = account_mail(
         &site.settings,
         &user,
-        "Reset your paperboy password",
-        "Follow this link to choose a new password (it works for one hour, once):",
+        RESET_SUBJECT,
+        RESET_INTRO,
         &format!("/reset/confirm?token={token}"),
     )?;
     Ok(Prepared::Message {

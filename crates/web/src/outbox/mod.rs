@@ -17,7 +17,7 @@ use paperboy_store::{MailKind, NewMail, User};
 use serde::Serialize;
 use tokio::sync::Notify;
 
-pub(crate) use intents::{SubscribeRequest, RESET_LINK_HOURS};
+pub(crate) use intents::{SubscribeRequest, RESET_INTRO, RESET_LINK_HOURS, RESET_SUBJECT};
 pub use worker::spawn_worker;
 
 use crate::{AppError, AppState};

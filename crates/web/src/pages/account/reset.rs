@@ -14,7 +14,7 @@ use super::{form_with_status, hash, Field, FormPage, TokenQuery};
 use crate::auth::Viewer;
 use crate::error::PageError;
 use crate::kit::{render, CsrfForm, Notice};
-use crate::outbox::{queue_intent, RESET_LINK_HOURS};
+use crate::outbox::{queue_intent, RESET_INTRO, RESET_LINK_HOURS, RESET_SUBJECT};
 use crate::{AppError, AppState};
 
 #[derive(Deserialize, Default)]
@@ -63,8 +63,8 @@ pub async fn request(
                 send_account_link(
                     &state,
                     &user,
-                    "Reset your paperboy password",
-                    "Follow this link to choose a new password (it works for one hour, once):",
+                    RESET_SUBJECT,
+                    RESET_INTRO,
                     format!("/reset/confirm?token={token}"),
                 )
                 .await;
