@@ -132,20 +132,22 @@ fn cross_site(request: &Request) -> bool {
 }
 
 pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let for_api = crate::error::answers_in_json(request.uri().path());
     if cross_site(&request) {
         // Read what was sent, so that the connection stays usable (see `crate::body`).
         let _ = crate::body::read(request.into_body()).await;
-        let mut refused = PageError(AppError::Forbidden(
-            "Requests from other sites cannot change anything here.".into(),
-        ))
-        .into_response();
+        let refusal = AppError::Forbidden("Requests from other sites cannot change anything here.".into());
+        let mut refused = if for_api {
+            ApiError(refusal).into_response()
+        } else {
+            PageError(refusal).into_response()
+        };
         security_headers(refused.headers_mut());
         return refused;
     }
     let headers = request.headers().clone();
     let client = client_address(&request, state.settings.trust_forwarded_for);
     let mut new_csrf_cookie = None;
-    let for_api = request.uri().path().starts_with("/api/");
     let viewer = if let Some(token) = bearer(&headers) {
         let user = match find(&state, token, TokenKind::Api).await {
             Ok(user) => user,

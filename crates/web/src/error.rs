@@ -165,6 +165,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Whether errors on `path` are answered as JSON (the API, and the MCP endpoint, whose
+/// clients read JSON alone) rather than as pages.
+pub(crate) fn answers_in_json(path: &str) -> bool {
+    path.starts_with("/api/") || path == crate::mcp::PATH
+}
+
 /// Longest framework message passed on (axum's rejections quote the input).
 const MAX_REFUSAL_CHARS: usize = 300;
 
@@ -174,7 +180,7 @@ const MAX_REFUSAL_CHARS: usize = 300;
 /// framework answers in plain text or with no body; handlers answer with pages (error pages,
 /// or a form shown again with its message) or JSON, which pass unchanged.
 pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let for_api = request.uri().path().starts_with("/api/");
+    let for_api = answers_in_json(request.uri().path());
     let method = request.method().clone();
     let response = next.run(request).await;
     let status = response.status();

@@ -6,6 +6,7 @@
 //! Layout: `state` (what handlers reach), `kit` (how a handler is written: extractors that
 //! are the checks, one blocking helper, one render), `auth` (the middleware that resolves the
 //! viewer), `participation` (vote, comment, submit), `pages/` and `api/` (the two faces),
+//! `mcp` (the JSON API's reads as Model Context Protocol tools for AI agents),
 //! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `metrics`, `feeds`, `outbox`
 //! (mail: requests queue it, a worker sends it).
 
@@ -23,6 +24,7 @@ mod feeds;
 mod kit;
 mod markdown;
 mod math;
+mod mcp;
 mod metrics;
 pub mod outbox;
 mod page_cache;
@@ -76,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::show))
         .route("/static/{file}", get(assets::serve))
         .merge(api::routes())
+        .merge(mcp::routes())
         .merge(pages::digest::routes())
         .merge(pages::account::routes())
         .merge(pages::participation_routes())
