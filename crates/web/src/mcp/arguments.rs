@@ -32,8 +32,8 @@ pub enum Kind {
         max: i64,
         default: i64,
     },
-    /// One of these strings.
-    OneOf(&'static [&'static str]),
+    /// One of these strings: each as the tool takes it, and as the route does.
+    OneOf(&'static [(&'static str, &'static str)]),
 }
 
 /// The JSON Schema of a tool's arguments.
@@ -52,7 +52,10 @@ pub fn schema(params: &[Param]) -> Value {
                 Kind::Integer { min, max, default } => {
                     json!({ "type": "integer", "minimum": min, "maximum": max, "default": default })
                 }
-                Kind::OneOf(values) => json!({ "type": "string", "enum": values }),
+                Kind::OneOf(values) => {
+                    let shown: Vec<&str> = values.iter().map(|(shown, _)| *shown).collect();
+                    json!({ "type": "string", "enum": shown })
+                }
             };
             schema["description"] = json!(p.description);
             (p.name.to_string(), schema)
@@ -113,9 +116,12 @@ fn value_of(param: &Param, value: &Value) -> Result<String, String> {
             Some(n) if (*min..=*max).contains(&n) => Ok(n.to_string()),
             _ => Err(format!("{name} must be an integer from {min} to {max}.")),
         },
-        Kind::OneOf(values) => match value.as_str() {
-            Some(text) if values.contains(&text) => Ok(text.to_string()),
-            _ => Err(format!("{name} must be one of {}.", values.join(", "))),
+        Kind::OneOf(values) => match values.iter().find(|(shown, _)| Some(*shown) == value.as_str()) {
+            Some((_, sent)) => Ok(sent.to_string()),
+            None => {
+                let shown: Vec<&str> = values.iter().map(|(shown, _)| *shown).collect();
+                Err(format!("{name} must be one of {}.", shown.join(", ")))
+            }
         },
     }
 }
@@ -149,7 +155,7 @@ mod tests {
         Param {
             name: "mode",
             api_name: "mode",
-            kind: Kind::OneOf(&["keyword", "semantic"]),
+            kind: Kind::OneOf(&[("keyword", "lexical"), ("semantic", "semantic")]),
             required: false,
             description: "how",
         },
@@ -160,7 +166,7 @@ mod tests {
         let query = check(PARAMS, Some(&json!({"query": "graphs", "limit": 5, "mode": "keyword"}))).unwrap();
         assert_eq!(query["q"], "graphs");
         assert_eq!(query["limit"], "5");
-        assert_eq!(query["mode"], "keyword");
+        assert_eq!(query["mode"], "lexical", "the route's name for it");
         let schema = schema(PARAMS);
         assert_eq!(schema["required"], json!(["query"]));
         assert_eq!(schema["properties"]["limit"]["maximum"], 100);

@@ -66,14 +66,14 @@ Answers like GET /api/papers/search: {query, mode, took_ms, results: [{id, title
                 api_name: "q",
                 kind: Kind::Text { max_chars: 500, pattern: None },
                 required: true,
-                description: "What to look for. Keyword mode takes a query language: \"exact phrase\", -excluded, author:Name, title:word.",
+                description: "What to look for. Keywords take a syntax: \"a phrase\" must appear, -word excludes, author:NAME and cat:cs.LG filter, an arXiv id finds that paper first.",
             },
             Param {
                 name: "mode",
                 api_name: "mode",
-                kind: Kind::OneOf(&["keyword", "semantic", "hybrid"]),
+                kind: Kind::OneOf(&[("keyword", "lexical"), ("semantic", "semantic"), ("hybrid", "hybrid")]),
                 required: false,
-                description: "keyword (words in title, abstract and authors), semantic (meaning, by embeddings) or hybrid (both; the default). Without an embedding model, semantic falls back to keyword and a notice says so.",
+                description: "keyword (words in title, abstract and authors; the API's mode=lexical), semantic (meaning, by embeddings) or hybrid (both; the default). Without an embedding model, semantic falls back to keyword and a notice says so.",
             },
             Param {
                 name: "from",
@@ -145,7 +145,7 @@ without any, the latest day's. Give at most one of date, week and month. Answers
             Param {
                 name: "sort",
                 api_name: "sort",
-                kind: Kind::OneOf(&["publishedAt", "trending"]),
+                kind: Kind::OneOf(&[("publishedAt", "publishedAt"), ("trending", "trending")]),
                 required: false,
                 description: "publishedAt (newest day first; the default) or trending (hot rank: upvotes against age).",
             },
