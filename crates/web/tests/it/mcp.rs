@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::support::{shared_data, TestServer};
+use crate::support::{shared_data, Reply, TestServer};
 
 /// The site's request body limit (axum's default).
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -288,23 +288,8 @@ fn the_official_mcp_client_calls_every_tool_and_gets_the_apis_answers() {
     );
 }
 
-/// An answer from `/mcp`, read whole.
-struct Answer {
-    status: u16,
-    content_type: String,
-    /// `Allow`, empty when absent.
-    allow: String,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
 /// POSTs `body` to `/mcp` with the headers MCP clients send, `extra` replacing or adding.
-fn post(server: &TestServer, body: &str, extra: &[(&str, &str)]) -> Answer {
+fn post(server: &TestServer, body: &str, extra: &[(&str, &str)]) -> Reply {
     let mut headers = vec![
         ("content-type", "application/json"),
         ("accept", "application/json, text/event-stream"),
@@ -315,43 +300,25 @@ fn post(server: &TestServer, body: &str, extra: &[(&str, &str)]) -> Answer {
         ureq::http::Request::post(format!("{}/mcp", server.base_url)),
         |request, (name, value)| request.header(*name, *value),
     );
-    answer(agent().run(request.body(body.to_string()).unwrap()).unwrap())
+    Reply::read(agent().run(request.body(body.to_string()).unwrap()).unwrap())
 }
 
 /// `/mcp` by another method, with no body.
-fn without_body(server: &TestServer, method: &str) -> Answer {
+fn without_body(server: &TestServer, method: &str) -> Reply {
     let request = ureq::http::Request::builder()
         .method(method)
         .uri(format!("{}/mcp", server.base_url))
         .body(())
         .unwrap();
-    answer(agent().run(request).unwrap())
+    Reply::read(agent().run(request).unwrap())
 }
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
-fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (content_type, allow) = (header("content-type"), header("allow"));
-    Answer {
-        status: response.status().as_u16(),
-        content_type,
-        allow,
-        body: response.body_mut().read_to_string().unwrap(),
-    }
-}
-
 /// The JSON-RPC error of a reply: its code and message.
-fn rpc_error(reply: &Answer) -> (i64, String) {
+fn rpc_error(reply: &Reply) -> (i64, String) {
     assert!(
         reply.content_type.starts_with("application/json"),
         "{} {}",

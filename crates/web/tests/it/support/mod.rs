@@ -48,10 +48,35 @@ pub struct Reply {
     pub content_type: String,
     /// `Content-Disposition`, empty when absent.
     pub disposition: String,
+    /// `Allow`, empty when absent.
+    pub allow: String,
     pub body: String,
 }
 
 impl Reply {
+    /// Reads `response` whole.
+    pub fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (content_type, disposition, allow) =
+            (header("content-type"), header("content-disposition"), header("allow"));
+        let body = response.body_mut().read_to_string().unwrap();
+        Reply {
+            status,
+            content_type,
+            disposition,
+            allow,
+            body,
+        }
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -168,24 +193,7 @@ impl TestServer {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let mut response = request.call().unwrap();
-        let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
-        let body = response.body_mut().read_to_string().unwrap();
-        Reply {
-            status,
-            content_type,
-            disposition,
-            body,
-        }
+        Reply::read(request.call().unwrap())
     }
 }
 
