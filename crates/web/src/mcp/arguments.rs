@@ -32,6 +32,9 @@ pub enum Kind {
         max: i64,
         default: i64,
     },
+    Boolean {
+        default: bool,
+    },
     /// One of these strings: each as the tool takes it, and as the route does.
     OneOf(&'static [(&'static str, &'static str)]),
 }
@@ -52,6 +55,7 @@ pub fn schema(params: &[Param]) -> Value {
                 Kind::Integer { min, max, default } => {
                     json!({ "type": "integer", "minimum": min, "maximum": max, "default": default })
                 }
+                Kind::Boolean { default } => json!({ "type": "boolean", "default": default }),
                 Kind::OneOf(values) => {
                     let shown: Vec<&str> = values.iter().map(|(shown, _)| *shown).collect();
                     json!({ "type": "string", "enum": shown })
@@ -115,6 +119,10 @@ fn value_of(param: &Param, value: &Value) -> Result<String, String> {
         Kind::Integer { min, max, .. } => match value.as_i64() {
             Some(n) if (*min..=*max).contains(&n) => Ok(n.to_string()),
             _ => Err(format!("{name} must be an integer from {min} to {max}.")),
+        },
+        Kind::Boolean { .. } => match value.as_bool() {
+            Some(flag) => Ok(flag.to_string()),
+            None => Err(format!("{name} must be true or false.")),
         },
         Kind::OneOf(values) => match values.iter().find(|(shown, _)| Some(*shown) == value.as_str()) {
             Some((_, sent)) => Ok(sent.to_string()),

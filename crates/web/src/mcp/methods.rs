@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::jsonrpc::{quoted, success, Failure, INVALID_PARAMS, METHOD_NOT_FOUND};
 use super::tools;
+use crate::auth::Viewer;
 use crate::AppState;
 
 /// The protocol versions this server speaks, newest first: every revision that starts with
@@ -27,15 +28,16 @@ pub fn takes_batches(version: &str) -> bool {
 const INSTRUCTIONS: &str = "paperboy is a research-paper discovery hub (arXiv papers and the daily \
 lists people curate). Find papers with search_papers, read one with get_paper, see a day's, \
 week's or month's list with daily_papers, what is hot with trending, and related work with \
-similar_papers. Each tool answers with the JSON of paperboy's HTTP API.";
+similar_papers. Each tool answers with the JSON of paperboy's HTTP API. upvote_paper, the one \
+tool that changes anything, needs the caller's API token (Authorization: Bearer).";
 
 /// Answers the request `method` with `params` (a response, or an error response).
-pub async fn answer(state: &AppState, id: Value, method: &str, params: Map<String, Value>) -> Value {
+pub async fn answer(state: &AppState, viewer: &Viewer, id: Value, method: &str, params: Map<String, Value>) -> Value {
     let result = match method {
         "initialize" => initialize(&params),
         "ping" => Ok(json!({})),
         "tools/list" => Ok(json!({ "tools": tools::list() })),
-        "tools/call" => tools::call(state, &params).await,
+        "tools/call" => tools::call(state, viewer, &params).await,
         other => Err((
             METHOD_NOT_FOUND,
             format!(

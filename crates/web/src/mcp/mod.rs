@@ -1,8 +1,9 @@
-//! The Model Context Protocol server at `/mcp`: paperboy's read API offered to AI agents as
-//! MCP tools, over the streamable HTTP transport (JSON-RPC 2.0 messages POSTed, answered
-//! with `application/json`; no event streams).
+//! The Model Context Protocol server at `/mcp`: paperboy's JSON API (its reads, and upvotes)
+//! offered to AI agents as MCP tools, over the streamable HTTP transport (JSON-RPC 2.0
+//! messages POSTed, answered with `application/json`; no event streams).
 //!
-//! The server keeps no sessions: every tool is a read of the store, so nothing ties one
+//! The server keeps no sessions: each tool call stands alone (reads of the store, and one
+//! write, an upvote, by the account whose API token the request carries), so nothing ties one
 //! request to the next, and any instance of a site with several can answer any request (as
 //! the official SDK's "stateless" servers do). It therefore issues no `Mcp-Session-Id`.
 //! Tools answer with the JSON API's own answers — the same handlers run (see `tools`).

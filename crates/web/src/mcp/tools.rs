@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,8 +15,11 @@ use serde_json::{json, Map, Value};
 use super::arguments::{check, schema, Kind, Param};
 use super::jsonrpc::{quoted, INVALID_PARAMS};
 use super::similar;
-use crate::api::{hf, papers};
-use crate::AppState;
+use crate::api::{hf, papers, participation};
+use crate::auth::Viewer;
+use crate::error::ApiError;
+use crate::kit::ApiUser;
+use crate::{AppError, AppState};
 
 /// A tool: its name, what it is for, its arguments, and the route it runs.
 struct Tool {
@@ -38,6 +42,9 @@ enum Route {
     Trending,
     /// `paperboy similar --json` (no route: see `super::similar`)
     Similar,
+    /// `POST` (or, to take it back, `DELETE`) `/api/papers/{id}/upvote`: the one write,
+    /// for a caller with an API token.
+    Upvote,
 }
 
 const ID: Param = Param {
@@ -217,6 +224,24 @@ else by its title's keywords (model is then null). Answers like `paperboy simila
         ],
         route: Route::Similar,
     },
+    Tool {
+        name: "upvote_paper",
+        title: "Upvote a paper",
+        description: "Upvotes a paper as the caller's account, or takes the upvote back (upvote: false). Needs the \
+account's API token, sent by the MCP client as Authorization: Bearer TOKEN (tokens are made on the site's /settings page). \
+Answers like POST /api/papers/{id}/upvote: {id, upvotes, voted, changed}.",
+        params: &[
+            ID,
+            Param {
+                name: "upvote",
+                api_name: "upvote",
+                kind: Kind::Boolean { default: true },
+                required: false,
+                description: "true to upvote (the default), false to take one's upvote back.",
+            },
+        ],
+        route: Route::Upvote,
+    },
 ];
 
 /// `tools/list`'s tools.
@@ -231,7 +256,7 @@ pub fn list() -> Vec<Value> {
                 "inputSchema": schema(tool.params),
                 "annotations": {
                     "title": tool.title,
-                    "readOnlyHint": true,
+                    "readOnlyHint": !matches!(tool.route, Route::Upvote),
                     "destructiveHint": false,
                     "idempotentHint": true,
                     "openWorldHint": false,
@@ -242,7 +267,7 @@ pub fn list() -> Vec<Value> {
 }
 
 /// `tools/call`: the tool's result, or (for a call naming no tool) the JSON-RPC error.
-pub async fn call(state: &AppState, params: &Map<String, Value>) -> Result<Value, (i64, String)> {
+pub async fn call(state: &AppState, viewer: &Viewer, params: &Map<String, Value>) -> Result<Value, (i64, String)> {
     let name = params.get("name").and_then(Value::as_str).ok_or_else(|| {
         (
             INVALID_PARAMS,
@@ -263,12 +288,12 @@ pub async fn call(state: &AppState, params: &Map<String, Value>) -> Result<Value
             return Ok(result(&answer.to_string(), true));
         }
     };
-    let (status, body) = read(run(state.clone(), tool.route, query).await).await;
+    let (status, body) = read(run(state.clone(), viewer, tool.route, query).await).await;
     Ok(result(&body, !status.is_success()))
 }
 
 /// Runs the route's handler on `query`.
-async fn run(state: AppState, route: Route, mut query: HashMap<String, String>) -> Response {
+async fn run(state: AppState, viewer: &Viewer, route: Route, mut query: HashMap<String, String>) -> Response {
     match route {
         Route::Search => papers::search(State(state), Query(query)).await.into_response(),
         Route::Paper => {
@@ -278,6 +303,33 @@ async fn run(state: AppState, route: Route, mut query: HashMap<String, String>) 
         Route::Daily => hf::daily_papers(State(state), Query(query)).await.into_response(),
         Route::Trending => papers::trending(State(state), Query(query)).await.into_response(),
         Route::Similar => similar::answer(state, query).await,
+        Route::Upvote => {
+            let id = query.remove("id").unwrap_or_default();
+            let path = Path(format!("{id}/upvote"));
+            let caller = api_token_holder(viewer);
+            if query.get("upvote").map(String::as_str) == Some("false") {
+                participation::paper_delete(State(state), caller, path)
+                    .await
+                    .into_response()
+            } else {
+                participation::paper_post(State(state), caller, path, Bytes::new())
+                    .await
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// The account behind a write: only one named by an API token. MCP requests carry no CSRF
+/// token, so a session cookie (which a browser adds to a page's requests by itself) does not
+/// count here.
+fn api_token_holder(viewer: &Viewer) -> Result<ApiUser, ApiError> {
+    match &viewer.user {
+        Some(user) if viewer.by_api_token => Ok(ApiUser(user.clone())),
+        _ => Err(ApiError(AppError::Unauthorized(
+            "upvote_paper needs an API token: have the MCP client send Authorization: Bearer TOKEN (tokens are made on /settings)."
+                .into(),
+        ))),
     }
 }
 
@@ -322,7 +374,8 @@ mod tests {
         assert_eq!(names.len(), TOOLS.len());
         for tool in &tools {
             assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
-            assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
+            let writes = tool["name"] == "upvote_paper";
+            assert_eq!(tool["annotations"]["readOnlyHint"], !writes, "{tool}");
         }
     }
 }

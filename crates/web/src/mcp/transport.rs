@@ -7,7 +7,8 @@
 //! (through DNS rebinding, its own name resolving to this server's address, `Host` and all)
 //! is refused with 403, as the MCP spec asks. Allowed: no `Origin` (agents and their SDKs),
 //! the site's own configured address (`PAPERBOY_BASE_URL`), and pages served from this
-//! machine's loopback names — a rebinding page always names the attacker's host.
+//! machine's loopback names — a rebinding page always names the attacker's host. (And the
+//! one tool that writes takes an API token alone, never the session cookie a browser adds.)
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 use super::jsonrpc::{classify, quoted, Failure, Incoming, INVALID_REQUEST, PARSE_ERROR};
 use super::methods::{self, takes_batches, UNSTATED_VERSION, VERSIONS};
+use crate::auth::Viewer;
 use crate::AppState;
 
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -28,10 +30,16 @@ const VERSION_HEADER: &str = "mcp-protocol-version";
 const MAX_BATCH: usize = 20;
 
 /// `/mcp`, every method.
-pub async fn endpoint(State(state): State<AppState>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn endpoint(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match refusal(&state, &method, &headers) {
         Some(refused) => refused,
-        None => post(&state, &headers, &body).await,
+        None => post(&state, &viewer, &headers, &body).await,
     }
 }
 
@@ -122,7 +130,7 @@ fn allowed_origin(state: &AppState, origin: &str) -> bool {
 }
 
 /// A POST's messages, answered.
-async fn post(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn post(state: &AppState, viewer: &Viewer, headers: &HeaderMap, body: &[u8]) -> Response {
     let message: Value = match serde_json::from_slice(body) {
         Ok(message) => message,
         Err(e) => {
@@ -154,11 +162,12 @@ async fn post(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
         },
     };
     match message {
-        Value::Array(batch) => answer_batch(state, version, batch).await,
+        Value::Array(batch) => answer_batch(state, viewer, version, batch).await,
         single => match classify(single) {
-            Ok(Incoming::Request { id, method, params }) => {
-                reply(StatusCode::OK, methods::answer(state, id, &method, params).await)
-            }
+            Ok(Incoming::Request { id, method, params }) => reply(
+                StatusCode::OK,
+                methods::answer(state, viewer, id, &method, params).await,
+            ),
             Ok(Incoming::Notification | Incoming::Response) => StatusCode::ACCEPTED.into_response(),
             Err(failure) => reply(StatusCode::BAD_REQUEST, failure.to_json()),
         },
@@ -166,7 +175,7 @@ async fn post(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
 }
 
 /// A JSON-RPC batch: each message answered in turn, the answers in one array (none: 202).
-async fn answer_batch(state: &AppState, version: &str, batch: Vec<Value>) -> Response {
+async fn answer_batch(state: &AppState, viewer: &Viewer, version: &str, batch: Vec<Value>) -> Response {
     if !takes_batches(version) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -185,7 +194,7 @@ async fn answer_batch(state: &AppState, version: &str, batch: Vec<Value>) -> Res
             Ok(Incoming::Request { id, method, .. }) if method == "initialize" => answers
                 .push(Failure::new(id, INVALID_REQUEST, "initialize must be sent alone, not in a batch.").to_json()),
             Ok(Incoming::Request { id, method, params }) => {
-                answers.push(methods::answer(state, id, &method, params).await)
+                answers.push(methods::answer(state, viewer, id, &method, params).await)
             }
             Ok(Incoming::Notification | Incoming::Response) => {}
             Err(failure) => answers.push(failure.to_json()),

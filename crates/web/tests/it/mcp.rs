@@ -8,6 +8,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
+use crate::support::browser::Browser;
 use crate::support::{shared_data, Reply, TestServer};
 
 /// The site's request body limit (axum's default).
@@ -18,15 +19,22 @@ const WEEK: [&str; 5] = ["2026-05-04", "2026-05-05", "2026-05-06", "2026-05-07",
 
 /// Connects as agents do (the SDK's default: it probes for a newer protocol, then falls
 /// back to `initialize`), lists the tools, makes each call in argv[2] (a JSON list of
-/// `[tool, arguments]`) and prints what it got, as JSON.
+/// `[tool, arguments]`) and prints what it got, as JSON. With argv[3], sends it as the API
+/// token (`Authorization: Bearer`), as a client configured with headers does.
 const CLIENT: &str = r#"
 import asyncio, json, sys
+import httpx2
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-async def main(url, calls):
+async def main(url, calls, token):
     out = {"calls": []}
-    async with Client(url) as client:
+    server = url
+    if token:
+        auth = httpx2.AsyncClient(headers={"Authorization": "Bearer " + token})
+        server = streamable_http_client(url, http_client=auth)
+    async with Client(server) as client:
         out["protocol_version"] = client.protocol_version
         out["server"] = client.server_info.name
         out["tools_capability"] = client.server_capabilities.tools is not None
@@ -45,15 +53,15 @@ async def main(url, calls):
                 out["calls"].append({"code": e.code, "message": e.message})
     print(json.dumps(out))
 
-asyncio.run(main(sys.argv[1], json.loads(sys.argv[2])))
+asyncio.run(main(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None))
 "#;
 
 fn python() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/venv/bin/python"))
 }
 
-/// Runs the SDK client against `server`'s `/mcp` with these calls.
-fn run_client(server: &TestServer, calls: &[(&str, Value)]) -> Value {
+/// Runs the SDK client against `server`'s `/mcp` with these calls (and this API token).
+fn run_client(server: &TestServer, calls: &[(&str, Value)], token: Option<&str>) -> Value {
     assert!(
         python().exists(),
         "the MCP client test needs the mcp package in .cache/venv: run scripts/setup-tests"
@@ -61,6 +69,7 @@ fn run_client(server: &TestServer, calls: &[(&str, Value)]) -> Value {
     let calls = Value::Array(calls.iter().map(|(name, args)| json!([name, args])).collect());
     let out = Command::new(python())
         .args(["-c", CLIENT, &format!("{}/mcp", server.base_url), &calls.to_string()])
+        .args(token)
         .env("NO_PROXY", "127.0.0.1,localhost")
         .output()
         .unwrap();
@@ -176,7 +185,7 @@ fn the_official_mcp_client_calls_every_tool_and_gets_the_apis_answers() {
     calls.push(("search_papers", json!({"query": word, "limit": 1000})));
     calls.push(("no_such_tool", json!({})));
 
-    let out = run_client(&server, &calls);
+    let out = run_client(&server, &calls, None);
 
     // The handshake: the SDK's newest handshake version, agreed after its probe for a newer
     // protocol was refused.
@@ -193,12 +202,13 @@ fn the_official_mcp_client_calls_every_tool_and_gets_the_apis_answers() {
             "get_paper",
             "search_papers",
             "similar_papers",
-            "trending"
+            "trending",
+            "upvote_paper"
         ]
     );
     for (name, tool) in tools {
         assert_eq!(tool["schema"]["type"], "object", "{name}");
-        assert_eq!(tool["read_only"], true, "{name}");
+        assert_eq!(tool["read_only"], name != "upvote_paper", "{name}");
     }
     assert_eq!(
         tools["search_papers"]["schema"]["properties"]["mode"]["enum"],
@@ -476,7 +486,7 @@ fn malformed_json_rpc_gets_json_rpc_errors_never_a_500() {
             (json!(1), json!({}))
         );
         assert_eq!(answers[1]["id"], "two");
-        assert_eq!(answers[1]["result"]["tools"].as_array().unwrap().len(), 5);
+        assert_eq!(answers[1]["result"]["tools"].as_array().unwrap().len(), 6);
         assert_eq!(
             (answers[2]["id"].clone(), answers[2]["error"]["code"].clone()),
             (json!(3), json!(-32600))
@@ -574,4 +584,65 @@ fn the_transport_negotiates_versions_and_refuses_what_it_does_not_take() {
     let reply = post(&server, &huge, &[]);
     assert_eq!(reply.status, 413);
     assert!(reply.content_type.starts_with("application/json"), "{}", reply.body);
+}
+
+#[test]
+fn upvoting_takes_an_api_token_and_nothing_else() {
+    let Some(data) = shared_data() else { return };
+    let server = week_server(&data);
+    let (id, _) = top_paper(&data);
+    let upvotes = || {
+        server.get(&format!("/api/papers/{id}")).json()["upvotes"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = upvotes();
+    let upvote = ("upvote_paper", json!({ "id": id }));
+
+    // Without a token, or with one that names no account: refused as the API refuses (401).
+    let out = run_client(&server, std::slice::from_ref(&upvote), None);
+    assert_eq!(out["calls"][0]["is_error"], true, "{out}");
+    assert_eq!(parsed(&out["calls"][0])["status"], 401);
+    let out = run_client(&server, std::slice::from_ref(&upvote), Some("not-a-token"));
+    assert_eq!(parsed(&out["calls"][0])["status"], 401, "{out}");
+    assert_eq!(upvotes(), before);
+
+    // Signed in by the session cookie (which a browser adds by itself), even with the
+    // page's CSRF token: not an API token, refused.
+    let ana = crate::community::account(&server, "ana_l", false);
+    let mut browser = Browser::new(&server.base_url);
+    assert_eq!(browser.sign_in("ana_l", crate::community::PASSWORD).status, 303);
+    let csrf = browser.page_csrf("/settings");
+    browser.headers.push(("x-csrf-token".into(), csrf));
+    let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "upvote_paper", "arguments": {"id": id}}});
+    let result = browser.json("POST", "/mcp", Some(message)).json()["result"].clone();
+    assert_eq!(result["isError"], true, "{result}");
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("needs an API token"),
+        "{result}"
+    );
+    assert_eq!(upvotes(), before);
+
+    // With the account's API token: the vote counts once, and can be taken back.
+    let token = crate::community::api_token(&server, ana);
+    let out = run_client(&server, &[upvote.clone(), upvote.clone()], Some(&token));
+    let (first, again) = (parsed(&out["calls"][0]), parsed(&out["calls"][1]));
+    assert_eq!(
+        first,
+        json!({"id": id, "upvotes": before + 1, "voted": true, "changed": true}),
+        "{out}"
+    );
+    assert_eq!(again["changed"], false, "{out}");
+    assert_eq!(upvotes(), before + 1);
+    let out = run_client(
+        &server,
+        &[("upvote_paper", json!({"id": id, "upvote": false}))],
+        Some(&token),
+    );
+    assert_eq!(parsed(&out["calls"][0])["voted"], false, "{out}");
+    assert_eq!(upvotes(), before);
 }
