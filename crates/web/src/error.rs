@@ -175,9 +175,9 @@ pub(crate) fn answers_in_json(path: &str) -> bool {
 const MAX_REFUSAL_CHARS: usize = 300;
 
 /// Middleware: an error answered outside the handlers (axum's rejections: 400 for a path or
-/// query that does not parse, 405, 413, 415, …) becomes a page, or JSON under `/api/`, like
-/// every other error — with the same status and headers (`Allow` on a 405 stays). The
-/// framework answers in plain text or with no body; handlers answer with pages (error pages,
+/// query that does not parse, 405, 413, 415, …) becomes a page, or JSON under `/api/` and at
+/// `/mcp`, like every other error — with the same status and headers (`Allow` on a 405 stays).
+/// The framework answers in plain text or with no body; handlers answer with pages (error pages,
 /// or a form shown again with its message) or JSON, which pass unchanged.
 pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let for_api = answers_in_json(request.uri().path());

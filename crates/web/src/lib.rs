@@ -6,7 +6,7 @@
 //! Layout: `state` (what handlers reach), `kit` (how a handler is written: extractors that
 //! are the checks, one blocking helper, one render), `auth` (the middleware that resolves the
 //! viewer), `participation` (vote, comment, submit), `pages/` and `api/` (the two faces),
-//! `mcp` (the JSON API's reads as Model Context Protocol tools for AI agents),
+//! `mcp` (the JSON API's reads and upvotes as Model Context Protocol tools for AI agents),
 //! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `metrics`, `feeds`, `outbox`
 //! (mail: requests queue it, a worker sends it).
 

@@ -1,7 +1,8 @@
 //! The streamable HTTP transport, as far as a server without sessions or streams needs it:
 //! one JSON-RPC message (or, in 2025-03-26, a batch) per POST, answered with
-//! `application/json`; 202 with no body when nothing is to be answered. Every refusal is a
-//! JSON-RPC error response too, never an HTML page or a 500.
+//! `application/json`; 202 with no body when nothing is to be answered. Every refusal here is
+//! a JSON-RPC error response; those made before a request reaches it (413 past the body
+//! limit, a POST whose `Origin` and `Host` disagree) are the API's JSON errors. Never a page.
 //!
 //! Browsers send `Origin` with every POST; a page of another site that reaches this server
 //! (through DNS rebinding, its own name resolving to this server's address, `Host` and all)
