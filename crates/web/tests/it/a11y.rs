@@ -40,7 +40,6 @@ const PAGES: &[(&str, Viewer)] = &[
     ("/signin", Viewer::Anyone),
     ("/signup", Viewer::Anyone),
     ("/reset", Viewer::Anyone),
-    ("/subscribe", Viewer::Anyone),
     ("/date/2026-05-01", Viewer::SignedIn),
     ("/papers/{paper}", Viewer::SignedIn),
     ("/search?q=diffusion+models", Viewer::SignedIn),
