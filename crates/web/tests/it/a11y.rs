@@ -222,7 +222,7 @@ fn lighthouse_scores_accessibility_and_best_practices_at_least_95() {
         let report = lighthouse(&format!("{}{path}", server.base_url), &dir.path().join("report.json"));
         for (category, minimum) in LIGHTHOUSE_MINIMUM {
             let score = report["categories"][category]["score"].as_f64().unwrap_or(0.0);
-            println!("lighthouse {path} {category}: {score}");
+            println!("lighthouse {path} {category}: {score}, short of 1: {:?}", failed_audits(&report, category));
             if score < *minimum {
                 problems.push(format!(
                     "{path}: {category} {score} < {minimum}; failing audits: {:?}",
