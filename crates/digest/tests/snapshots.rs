@@ -156,7 +156,10 @@ fn digest_mail() {
     // TeX reads as text in both parts (mail clients run no scripts, and most strip MathML);
     // hostile TeX stays inert text.
     for part in [&rendered.text, &rendered.html] {
-        assert!(part.contains("α-Divergence") && part.contains("‖h_i - h_j‖ ≥ ε"), "{part}");
+        assert!(
+            part.contains("α-Divergence") && part.contains("‖h_i - h_j‖ ≥ ε"),
+            "{part}"
+        );
         assert!(!part.contains('$') && !part.contains("\\emph"), "no raw TeX: {part}");
     }
     assert!(!rendered.html.contains("<script") && !rendered.html.contains("href=\"javascript"));

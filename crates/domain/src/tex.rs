@@ -479,7 +479,10 @@ mod tests {
             ),
             (r"$\mathcal{O}(\log n)$ time, $e^{i\pi}$", "O(log n) time, e^(iπ)"),
             (r"R\&D at 50\% \$", "R&D at 50% $"),
-            ("Bu~and~Tao cut (~10%) to ~35%", "Bu\u{a0}and\u{a0}Tao cut (~10%) to ~35%"),
+            (
+                "Bu~and~Tao cut (~10%) to ~35%",
+                "Bu\u{a0}and\u{a0}Tao cut (~10%) to ~35%",
+            ),
             (r"$\leq 3$ and $a \to b$", "≤ 3 and a → b"),
             (r"$\|h_i - h_j\| \geq \epsilon$", "‖h_i - h_j‖ ≥ ε"),
             (

@@ -215,7 +215,11 @@ fn atom(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {
             .unwrap_or(updated);
         xml.push_str("<entry>\n");
         let _ = writeln!(xml, "<id>{}</id>", escape(&links.abs));
-        let _ = writeln!(xml, "<title type=\"text\">{}</title>", escape(&to_plain_text(&paper.title)));
+        let _ = writeln!(
+            xml,
+            "<title type=\"text\">{}</title>",
+            escape(&to_plain_text(&paper.title))
+        );
         let _ = writeln!(xml, "<updated>{}</updated>", timestamp(when));
         if let Some(published) = paper.published {
             let _ = writeln!(xml, "<published>{}</published>", timestamp(published));
@@ -345,8 +349,14 @@ mod tests {
     fn abstracts_become_paragraphs_with_mathml_and_escaped_text() {
         let html = abstract_html("We bound $\\alpha$ & <b>.\n\nSecond $<script>x</script>$ \\href{javascript:x}{y}");
         assert!(html.starts_with("<p>We bound <math"), "{html}");
-        assert!(html.contains("α") && html.contains(" &amp; &lt;b&gt;.</p><p>Second "), "{html}");
-        assert!(!html.contains("<script") && !html.contains("<b>") && !html.contains("href="), "{html}");
+        assert!(
+            html.contains("α") && html.contains(" &amp; &lt;b&gt;.</p><p>Second "),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("<b>") && !html.contains("href="),
+            "{html}"
+        );
     }
 
     #[test]

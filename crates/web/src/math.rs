@@ -185,7 +185,11 @@ mod tests {
             let joined: String = render(text).into_iter().map(|p| p.text).collect();
             assert_eq!(joined, to_plain_text(text), "nothing lost");
         }
-        assert_eq!(render("\\emph{Sparse} \\textbf{fast}")[0].text, "Sparse fast", "readable");
+        assert_eq!(
+            render("\\emph{Sparse} \\textbf{fast}")[0].text,
+            "Sparse fast",
+            "readable"
+        );
     }
 
     #[test]

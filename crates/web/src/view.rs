@@ -188,10 +188,19 @@ mod tests {
         assert!(!math[0].marked && math[0].mathml.as_deref().unwrap().contains("α"));
         let marked: Vec<&str> = segments.iter().filter(|s| s.marked).map(|s| s.text.as_str()).collect();
         assert_eq!(marked, vec!["Divergence"]);
-        let text: String = segments.iter().filter(|s| s.mathml.is_none()).map(|s| s.text.as_str()).collect();
-        assert_eq!(text, "Scaling -Divergence training", "TeX outside formulas made readable");
+        let text: String = segments
+            .iter()
+            .filter(|s| s.mathml.is_none())
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(
+            text, "Scaling -Divergence training",
+            "TeX outside formulas made readable"
+        );
         let hostile = highlight_math("$<script>alert(1)</script>$ script", &["script".to_string()]);
-        assert!(hostile.iter().all(|s| s.mathml.as_deref().is_none_or(math::is_plain_mathml)));
+        assert!(hostile
+            .iter()
+            .all(|s| s.mathml.as_deref().is_none_or(math::is_plain_mathml)));
     }
 
     #[test]

@@ -73,7 +73,10 @@ fn pages(server: &TestServer, raw: &serde_json::Value, me: &str) -> Vec<(String,
     PAGES
         .iter()
         .map(|(path, viewer)| {
-            let path = path.replace("{paper}", &paper).replace("{author}", author).replace("{me}", me);
+            let path = path
+                .replace("{paper}", &paper)
+                .replace("{author}", author)
+                .replace("{me}", me);
             (path, *viewer)
         })
         .collect()
@@ -122,7 +125,11 @@ fn every_page_passes_axe_in_the_light_and_the_dark_theme() {
     node_modules();
     // What the browser is shown is what was meant: pages, not error pages (but the last two).
     for (path, _) in pages(&server, &raw, "-").iter().filter(|(_, v)| *v == Viewer::Anyone) {
-        let expected = if path.contains("99999") || path.starts_with("/no/") { 404 } else { 200 };
+        let expected = if path.contains("99999") || path.starts_with("/no/") {
+            404
+        } else {
+            200
+        };
         assert_eq!(server.get(path).status, expected, "{path}");
     }
     let (driver, port) = start_chromedriver();
@@ -142,7 +149,11 @@ fn every_page_passes_axe_in_the_light_and_the_dark_theme() {
                 .execute("return matchMedia('(prefers-color-scheme: dark)').matches", Vec::new())
                 .await
                 .unwrap();
-            assert_eq!(dark, serde_json::Value::Bool(theme == "dark"), "the {theme} theme is what is checked");
+            assert_eq!(
+                dark,
+                serde_json::Value::Bool(theme == "dark"),
+                "the {theme} theme is what is checked"
+            );
             for problem in check_pages(&client, &server, &raw, me).await {
                 problems.push(format!("[{theme}] {problem}"));
             }
@@ -163,7 +174,8 @@ const LIGHTHOUSE_RUN: Duration = Duration::from_secs(180);
 /// Runs Lighthouse on `url` (its accessibility and best-practices categories, in headless
 /// Chromium); returns its report.
 fn lighthouse(url: &str, report: &std::path::Path) -> serde_json::Value {
-    let chromium = find_program(&["chromium", "chromium-browser"]).expect("chromium is not installed: run scripts/setup-tests");
+    let chromium =
+        find_program(&["chromium", "chromium-browser"]).expect("chromium is not installed: run scripts/setup-tests");
     let mut child = Command::new("node")
         .arg(node_modules().join("lighthouse/cli/index.js"))
         .arg(url)
@@ -218,11 +230,19 @@ fn lighthouse_scores_accessibility_and_best_practices_at_least_95() {
     let (paper, _) = top_paper(&raw);
     let dir = tempfile::tempdir().unwrap();
     let mut problems = Vec::new();
-    for path in ["/", "/trending", &format!("/papers/{paper}"), "/search?q=diffusion+models"] {
+    for path in [
+        "/",
+        "/trending",
+        &format!("/papers/{paper}"),
+        "/search?q=diffusion+models",
+    ] {
         let report = lighthouse(&format!("{}{path}", server.base_url), &dir.path().join("report.json"));
         for (category, minimum) in LIGHTHOUSE_MINIMUM {
             let score = report["categories"][category]["score"].as_f64().unwrap_or(0.0);
-            println!("lighthouse {path} {category}: {score}, short of 1: {:?}", failed_audits(&report, category));
+            println!(
+                "lighthouse {path} {category}: {score}, short of 1: {:?}",
+                failed_audits(&report, category)
+            );
             if score < *minimum {
                 problems.push(format!(
                     "{path}: {category} {score} < {minimum}; failing audits: {:?}",

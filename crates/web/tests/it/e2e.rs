@@ -450,7 +450,11 @@ fn a_signed_in_reader_upvotes_from_a_list_card_and_sees_the_count_change() {
 
         // The paper page, read afresh, counts the vote too.
         client.goto(&format!("{base}/papers/{top_id}")).await.unwrap();
-        assert_eq!(count(client.clone(), "form.vote .count".into()).await, before + 1, "stored");
+        assert_eq!(
+            count(client.clone(), "form.vote .count".into()).await,
+            before + 1,
+            "stored"
+        );
 
         // Taking it back from the card, after a reload.
         client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();

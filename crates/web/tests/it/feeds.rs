@@ -99,18 +99,34 @@ fn feeds_give_tex_as_readable_text_and_as_mathml() {
     let atom = server.get("/feeds/search.atom?q=divergences");
     assert_eq!(entry_ids(&atom.body).len(), 1, "{}", atom.body);
     assert!(
-        atom.body.contains("<title type=\"text\">Scaling α-divergences fast</title>"),
+        atom.body
+            .contains("<title type=\"text\">Scaling α-divergences fast</title>"),
         "{}",
         atom.body
     );
-    assert!(atom.body.contains("by β, not"), "the summary is readable: {}", atom.body);
-    assert!(atom.body.contains("<content type=\"html\">&lt;p&gt;We bound &lt;math"), "{}", atom.body);
-    assert!(!atom.body.contains("<script") && !atom.body.contains("<math"), "{}", atom.body);
+    assert!(
+        atom.body.contains("by β, not"),
+        "the summary is readable: {}",
+        atom.body
+    );
+    assert!(
+        atom.body.contains("<content type=\"html\">&lt;p&gt;We bound &lt;math"),
+        "{}",
+        atom.body
+    );
+    assert!(
+        !atom.body.contains("<script") && !atom.body.contains("<math"),
+        "{}",
+        atom.body
+    );
 
     let json = server.get("/feeds/search.json?q=divergences").json();
     let item = &json["items"][0];
     assert_eq!(item["title"], "Scaling α-divergences fast");
-    assert!(item["content_text"].as_str().unwrap().starts_with("We bound ∑"), "{item}");
+    assert!(
+        item["content_text"].as_str().unwrap().starts_with("We bound ∑"),
+        "{item}"
+    );
     let html = item["content_html"].as_str().unwrap();
     assert!(html.starts_with("<p>We bound <math") && html.contains("β"), "{html}");
     assert!(!html.contains("<script") && !html.contains("href="), "{html}");

@@ -97,7 +97,12 @@ fn card_with_math() {
         .split("<article class=\"card\"")
         .skip(1)
         .find(|card| card.contains(id))
-        .map(|card| format!("<article class=\"card\"{}", &card[..card.find("</article>").unwrap() + 10]))
+        .map(|card| {
+            format!(
+                "<article class=\"card\"{}",
+                &card[..card.find("</article>").unwrap() + 10]
+            )
+        })
         .expect("the 4 May page lists the paper with TeX");
     assert!(card.contains("<math"), "the TeX is rendered: {card}");
     assert!(!card.contains('$'), "no raw TeX left: {card}");
