@@ -396,19 +396,20 @@ pub(crate) async fn sign_up(client: &Client, base: &str, name: &str) {
     fill(client, "input[name=name]", name).await;
     fill(client, "input[name=email]", &format!("{name}@example.org")).await;
     fill(client, "input[name=password]", "a long enough password").await;
-    client
-        .find(Locator::Css("form.stacked button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    appears(client, "form.stacked button").await.click().await.unwrap();
+    // Signed in: the header links the new profile.
+    appears(client, &format!("a[href='/u/{name}']")).await;
+}
+
+/// Waits (up to 30 s) for an element matching `css`: a form's answer, or a vote's request, can
+/// come after the click returns.
+async fn appears(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(&format!("a[href='/u/{name}']")))
+        .for_element(Locator::Css(css))
         .await
-        .expect("signed in after signing up");
+        .unwrap_or_else(|e| panic!("no {css} appeared: {e}"))
 }
 
 #[test]
@@ -431,19 +432,8 @@ fn a_signed_in_reader_upvotes_from_a_list_card_and_sees_the_count_change() {
             text.trim().parse::<i64>().unwrap()
         };
         let before = count(client.clone(), format!("{form} .count")).await;
-        client
-            .find(Locator::Css(&format!("{form} button")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(&format!("form.vote.voted[data-paper='{top_id}']")))
-            .await
-            .expect("the card is marked as upvoted");
+        appears(&client, &format!("{form} button")).await.click().await.unwrap();
+        appears(&client, &format!("form.vote.voted[data-paper='{top_id}']")).await;
         assert_eq!(count(client.clone(), format!("{form} .count")).await, before + 1);
         assert_eq!(path_of(&client).await, "/date/2026-05-01", "no page load");
         screenshot(&client, "9-card-upvoted").await;
@@ -458,21 +448,9 @@ fn a_signed_in_reader_upvotes_from_a_list_card_and_sees_the_count_change() {
 
         // Taking it back from the card, after a reload.
         client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(&format!("form.vote.voted[data-paper='{top_id}'] button")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css(&format!("form.vote:not(.voted)[data-paper='{top_id}']")))
-            .await
-            .expect("the upvote is taken back");
+        let voted = format!("form.vote.voted[data-paper='{top_id}'] button");
+        appears(&client, &voted).await.click().await.unwrap();
+        appears(&client, &format!("form.vote:not(.voted)[data-paper='{top_id}']")).await;
         assert_eq!(count(client.clone(), format!("{form} .count")).await, before);
         client.close().await.unwrap();
     });
