@@ -54,8 +54,8 @@ fn digest() -> Digest {
         document(
             "2605.00001",
             "Scaling Laws for $\\alpha$-Divergence Training of Diffusion Models",
-            "We study how the loss of diffusion models trained with α-divergences scales with data \
-             and compute. Across 40 runs, the exponent stays within 5% of its mean; we explain why \
+            "We study how the loss of diffusion models trained with $\\alpha$-divergences scales as \
+             $O(n^{-1/2})$ with data and \\emph{compute}. Across 40 runs, the exponent stays within 5% of its mean; we explain why \
              with a simple model & test it on <video> data.",
             &["Ana Lima", "Björn Østergaard", "Chen Wei"],
             128,
@@ -80,8 +80,9 @@ fn digest() -> Digest {
     };
     let gnn = document(
         "2605.00003",
-        "Message Passing Graph Neural Networks Are Oversmoothing-Free",
-        "We show that graph neural networks with residual message passing keep node features apart.",
+        "Message Passing \\emph{Graph Neural Networks} Are $\\epsilon$-Oversmoothing-Free",
+        "We show that graph neural networks with residual message passing keep node features apart \
+         ($\\|h_i - h_j\\| \\geq \\epsilon$), unlike $<script>alert(1)</script>$ or \\href{javascript:alert(1)}{this}.",
         &["Dana Smith"],
         7,
     );
@@ -152,6 +153,17 @@ fn digest_mail() {
     let settings = settings();
     let digest = digest();
     let rendered = render_digest(&settings, &digest, EMAIL, &links());
+    // TeX reads as text in both parts (mail clients run no scripts, and most strip MathML);
+    // hostile TeX stays inert text.
+    for part in [&rendered.text, &rendered.html] {
+        assert!(
+            part.contains("α-Divergence") && part.contains("‖h_i - h_j‖ ≥ ε"),
+            "{part}"
+        );
+        assert!(!part.contains('$') && !part.contains("\\emph"), "no raw TeX: {part}");
+    }
+    assert!(!rendered.html.contains("<script") && !rendered.html.contains("href=\"javascript"));
+    assert!(rendered.html.contains("&lt;script&gt;") || rendered.html.contains("&#60;script&#62;"));
     insta::assert_snapshot!("digest_subject", rendered.subject);
     insta::assert_snapshot!("digest_text", rendered.text);
     insta::assert_snapshot!("digest_html", rendered.html);

@@ -81,11 +81,43 @@ pub fn to_plain_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for span in split_math(text) {
         match span {
-            Span::Text(t) => render(t, false, &mut out),
-            Span::Math { body, .. } => render(body, true, &mut out),
+            Span::Text(t) => render(t, false, 0, &mut out),
+            Span::Math { body, .. } => render(body, true, 0, &mut out),
         }
     }
     out
+}
+
+/// The start of `text` for a card or a snippet: at most about `max_chars` characters as read
+/// (a formula counts as its readable length), cut at a word as [`crate::text::excerpt`] cuts,
+/// never inside a formula — a cut formula would show as raw TeX. "…" ends a shortened text.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let (mut shown, mut offset) = (0, 0);
+    for span in split_math(text) {
+        let (written, length) = match span {
+            Span::Text(t) => (t, t.chars().count()),
+            Span::Math { written, body, .. } => {
+                let mut readable = String::new();
+                render(body, true, 0, &mut readable);
+                (written, readable.chars().count())
+            }
+        };
+        if shown + length > max_chars {
+            let head = text[..offset].trim_end();
+            return match span {
+                Span::Text(t) => {
+                    let cut = crate::text::excerpt(t, max_chars - shown);
+                    let kept = cut.strip_suffix('…').unwrap_or(&cut).trim_end();
+                    let joined = format!("{}{kept}", &text[..offset]);
+                    format!("{}…", joined.trim_end())
+                }
+                Span::Math { .. } => format!("{head}…"),
+            };
+        }
+        shown += length;
+        offset += written.len();
+    }
+    text.to_string()
 }
 
 /// Commands whose (first) argument is shown as it is: font and emphasis changes.
@@ -100,6 +132,7 @@ const WRAPPERS: &[&str] = &[
     "textup",
     "textnormal",
     "underline",
+    "url",
     "mbox",
     "text",
     "mathrm",
@@ -283,7 +316,15 @@ fn script_argument(s: &str) -> Option<(&str, &str)> {
     Some(s.split_at(c.len_utf8()))
 }
 
-fn render(mut s: &str, math: bool, out: &mut String) {
+/// Brace groups nested deeper than this are shown as written: rendering recurses per group, and
+/// an abstract of ten thousand `{` must not exhaust the stack.
+const MAX_NESTING: usize = 32;
+
+fn render(mut s: &str, math: bool, depth: usize, out: &mut String) {
+    if depth > MAX_NESTING {
+        out.push_str(s);
+        return;
+    }
     while let Some(c) = s.chars().next() {
         let rest = &s[c.len_utf8()..];
         match c {
@@ -296,6 +337,7 @@ fn render(mut s: &str, math: bool, out: &mut String) {
                     match after.chars().next() {
                         Some(e @ ('&' | '%' | '$' | '#' | '_' | '{' | '}')) => out.push(e),
                         Some(',' | ';' | ':' | ' ') => out.push(' '),
+                        Some('|') if math => out.push('‖'),
                         Some('!') => {}
                         Some(other) => {
                             out.push('\\');
@@ -308,9 +350,24 @@ fn render(mut s: &str, math: bool, out: &mut String) {
                         .unwrap_or("");
                     continue;
                 }
+                if name == "href" {
+                    // `\href{url}{label}`: the label, then the address when it is a web one
+                    // (another scheme, `javascript:` say, is no use as text).
+                    let url_and_label = group(after).and_then(|(url, rest)| Some((url, group(rest.trim_start())?)));
+                    if let Some((url, (label, tail))) = url_and_label {
+                        render(label, math, depth + 1, out);
+                        if url.starts_with("https://") || url.starts_with("http://") {
+                            out.push_str(" (");
+                            out.push_str(url);
+                            out.push(')');
+                        }
+                        s = tail;
+                        continue;
+                    }
+                }
                 if WRAPPERS.contains(&name) {
                     if let Some((inside, tail)) = group(after.trim_start()) {
-                        render(inside, math, out);
+                        render(inside, math, depth + 1, out);
                         s = tail;
                         continue;
                     }
@@ -342,7 +399,7 @@ fn render(mut s: &str, math: bool, out: &mut String) {
                             _ => {
                                 out.push(c);
                                 let mut inner = String::new();
-                                render(arg, math, &mut inner);
+                                render(arg, math, depth + 1, &mut inner);
                                 if inner.chars().count() > 1 {
                                     out.push('(');
                                     out.push_str(&inner);
@@ -363,7 +420,7 @@ fn render(mut s: &str, math: bool, out: &mut String) {
             '{' | '}' if math => s = rest,
             '{' => match group(s) {
                 Some((inside, tail)) => {
-                    render(inside, math, out);
+                    render(inside, math, depth + 1, out);
                     s = tail;
                 }
                 None => {
@@ -371,7 +428,9 @@ fn render(mut s: &str, math: bool, out: &mut String) {
                     s = rest;
                 }
             },
-            '~' if !math => {
+            // A tie between words (`Bu~and~Tao`) is a no-break space; a tilde that starts a
+            // word (`(~10%)`, `~35%`) means "about", as abstracts use it.
+            '~' if !math && out.ends_with(|c: char| !c.is_whitespace() && c != '(' && c != '[') => {
                 out.push('\u{a0}');
                 s = rest;
             }
@@ -420,13 +479,53 @@ mod tests {
             ),
             (r"$\mathcal{O}(\log n)$ time, $e^{i\pi}$", "O(log n) time, e^(iπ)"),
             (r"R\&D at 50\% \$", "R&D at 50% $"),
+            (
+                "Bu~and~Tao cut (~10%) to ~35%",
+                "Bu\u{a0}and\u{a0}Tao cut (~10%) to ~35%",
+            ),
             (r"$\leq 3$ and $a \to b$", "≤ 3 and a → b"),
+            (r"$\|h_i - h_j\| \geq \epsilon$", "‖h_i - h_j‖ ≥ ε"),
+            (
+                r"Code: \href{https://x.org/a}{here}, \url{https://x.org}; \href{javascript:alert(1)}{this}",
+                "Code: here (https://x.org/a), https://x.org; this",
+            ),
             (r"Keeps \unknown{x} and costs $5", r"Keeps \unknown{x} and costs $5"),
             ("no TeX at all", "no TeX at all"),
         ];
         for (tex, plain) in cases {
             assert_eq!(to_plain_text(tex), plain, "{tex}");
         }
+    }
+
+    #[test]
+    fn excerpts_never_cut_a_formula() {
+        let text = r"We bound $\sum_{i=1}^{n} x_i^2$ by a constant and more words follow";
+        for max in 0..text.len() {
+            let cut = excerpt(text, max);
+            let dollars = cut.matches('$').count();
+            assert_eq!(dollars % 2, 0, "{max}: {cut}");
+            if cut != text {
+                assert!(cut.ends_with('…'), "{max}: {cut}");
+                assert!(cut.chars().count() <= text.chars().count(), "{max}: {cut}");
+            }
+        }
+        assert_eq!(excerpt(text, 8), "We bound…");
+        assert_eq!(excerpt(text, 20), "We bound…", "the formula reads as 13 characters");
+        assert_eq!(excerpt(text, 30), "We bound $\\sum_{i=1}^{n} x_i^2$ by a…");
+        assert_eq!(excerpt("short $x$", 100), "short $x$");
+        assert_eq!(excerpt("one two three four", 10), "one two…", "like text::excerpt");
+    }
+
+    #[test]
+    fn deeply_nested_braces_are_bounded() {
+        let deep = format!("{}x{}", "{".repeat(9_000), "}".repeat(9_000));
+        let plain = to_plain_text(&deep);
+        assert!(plain.contains('x') && plain.len() <= deep.len(), "shown, not lost");
+        let wrapped = format!("{}x{}", "\\emph{".repeat(3_000), "}".repeat(3_000));
+        assert!(to_plain_text(&wrapped).contains('x'));
+        let formula = format!("${}x{}$", "{".repeat(900), "}".repeat(900));
+        assert!(to_plain_text(&formula).contains('x'));
+        assert_eq!(excerpt(&formula, 10), formula, "reads as one character");
     }
 
     #[test]

@@ -3,6 +3,11 @@
 //! Atom is written by hand: a feed is a few elements, and every piece of text goes through
 //! [`escape`]. Links are absolute (readers resolve relative ones inconsistently): on the
 //! configured public address, else on the host the request named.
+//!
+//! Titles and abstracts carry TeX. Text fields get it as readable Unicode
+//! (`paperboy_domain::tex::to_plain_text`: `$\alpha$` → α), for readers that show text only; the
+//! abstract comes a second time as HTML with its formulas as MathML (the same checked MathML as
+//! the pages), for readers that render markup.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -11,11 +16,12 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use paperboy_domain::tex::to_plain_text;
 use paperboy_domain::PaperDocument;
 use paperboy_search::{Filters, SearchRequest};
 
 use crate::error::PageError;
-use crate::{params, trending, AppState};
+use crate::{math, params, trending, AppState};
 
 /// Entries in the trending and search feeds.
 const FEED_ENTRIES: usize = 50;
@@ -209,7 +215,11 @@ fn atom(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {
             .unwrap_or(updated);
         xml.push_str("<entry>\n");
         let _ = writeln!(xml, "<id>{}</id>", escape(&links.abs));
-        let _ = writeln!(xml, "<title type=\"text\">{}</title>", escape(&paper.title));
+        let _ = writeln!(
+            xml,
+            "<title type=\"text\">{}</title>",
+            escape(&to_plain_text(&paper.title))
+        );
         let _ = writeln!(xml, "<updated>{}</updated>", timestamp(when));
         if let Some(published) = paper.published {
             let _ = writeln!(xml, "<published>{}</published>", timestamp(published));
@@ -231,7 +241,16 @@ fn atom(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {
         for category in &paper.categories {
             let _ = writeln!(xml, "<category term=\"{}\"/>", escape(category));
         }
-        let _ = writeln!(xml, "<summary type=\"text\">{}</summary>", escape(&paper.abstract_text));
+        let _ = writeln!(
+            xml,
+            "<summary type=\"text\">{}</summary>",
+            escape(&to_plain_text(&paper.abstract_text))
+        );
+        let _ = writeln!(
+            xml,
+            "<content type=\"html\">{}</content>",
+            escape(&abstract_html(&paper.abstract_text))
+        );
         xml.push_str("</entry>\n");
     }
     xml.push_str("</feed>\n");
@@ -255,8 +274,9 @@ fn json_feed(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {
                 "id": paper.id.abs_url(),
                 "url": format!("{base}/papers/{}", paper.id),
                 "external_url": paper.id.pdf_url(),
-                "title": paper.title,
-                "content_text": paper.abstract_text,
+                "title": to_plain_text(&paper.title),
+                "content_text": to_plain_text(&paper.abstract_text),
+                "content_html": abstract_html(&paper.abstract_text),
                 "date_modified": timestamp(when),
                 "authors": paper.authors.iter().map(|a| serde_json::json!({"name": a})).collect::<Vec<_>>(),
                 "tags": paper.categories,
@@ -276,6 +296,22 @@ fn json_feed(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {
         "items": items,
     });
     ([(header::CONTENT_TYPE, JSON_FEED)], document.to_string()).into_response()
+}
+
+/// An abstract as HTML paragraphs: text escaped, formulas as checked MathML.
+fn abstract_html(text: &str) -> String {
+    let mut html = String::new();
+    for paragraph in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        html.push_str("<p>");
+        for piece in math::render(paragraph.trim()) {
+            match piece.mathml {
+                Some(mathml) => html.push_str(&mathml),
+                None => html.push_str(&escape(&piece.text)),
+            }
+        }
+        html.push_str("</p>");
+    }
+    html
 }
 
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
@@ -308,6 +344,20 @@ pub(crate) fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abstracts_become_paragraphs_with_mathml_and_escaped_text() {
+        let html = abstract_html("We bound $\\alpha$ & <b>.\n\nSecond $<script>x</script>$ \\href{javascript:x}{y}");
+        assert!(html.starts_with("<p>We bound <math"), "{html}");
+        assert!(
+            html.contains("α") && html.contains(" &amp; &lt;b&gt;.</p><p>Second "),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("<b>") && !html.contains("href="),
+            "{html}"
+        );
+    }
 
     #[test]
     fn escaping_keeps_xml_well_formed() {

@@ -2,7 +2,7 @@
 //! every decision about wording and shortening is made here, where it can be tested.
 
 use chrono::NaiveDate;
-use paperboy_domain::text::excerpt;
+use paperboy_domain::tex::excerpt;
 use paperboy_domain::PaperDocument;
 
 use crate::math::{self, Piece};
@@ -100,10 +100,28 @@ pub fn long_date(day: NaiveDate) -> String {
     day.format("%A, %-d %B %Y").to_string()
 }
 
-/// A stretch of text, marked when it matches the query.
+/// A stretch of text, marked when it matches the query, or a formula.
 pub struct Segment {
     pub text: String,
     pub marked: bool,
+    /// Checked MathML for a formula (see [`math::render`]); `text` is then its TeX.
+    pub mathml: Option<String>,
+}
+
+/// [`highlight`] for a title or abstract with TeX: formulas become MathML (never marked: a
+/// `<mark>` must not cut through one), the text between them is made readable and highlighted.
+pub fn highlight_math(text: &str, query_words: &[String]) -> Vec<Segment> {
+    math::render(text)
+        .into_iter()
+        .flat_map(|piece| match piece.mathml {
+            Some(mathml) => vec![Segment {
+                text: piece.text,
+                marked: false,
+                mathml: Some(mathml),
+            }],
+            None => highlight(&piece.text, query_words),
+        })
+        .collect()
 }
 
 /// Splits `text` into segments, marking words that match a query word: the same word, or one
@@ -122,6 +140,7 @@ pub fn highlight(text: &str, query_words: &[String]) -> Vec<Segment> {
         _ => segments.push(Segment {
             text: piece.to_string(),
             marked,
+            mathml: None,
         }),
     };
     for piece in split_words(text) {
@@ -158,6 +177,30 @@ mod tests {
         assert_eq!(marked, vec!["Segmenting", "segment"]);
         let joined: String = segments.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(joined, "Segmenting images, the segment-anything way.", "nothing lost");
+    }
+
+    #[test]
+    fn highlighting_leaves_formulas_whole_and_marks_the_text_around_them() {
+        let words = vec!["divergence".to_string(), "alpha".to_string()];
+        let segments = highlight_math("Scaling $\\alpha$-Divergence \\emph{training}", &words);
+        let math: Vec<&Segment> = segments.iter().filter(|s| s.mathml.is_some()).collect();
+        assert_eq!(math.len(), 1);
+        assert!(!math[0].marked && math[0].mathml.as_deref().unwrap().contains("α"));
+        let marked: Vec<&str> = segments.iter().filter(|s| s.marked).map(|s| s.text.as_str()).collect();
+        assert_eq!(marked, vec!["Divergence"]);
+        let text: String = segments
+            .iter()
+            .filter(|s| s.mathml.is_none())
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(
+            text, "Scaling -Divergence training",
+            "TeX outside formulas made readable"
+        );
+        let hostile = highlight_math("$<script>alert(1)</script>$ script", &["script".to_string()]);
+        assert!(hostile
+            .iter()
+            .all(|s| s.mathml.as_deref().is_none_or(math::is_plain_mathml)));
     }
 
     #[test]

@@ -31,10 +31,8 @@ document.addEventListener("submit", async (event) => {
     if (count) count.textContent = String(result.upvotes);
     const field = form.querySelector("input[name=vote]");
     if (field) field.value = result.voted ? "remove" : "up";
-    if (button) {
-      button.setAttribute("aria-pressed", String(result.voted));
-      button.setAttribute("aria-label", result.voted ? "Remove your upvote" : "Upvote");
-    }
+    // The name stays "Upvote <count>" (the visible count is part of it); pressed says whose.
+    if (button) button.setAttribute("aria-pressed", String(result.voted));
   } catch (_) {
     form.submit();
   } finally {

@@ -5,14 +5,13 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use paperboy_domain::tex::to_plain_text;
-use paperboy_domain::text::excerpt;
+use paperboy_domain::tex::excerpt;
 use paperboy_search::{Filters, SearchRequest};
 
 use crate::error::PageError;
 use crate::export::{self, Wanted};
 use crate::params;
-use crate::view::{author_list, highlight, Segment};
+use crate::view::{author_list, highlight_math, Segment};
 use crate::AppState;
 
 const PER_PAGE: usize = 20;
@@ -106,10 +105,10 @@ pub async fn results(
                 id: doc.paper.id.to_string(),
                 upvotes: doc.upvotes,
                 comments: doc.comments,
-                title: highlight(&to_plain_text(&doc.paper.title), &words),
+                title: highlight_math(&doc.paper.title, &words),
                 authors: author_list(&doc.paper.authors, 6),
                 day: doc.paper.announced.map(|d| d.to_string()),
-                snippet: highlight(&excerpt(&to_plain_text(&doc.paper.abstract_text), 400), &words),
+                snippet: highlight_math(&excerpt(&doc.paper.abstract_text, 400), &words),
                 pdf_url: doc.paper.links().pdf,
             })
             .collect();

@@ -15,7 +15,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use support::{server, top_paper};
 
 /// Stops chromedriver when the test ends, passing or not.
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -24,14 +24,14 @@ impl Drop for Driver {
     }
 }
 
-fn find_program(names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn find_program(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
         .find(|candidate| candidate.is_file())
 }
 
-fn start_chromedriver() -> (Driver, u16) {
+pub(crate) fn start_chromedriver() -> (Driver, u16) {
     let binary = find_program(&["chromedriver"]).expect("chromedriver is not installed: run scripts/setup-tests");
     assert!(
         find_program(&["chromium", "chromium-browser"]).is_some(),
@@ -69,14 +69,14 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn path_of(client: &Client) -> String {
+pub(crate) async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_string()
 }
 
 /// Waits for the browser to reach `path` after a click: the click can return before the
 /// server's answer has loaded (seen on a busy CI machine). Fails with what the page says, so that
 /// an error page is told apart from a slow one.
-async fn arrive_at(client: &Client, path: &str) {
+pub(crate) async fn arrive_at(client: &Client, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if path_of(client).await == path {
@@ -97,11 +97,15 @@ async fn arrive_at(client: &Client, path: &str) {
 }
 
 async fn browser(port: u16) -> Client {
+    browser_with(port, &["--window-size=1280,1000"]).await
+}
+
+/// A Chromium session with these extra command-line switches (a window size, a colour scheme).
+pub(crate) async fn browser_with(port: u16, switches: &[&str]) -> Client {
+    let mut args = vec!["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"];
+    args.extend_from_slice(switches);
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"] }),
-    );
+    capabilities.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args }));
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
         .capabilities(capabilities)
@@ -110,7 +114,7 @@ async fn browser(port: u16) -> Client {
         .expect("a Chromium session")
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -381,6 +385,73 @@ fn a_member_signs_up_submits_upvotes_comments_and_signs_out() {
         client.goto(&format!("{base}/settings")).await.unwrap();
         assert_eq!(path_of(&client).await, "/signin", "signed out");
 
+        client.close().await.unwrap();
+    });
+    drop(driver);
+}
+
+/// Signs up through the form in `client` (from the header's link) and waits until signed in.
+pub(crate) async fn sign_up(client: &Client, base: &str, name: &str) {
+    client.goto(&format!("{base}/signup")).await.unwrap();
+    fill(client, "input[name=name]", name).await;
+    fill(client, "input[name=email]", &format!("{name}@example.org")).await;
+    fill(client, "input[name=password]", "a long enough password").await;
+    appears(client, "form.stacked button").await.click().await.unwrap();
+    // Signed in: the header links the new profile.
+    appears(client, &format!("a[href='/u/{name}']")).await;
+}
+
+/// Waits (up to 30 s) for an element matching `css`: a form's answer, or a vote's request, can
+/// come after the click returns.
+async fn appears(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css} appeared: {e}"))
+}
+
+#[test]
+fn a_signed_in_reader_upvotes_from_a_list_card_and_sees_the_count_change() {
+    let Some((server, raw)) = server() else { return };
+    let (top_id, _) = top_paper(&raw);
+    let (driver, port) = start_chromedriver();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = browser(port).await;
+        let base = &server.base_url;
+        sign_up(&client, base, "card_voter").await;
+        client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
+        let form = format!("form.vote[data-paper='{top_id}']");
+        let count = |c: Client, css: String| async move {
+            let text = c.find(Locator::Css(&css)).await.unwrap().text().await.unwrap();
+            text.trim().parse::<i64>().unwrap()
+        };
+        let before = count(client.clone(), format!("{form} .count")).await;
+        appears(&client, &format!("{form} button")).await.click().await.unwrap();
+        appears(&client, &format!("form.vote.voted[data-paper='{top_id}']")).await;
+        assert_eq!(count(client.clone(), format!("{form} .count")).await, before + 1);
+        assert_eq!(path_of(&client).await, "/date/2026-05-01", "no page load");
+        screenshot(&client, "9-card-upvoted").await;
+
+        // The paper page, read afresh, counts the vote too.
+        client.goto(&format!("{base}/papers/{top_id}")).await.unwrap();
+        assert_eq!(
+            count(client.clone(), "form.vote .count".into()).await,
+            before + 1,
+            "stored"
+        );
+
+        // Taking it back from the card, after a reload.
+        client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
+        let voted = format!("form.vote.voted[data-paper='{top_id}'] button");
+        appears(&client, &voted).await.click().await.unwrap();
+        appears(&client, &format!("form.vote:not(.voted)[data-paper='{top_id}']")).await;
+        assert_eq!(count(client.clone(), format!("{form} .count")).await, before);
         client.close().await.unwrap();
     });
     drop(driver);

@@ -82,3 +82,52 @@ fn feeds_refuse_bad_input_and_pages_link_them() {
         .body
         .contains("href=\"/feeds/search.atom?q=diffusion+models\""));
 }
+
+#[test]
+fn feeds_give_tex_as_readable_text_and_as_mathml() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2026-05-01.jsonl");
+    let line = serde_json::json!({
+        "id": "2605.00002", "categories": ["cs.LG"], "authors": ["A. Author"],
+        "title": "Scaling $\\alpha$-divergences \\emph{fast}",
+        "summary": "We bound $\\sum_i x_i^2$ by \\(\\beta\\), not $</math><script>alert(1)</script>$ \\href{javascript:alert(1)}{x}.",
+        "abs": "a", "pdf": "p", "comment": null
+    });
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let server = support::TestServer::with_data(&[file]);
+
+    let atom = server.get("/feeds/search.atom?q=divergences");
+    assert_eq!(entry_ids(&atom.body).len(), 1, "{}", atom.body);
+    assert!(
+        atom.body
+            .contains("<title type=\"text\">Scaling α-divergences fast</title>"),
+        "{}",
+        atom.body
+    );
+    assert!(
+        atom.body.contains("by β, not"),
+        "the summary is readable: {}",
+        atom.body
+    );
+    assert!(
+        atom.body.contains("<content type=\"html\">&lt;p&gt;We bound &lt;math"),
+        "{}",
+        atom.body
+    );
+    assert!(
+        !atom.body.contains("<script") && !atom.body.contains("<math"),
+        "{}",
+        atom.body
+    );
+
+    let json = server.get("/feeds/search.json?q=divergences").json();
+    let item = &json["items"][0];
+    assert_eq!(item["title"], "Scaling α-divergences fast");
+    assert!(
+        item["content_text"].as_str().unwrap().starts_with("We bound ∑"),
+        "{item}"
+    );
+    let html = item["content_html"].as_str().unwrap();
+    assert!(html.starts_with("<p>We bound <math") && html.contains("β"), "{html}");
+    assert!(!html.contains("<script") && !html.contains("href="), "{html}");
+}

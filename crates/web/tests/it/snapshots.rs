@@ -87,3 +87,24 @@ fn search_results() {
     assert!(html.contains("[took]"), "the time is redacted");
     insta::assert_snapshot!("search_results", html);
 }
+
+#[test]
+fn card_with_math() {
+    let Some(server) = server() else { return };
+    let html = page(&server, "/date/2026-05-04");
+    let id = "/papers/2605.00268";
+    let card = html
+        .split("<article class=\"card\"")
+        .skip(1)
+        .find(|card| card.contains(id))
+        .map(|card| {
+            format!(
+                "<article class=\"card\"{}",
+                &card[..card.find("</article>").unwrap() + 10]
+            )
+        })
+        .expect("the 4 May page lists the paper with TeX");
+    assert!(card.contains("<math"), "the TeX is rendered: {card}");
+    assert!(!card.contains('$'), "no raw TeX left: {card}");
+    insta::assert_snapshot!("card_with_math", card);
+}
