@@ -131,7 +131,10 @@ fn detect(text: &str) -> Option<FileFormat> {
     if start.starts_with('[') || start.starts_with('{') {
         return Some(FileFormat::CslJson);
     }
-    if text.lines().any(|l| ris::tag_line(l).is_some_and(|(tag, _)| tag == "TY")) {
+    if text
+        .lines()
+        .any(|l| ris::tag_line(l).is_some_and(|(tag, _)| tag == "TY"))
+    {
         return Some(FileFormat::Ris);
     }
     if bibtex::has_entry(text) {
@@ -156,7 +159,15 @@ struct RawFile {
 }
 
 /// Fields that may mention an arXiv id in passing ("arXiv:2405.01234 [cs.CL]").
-const MENTIONING: &[&str] = &["note", "howpublished", "journal", "number", "annote", "comment", "extra"];
+const MENTIONING: &[&str] = &[
+    "note",
+    "howpublished",
+    "journal",
+    "number",
+    "annote",
+    "comment",
+    "extra",
+];
 /// Fields that hold a link.
 const LINKS: &[&str] = &["url", "link"];
 
@@ -169,7 +180,10 @@ impl Record {
     }
 
     fn into_entry(self, position: usize) -> Result<Entry, BadEntry> {
-        let title = self.field("title").map(|t| crate::text::normalise_line(t)).filter(|t| !t.is_empty());
+        let title = self
+            .field("title")
+            .map(|t| crate::text::normalise_line(t))
+            .filter(|t| !t.is_empty());
         let label = label(self.label.as_deref().or(title.as_deref()), position);
         let doi = self.field("doi").and_then(normalise_doi);
         let archive = self.field("archiveprefix").or(self.field("eprinttype"));

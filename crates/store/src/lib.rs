@@ -54,14 +54,7 @@ pub const STORE_ID_KEY: &str = "store_id";
 /// A whole backend: everything paperboy keeps. The command line opens one (SQLite in the data
 /// folder, or PostgreSQL) and hands it to the parts, each of which sees only the trait it needs.
 pub trait Backend:
-    Store
-    + DigestStore
-    + AccountStore
-    + ParticipationStore
-    + LibraryStore
-    + SyncStore
-    + OutboxStore
-    + copy::TableCopy
+    Store + DigestStore + AccountStore + ParticipationStore + LibraryStore + SyncStore + OutboxStore + copy::TableCopy
 {
     /// Where the data lives, for messages: a file path, or a database URL without its password.
     fn location(&self) -> String;

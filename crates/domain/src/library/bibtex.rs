@@ -42,7 +42,9 @@ pub(super) fn parse(text: &str) -> RawFile {
             Ok(Some(record)) => file.records.push(record),
             Ok(None) => {}
             Err(failure) => {
-                let label = failure.key.unwrap_or_else(|| format!("the entry on line {}", line_of(text, start)));
+                let label = failure
+                    .key
+                    .unwrap_or_else(|| format!("the entry on line {}", line_of(text, start)));
                 file.bad.push(BadEntry {
                     label,
                     reason: format!("line {}: {}", line_of(text, failure.at), failure.reason),
@@ -176,7 +178,12 @@ impl<'a> Reader<'a> {
                     self.pos += 1;
                     continue;
                 }
-                Some('@') => return self.fail(key_ref, format!("the entry is not closed (no {close} before the next @)")),
+                Some('@') => {
+                    return self.fail(
+                        key_ref,
+                        format!("the entry is not closed (no {close} before the next @)"),
+                    )
+                }
                 Some(_) => {}
             }
             let name = self.identifier().to_ascii_lowercase();

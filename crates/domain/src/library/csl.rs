@@ -20,7 +20,8 @@ const FIELDS: &[(&str, &str)] = &[
 
 /// `Err` when the text is not JSON at all, or not a list of items.
 pub(super) fn parse(text: &str) -> Result<RawFile, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
     let items = match value {
         Value::Array(items) => items,
         item @ Value::Object(_) => vec![item],
@@ -49,7 +50,9 @@ pub(super) fn parse(text: &str) -> Result<RawFile, String> {
         for (variable, name) in FIELDS {
             match fields.get(*variable) {
                 None | Some(Value::Null) => {}
-                Some(Value::String(text)) => record.fields.push(((*name).to_string(), crate::text::normalise_line(text))),
+                Some(Value::String(text)) => record
+                    .fields
+                    .push(((*name).to_string(), crate::text::normalise_line(text))),
                 Some(Value::Number(n)) => record.fields.push(((*name).to_string(), n.to_string())),
                 Some(_) => {
                     wrong.get_or_insert(*variable);

@@ -10,11 +10,17 @@ const ARXIV_DOI_PREFIX: &str = "10.48550/arxiv.";
 /// text is not a DOI (`10.` followed by a registrant, a slash and a suffix).
 pub fn normalise_doi(raw: &str) -> Option<String> {
     let doi = raw.trim().to_lowercase();
-    let doi = ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"]
-        .iter()
-        .find_map(|prefix| doi.strip_prefix(prefix))
-        .unwrap_or(&doi)
-        .trim();
+    let doi = [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ]
+    .iter()
+    .find_map(|prefix| doi.strip_prefix(prefix))
+    .unwrap_or(&doi)
+    .trim();
     let (registrant, suffix) = doi.split_once('/')?;
     let valid = registrant.len() > 3
         && registrant.starts_with("10.")
@@ -110,13 +116,18 @@ mod tests {
         assert_eq!(id("arXiv:2405.01234 [cs.CL]").as_deref(), Some("2405.01234"));
         assert_eq!(id("arXiv: 2405.01234v3").as_deref(), Some("2405.01234"));
         assert_eq!(id("http://arxiv.org/abs/2405.01234v2").as_deref(), Some("2405.01234"));
-        assert_eq!(id("https://arxiv.org/pdf/hep-th/9901001.pdf").as_deref(), Some("hep-th/9901001"));
+        assert_eq!(
+            id("https://arxiv.org/pdf/hep-th/9901001.pdf").as_deref(),
+            Some("hep-th/9901001")
+        );
         assert_eq!(id("10.48550/arXiv.2405.01234").as_deref(), Some("2405.01234"));
         assert_eq!(id("See arXiv preprint arXiv:1301.7746.").as_deref(), Some("1301.7746"));
         assert_eq!(id("In Proc. of NeurIPS, pages 1-9"), None);
         assert_eq!(id("arxiv: not an id"), None);
         assert_eq!(
-            arxiv_from_doi("10.48550/arxiv.1301.7746").map(|i| i.to_string()).as_deref(),
+            arxiv_from_doi("10.48550/arxiv.1301.7746")
+                .map(|i| i.to_string())
+                .as_deref(),
             Some("1301.7746")
         );
         assert_eq!(arxiv_from_doi("10.1000/xyz"), None);
@@ -126,8 +137,14 @@ mod tests {
     fn titles_compare_without_markup_case_or_punctuation() {
         let key = |t: &str| title_key(t).unwrap();
         assert_eq!(key("{Attention} Is {All} You Need"), key("Attention is all you need."));
-        assert_eq!(key("A $\\mathcal{O}(n)$ Algorithm for Sorting"), "a o n algorithm for sorting");
-        assert_eq!(key("Schr\\\"{o}dinger's Equation, Revisited"), key("Schrödinger's equation — revisited").replace('ö', "o"));
+        assert_eq!(
+            key("A $\\mathcal{O}(n)$ Algorithm for Sorting"),
+            "a o n algorithm for sorting"
+        );
+        assert_eq!(
+            key("Schr\\\"{o}dinger's Equation, Revisited"),
+            key("Schrödinger's equation — revisited").replace('ö', "o")
+        );
         assert_eq!(key("Über  Graphen\n und Netze"), "über graphen und netze");
         assert_eq!(title_key("{}"), None);
         assert_eq!(title_key("Short"), None);

@@ -57,7 +57,8 @@ pub(super) fn parse(text: &str) -> RawFile {
         match (tag, open.as_mut()) {
             ("TY", Some(_)) => {
                 if let Some((start, record)) = open.take() {
-                    file.bad.push(unclosed(text, start, &record, "no ER line before the next TY"));
+                    file.bad
+                        .push(unclosed(text, start, &record, "no ER line before the next TY"));
                 }
                 open = Some((at, Record::default()));
             }
@@ -85,7 +86,8 @@ pub(super) fn parse(text: &str) -> RawFile {
         }
     }
     if let Some((start, record)) = open {
-        file.bad.push(unclosed(text, start, &record, "no ER line before the end of the file"));
+        file.bad
+            .push(unclosed(text, start, &record, "no ER line before the end of the file"));
     }
     if let Some(at) = stray {
         file.bad.push(BadEntry {

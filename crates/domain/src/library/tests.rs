@@ -1,7 +1,11 @@
 use super::*;
 
 fn ids(parsed: &Parsed) -> Vec<Option<String>> {
-    parsed.entries.iter().map(|e| e.arxiv.as_ref().map(ToString::to_string)).collect()
+    parsed
+        .entries
+        .iter()
+        .map(|e| e.arxiv.as_ref().map(ToString::to_string))
+        .collect()
 }
 
 const ZOTERO_BIB: &str = r#"
@@ -47,7 +51,8 @@ fn bibtex_from_zotero_and_by_hand() {
 
 #[test]
 fn an_eprint_of_another_archive_is_not_an_arxiv_id() {
-    let parsed = parse(b"@misc{k, title = {Some Biology Preprint}, eprint = {2405.01234}, archivePrefix = {bioRxiv}}").unwrap();
+    let parsed =
+        parse(b"@misc{k, title = {Some Biology Preprint}, eprint = {2405.01234}, archivePrefix = {bioRxiv}}").unwrap();
     assert_eq!(ids(&parsed), [None]);
 }
 
@@ -61,10 +66,18 @@ fn a_broken_bibtex_entry_is_named_and_the_rest_still_counts() {
     let parsed = parse(text.as_bytes()).unwrap();
     let labels: Vec<&str> = parsed.entries.iter().map(|e| e.label.as_str()).collect();
     assert_eq!(labels, ["good1", "good2"]);
-    let bad: Vec<(&str, &str)> = parsed.bad.iter().map(|b| (b.label.as_str(), b.reason.as_str())).collect();
+    let bad: Vec<(&str, &str)> = parsed
+        .bad
+        .iter()
+        .map(|b| (b.label.as_str(), b.reason.as_str()))
+        .collect();
     assert_eq!(bad.len(), 3, "{bad:?}");
     assert_eq!(bad[0].0, "broken");
-    assert!(bad[0].1.contains("line 2") && bad[0].1.contains("not closed"), "{}", bad[0].1);
+    assert!(
+        bad[0].1.contains("line 2") && bad[0].1.contains("not closed"),
+        "{}",
+        bad[0].1
+    );
     assert_eq!(bad[1].0, "missing_equals");
     assert!(bad[1].1.contains("expected ="), "{}", bad[1].1);
     assert_eq!(bad[2], ("no_ids", "it has no arXiv id, DOI or title to match"));
@@ -72,11 +85,16 @@ fn a_broken_bibtex_entry_is_named_and_the_rest_still_counts() {
 
 #[test]
 fn hostile_text_stays_plain_text() {
-    let text = "@misc{<script>x</script>, title = {<img src=x onerror=alert(1)> \\input{/etc/passwd} \\def\\x{\\x}\\x}}";
+    let text =
+        "@misc{<script>x</script>, title = {<img src=x onerror=alert(1)> \\input{/etc/passwd} \\def\\x{\\x}\\x}}";
     let parsed = parse(text.as_bytes()).unwrap();
     // Kept as written for the page to escape; nothing is expanded or run.
     assert_eq!(parsed.entries.len() + parsed.bad.len(), 1);
-    let named = parsed.entries.first().map(|e| e.label.clone()).or(parsed.bad.first().map(|b| b.label.clone()));
+    let named = parsed
+        .entries
+        .first()
+        .map(|e| e.label.clone())
+        .or(parsed.bad.first().map(|b| b.label.clone()));
     assert!(named.unwrap().starts_with("<script>"));
 }
 
@@ -103,9 +121,17 @@ fn broken_ris_records_are_named() {
     let text = "TY  - JOUR\nTI  - Left Open Record Title\nTY  - JOUR\nTI  - Closed Record With Title\nUR  - https://arxiv.org/abs/2405.01234\nER  - \nTI  - stray\nTY  - JOUR\nTI  - Never Closed Either Record";
     let parsed = parse(text.as_bytes()).unwrap();
     assert_eq!(ids(&parsed), [Some("2405.01234".into())]);
-    let bad: Vec<String> = parsed.bad.iter().map(|b| format!("{}: {}", b.label, b.reason)).collect();
+    let bad: Vec<String> = parsed
+        .bad
+        .iter()
+        .map(|b| format!("{}: {}", b.label, b.reason))
+        .collect();
     assert_eq!(bad.len(), 3, "{bad:?}");
-    assert!(bad[0].starts_with("Left Open Record Title: the record from line 1"), "{}", bad[0]);
+    assert!(
+        bad[0].starts_with("Left Open Record Title: the record from line 1"),
+        "{}",
+        bad[0]
+    );
     assert!(bad[1].contains("before the end of the file"), "{}", bad[1]);
     assert!(bad[2].starts_with("line 7: tags outside a record"), "{}", bad[2]);
 }
@@ -123,15 +149,28 @@ fn csl_json_from_zotero() {
     assert_eq!(parsed.format, FileFormat::CslJson);
     assert_eq!(ids(&parsed), [Some("1706.03762".into()), None]);
     assert_eq!(parsed.entries[1].label, "7");
-    let bad: Vec<String> = parsed.bad.iter().map(|b| format!("{}: {}", b.label, b.reason)).collect();
-    assert_eq!(bad, ["item 3: it is not an object ({…})", "bad-title: its \"title\" is not text"]);
+    let bad: Vec<String> = parsed
+        .bad
+        .iter()
+        .map(|b| format!("{}: {}", b.label, b.reason))
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            "item 3: it is not an object ({…})",
+            "bad-title: its \"title\" is not text"
+        ]
+    );
 }
 
 #[test]
 fn files_that_cannot_be_read_say_why() {
     assert_eq!(parse(b"  \n"), Err(FileError::Empty));
     assert_eq!(parse(b"just some words"), Err(FileError::UnknownFormat));
-    assert_eq!(parse(b"@article{x, title={\xff}}"), Err(FileError::NotText { offset: 19 }));
+    assert_eq!(
+        parse(b"@article{x, title={\xff}}"),
+        Err(FileError::NotText { offset: 19 })
+    );
     let Err(FileError::Unreadable { format, reason }) = parse(b"[{\"title\": \"x\",}") else {
         panic!("malformed JSON must not parse")
     };
@@ -140,7 +179,10 @@ fn files_that_cannot_be_read_say_why() {
     let huge = vec![b' '; MAX_FILE_BYTES + 1];
     assert!(matches!(parse(&huge), Err(FileError::TooLarge { .. })));
     let many = "@misc{k, title = {A Title Long Enough}}\n".repeat(MAX_ENTRIES + 1);
-    assert_eq!(parse(many.as_bytes()), Err(FileError::TooManyEntries { max: MAX_ENTRIES }));
+    assert_eq!(
+        parse(many.as_bytes()),
+        Err(FileError::TooManyEntries { max: MAX_ENTRIES })
+    );
 }
 
 #[test]

@@ -15,18 +15,18 @@ use crate::{Page, StoreError};
 impl LibraryStore for SqliteStore {
     fn set_saved(&self, user_id: i64, paper: &ArxivId, saved: bool) -> Result<Option<bool>, StoreError> {
         self.write(|conn| {
-            let Some(key): Option<i64> =
-                one(conn, "SELECT paper_key FROM papers WHERE id = ?1", [paper.as_str()], |r| {
-                    r.column(0)
-                })?
+            let Some(key): Option<i64> = one(
+                conn,
+                "SELECT paper_key FROM papers WHERE id = ?1",
+                [paper.as_str()],
+                |r| r.column(0),
+            )?
             else {
                 return Ok(None);
             };
             let rows = if saved {
-                conn.prepare_cached(
-                    "INSERT OR IGNORE INTO library (user_id, paper_key, saved_at) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![user_id, key, Utc::now()])?
+                conn.prepare_cached("INSERT OR IGNORE INTO library (user_id, paper_key, saved_at) VALUES (?1, ?2, ?3)")?
+                    .execute(params![user_id, key, Utc::now()])?
             } else {
                 conn.prepare_cached("DELETE FROM library WHERE user_id = ?1 AND paper_key = ?2")?
                     .execute(params![user_id, key])?

@@ -12,6 +12,7 @@ mod e2e;
 mod feeds;
 mod hardening;
 mod hf_client;
+mod library;
 mod mail;
 mod pages;
 mod snapshots;
