@@ -102,57 +102,29 @@ pub async fn show(
     }
     let user_id = viewer.id;
     if let Some(format) = format {
-        let docs = state
-            .with_store(move |s| {
-                let saved = s.library(
-                    user_id,
-                    Page {
-                        offset: 0,
-                        limit: MAX_EXPORT,
-                    },
-                )?;
-                let mut docs = Vec::with_capacity(saved.len());
-                for paper in saved {
-                    if let Ok(id) = ArxivId::parse(&paper.id) {
-                        docs.extend(s.paper(&id)?);
-                    }
-                }
-                Ok(docs)
-            })
+        let saved = state
+            .with_store(move |s| s.library(user_id, Page { offset: 0, limit: MAX_EXPORT }))
             .await?;
-        return Ok(export::respond(
-            format,
-            &docs,
-            &format!("paperboy-library-{}", viewer.name),
-        ));
+        let docs = export::documents(&state, saved.into_iter().map(|p| p.id).collect()).await?;
+        return Ok(export::respond(format, &docs, &format!("paperboy-library-{}", viewer.name)));
     }
     let page = params::page_number(query.get("page").map(String::as_str))?;
     let offset = (page - 1) * PAGE_SIZE;
-    let (total, rows) = state
-        .with_store(move |s| {
-            let total = s.library_size(user_id)?;
-            let saved = s.library(
-                user_id,
-                Page {
-                    offset,
-                    limit: PAGE_SIZE,
-                },
-            )?;
-            let mut rows = Vec::with_capacity(saved.len());
-            for paper in saved {
-                let title = match ArxivId::parse(&paper.id) {
-                    Ok(id) => s.paper(&id)?.map(|d| d.paper.title),
-                    Err(_) => None,
-                };
-                rows.push(LibraryRow {
-                    title: title.unwrap_or_else(|| paper.id.clone()),
-                    id: paper.id,
-                    saved: paper.saved_at.format("%Y-%m-%d").to_string(),
-                });
-            }
-            Ok((total, rows))
-        })
+    let (total, saved) = state
+        .with_store(move |s| Ok((s.library_size(user_id)?, s.library(user_id, Page { offset, limit: PAGE_SIZE })?)))
         .await?;
+    let docs = export::documents(&state, saved.iter().map(|p| p.id.clone()).collect()).await?;
+    let rows = saved
+        .into_iter()
+        .map(|paper| LibraryRow {
+            title: docs
+                .iter()
+                .find(|d| d.paper.id.as_str() == paper.id)
+                .map_or_else(|| paper.id.clone(), |d| d.paper.title.clone()),
+            saved: paper.saved_at.format("%Y-%m-%d").to_string(),
+            id: paper.id,
+        })
+        .collect();
     let page = LibraryPage {
         name: viewer.name.clone(),
         total,

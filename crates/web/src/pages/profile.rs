@@ -101,15 +101,7 @@ pub async fn show(
     if let Some(format) = format {
         // An export is of the upvotes, and only when the profile shows them.
         let ids = upvoted.ok_or_else(|| AppError::NotFound(format!("{} keeps their upvotes private.", user.name)))?;
-        let docs = state
-            .with_store(move |s| {
-                let mut docs = Vec::new();
-                for id in ids.iter().filter_map(|id| ArxivId::parse(id).ok()) {
-                    docs.extend(s.paper(&id)?);
-                }
-                Ok(docs)
-            })
-            .await?;
+        let docs = export::documents(&state, ids).await?;
         return Ok(export::respond(
             format,
             &docs,

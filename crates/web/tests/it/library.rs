@@ -234,7 +234,7 @@ fn a_zotero_file_uploaded_on_settings_is_matched_fetched_and_reported() {
         "{body}"
     );
     assert!(
-        body.contains("<strong>&lt;b&gt;hostile&lt;/b&gt;</strong>: no paper here matches its title"),
+        body.contains("<strong>&#60;b&#62;hostile&#60;/b&#62;</strong>: no paper here matches its title"),
         "{body}"
     );
     assert!(body.contains("<strong>broken</strong>: line 7"), "{body}");
