@@ -182,7 +182,7 @@ impl Record {
     fn into_entry(self, position: usize) -> Result<Entry, BadEntry> {
         let title = self
             .field("title")
-            .map(|t| crate::text::normalise_line(t))
+            .map(crate::text::normalise_line)
             .filter(|t| !t.is_empty());
         let label = label(self.label.as_deref().or(title.as_deref()), position);
         let doi = self.field("doi").and_then(normalise_doi);

@@ -103,15 +103,38 @@ pub async fn show(
     let user_id = viewer.id;
     if let Some(format) = format {
         let saved = state
-            .with_store(move |s| s.library(user_id, Page { offset: 0, limit: MAX_EXPORT }))
+            .with_store(move |s| {
+                s.library(
+                    user_id,
+                    Page {
+                        offset: 0,
+                        limit: MAX_EXPORT,
+                    },
+                )
+            })
             .await?;
         let docs = export::documents(&state, saved.into_iter().map(|p| p.id).collect()).await?;
-        return Ok(export::respond(format, &docs, &format!("paperboy-library-{}", viewer.name)));
+        return Ok(export::respond(
+            format,
+            &docs,
+            &format!("paperboy-library-{}", viewer.name),
+        ));
     }
     let page = params::page_number(query.get("page").map(String::as_str))?;
     let offset = (page - 1) * PAGE_SIZE;
     let (total, saved) = state
-        .with_store(move |s| Ok((s.library_size(user_id)?, s.library(user_id, Page { offset, limit: PAGE_SIZE })?)))
+        .with_store(move |s| {
+            Ok((
+                s.library_size(user_id)?,
+                s.library(
+                    user_id,
+                    Page {
+                        offset,
+                        limit: PAGE_SIZE,
+                    },
+                )?,
+            ))
+        })
         .await?;
     let docs = export::documents(&state, saved.iter().map(|p| p.id.clone()).collect()).await?;
     let rows = saved

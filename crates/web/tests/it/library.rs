@@ -94,7 +94,7 @@ fn saving_by_api_and_form_is_idempotent_and_the_library_stays_private() {
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.json(), json!({"id": id, "saved": true, "changed": true}));
     assert_eq!(api.json("POST", &save, None).json()["changed"], false);
-    assert_eq!(library_of(&server, ana_id), [id.clone()]);
+    assert_eq!(library_of(&server, ana_id), std::slice::from_ref(&id));
     assert_eq!(api.json("POST", "/api/papers/2401.99999/save", None).status, 404);
     assert_eq!(api.json("POST", "/api/papers/not-an-id/save", None).status, 400);
     assert_eq!(Browser::new(&server.base_url).json("POST", &save, None).status, 401);
@@ -119,7 +119,7 @@ fn saving_by_api_and_form_is_idempotent_and_the_library_stays_private() {
     assert_eq!(ana.post(&format!("/papers/{id}/save"), &[("save", "add")]).status, 403);
     let saved = ana.post(&format!("/papers/{id}/save"), &[("csrf", &csrf), ("save", "add")]);
     assert_eq!(saved.status, 303, "{}", saved.body);
-    assert_eq!(library_of(&server, ana_id), [id.clone()]);
+    assert_eq!(library_of(&server, ana_id), std::slice::from_ref(&id));
     let page = ana.get(&format!("/papers/{id}"));
     assert!(page
         .body
