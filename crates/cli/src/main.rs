@@ -81,6 +81,9 @@ enum Command {
     Backup(commands::backup::Args),
     /// Check a snapshot and install it as the data folder's store (indexes are rebuilt).
     Restore(commands::restore::Args),
+    /// Readers' libraries: import a BibTeX, RIS or CSL-JSON export into one.
+    #[command(subcommand)]
+    Library(commands::library::Action),
     /// Manage API tokens (`Authorization: Bearer …` for the JSON API).
     #[command(subcommand)]
     Token(commands::token::Action),
@@ -123,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Subscribers(action) => commands::subscribers::run(&config, action),
         Command::User(action) => commands::user::run(&config, action),
         Command::Token(action) => commands::token::run(&config, action),
+        Command::Library(action) => commands::library::run(&config, action),
         Command::Migrate(args) => commands::migrate::run(&config, args),
         Command::Copy(args) => commands::copy::run(&config, args),
         Command::Backup(args) => commands::backup::run(&config, args),

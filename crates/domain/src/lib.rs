@@ -6,6 +6,7 @@
 pub mod arxiv_id;
 pub mod cite;
 pub mod document;
+pub mod library;
 pub mod limits;
 pub mod merge;
 pub mod paper;

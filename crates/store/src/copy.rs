@@ -194,6 +194,12 @@ pub const TABLES: &[Table] = &[
         replace: false,
     },
     Table {
+        name: "library",
+        columns: &[("user_id", Int), ("paper_key", Int), ("saved_at", Time)],
+        identity: None,
+        replace: false,
+    },
+    Table {
         name: "comments",
         columns: &[
             ("id", Int),

@@ -17,6 +17,7 @@ pub mod digest;
 pub mod embeddings;
 mod error;
 mod lease;
+pub mod library;
 pub mod outbox;
 mod paper_row;
 pub mod participation;
@@ -31,6 +32,7 @@ pub use digest::{Claim, Delivery, DeliveryState, DigestStore, Frequency, Subscri
 pub use embeddings::{EmbeddingStore, EmbeddingWrite, StoredVector};
 pub use error::StoreError;
 pub use lease::{lease_holder, LeaseStore};
+pub use library::{LibraryStore, SavedPaper};
 pub use outbox::{MailKind, MailOutcome, NewMail, OutboxCounts, OutboxStore, QueuedMail};
 pub use participation::{
     AddCommentOutcome, AuditEntry, Comment, ParticipationStore, Submission, SubmitOutcome, VoteOutcome,
@@ -52,7 +54,7 @@ pub const STORE_ID_KEY: &str = "store_id";
 /// A whole backend: everything paperboy keeps. The command line opens one (SQLite in the data
 /// folder, or PostgreSQL) and hands it to the parts, each of which sees only the trait it needs.
 pub trait Backend:
-    Store + DigestStore + AccountStore + ParticipationStore + SyncStore + OutboxStore + copy::TableCopy
+    Store + DigestStore + AccountStore + ParticipationStore + LibraryStore + SyncStore + OutboxStore + copy::TableCopy
 {
     /// Where the data lives, for messages: a file path, or a database URL without its password.
     fn location(&self) -> String;

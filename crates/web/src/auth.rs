@@ -180,7 +180,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     };
     request.extensions_mut().insert(viewer.clone());
     let response = next.run(request).await;
-    let mut response = personalise(response, &viewer).await;
+    let mut response = personalise(&state, response, &viewer).await;
     if let Some(value) = new_csrf_cookie {
         let cookie = format!(
             "{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{}",
@@ -261,7 +261,7 @@ pub fn clear_session_cookie(state: &AppState) -> String {
 }
 
 /// Fills the placeholders of an HTML page for this viewer.
-async fn personalise(response: Response, viewer: &Viewer) -> Response {
+async fn personalise(state: &AppState, response: Response, viewer: &Viewer) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -275,6 +275,7 @@ async fn personalise(response: Response, viewer: &Viewer) -> Response {
         return (parts.status, "the page was too large to send").into_response();
     };
     let html = String::from_utf8_lossy(&bytes);
+    let html = crate::library::fill_save_buttons(state, viewer, &html).await;
     let html = html
         .replace(ACCOUNT_PLACEHOLDER, &account_bar(viewer))
         .replace(CSRF_PLACEHOLDER, &csrf_field(&viewer.csrf));

@@ -181,6 +181,7 @@ const MAX_REFUSAL_CHARS: usize = 300;
 /// or a form shown again with its message) or JSON, which pass unchanged.
 pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let for_api = answers_in_json(request.uri().path());
+    let is_upload = request.uri().path() == crate::pages::library::UPLOAD_PATH;
     let method = request.method().clone();
     let response = next.run(request).await;
     let status = response.status();
@@ -197,6 +198,7 @@ pub async fn uniform_errors(request: axum::extract::Request, next: axum::middlew
     let said: String = String::from_utf8_lossy(&said).chars().take(MAX_REFUSAL_CHARS).collect();
     let message = match status {
         StatusCode::METHOD_NOT_ALLOWED => format!("This address does not take {method} requests."),
+        StatusCode::PAYLOAD_TOO_LARGE if is_upload => crate::pages::library::TOO_LARGE.to_string(),
         StatusCode::PAYLOAD_TOO_LARGE => "The request is too large.".to_string(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE if for_api => {
             "Send the request body as JSON (Content-Type: application/json).".to_string()

@@ -11,10 +11,10 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use paperboy_domain::cite::Format;
-use paperboy_domain::{Paper, PaperDocument};
+use paperboy_domain::{ArxivId, Paper, PaperDocument};
 
 use crate::error::PageError;
-use crate::AppError;
+use crate::{AppError, AppState};
 
 /// What a page request wants: the page (`None`) or an export.
 pub struct Wanted(pub Option<Format>);
@@ -68,6 +68,20 @@ fn from_accept(headers: &HeaderMap) -> Option<Format> {
             .find(|f| f.media_type().eq_ignore_ascii_case(media))
             .filter(|_| !refused)
     })
+}
+
+/// The stored papers among `ids` (ids as stored), in their order: what a list of ids (a
+/// profile's upvotes, a library) exports. Ids no longer stored are left out.
+pub async fn documents(state: &AppState, ids: Vec<String>) -> Result<Vec<PaperDocument>, AppError> {
+    state
+        .with_store(move |s| {
+            let mut docs = Vec::with_capacity(ids.len());
+            for id in ids.iter().filter_map(|id| ArxivId::parse(id).ok()) {
+                docs.extend(s.paper(&id)?);
+            }
+            Ok(docs)
+        })
+        .await
 }
 
 /// `docs` in `format`, offered as `<stem>.<extension>`.

@@ -22,6 +22,7 @@ mod error;
 mod export;
 mod feeds;
 mod kit;
+pub mod library;
 mod markdown;
 mod math;
 mod mcp;

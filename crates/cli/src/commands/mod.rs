@@ -17,6 +17,7 @@ pub mod export;
 pub mod harvest;
 pub mod index;
 pub mod ingest;
+pub mod library;
 pub mod migrate;
 pub mod restore;
 pub mod schedule;

@@ -96,12 +96,16 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Submitted papers come from arXiv's API (the web app only asks for them).
-struct ArxivFetcher(ArxivApi);
+/// Submitted and imported papers come from arXiv's API (the web app only asks for them).
+pub(crate) struct ArxivFetcher(pub(crate) ArxivApi);
 
 impl PaperFetcher for ArxivFetcher {
     fn fetch_into(&self, id: &ArxivId, store: &dyn PaperStore) -> Result<(), String> {
         self.0.fetch_into(id, store).map_err(|e| e.to_string())
+    }
+
+    fn fetch_many_into(&self, ids: &[ArxivId], store: &dyn PaperStore) -> Result<(), String> {
+        self.0.fetch_many_into(ids, store).map_err(|e| e.to_string())
     }
 }
 

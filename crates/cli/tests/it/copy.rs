@@ -93,6 +93,12 @@ fn a_deployment_moves_to_postgresql_and_back_whole() {
         Some(&token),
     );
     assert_eq!(status, 200);
+    let (status, _) = call(
+        "POST",
+        &format!("{}/api/papers/{voted}/save", served.base_url),
+        Some(&token),
+    );
+    assert_eq!(status, 200);
     drop(served);
 
     // A digest preview signs links: the data folder has its secret.key from here on.
@@ -102,6 +108,7 @@ fn a_deployment_moves_to_postgresql_and_back_whole() {
     assert!(report["tables"]["papers"].as_u64().unwrap() > 100, "{report}");
     assert_eq!(report["tables"]["users"], 1, "{report}");
     assert_eq!(report["tables"]["votes"], 1, "{report}");
+    assert_eq!(report["tables"]["library"], 1, "{report}");
 
     // On PostgreSQL: the same papers and counts, the same token, the same link-signing key.
     let on_pg = Paperboy::with_database_url(&schema.url);
@@ -122,6 +129,12 @@ fn a_deployment_moves_to_postgresql_and_back_whole() {
         again["changed"], false,
         "and the vote made before the move is there: {again}"
     );
+    let (_, saved) = call(
+        "POST",
+        &format!("{}/api/papers/{voted}/save", served.base_url),
+        Some(&token),
+    );
+    assert_eq!(saved["changed"], false, "and so is the library: {saved}");
     drop(served);
     // The same digest, its links signed with the same key (the data folder's secret.key now
     // lives in the database, for every instance).

@@ -14,6 +14,7 @@ mod digest;
 mod faults;
 mod ingest;
 mod instances;
+mod library;
 mod mail;
 mod semantic;
 mod serve;

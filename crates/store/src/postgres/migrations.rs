@@ -246,6 +246,20 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE papers ADD COLUMN ai_keywords JSONB NOT NULL DEFAULT '[]';
     ",
     ),
+    (
+        5,
+        "
+    -- Each account's library (see the SQLite migration 10).
+    CREATE TABLE library (
+        user_id   BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        paper_key BIGINT NOT NULL REFERENCES papers(paper_key),
+        saved_at  TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (user_id, paper_key)
+    );
+    CREATE INDEX library_user_saved ON library(user_id, saved_at);
+    CREATE INDEX papers_doi ON papers(lower(doi));
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

@@ -28,6 +28,7 @@ mod copy;
 mod digest;
 mod embeddings;
 mod lease;
+mod library;
 mod migrations;
 mod outbox;
 mod papers;

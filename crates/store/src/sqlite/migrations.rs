@@ -266,6 +266,22 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE papers ADD COLUMN ai_keywords TEXT NOT NULL DEFAULT '[]';  -- JSON array
     ",
     ),
+    (
+        10,
+        "
+    -- Each account's library: the papers it saved or imported, private to it. Rows go with
+    -- the account; nothing on papers counts them.
+    CREATE TABLE library (
+        user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        paper_key INTEGER NOT NULL REFERENCES papers(paper_key),
+        saved_at  TEXT NOT NULL,
+        PRIMARY KEY (user_id, paper_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX library_user_saved ON library(user_id, saved_at);
+    -- Imports match their entries to papers by DOI.
+    CREATE INDEX papers_doi ON papers(lower(doi));
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

@@ -19,6 +19,7 @@ mod digest;
 mod embeddings;
 mod folder_lock;
 mod lease;
+mod library;
 mod migrations;
 mod outbox;
 mod participation;

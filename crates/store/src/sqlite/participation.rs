@@ -23,7 +23,7 @@ const BUMP_CHANGE_SEQ: &str =
     "UPDATE papers SET change_seq = (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM papers) WHERE paper_key = ?1";
 
 /// A list of strings as one JSON parameter, for `IN (SELECT value FROM json_each(?))`.
-fn json_list(items: &[String]) -> String {
+pub(super) fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).expect("a list of strings serialises")
 }
 

@@ -40,7 +40,11 @@ const ROUTES: &[(&str, ApiRoute)] = &[
 ];
 
 /// Paths served by the `/api/papers/{*id}` catch-all (ids may contain `/`), by suffix.
-const PAPER_SUBRESOURCES: &[&str] = &["/api/papers/{id}/upvote", "/api/papers/{id}/comments"];
+const PAPER_SUBRESOURCES: &[&str] = &[
+    "/api/papers/{id}/upvote",
+    "/api/papers/{id}/save",
+    "/api/papers/{id}/comments",
+];
 
 /// The paths of the JSON API as the router matches them (`{*id}` for a catch-all segment),
 /// and the sub-resources the paper catch-all serves.

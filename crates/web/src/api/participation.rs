@@ -1,4 +1,4 @@
-//! The JSON API for what signed-in people do: upvotes, comments, submissions.
+//! The JSON API for what signed-in people do: upvotes, saves, comments, submissions.
 //!
 //! Authenticated by an API token (`Authorization: Bearer …`) or, for the site's own scripts,
 //! by the session cookie plus the page's CSRF token in `X-CSRF-Token` (both checked by the
@@ -17,6 +17,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::kit::ApiUser;
+use crate::library::set_saved;
 use crate::participation::{add_comment, delete_comment, rendered_body, submit_paper, vote, Submitted};
 use crate::{params, AppError, AppState};
 
@@ -114,7 +115,7 @@ struct NewComment {
     parent_id: Option<i64>,
 }
 
-/// `POST /api/papers/{id}/upvote` and `POST /api/papers/{id}/comments`.
+/// `POST /api/papers/{id}/upvote`, `/save` and `/comments`.
 pub async fn paper_post(
     State(state): State<AppState>,
     caller: Result<ApiUser, ApiError>,
@@ -126,6 +127,11 @@ pub async fn paper_post(
         let ApiUser(user) = caller?;
         return Ok(vote_reply(&state, &user, id, true).await?.into_response());
     }
+    if let Some(id) = raw.strip_suffix("/save") {
+        let id = params::arxiv_id(id)?;
+        let ApiUser(user) = caller?;
+        return Ok(save_reply(&state, &user, id, true).await?.into_response());
+    }
     if let Some(id) = raw.strip_suffix("/comments") {
         let id = params::arxiv_id(id)?;
         let ApiUser(user) = caller?;
@@ -133,21 +139,47 @@ pub async fn paper_post(
         let comment = add_comment(&state, &user, id, new.parent_id, &new.body).await?;
         return Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response());
     }
-    Err(AppError::NotFound("POST goes to /api/papers/{id}/upvote or /api/papers/{id}/comments".into()).into())
+    Err(AppError::NotFound(
+        "POST goes to /api/papers/{id}/upvote, /api/papers/{id}/save or /api/papers/{id}/comments".into(),
+    )
+    .into())
 }
 
-/// `DELETE /api/papers/{id}/upvote`.
+/// `DELETE /api/papers/{id}/upvote` and `DELETE /api/papers/{id}/save`.
 pub async fn paper_delete(
     State(state): State<AppState>,
     caller: Result<ApiUser, ApiError>,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
+    if let Some(id) = raw.strip_suffix("/save") {
+        let id = params::arxiv_id(id)?;
+        let ApiUser(user) = caller?;
+        return Ok(save_reply(&state, &user, id, false).await?.into_response());
+    }
     let Some(id) = raw.strip_suffix("/upvote") else {
-        return Err(AppError::NotFound("DELETE goes to /api/papers/{id}/upvote".into()).into());
+        return Err(
+            AppError::NotFound("DELETE goes to /api/papers/{id}/upvote or /api/papers/{id}/save".into()).into(),
+        );
     };
     let id = params::arxiv_id(id)?;
     let ApiUser(user) = caller?;
     Ok(vote_reply(&state, &user, id, false).await?.into_response())
+}
+
+/// Saves or removes a paper in the caller's library: `{"id", "saved", "changed"}`. Repeating
+/// a request changes nothing and answers the same (`changed: false`).
+async fn save_reply(
+    state: &AppState,
+    user: &User,
+    id: ArxivId,
+    saved: bool,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let changed = set_saved(state, user, id.clone(), saved).await?;
+    Ok(Json(json!({
+        "id": id.to_string(),
+        "saved": saved,
+        "changed": changed,
+    })))
 }
 
 async fn vote_reply(state: &AppState, user: &User, id: ArxivId, up: bool) -> Result<Json<serde_json::Value>, AppError> {

@@ -23,7 +23,7 @@ pub struct VoteForm {
 }
 
 /// Back to the page the form was on (its path on this site), else `fallback`.
-fn back(headers: &HeaderMap, fallback: &str) -> Redirect {
+pub(super) fn back(headers: &HeaderMap, fallback: &str) -> Redirect {
     let referer_path = headers
         .get(axum::http::header::REFERER)
         .and_then(|v| v.to_str().ok())

@@ -13,6 +13,7 @@ pub mod author;
 pub mod daily;
 pub mod digest;
 pub mod discussion;
+pub mod library;
 pub mod moderation;
 pub mod paper;
 pub mod period;
@@ -22,8 +23,8 @@ pub mod status;
 pub mod submit;
 pub mod trending;
 
-/// Comment editing, submissions and moderation (votes and new comments are posted to the
-/// paper's own route, `pages::paper::act`).
+/// Comment editing, submissions, moderation and the library (votes, saves and new comments are
+/// posted to the paper's own route, `pages::paper::act`).
 pub fn participation_routes() -> Router<AppState> {
     Router::new()
         .route("/comments/{id}/edit", get(discussion::edit_form).post(discussion::edit))
@@ -33,6 +34,8 @@ pub fn participation_routes() -> Router<AppState> {
         .route("/admin/comments/{id}/hide", post(moderation::hide_comment))
         .route("/admin/submissions/{id}/remove", post(moderation::remove_submission))
         .route("/admin/users/{name}/ban", post(moderation::ban_user))
+        .route("/u/{name}/{file}", get(library::show))
+        .route(library::UPLOAD_PATH, post(library::import))
 }
 
 /// Any path no route knows: a page, or JSON under `/api/`.

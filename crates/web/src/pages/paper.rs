@@ -96,9 +96,9 @@ struct PaperPage {
 /// Papers listed under "Similar papers".
 const SIMILAR: usize = 5;
 
-/// `POST /papers/{id}/upvote` and `POST /papers/{id}/comments` (ids may contain `/`, so the
+/// `POST /papers/{id}/upvote`, `/comments` and `/save` (ids may contain `/`, so the
 /// paper routes are one catch-all, and the form is read once the path says which it is).
-/// Signed out, both send the visitor to sign in and back to the paper.
+/// Signed out, each sends the visitor to sign in and back to the paper.
 pub async fn act(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -107,18 +107,19 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let parse = |suffix: &str| raw.strip_suffix(suffix).map(params::arxiv_id);
-    let (id, is_vote) = match (parse("/upvote"), parse("/comments")) {
-        (Some(id), _) => (id?, true),
-        (None, Some(id)) => (id?, false),
-        (None, None) => return Err(AppError::NotFound("There is nothing to post here.".into()).into()),
+    let (id, form) = match (parse("/upvote"), parse("/comments"), parse("/save")) {
+        (Some(id), _, _) => (id?, "upvote"),
+        (None, Some(id), _) => (id?, "comments"),
+        (None, None, Some(id)) => (id?, "save"),
+        (None, None, None) => return Err(AppError::NotFound("There is nothing to post here.".into()).into()),
     };
     let Some(user) = viewer.user.clone() else {
         return Ok(Redirect::to(&format!("/signin?next=/papers/{id}")).into_response());
     };
-    if is_vote {
-        vote_form(&state, &user, &headers, id, checked_form(&viewer, &body)?).await
-    } else {
-        comment_form(&state, &user, id, checked_form(&viewer, &body)?).await
+    match form {
+        "upvote" => vote_form(&state, &user, &headers, id, checked_form(&viewer, &body)?).await,
+        "save" => super::library::save_form(&state, &user, &headers, id, checked_form(&viewer, &body)?).await,
+        _ => comment_form(&state, &user, id, checked_form(&viewer, &body)?).await,
     }
 }
 

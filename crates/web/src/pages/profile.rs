@@ -43,7 +43,12 @@ struct ProfilePage {
     /// `None` when the user keeps upvotes private (and the viewer is someone else).
     upvoted: Option<Vec<(String, String)>>,
     comments: Vec<CommentRow>,
+    /// The viewer's own library: its size and latest papers; `None` on anyone else's profile.
+    library: Option<(u64, Vec<(String, String)>)>,
 }
+
+/// Papers of one's library shown on one's profile (the rest at `/u/{name}/library`).
+const LIBRARY_SHOWN: u64 = 10;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -65,8 +70,24 @@ pub async fn show(
     let viewer_is_admin = viewer.user.as_ref().is_some_and(|v| v.is_admin);
     let show_votes = user.votes_public || is_self;
     let user_id = user.id;
-    let (submissions, upvoted, comments) = state
+    let (submissions, upvoted, comments, library) = state
         .with_store(move |s| {
+            // A library is private: read only for its owner.
+            let library = if is_self {
+                let latest = s.library(
+                    user_id,
+                    paperboy_store::Page {
+                        offset: 0,
+                        limit: LIBRARY_SHOWN,
+                    },
+                )?;
+                Some((
+                    s.library_size(user_id)?,
+                    latest.into_iter().map(|p| p.id).collect::<Vec<_>>(),
+                ))
+            } else {
+                None
+            };
             let submissions = s.submissions_by(user_id, SHOWN)?;
             let upvoted = if show_votes {
                 Some(s.upvoted_by(user_id, SHOWN)?)
@@ -74,21 +95,13 @@ pub async fn show(
                 None
             };
             let comments = s.comments_by(user_id, SHOWN)?;
-            Ok((submissions, upvoted, comments))
+            Ok((submissions, upvoted, comments, library))
         })
         .await?;
     if let Some(format) = format {
         // An export is of the upvotes, and only when the profile shows them.
         let ids = upvoted.ok_or_else(|| AppError::NotFound(format!("{} keeps their upvotes private.", user.name)))?;
-        let docs = state
-            .with_store(move |s| {
-                let mut docs = Vec::new();
-                for id in ids.iter().filter_map(|id| ArxivId::parse(id).ok()) {
-                    docs.extend(s.paper(&id)?);
-                }
-                Ok(docs)
-            })
-            .await?;
+        let docs = export::documents(&state, ids).await?;
         return Ok(export::respond(
             format,
             &docs,
@@ -97,6 +110,7 @@ pub async fn show(
     }
     let mut ids: Vec<String> = submissions.iter().map(|s| s.paper_id.clone()).collect();
     ids.extend(upvoted.iter().flatten().cloned());
+    ids.extend(library.iter().flat_map(|(_, ids)| ids.iter().cloned()));
     let titles = titles(&state, ids).await?;
     let title = |id: &str| {
         titles
@@ -127,6 +141,7 @@ pub async fn show(
                 })
             })
             .collect(),
+        library: library.map(|(size, ids)| (size, ids.iter().map(|id| (id.clone(), title(id))).collect())),
         user,
         viewer_is_admin,
         is_self,

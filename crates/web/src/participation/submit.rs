@@ -14,6 +14,12 @@ pub trait PaperFetcher: Send + Sync {
     /// Fetches `id` and stores it; `Err` says why that could not be done (logged, and the
     /// submitter is asked to try again later).
     fn fetch_into(&self, id: &ArxivId, store: &dyn PaperStore) -> Result<(), String>;
+
+    /// Fetches several papers (a library import's unknown ids). The binary asks arXiv for them
+    /// in few requests; this default asks one by one.
+    fn fetch_many_into(&self, ids: &[ArxivId], store: &dyn PaperStore) -> Result<(), String> {
+        ids.iter().try_for_each(|id| self.fetch_into(id, store))
+    }
 }
 
 /// What submitting did, for the page and the API.

@@ -12,7 +12,7 @@ fn python() -> PathBuf {
 }
 
 /// Runs `script` with `input` on stdin; what it prints is JSON.
-fn parse_with(script: &str, input: &str) -> serde_json::Value {
+pub(crate) fn parse_with(script: &str, input: &str) -> serde_json::Value {
     use std::io::Write;
     assert!(
         python().exists(),
@@ -35,7 +35,7 @@ fn parse_with(script: &str, input: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-const BIBTEX: &str = "
+pub(crate) const BIBTEX: &str = "
 import sys, json, bibtexparser
 from bibtexparser.bparser import BibTexParser
 text = sys.stdin.read()
@@ -43,7 +43,7 @@ db = bibtexparser.loads(text, parser=BibTexParser(common_strings=True, ignore_no
 assert not db.comments, db.comments
 print(json.dumps(db.entries))
 ";
-const RIS: &str = "
+pub(crate) const RIS: &str = "
 import sys, json, rispy
 print(json.dumps(rispy.loads(sys.stdin.read())))
 ";

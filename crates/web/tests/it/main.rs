@@ -13,6 +13,7 @@ mod e2e;
 mod feeds;
 mod hardening;
 mod hf_client;
+mod library;
 mod mail;
 mod mcp;
 mod pages;

@@ -143,6 +143,23 @@ impl Browser {
         self.finish(result)
     }
 
+    /// Posts `fields` and one file as `multipart/form-data` (what a browser sends for a form
+    /// with `enctype="multipart/form-data"`).
+    pub fn upload(&mut self, path: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Response {
+        let url = format!("{}{path}", self.base_url);
+        let builder = ureq::http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header("cookie", self.cookie_header())
+            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"));
+        let builder = self
+            .headers
+            .iter()
+            .fold(builder, |b, (k, v)| b.header(k.as_str(), v.as_str()));
+        let result = self.agent.run(builder.body(multipart(fields, file)).unwrap());
+        self.finish(result)
+    }
+
     /// Signs up through the form; returns the response to the POST.
     pub fn sign_up(&mut self, name: &str, email: &str, password: &str) -> Response {
         let csrf = self.get("/signup").csrf();
@@ -169,4 +186,28 @@ impl Browser {
     pub fn page_csrf(&mut self, path: &str) -> String {
         self.get(path).csrf()
     }
+}
+
+const BOUNDARY: &str = "----paperboy-test-boundary-7MA4YWxkTrZu0gW";
+
+/// The `multipart/form-data` body [`Browser::upload`] sends: `fields`, then the file
+/// `(field name, file name, content)`.
+pub fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    let (name, filename, content) = file;
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
 }

@@ -36,6 +36,13 @@ pub fn arxiv_fetcher(endpoint: &str) -> Arc<dyn PaperFetcher> {
         ) -> Result<(), String> {
             self.0.fetch_into(id, store).map_err(|e| e.to_string())
         }
+        fn fetch_many_into(
+            &self,
+            ids: &[paperboy_domain::ArxivId],
+            store: &dyn paperboy_store::PaperStore,
+        ) -> Result<(), String> {
+            self.0.fetch_many_into(ids, store).map_err(|e| e.to_string())
+        }
     }
     Arc::new(Fetcher(paperboy_ingest::ArxivApi {
         endpoint: endpoint.to_string(),
