@@ -22,6 +22,7 @@ mod lease;
 mod migrations;
 mod outbox;
 mod participation;
+mod signals;
 pub mod snapshot;
 mod space;
 mod sync;
