@@ -126,6 +126,11 @@ pub async fn paper_post(
         let ApiUser(user) = caller?;
         return Ok(vote_reply(&state, &user, id, true).await?.into_response());
     }
+    if let Some(id) = raw.strip_suffix("/not-interested") {
+        let id = params::arxiv_id(id)?;
+        let ApiUser(user) = caller?;
+        return Ok(super::signals::not_interested(&state, &user, id, true).await?);
+    }
     if let Some(id) = raw.strip_suffix("/comments") {
         let id = params::arxiv_id(id)?;
         let ApiUser(user) = caller?;
@@ -133,7 +138,10 @@ pub async fn paper_post(
         let comment = add_comment(&state, &user, id, new.parent_id, &new.body).await?;
         return Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response());
     }
-    Err(AppError::NotFound("POST goes to /api/papers/{id}/upvote or /api/papers/{id}/comments".into()).into())
+    Err(AppError::NotFound(
+        "POST goes to /api/papers/{id}/upvote, /api/papers/{id}/comments or /api/papers/{id}/not-interested".into(),
+    )
+    .into())
 }
 
 /// `DELETE /api/papers/{id}/upvote`.
@@ -142,8 +150,16 @@ pub async fn paper_delete(
     caller: Result<ApiUser, ApiError>,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
+    if let Some(id) = raw.strip_suffix("/not-interested") {
+        let id = params::arxiv_id(id)?;
+        let ApiUser(user) = caller?;
+        return Ok(super::signals::not_interested(&state, &user, id, false).await?);
+    }
     let Some(id) = raw.strip_suffix("/upvote") else {
-        return Err(AppError::NotFound("DELETE goes to /api/papers/{id}/upvote".into()).into());
+        return Err(AppError::NotFound(
+            "DELETE goes to /api/papers/{id}/upvote or /api/papers/{id}/not-interested".into(),
+        )
+        .into());
     };
     let id = params::arxiv_id(id)?;
     let ApiUser(user) = caller?;

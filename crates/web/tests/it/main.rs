@@ -14,5 +14,6 @@ mod hardening;
 mod hf_client;
 mod mail;
 mod pages;
+mod signals;
 mod snapshots;
 mod status;
