@@ -105,7 +105,12 @@ pub fn rank(
         cheap.push((index, score, surfaced));
     }
     // The shortlist: surfaced papers and the best by the cheap parts.
-    sort_by_score(&mut cheap, candidates, |c| c.0, |c| if c.2 { c.1 + SURFACE } else { c.1 });
+    sort_by_score(
+        &mut cheap,
+        candidates,
+        |c| c.0,
+        |c| if c.2 { c.1 + SURFACE } else { c.1 },
+    );
     let full = if weights.shortlist == 0 {
         cheap.len()
     } else {
@@ -130,7 +135,12 @@ pub fn rank(
 }
 
 /// Highest first; ties to the later day, then the smaller id.
-fn sort_by_score<T>(items: &mut [T], candidates: &[Candidate<'_>], index: impl Fn(&T) -> usize, score: impl Fn(&T) -> f32) {
+fn sort_by_score<T>(
+    items: &mut [T],
+    candidates: &[Candidate<'_>],
+    index: impl Fn(&T) -> usize,
+    score: impl Fn(&T) -> f32,
+) {
     items.sort_by(|a, b| {
         let (ca, cb) = (&candidates[index(a)], &candidates[index(b)]);
         score(b)
@@ -275,14 +285,22 @@ impl<'s> References<'s> {
         if let Some(closest) = self.disliked.iter().map(|v| dot(v, c.vector)).max_by(f32::total_cmp) {
             score -= self.weights.dislike * (closest - self.weights.dislike_floor).max(0.0);
         }
-        if let Some(closest) = self.search_vectors.iter().map(|v| dot(v, c.vector)).max_by(f32::total_cmp) {
+        if let Some(closest) = self
+            .search_vectors
+            .iter()
+            .map(|v| dot(v, c.vector))
+            .max_by(f32::total_cmp)
+        {
             score += self.weights.search * closest;
         }
         let mut reasons = self.cheap_reasons(c);
         if let Some((_, i)) = nearest {
             let (id, _, how) = self.liked[i];
             // Follows and searches say more than a likeness; they come first when present.
-            reasons.push(Reason::Like { id: id.to_string(), how });
+            reasons.push(Reason::Like {
+                id: id.to_string(),
+                how,
+            });
         }
         if surfaced {
             score += SURFACE;

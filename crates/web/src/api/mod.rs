@@ -36,6 +36,7 @@ const ROUTES: &[(&str, ApiRoute)] = &[
         get(signals::saved_searches_get).post(signals::saved_searches_post)
     }),
     ("/api/saved-searches/{id}", || delete(signals::saved_search_delete)),
+    ("/api/for-you", || get(crate::for_you::show::api)),
     ("/api/signals", || {
         get(signals::signals_get).delete(signals::signals_delete)
     }),

@@ -10,6 +10,7 @@ mod cite;
 mod community;
 mod e2e;
 mod feeds;
+mod for_you;
 mod hardening;
 mod hf_client;
 mod mail;
