@@ -70,6 +70,9 @@ pub fn router(state: AppState) -> Router {
             "/for-you/not-interested",
             axum::routing::post(for_you::show::not_interested),
         )
+        .route("/feeds/for-you.atom", get(for_you::feed::show))
+        .route("/feeds/for-you.json", get(for_you::feed::show))
+        .merge(for_you::settings_routes())
         .route("/authors/{name}", get(pages::author::show))
         .route("/feeds/daily.atom", get(feeds::daily))
         .route("/feeds/trending.atom", get(feeds::trending))

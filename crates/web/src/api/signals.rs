@@ -124,41 +124,57 @@ pub async fn follows_post(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let new: NewFollow = json_body(&body)?;
-    let (kind, value) = match (new.author, new.category) {
-        (Some(author), None) => (FollowKind::Author, params::author(&author)?),
+    let (kind, value) = checked_follow(new.author, new.category)?;
+    let outcome = add_follow(&state, user.id, kind, value).await?;
+    Ok(added(outcome, FollowJson::new))
+}
+
+/// A follow as asked: exactly one of an author's name or a category.
+pub(crate) fn checked_follow(
+    author: Option<String>,
+    category: Option<String>,
+) -> Result<(FollowKind, String), AppError> {
+    match (author, category) {
+        (Some(author), None) => Ok((FollowKind::Author, params::author(&author)?)),
         (None, Some(category)) => {
             let category = params::category(Some(&category))?
                 .ok_or_else(|| AppError::BadRequest("Give a category to follow, e.g. cs.RO.".into()))?;
-            (FollowKind::Category, category)
+            Ok((FollowKind::Category, category))
         }
-        _ => {
-            return Err(AppError::BadRequest(
-                "Give one of {\"author\": \"Jane Doe\"} or {\"category\": \"cs.RO\"}.".into(),
-            )
-            .into())
-        }
-    };
-    let outcome = state
+        _ => Err(AppError::BadRequest(
+            "Give one of {\"author\": \"Jane Doe\"} or {\"category\": \"cs.RO\"}.".into(),
+        )),
+    }
+}
+
+/// Follows for `reader`, within [`MAX_FOLLOWS`] (following again is always fine).
+pub(crate) async fn add_follow(
+    state: &AppState,
+    reader: i64,
+    kind: FollowKind,
+    value: String,
+) -> Result<Added<Follow>, AppError> {
+    state
         .with_store(move |s| {
-            let already = s.follows(user.id)?.into_iter().find(|f| {
-                f.kind == kind
-                    && paperboy_store::signals::follow_key(&f.value) == paperboy_store::signals::follow_key(&value)
-            });
+            let key = paperboy_store::signals::follow_key(&value);
+            let already = s
+                .follows(reader)?
+                .into_iter()
+                .find(|f| f.kind == kind && paperboy_store::signals::follow_key(&f.value) == key);
             if let Some(existing) = already {
                 return Ok(Ok(Added::Existing(existing)));
             }
-            if s.signal_counts(user.id)?.follows >= MAX_FOLLOWS {
+            if s.signal_counts(reader)?.follows >= MAX_FOLLOWS {
                 return Ok(Err(()));
             }
-            s.follow(user.id, kind, &value).map(Ok)
+            s.follow(reader, kind, &value).map(Ok)
         })
         .await?
         .map_err(|()| {
             AppError::Conflict(format!(
                 "You follow {MAX_FOLLOWS} authors and categories already; unfollow some first."
             ))
-        })?;
-    Ok(added(outcome, FollowJson::new))
+        })
 }
 
 /// `DELETE /api/follows/{id}`: 204, or 404 when the caller has no such follow.
@@ -185,26 +201,49 @@ struct NewSavedSearchJson {
 }
 
 /// A saved search as asked, checked: a name, a query, a mode the search box knows.
-fn saved_search(new: NewSavedSearchJson) -> Result<NewSavedSearch, AppError> {
-    let name = new.name.trim();
+pub(crate) fn checked_search(name: &str, query: &str, mode: Option<&str>) -> Result<NewSavedSearch, AppError> {
+    let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(AppError::BadRequest(format!(
             "A saved search needs a name of 1 to {MAX_NAME_CHARS} characters."
         )));
     }
-    let query = new.q.trim();
+    let query = query.trim();
     let max = paperboy_search::query::MAX_QUERY_CHARS;
     if query.is_empty() || query.chars().count() > max || query.chars().any(char::is_control) {
         return Err(AppError::BadRequest(format!(
             "A saved search needs a query (q) of 1 to {max} characters."
         )));
     }
-    let mode = params::mode(new.mode.as_deref())?;
+    let mode = params::mode(mode)?;
     Ok(NewSavedSearch {
         name: name.to_string(),
         query: query.to_string(),
         mode: params::mode_name(mode).to_string(),
     })
+}
+
+/// Saves a search for `reader`, within [`MAX_SAVED_SEARCHES`] (replacing one by name is
+/// always fine).
+pub(crate) async fn add_saved_search(
+    state: &AppState,
+    reader: i64,
+    new: NewSavedSearch,
+) -> Result<Added<SavedSearch>, AppError> {
+    state
+        .with_store(move |s| {
+            let replacing = s.saved_searches(reader)?.iter().any(|saved| saved.name == new.name);
+            if !replacing && s.signal_counts(reader)?.saved_searches >= MAX_SAVED_SEARCHES {
+                return Ok(Err(()));
+            }
+            s.save_search(reader, &new).map(Ok)
+        })
+        .await?
+        .map_err(|()| {
+            AppError::Conflict(format!(
+                "You have {MAX_SAVED_SEARCHES} saved searches already; delete some first."
+            ))
+        })
 }
 
 /// `GET /api/saved-searches`: `{"saved_searches": [...]}`, oldest first.
@@ -221,21 +260,9 @@ pub async fn saved_searches_post(
     ApiUser(user): ApiUser,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let new = saved_search(json_body(&body)?)?;
-    let outcome = state
-        .with_store(move |s| {
-            let replacing = s.saved_searches(user.id)?.iter().any(|saved| saved.name == new.name);
-            if !replacing && s.signal_counts(user.id)?.saved_searches >= MAX_SAVED_SEARCHES {
-                return Ok(Err(()));
-            }
-            s.save_search(user.id, &new).map(Ok)
-        })
-        .await?
-        .map_err(|()| {
-            AppError::Conflict(format!(
-                "You have {MAX_SAVED_SEARCHES} saved searches already; delete some first."
-            ))
-        })?;
+    let new: NewSavedSearchJson = json_body(&body)?;
+    let new = checked_search(&new.name, &new.q, new.mode.as_deref())?;
+    let outcome = add_saved_search(&state, user.id, new).await?;
     Ok(added(outcome, SavedSearchJson::new))
 }
 

@@ -6,7 +6,9 @@
 //! (refitted from its previous weights on every ranking: well under a millisecond, so a new vote
 //! counts at once), and ranks. Pages, the API and feeds show the result each in their shape.
 
+pub mod feed;
 mod gather;
+pub mod settings;
 pub mod show;
 
 use std::collections::HashMap;
@@ -49,6 +51,20 @@ pub struct ForYou {
     pub semantic: bool,
     /// The reader has told paperboy nothing yet: the list is the window by popularity.
     pub cold: bool,
+}
+
+/// The forms of `/settings/for-you`.
+pub fn settings_routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/settings/for-you", get(settings::show))
+        .route("/settings/for-you/follow", post(settings::follow))
+        .route("/settings/for-you/unfollow", post(settings::unfollow))
+        .route("/settings/for-you/search", post(settings::save_search))
+        .route("/settings/for-you/search/delete", post(settings::delete_search))
+        .route("/settings/for-you/feed", post(settings::create_feed_link))
+        .route("/settings/for-you/feed/revoke", post(settings::revoke_feed_link))
+        .route("/settings/for-you/forget", post(settings::forget))
 }
 
 /// Each reader's model, kept between requests so that a refit starts from the last weights.

@@ -192,3 +192,172 @@ fn not_interested_marks_export_and_deletion_belong_to_the_caller() {
     assert_eq!(after["upvoted"], json!([paper]), "upvotes stay");
     assert_eq!(ids(&bob.get("/api/follows").json(), "follows").len(), 1, "bob's stay");
 }
+
+#[test]
+fn settings_forms_manage_every_signal_without_script_and_feed_links_can_be_revoked() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let mut ana = Browser::new(&server.base_url);
+    assert_eq!(
+        ana.sign_up("ana_l", "ana@example.org", crate::community::PASSWORD)
+            .status,
+        303
+    );
+    let (paper, _) = listed_paper(&server);
+
+    // Follow from an author's page, and come back to it.
+    let author = Browser::new(&server.base_url)
+        .get(&format!("/api/papers/{paper}"))
+        .json()["authors"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let author_path = format!("/authors/{}", author.replace(' ', "%20"));
+    let author_page = ana.get(&author_path);
+    let csrf = author_page.csrf();
+    assert!(
+        author_page.body.contains(&format!("Follow {author}")),
+        "{}",
+        author_page.body
+    );
+    let followed = ana.post(
+        "/settings/for-you/follow",
+        &[
+            ("csrf", &csrf),
+            ("kind", "author"),
+            ("value", &author),
+            ("next", &author_path),
+        ],
+    );
+    assert_eq!(followed.status, 303, "{}", followed.body);
+    assert_eq!(followed.location.as_deref(), Some(author_path.as_str()));
+    let offsite = ana.post(
+        "/settings/for-you/follow",
+        &[
+            ("csrf", &csrf),
+            ("kind", "category"),
+            ("value", "cs.RO"),
+            ("next", "https://evil.example/"),
+        ],
+    );
+    assert_eq!(
+        offsite.location.as_deref(),
+        Some("/settings/for-you"),
+        "no open redirect"
+    );
+    // Save a search from the results page.
+    let results = ana.get("/search?q=robot+learning");
+    assert!(results.body.contains("Save this search"));
+    let saved = ana.post(
+        "/settings/for-you/search",
+        &[
+            ("csrf", &results.csrf()),
+            ("name", "robots"),
+            ("q", "robot learning"),
+            ("next", "/for-you"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = ana.get("/settings/for-you");
+    assert_eq!(page.status, 200);
+    for shown in [author.as_str(), "cs.RO", "robot learning"] {
+        assert!(page.body.contains(shown), "{shown} on the settings page");
+    }
+    let csrf = page.csrf();
+    let marked = ana.post("/for-you/not-interested", &[("csrf", &csrf), ("id", &paper)]);
+    assert_eq!(marked.status, 303);
+    assert!(ana
+        .get("/settings/for-you")
+        .body
+        .contains(&format!("href=\"/papers/{paper}\"")));
+    let undone = ana.post(
+        "/for-you/not-interested",
+        &[("csrf", &csrf), ("id", &paper), ("undo", "1")],
+    );
+    assert_eq!(undone.status, 303);
+    assert!(!ana
+        .get("/settings/for-you")
+        .body
+        .contains(&format!("href=\"/papers/{paper}\"")));
+
+    // A private feed link: shown once, reads the list without a session, revoked at once.
+    let made = ana.post("/settings/for-you/feed", &[("csrf", &csrf), ("label", "my reader")]);
+    assert_eq!(made.status, 200, "{}", made.body);
+    let link = made
+        .body
+        .split("id=\"new-feed-link\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let path = link.split_once("://").unwrap().1.split_once('/').unwrap().1;
+    let feed = Browser::new(&server.base_url).get(&format!("/{path}"));
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    assert!(feed
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("application/atom+xml"));
+    assert!(feed.body.contains("<entry>"), "the list has papers");
+    let searches = bearer(
+        &server,
+        &api_token(&server, server.store.user_by_name("ana_l").unwrap().unwrap().id),
+    )
+    .get("/api/saved-searches")
+    .json();
+    let search_id = searches["saved_searches"][0]["id"].as_i64().unwrap();
+    let search_feed = Browser::new(&server.base_url).get(&format!("/{path}&search={search_id}"));
+    assert_eq!(search_feed.status, 200, "{}", search_feed.body);
+    assert!(
+        search_feed.body.contains("Saved search “robots”"),
+        "{}",
+        search_feed.body
+    );
+    let json_feed = Browser::new(&server.base_url).get(&format!("/{}", path.replace(".atom", ".json")));
+    assert_eq!(json_feed.json()["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(
+        Browser::new(&server.base_url)
+            .get("/feeds/for-you.atom?token=nope")
+            .status,
+        404
+    );
+    assert_eq!(Browser::new(&server.base_url).get("/feeds/for-you.atom").status, 404);
+    let settings = ana.get("/settings/for-you");
+    let id = settings
+        .body
+        .split("action=\"/settings/for-you/feed/revoke\">")
+        .nth(1)
+        .unwrap();
+    let id = id
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let revoked = ana.post(
+        "/settings/for-you/feed/revoke",
+        &[("csrf", &settings.csrf()), ("id", &id)],
+    );
+    assert_eq!(revoked.status, 303);
+    assert_eq!(
+        Browser::new(&server.base_url).get(&format!("/{path}")).status,
+        404,
+        "revoked at once"
+    );
+
+    // Forget everything.
+    let forgot = ana.post("/settings/for-you/forget", &[("csrf", &settings.csrf())]);
+    assert_eq!(forgot.status, 303);
+    let empty = ana.get("/settings/for-you");
+    assert!(empty.body.contains("You follow no author or category yet"));
+    assert!(empty.body.contains("No saved searches yet"));
+    assert_eq!(
+        Browser::new(&server.base_url).get("/settings/for-you").status,
+        303,
+        "signed out: to sign-in"
+    );
+}
