@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use paperboy_domain::ArxivId;
 use paperboy_store::{PaperStore, Store};
 
+mod recent;
+
 use crate::fusion::{z_score_fusion, LEXICAL_WEIGHT};
 use crate::query::{self, parse, ParsedQuery};
 use crate::semantic::{embed_pending, read_cursor, TextEmbedder, VectorIndex};

@@ -59,6 +59,8 @@ pub enum TokenKind {
     PasswordReset,
     /// A one-time email-verification link.
     VerifyEmail,
+    /// A private feed link (`/feeds/for-you.atom?token=…`): reads the reader's own feeds only.
+    Feed,
 }
 
 impl TokenKind {
@@ -68,6 +70,7 @@ impl TokenKind {
             TokenKind::Api => "api",
             TokenKind::PasswordReset => "password_reset",
             TokenKind::VerifyEmail => "verify_email",
+            TokenKind::Feed => "feed",
         }
     }
 
@@ -77,6 +80,7 @@ impl TokenKind {
             TokenKind::Api,
             TokenKind::PasswordReset,
             TokenKind::VerifyEmail,
+            TokenKind::Feed,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -115,12 +119,12 @@ pub trait AccountStore: Send + Sync {
     fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError>;
     /// Case-insensitive.
     fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
-    /// Sets the password hash and deletes every session and API token of the user (one
-    /// transaction): whoever knew the old password may have made either.
+    /// Sets the password hash and deletes every session, API token and feed link of the user
+    /// (one transaction): whoever knew the old password may have made any of them.
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError>;
     fn set_email_verified(&self, user_id: i64) -> Result<(), StoreError>;
     fn set_votes_public(&self, user_id: i64, public: bool) -> Result<(), StoreError>;
-    /// Bans (deleting every session and API token) or unbans.
+    /// Bans (deleting every session, API token and feed link) or unbans.
     fn set_banned(&self, user_id: i64, banned: bool) -> Result<(), StoreError>;
     /// Grants or withdraws moderation rights.
     fn set_admin(&self, user_id: i64, admin: bool) -> Result<(), StoreError>;

@@ -288,6 +288,38 @@ pub const TABLES: &[Table] = &[
         identity: Some("id"),
         replace: false,
     },
+    Table {
+        name: "follows",
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("kind", Text),
+            ("value", Text),
+            ("value_key", Text),
+            ("created_at", Time),
+        ],
+        identity: Some("id"),
+        replace: false,
+    },
+    Table {
+        name: "saved_searches",
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("name", Text),
+            ("query", Text),
+            ("mode", Text),
+            ("created_at", Time),
+        ],
+        identity: Some("id"),
+        replace: false,
+    },
+    Table {
+        name: "not_interested",
+        columns: &[("user_id", Int), ("paper_key", Int), ("created_at", Time)],
+        identity: None,
+        replace: false,
+    },
 ];
 
 /// Row-level access for copying.

@@ -24,6 +24,7 @@ pub mod participation;
 pub mod postgres;
 pub mod rate_limit;
 mod rows;
+pub mod signals;
 pub mod sqlite;
 pub mod sync;
 
@@ -39,6 +40,7 @@ pub use participation::{
 };
 pub use postgres::PostgresStore;
 pub use rate_limit::RateLimitStore;
+pub use signals::{Added, Follow, FollowKind, NewSavedSearch, NotInterested, SavedSearch, SignalCounts, SignalStore};
 pub use sqlite::SqliteStore;
 pub use sync::{AnnouncedCounts, DayState, HeldCount, SourceStatus, SyncDay, SyncStore};
 
@@ -54,7 +56,15 @@ pub const STORE_ID_KEY: &str = "store_id";
 /// A whole backend: everything paperboy keeps. The command line opens one (SQLite in the data
 /// folder, or PostgreSQL) and hands it to the parts, each of which sees only the trait it needs.
 pub trait Backend:
-    Store + DigestStore + AccountStore + ParticipationStore + LibraryStore + SyncStore + OutboxStore + copy::TableCopy
+    Store
+    + DigestStore
+    + AccountStore
+    + ParticipationStore
+    + LibraryStore
+    + SyncStore
+    + OutboxStore
+    + SignalStore
+    + copy::TableCopy
 {
     /// Where the data lives, for messages: a file path, or a database URL without its password.
     fn location(&self) -> String;

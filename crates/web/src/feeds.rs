@@ -24,7 +24,7 @@ use crate::error::PageError;
 use crate::{math, params, trending, AppState};
 
 /// Entries in the trending and search feeds.
-const FEED_ENTRIES: usize = 50;
+pub(crate) const FEED_ENTRIES: usize = 50;
 
 /// The media type of an Atom document.
 pub const ATOM: &str = "application/atom+xml; charset=utf-8";
@@ -32,7 +32,7 @@ pub const ATOM: &str = "application/atom+xml; charset=utf-8";
 pub const JSON_FEED: &str = "application/feed+json; charset=utf-8";
 
 /// What a feed request is answered with, by the path's extension.
-fn answer(uri: &Uri, headers: &HeaderMap, state: &AppState, feed: &Feed<'_>) -> Response {
+pub(crate) fn answer(uri: &Uri, headers: &HeaderMap, state: &AppState, feed: &Feed<'_>) -> Response {
     let base = site_base(state, headers);
     let self_url = format!("{base}{}", uri.path_and_query().map_or("", |p| p.as_str()));
     if uri.path().ends_with(".json") {
@@ -176,14 +176,14 @@ pub async fn search(
     ))
 }
 
-struct Feed<'a> {
-    id: &'a str,
-    title: &'a str,
+pub(crate) struct Feed<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
     /// The site page this feed mirrors.
-    page: &'a str,
-    updated: Option<NaiveDate>,
+    pub page: &'a str,
+    pub updated: Option<NaiveDate>,
     /// Papers, each with the daily-list day it stands for (if any).
-    entries: &'a [(&'a PaperDocument, Option<NaiveDate>)],
+    pub entries: &'a [(&'a PaperDocument, Option<NaiveDate>)],
 }
 
 fn atom(feed: &Feed<'_>, base: &str, self_url: &str) -> Response {

@@ -21,6 +21,7 @@ mod edge;
 mod error;
 mod export;
 mod feeds;
+mod for_you;
 mod kit;
 pub mod library;
 mod markdown;
@@ -67,6 +68,14 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/{*id}", get(pages::paper::show).post(pages::paper::act))
         .route("/hf/papers/{*id}", get(api::hf::paper_markdown))
         .route("/u/{name}", get(pages::profile::show))
+        .route("/for-you", get(for_you::show::page))
+        .route(
+            "/for-you/not-interested",
+            axum::routing::post(for_you::show::not_interested),
+        )
+        .route("/feeds/for-you.atom", get(for_you::feed::show))
+        .route("/feeds/for-you.json", get(for_you::feed::show))
+        .merge(for_you::settings_routes())
         .route("/authors/{name}", get(pages::author::show))
         .route("/feeds/daily.atom", get(feeds::daily))
         .route("/feeds/trending.atom", get(feeds::trending))

@@ -78,12 +78,22 @@ pub fn mode(value: Option<&str>) -> Result<paperboy_search::Mode, AppError> {
     use paperboy_search::Mode;
     match value.map(str::trim) {
         None | Some("") | Some("hybrid") => Ok(Mode::Hybrid),
-        Some("lexical") => Ok(Mode::Lexical),
+        Some("lexical") | Some("keyword") => Ok(Mode::Lexical),
         Some("semantic") => Ok(Mode::Semantic),
         Some(v) => Err(AppError::BadRequest(format!(
-            "mode {:?} is not one of hybrid, lexical, semantic",
+            "mode {:?} is not one of hybrid, lexical (or keyword), semantic",
             shorten(v)
         ))),
+    }
+}
+
+/// How [`mode`] spells a mode (what saved searches and links keep).
+pub fn mode_name(mode: paperboy_search::Mode) -> &'static str {
+    use paperboy_search::Mode;
+    match mode {
+        Mode::Hybrid => "hybrid",
+        Mode::Lexical => "lexical",
+        Mode::Semantic => "semantic",
     }
 }
 

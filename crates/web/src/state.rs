@@ -39,6 +39,8 @@ pub struct AppState {
     pub(crate) searches: Arc<page_cache::PageCache>,
     /// The mail outbox's worker: its doorbell and what it did.
     pub(crate) mail: Arc<MailActivity>,
+    /// Each reader's "For you" model, kept between requests.
+    pub(crate) for_you: Arc<crate::for_you::Models>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             pages: Arc::default(),
             searches: Arc::default(),
             mail: Arc::default(),
+            for_you: Arc::default(),
         }
     }
 

@@ -280,6 +280,24 @@ impl VectorIndex {
             .collect())
     }
 
+    /// The vectors of the papers whose day is from `from` to `until` (inclusive), as the
+    /// index holds them (reconstructed from its quantization: close to, not exactly, the stored
+    /// vectors). A scan of the in-memory entries: no graph search, so every paper is found.
+    pub fn vectors_between(&self, from: NaiveDate, until: NaiveDate) -> Vec<(ArxivId, Vec<f32>)> {
+        let inner = self.read();
+        let mut found = Vec::new();
+        for (key, entry) in &inner.entries {
+            if !entry.day.is_some_and(|day| day >= from && day <= until) {
+                continue;
+            }
+            let mut vector = vec![0.0f32; self.dim];
+            if matches!(inner.index.get(*key, &mut vector), Ok(n) if n > 0) {
+                found.push((entry.id.clone(), vector));
+            }
+        }
+        found
+    }
+
     /// Store embedding sequence this index has reached.
     pub fn seq(&self) -> i64 {
         self.read().seq

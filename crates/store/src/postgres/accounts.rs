@@ -110,8 +110,13 @@ impl AccountStore for PostgresStore {
                 &[&user_id, &password_hash],
             )?;
             tx.execute(
-                "DELETE FROM tokens WHERE user_id = $1 AND kind IN ($2, $3)",
-                &[&user_id, &TokenKind::Session.as_str(), &TokenKind::Api.as_str()],
+                "DELETE FROM tokens WHERE user_id = $1 AND kind IN ($2, $3, $4)",
+                &[
+                    &user_id,
+                    &TokenKind::Session.as_str(),
+                    &TokenKind::Api.as_str(),
+                    &TokenKind::Feed.as_str(),
+                ],
             )?;
             Ok(())
         })
@@ -136,8 +141,13 @@ impl AccountStore for PostgresStore {
             tx.execute("UPDATE users SET banned = $2 WHERE id = $1", &[&user_id, &banned])?;
             if banned {
                 tx.execute(
-                    "DELETE FROM tokens WHERE user_id = $1 AND kind IN ($2, $3)",
-                    &[&user_id, &TokenKind::Session.as_str(), &TokenKind::Api.as_str()],
+                    "DELETE FROM tokens WHERE user_id = $1 AND kind IN ($2, $3, $4)",
+                    &[
+                        &user_id,
+                        &TokenKind::Session.as_str(),
+                        &TokenKind::Api.as_str(),
+                        &TokenKind::Feed.as_str(),
+                    ],
                 )?;
             }
             Ok(())

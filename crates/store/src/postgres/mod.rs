@@ -35,6 +35,7 @@ mod papers;
 mod participation;
 mod pool;
 mod rate_limit;
+mod signals;
 mod sync;
 
 pub use migrations::LATEST_VERSION;

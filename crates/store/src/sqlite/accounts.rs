@@ -84,8 +84,13 @@ impl AccountStore for SqliteStore {
                 params![user_id, password_hash],
             )?;
             tx.execute(
-                "DELETE FROM tokens WHERE user_id = ?1 AND kind IN (?2, ?3)",
-                params![user_id, TokenKind::Session.as_str(), TokenKind::Api.as_str()],
+                "DELETE FROM tokens WHERE user_id = ?1 AND kind IN (?2, ?3, ?4)",
+                params![
+                    user_id,
+                    TokenKind::Session.as_str(),
+                    TokenKind::Api.as_str(),
+                    TokenKind::Feed.as_str()
+                ],
             )?;
             tx.commit()?;
             Ok(())
@@ -115,8 +120,13 @@ impl AccountStore for SqliteStore {
             tx.execute("UPDATE users SET banned = ?2 WHERE id = ?1", params![user_id, banned])?;
             if banned {
                 tx.execute(
-                    "DELETE FROM tokens WHERE user_id = ?1 AND kind IN (?2, ?3)",
-                    params![user_id, TokenKind::Session.as_str(), TokenKind::Api.as_str()],
+                    "DELETE FROM tokens WHERE user_id = ?1 AND kind IN (?2, ?3, ?4)",
+                    params![
+                        user_id,
+                        TokenKind::Session.as_str(),
+                        TokenKind::Api.as_str(),
+                        TokenKind::Feed.as_str()
+                    ],
                 )?;
             }
             tx.commit()?;

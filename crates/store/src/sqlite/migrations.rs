@@ -282,6 +282,37 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX papers_doi ON papers(lower(doi));
     ",
     ),
+    (
+        11,
+        "
+    -- What a reader tells paperboy about their interests (paperboy_store::signals): followed
+    -- authors and categories, named saved searches, papers marked not interested.
+    CREATE TABLE follows (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,  -- author or category
+        value      TEXT NOT NULL,  -- as the reader gave it
+        value_key  TEXT NOT NULL,  -- lower-cased: one follow per name whatever its case
+        created_at TEXT NOT NULL,
+        UNIQUE (user_id, kind, value_key)
+    );
+    CREATE TABLE saved_searches (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name       TEXT NOT NULL,
+        query      TEXT NOT NULL,
+        mode       TEXT NOT NULL,  -- keyword, semantic or hybrid
+        created_at TEXT NOT NULL,
+        UNIQUE (user_id, name)
+    );
+    CREATE TABLE not_interested (
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        paper_key  INTEGER NOT NULL REFERENCES papers(paper_key),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, paper_key)
+    ) WITHOUT ROWID;
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

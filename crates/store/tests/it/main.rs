@@ -14,4 +14,5 @@ mod outbox;
 mod papers;
 mod postgres_pool;
 mod rate_limits;
+mod signals;
 mod sync;

@@ -4,6 +4,7 @@
 pub mod hf;
 pub mod papers;
 pub mod participation;
+pub mod signals;
 pub mod status;
 
 use axum::routing::{delete, get, post, MethodRouter};
@@ -29,6 +30,16 @@ const ROUTES: &[(&str, ApiRoute)] = &[
     }),
     ("/api/comments/{id}", || delete(participation::comment_delete)),
     ("/api/votes", || get(participation::votes_get)),
+    ("/api/follows", || get(signals::follows_get).post(signals::follows_post)),
+    ("/api/follows/{id}", || delete(signals::follow_delete)),
+    ("/api/saved-searches", || {
+        get(signals::saved_searches_get).post(signals::saved_searches_post)
+    }),
+    ("/api/saved-searches/{id}", || delete(signals::saved_search_delete)),
+    ("/api/for-you", || get(crate::for_you::show::api)),
+    ("/api/signals", || {
+        get(signals::signals_get).delete(signals::signals_delete)
+    }),
     ("/api/daily/{date}/submissions", || post(participation::submission_post)),
     ("/api/daily_papers", || get(hf::daily_papers)),
     ("/hf/api/daily_papers", || get(hf::daily_papers)),
@@ -44,6 +55,7 @@ const PAPER_SUBRESOURCES: &[&str] = &[
     "/api/papers/{id}/upvote",
     "/api/papers/{id}/save",
     "/api/papers/{id}/comments",
+    "/api/papers/{id}/not-interested",
 ];
 
 /// The paths of the JSON API as the router matches them (`{*id}` for a catch-all segment),

@@ -132,6 +132,11 @@ pub async fn paper_post(
         let ApiUser(user) = caller?;
         return Ok(save_reply(&state, &user, id, true).await?.into_response());
     }
+    if let Some(id) = raw.strip_suffix("/not-interested") {
+        let id = params::arxiv_id(id)?;
+        let ApiUser(user) = caller?;
+        return Ok(super::signals::not_interested(&state, &user, id, true).await?);
+    }
     if let Some(id) = raw.strip_suffix("/comments") {
         let id = params::arxiv_id(id)?;
         let ApiUser(user) = caller?;
@@ -140,7 +145,7 @@ pub async fn paper_post(
         return Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response());
     }
     Err(AppError::NotFound(
-        "POST goes to /api/papers/{id}/upvote, /api/papers/{id}/save or /api/papers/{id}/comments".into(),
+        "POST goes to /api/papers/{id}/upvote, /api/papers/{id}/save, /api/papers/{id}/comments or /api/papers/{id}/not-interested".into(),
     )
     .into())
 }
@@ -156,10 +161,16 @@ pub async fn paper_delete(
         let ApiUser(user) = caller?;
         return Ok(save_reply(&state, &user, id, false).await?.into_response());
     }
+    if let Some(id) = raw.strip_suffix("/not-interested") {
+        let id = params::arxiv_id(id)?;
+        let ApiUser(user) = caller?;
+        return Ok(super::signals::not_interested(&state, &user, id, false).await?);
+    }
     let Some(id) = raw.strip_suffix("/upvote") else {
-        return Err(
-            AppError::NotFound("DELETE goes to /api/papers/{id}/upvote or /api/papers/{id}/save".into()).into(),
-        );
+        return Err(AppError::NotFound(
+            "DELETE goes to /api/papers/{id}/upvote, /api/papers/{id}/save or /api/papers/{id}/not-interested".into(),
+        )
+        .into());
     };
     let id = params::arxiv_id(id)?;
     let ApiUser(user) = caller?;

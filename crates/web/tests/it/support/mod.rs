@@ -122,6 +122,38 @@ impl TestServer {
         sources: &[PathBuf],
         configure: impl FnOnce(AppState, &Arc<dyn Backend>) -> AppState,
     ) -> TestServer {
+        TestServer::with_searcher_and(
+            sources,
+            |dir, _| paperboy_search::Searcher::open(dir).unwrap(),
+            configure,
+        )
+    }
+
+    /// Like `with_data`, with semantic search by the real embedding model (from the project's
+    /// `.cache`, put there by `scripts/setup`), every paper embedded before the server starts.
+    pub fn with_semantic_data(sources: &[PathBuf]) -> TestServer {
+        TestServer::with_searcher_and(
+            sources,
+            |dir, store| {
+                let embedder = paperboy_embed::Embedder::load(&paperboy_embed::EmbedOptions::default())
+                    .expect("the embedding model (scripts/setup puts it in .cache)");
+                let embedder: Arc<dyn paperboy_search::semantic::TextEmbedder> = Arc::new(embedder);
+                let searcher = paperboy_search::Searcher::open_with(dir, Ok(embedder), store).unwrap();
+                let stop = std::sync::atomic::AtomicBool::new(false);
+                searcher.embed_pending(store, None, &stop, false).unwrap();
+                searcher
+            },
+            |state, _| state,
+        )
+    }
+
+    /// A server over `sources` with the search engine `open` makes (given the data folder
+    /// and the loaded store), adjusted by `configure`.
+    pub fn with_searcher_and(
+        sources: &[PathBuf],
+        open: impl FnOnce(&std::path::Path, &dyn Backend) -> paperboy_search::Searcher,
+        configure: impl FnOnce(AppState, &Arc<dyn Backend>) -> AppState,
+    ) -> TestServer {
         let data = TestStore::new(suite_store());
         let store: Arc<dyn Backend> = Arc::from(data.open());
         let mut report = IngestReport::default();
@@ -135,7 +167,7 @@ impl TestServer {
 
         let (sender, receiver) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        let searcher = Arc::new(paperboy_search::Searcher::open(data.dir()).unwrap());
+        let searcher = Arc::new(open(data.dir(), store.as_ref()));
         searcher.lexical.catch_up(store.as_ref()).unwrap();
         let state = configure(AppState::new(store.clone(), searcher), &store);
         let server = std::thread::spawn(move || {

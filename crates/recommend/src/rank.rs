@@ -1,0 +1,350 @@
+//! Ranking candidates for one reader: the blended score, what always surfaces, and the reasons.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::error::check;
+use crate::linear::sigmoid;
+use crate::vector::dot;
+use crate::{Candidate, Liking, ReaderModel, Reason, RecommendError, Signals};
+
+/// Surfaced papers (a followed author's, saved-search matches) get this on top of their score:
+/// more than any blend of the other parts can reach, so they rank above everything else.
+const SURFACE: f32 = 10.0;
+
+/// How the parts of the score are blended. `Default` holds the values chosen on the tuning
+/// readers of `scripts/bench-recommend` (never on the readers it reports).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// kNN: the mean cosine to this many nearest liked papers…
+    pub neighbours: usize,
+    /// …among the reader's most recent liked papers (older ones count through the linear model).
+    pub recent_liked: usize,
+    pub knn: f32,
+    /// The linear model's probability.
+    pub linear: f32,
+    /// log10(1 + upvotes): the crowd's opinion, a tie-breaker for a reader with little history.
+    pub popularity: f32,
+    /// "Not interested" lowers a candidate by `dislike × (cosine − dislike_floor)` to its nearest
+    /// dismissed paper, when that cosine is above the floor.
+    pub dislike: f32,
+    pub dislike_floor: f32,
+    /// A paper in a followed category.
+    pub category: f32,
+    /// The cosine to the nearest saved-search query vector.
+    pub search: f32,
+    /// A saved search without terms matches a paper at this cosine or more.
+    pub search_match: f32,
+    /// Only this many candidates, the best by the cheap parts (linear, popularity, category,
+    /// surfaced), are scored in full; the rest follow in cheap order. 0 scores all in full.
+    pub shortlist: usize,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            neighbours: 1,
+            recent_liked: 64,
+            knn: 1.0,
+            linear: 0.3,
+            popularity: 0.02,
+            dislike: 1.5,
+            dislike_floor: 0.3,
+            category: 0.05,
+            search: 0.3,
+            search_match: 0.5,
+            shortlist: 2000,
+        }
+    }
+}
+
+/// One ranked candidate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranked {
+    /// Its position in the `candidates` given to [`rank`].
+    pub index: usize,
+    pub score: f32,
+    /// A followed author's paper or a saved-search match (ranked above the rest).
+    pub surfaced: bool,
+    /// Why it is here, the strongest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// Ranks `candidates` for the reader, best first. Papers the reader liked or marked "not
+/// interested" are left out. Deterministic: ties go to the later day, then the smaller id.
+pub fn rank(
+    model: &ReaderModel,
+    signals: &Signals,
+    candidates: &[Candidate<'_>],
+    weights: &Weights,
+) -> Result<Vec<Ranked>, RecommendError> {
+    let refs = References::new(model, signals, weights)?;
+    let mut cheap: Vec<(usize, f32, bool)> = Vec::with_capacity(candidates.len());
+    for (index, c) in candidates.iter().enumerate() {
+        // Only the length: checking every value of 10,000 vectors would cost as much as scoring.
+        if c.vector.len() != model.dim {
+            return Err(RecommendError::Dimension {
+                what: "candidate",
+                id: c.id.to_string(),
+                found: c.vector.len(),
+                expected: model.dim,
+            });
+        }
+        if signals.has_judged(c.id) {
+            continue;
+        }
+        let surfaced = refs.surfaces(c);
+        let mut score = weights.popularity * (1.0 + c.upvotes as f32).log10();
+        if model.is_trained() {
+            score += weights.linear * sigmoid(model.logit(c.vector));
+        }
+        if refs.in_followed_category(c).is_some() {
+            score += weights.category;
+        }
+        cheap.push((index, score, surfaced));
+    }
+    // The shortlist: surfaced papers and the best by the cheap parts.
+    sort_by_score(
+        &mut cheap,
+        candidates,
+        |c| c.0,
+        |c| if c.2 { c.1 + SURFACE } else { c.1 },
+    );
+    let full = if weights.shortlist == 0 {
+        cheap.len()
+    } else {
+        let surfaced = cheap.iter().filter(|c| c.2).count();
+        cheap.len().min(weights.shortlist.max(surfaced))
+    };
+    let (head, tail) = cheap.split_at(full);
+    let mut out: Vec<Ranked> = head
+        .iter()
+        .map(|&(index, score, surfaced)| refs.score_fully(index, &candidates[index], score, surfaced))
+        .collect();
+    sort_by_score(&mut out, candidates, |r| r.index, |r| r.score);
+    // The tail keeps its cheap order, scored no higher than the shortlist's last.
+    let floor = out.last().map_or(f32::INFINITY, |r| r.score);
+    out.extend(tail.iter().map(|&(index, score, surfaced)| Ranked {
+        index,
+        score: score.min(floor),
+        surfaced,
+        reasons: refs.cheap_reasons(&candidates[index]),
+    }));
+    Ok(out)
+}
+
+/// Highest first; ties to the later day, then the smaller id.
+fn sort_by_score<T>(
+    items: &mut [T],
+    candidates: &[Candidate<'_>],
+    index: impl Fn(&T) -> usize,
+    score: impl Fn(&T) -> f32,
+) {
+    items.sort_by(|a, b| {
+        let (ca, cb) = (&candidates[index(a)], &candidates[index(b)]);
+        score(b)
+            .total_cmp(&score(a))
+            .then_with(|| cb.day.cmp(&ca.day))
+            .then_with(|| ca.id.cmp(cb.id))
+    });
+}
+
+/// The reader's signals, checked and prepared once per ranking.
+struct References<'s> {
+    weights: &'s Weights,
+    liked: Vec<(&'s str, &'s [f32], Liking)>,
+    disliked: Vec<&'s [f32]>,
+    search_vectors: Vec<&'s [f32]>,
+    /// Saved searches' names with their lower-case terms (those that have terms).
+    search_terms: Vec<(&'s str, Vec<String>)>,
+    /// Saved searches matched by vector: (name, query vector).
+    search_by_vector: Vec<(&'s str, &'s [f32])>,
+    /// Followed authors, folded (see [`fold`]).
+    authors: HashSet<String>,
+    categories: HashSet<&'s str>,
+}
+
+impl<'s> References<'s> {
+    fn new(model: &ReaderModel, signals: &'s Signals, weights: &'s Weights) -> Result<References<'s>, RecommendError> {
+        let skip = signals.liked.len().saturating_sub(weights.recent_liked);
+        let mut liked = Vec::new();
+        for l in &signals.liked[skip..] {
+            check("liked paper", &l.id, &l.vector, model.dim)?;
+            liked.push((l.id.as_str(), l.vector.as_slice(), l.how));
+        }
+        let mut disliked = Vec::new();
+        for d in &signals.not_interested {
+            check("not-interested paper", &d.id, &d.vector, model.dim)?;
+            disliked.push(d.vector.as_slice());
+        }
+        let (mut search_vectors, mut search_terms, mut search_by_vector) = (Vec::new(), Vec::new(), Vec::new());
+        for s in &signals.saved_searches {
+            if let Some(v) = &s.vector {
+                check("saved search", &s.name, v, model.dim)?;
+                search_vectors.push(v.as_slice());
+            }
+            let terms: Vec<String> = s
+                .terms
+                .iter()
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty())
+                .collect();
+            match (&s.vector, terms.is_empty()) {
+                (_, false) => search_terms.push((s.name.as_str(), terms)),
+                (Some(v), true) => search_by_vector.push((s.name.as_str(), v.as_slice())),
+                (None, true) => {}
+            }
+        }
+        Ok(References {
+            weights,
+            liked,
+            disliked,
+            search_vectors,
+            search_terms,
+            search_by_vector,
+            authors: signals.authors.iter().map(|a| fold(a)).collect(),
+            categories: signals.categories.iter().map(String::as_str).collect(),
+        })
+    }
+
+    /// The paper's authors the reader follows, as the paper spells them.
+    fn followed_authors<'c>(&self, c: &Candidate<'c>) -> Vec<&'c str> {
+        if self.authors.is_empty() {
+            return Vec::new();
+        }
+        c.authors
+            .iter()
+            .filter(|a| self.authors.contains(&fold(a)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn in_followed_category(&self, c: &Candidate<'_>) -> Option<&'s str> {
+        c.categories
+            .iter()
+            .find_map(|cat| self.categories.get(cat.as_str()).copied())
+    }
+
+    fn matched_searches(&self, c: &Candidate<'_>) -> Vec<&'s str> {
+        let mut names = Vec::new();
+        if !self.search_terms.is_empty() {
+            let text = c.text.to_lowercase();
+            for (name, terms) in &self.search_terms {
+                if terms.iter().all(|t| contains_words(&text, t)) {
+                    names.push(*name);
+                }
+            }
+        }
+        for (name, v) in &self.search_by_vector {
+            if dot(v, c.vector) >= self.weights.search_match {
+                names.push(*name);
+            }
+        }
+        names
+    }
+
+    fn surfaces(&self, c: &Candidate<'_>) -> bool {
+        !self.followed_authors(c).is_empty() || !self.matched_searches(c).is_empty()
+    }
+
+    /// The reasons that need no similarity to liked papers: follows and saved searches.
+    fn cheap_reasons(&self, c: &Candidate<'_>) -> Vec<Reason> {
+        let mut reasons: Vec<Reason> = self
+            .followed_authors(c)
+            .into_iter()
+            .map(|name| Reason::Author { name: name.to_string() })
+            .collect();
+        reasons.extend(
+            self.matched_searches(c)
+                .into_iter()
+                .map(|name| Reason::SavedSearch { name: name.to_string() }),
+        );
+        if let Some(category) = self.in_followed_category(c) {
+            reasons.push(Reason::Category {
+                category: category.to_string(),
+            });
+        }
+        reasons
+    }
+
+    fn score_fully(&self, index: usize, c: &Candidate<'_>, cheap: f32, surfaced: bool) -> Ranked {
+        let mut score = cheap;
+        let mut nearest: Option<(f32, usize)> = None;
+        if !self.liked.is_empty() {
+            let mut sims: Vec<f32> = self.liked.iter().map(|(_, v, _)| dot(v, c.vector)).collect();
+            nearest = sims
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(i, s)| (*s, i));
+            let k = self.weights.neighbours.clamp(1, sims.len());
+            sims.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+            score += self.weights.knn * sims[..k].iter().sum::<f32>() / k as f32;
+        }
+        if let Some(closest) = self.disliked.iter().map(|v| dot(v, c.vector)).max_by(f32::total_cmp) {
+            score -= self.weights.dislike * (closest - self.weights.dislike_floor).max(0.0);
+        }
+        if let Some(closest) = self
+            .search_vectors
+            .iter()
+            .map(|v| dot(v, c.vector))
+            .max_by(f32::total_cmp)
+        {
+            score += self.weights.search * closest;
+        }
+        let mut reasons = self.cheap_reasons(c);
+        if let Some((_, i)) = nearest {
+            let (id, _, how) = self.liked[i];
+            // Follows and searches say more than a likeness; they come first when present.
+            reasons.push(Reason::Like {
+                id: id.to_string(),
+                how,
+            });
+        }
+        if surfaced {
+            score += SURFACE;
+        }
+        Ranked {
+            index,
+            score,
+            surfaced,
+            reasons,
+        }
+    }
+}
+
+/// Names compared without case or repeated spaces ("jane  DOE" follows "Jane Doe").
+fn fold(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Does `text` contain `phrase` as whole words (no letter or digit right before or after)?
+fn contains_words(text: &str, phrase: &str) -> bool {
+    let mut from = 0;
+    while let Some(found) = text[from..].find(phrase) {
+        let start = from + found;
+        let end = start + phrase.len();
+        let before = text[..start].chars().next_back().is_none_or(|ch| !ch.is_alphanumeric());
+        let after = text[end..].chars().next().is_none_or(|ch| !ch.is_alphanumeric());
+        if before && after {
+            return true;
+        }
+        from = start + phrase.chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_words;
+
+    #[test]
+    fn terms_match_whole_words_only() {
+        assert!(contains_words("video diffusion models", "diffusion"));
+        assert!(contains_words("a (diffusion) model", "diffusion"));
+        assert!(contains_words("text-to-video diffusion", "video diffusion"));
+        assert!(!contains_words("confusion and diffusions", "diffusion"));
+        assert!(!contains_words("", "diffusion"));
+    }
+}

@@ -1,0 +1,37 @@
+//! What a per-reader ranking ("For you") needs from the search engine besides search: the
+//! vectors of recent papers, and a short text embedded as a query.
+
+use chrono::NaiveDate;
+use paperboy_domain::ArxivId;
+
+use super::Searcher;
+use crate::SearchError;
+
+impl Searcher {
+    /// The loaded model's embedding dimension (`None` without a model).
+    pub fn embedding_dim(&self) -> Option<usize> {
+        self.semantic.as_ref().map(|s| s.embedder.dim())
+    }
+
+    /// `text` embedded as a search query would be; `None` without a model.
+    pub fn embed_text(&self, text: &str) -> Result<Option<Vec<f32>>, SearchError> {
+        let Some(semantic) = &self.semantic else {
+            return Ok(None);
+        };
+        let vector = semantic
+            .embedder
+            .embed(&[text])
+            .map_err(SearchError::Embedding)?
+            .pop()
+            .ok_or_else(|| SearchError::Embedding("the model returned no vector".into()))?;
+        Ok(Some(vector))
+    }
+
+    /// The vectors of the papers announced from `from` to `until` (inclusive) that the vector
+    /// index holds; empty without a model.
+    pub fn vectors_between(&self, from: NaiveDate, until: NaiveDate) -> Vec<(ArxivId, Vec<f32>)> {
+        self.semantic
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.vectors.vectors_between(from, until))
+    }
+}

@@ -1,0 +1,145 @@
+//! The inputs of a reader's ranking: the window's papers, and the reader's signals with the
+//! vectors of the papers they name.
+
+use std::collections::HashSet;
+
+use chrono::{Days, NaiveDate};
+use paperboy_domain::{ArxivId, PaperDocument};
+use paperboy_recommend::{Disliked, Liked, Liking, SavedSearch, Signals};
+use paperboy_search::Searcher;
+use paperboy_store::{Backend, FollowKind, Page};
+
+use super::Models;
+use crate::AppError;
+
+/// Candidates one ranking considers at most (the speed target is set at 10,000).
+pub const MAX_CANDIDATES: usize = 10_000;
+/// Liked papers (the most recent) and "not interested" marks read per ranking.
+const MAX_LIKED: usize = 300;
+const MAX_DISLIKED: usize = 300;
+/// Calendar days looked back per announcement day asked for (weekends and holidays have none).
+const CALENDAR_SPAN: u64 = 4;
+
+/// The papers of a window of announcement days.
+pub struct Window {
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    pub days: Vec<NaiveDate>,
+    pub papers: Vec<PaperDocument>,
+}
+
+/// The last `days` days with announcements (or daily lists) up to the latest such day on or
+/// before `today`: their announced papers and the papers on their daily lists, each once.
+pub fn window(store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window, AppError> {
+    let latest_list = store.latest_daily_day(Some(today))?;
+    let latest_announced = store.stats()?.last_announced.filter(|d| *d <= today);
+    let until = latest_list.max(latest_announced).unwrap_or(today);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut papers = Vec::new();
+    let mut found_days = Vec::new();
+    let mut day = until;
+    let oldest = until - Days::new(u64::from(days) * CALENDAR_SPAN);
+    while found_days.len() < days as usize && day >= oldest && papers.len() < MAX_CANDIDATES {
+        let room = (MAX_CANDIDATES - papers.len()) as u64;
+        let announced = store.announced_on(day, None, Page { offset: 0, limit: room })?;
+        let listed = store.daily_list(day)?;
+        if !announced.is_empty() || !listed.is_empty() {
+            found_days.push(day);
+        }
+        for doc in announced.into_iter().chain(listed) {
+            if papers.len() < MAX_CANDIDATES && seen.insert(doc.paper.id.to_string()) {
+                papers.push(doc);
+            }
+        }
+        day = match day.pred_opt() {
+            Some(d) => d,
+            None => break,
+        };
+    }
+    let from = found_days.last().copied().unwrap_or(until);
+    found_days.reverse();
+    Ok(Window {
+        from,
+        until,
+        days: found_days,
+        papers,
+    })
+}
+
+/// The stored vector of each paper, by id; papers not embedded yet are left out.
+fn vectors(store: &dyn Backend, searcher: &Searcher, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>, AppError> {
+    let Some(model) = searcher.model_id() else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for raw in ids {
+        let Ok(id) = ArxivId::parse(raw) else { continue };
+        if let Some(vector) = store.vector_of(model, &id)? {
+            found.push((raw.clone(), vector));
+        }
+    }
+    Ok(found)
+}
+
+/// What `reader` told paperboy, as the recommender takes it.
+pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader: i64) -> Result<Signals, AppError> {
+    // `upvoted_by` is newest first; the recommender wants signals in the order they were given.
+    let mut upvoted = store.upvoted_by(reader, MAX_LIKED)?;
+    upvoted.reverse();
+    let liked = vectors(store, searcher, &upvoted)?
+        .into_iter()
+        .map(|(id, vector)| Liked {
+            id,
+            vector,
+            how: Liking::Upvoted,
+        })
+        .collect();
+    let mut marked: Vec<String> = store
+        .not_interested(reader, MAX_DISLIKED)?
+        .into_iter()
+        .map(|n| n.paper_id)
+        .collect();
+    marked.reverse();
+    let mut not_interested: Vec<Disliked> = Vec::new();
+    let with_vectors = vectors(store, searcher, &marked)?;
+    for id in marked {
+        // A paper not embedded yet is still left out of the list: a zero vector lowers nothing.
+        let vector = with_vectors
+            .iter()
+            .find(|(v, _)| *v == id)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| vec![0.0; searcher.embedding_dim().unwrap_or(super::FALLBACK_DIM)]);
+        not_interested.push(Disliked { id, vector });
+    }
+    let (mut authors, mut categories) = (Vec::new(), Vec::new());
+    for follow in store.follows(reader)? {
+        match follow.kind {
+            FollowKind::Author => authors.push(follow.value),
+            FollowKind::Category => categories.push(follow.value),
+        }
+    }
+    let mut saved_searches = Vec::new();
+    for saved in store.saved_searches(reader)? {
+        let terms = paperboy_digest::compose::topic_terms(&saved.query)
+            .into_iter()
+            .map(|t| t.to_lowercase())
+            .collect();
+        let vector = if saved.mode == "lexical" {
+            None
+        } else {
+            models.query_vector(searcher, &saved.query)?
+        };
+        saved_searches.push(SavedSearch {
+            name: saved.name,
+            terms,
+            vector,
+        });
+    }
+    Ok(Signals {
+        liked,
+        not_interested,
+        authors,
+        categories,
+        saved_searches,
+    })
+}

@@ -1,0 +1,281 @@
+//! `/settings/for-you`: what a reader told paperboy — follows, saved searches, "not
+//! interested" marks — to look at, change, export and forget, and private feed links. Every
+//! form works without script (a POST with the CSRF token, then back to this page).
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use paperboy_accounts::new_token;
+use paperboy_store::{Follow, FollowKind, NewToken, NotInterested, SavedSearch, TokenKind, User};
+use serde::Deserialize;
+
+use crate::api::signals::{add_follow, add_saved_search, checked_follow, checked_search};
+use crate::error::PageError;
+use crate::kit::{render, CsrfForm, SignedIn};
+use crate::pages::search::percent_encode;
+use crate::view::AuthorLink;
+use crate::{AppError, AppState};
+
+/// Feed links one reader may hold.
+const MAX_FEED_LINKS: usize = 10;
+/// "Not interested" marks listed (newest first).
+const LISTED_MARKS: usize = 200;
+
+/// A private feed link as listed (its token is shown once, when made).
+pub struct FeedLink {
+    id: i64,
+    label: String,
+    created: String,
+    last_used: String,
+}
+
+/// A follow as listed, with the link to the author's page.
+pub struct FollowRow {
+    id: i64,
+    author: Option<AuthorLink>,
+    value: String,
+}
+
+impl FollowRow {
+    fn new(follow: Follow) -> FollowRow {
+        FollowRow {
+            id: follow.id,
+            author: (follow.kind == FollowKind::Author).then(|| AuthorLink::new(&follow.value)),
+            value: follow.value,
+        }
+    }
+}
+
+/// A saved search as listed, with the link that runs it.
+pub struct SearchRow {
+    id: i64,
+    name: String,
+    query: String,
+    mode: String,
+    href: String,
+}
+
+impl SearchRow {
+    fn new(search: SavedSearch) -> SearchRow {
+        let href = format!("/search?q={}&mode={}", percent_encode(&search.query), search.mode);
+        SearchRow {
+            id: search.id,
+            name: search.name,
+            query: search.query,
+            mode: search.mode,
+            href,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "for_you_settings.html")]
+struct SettingsPage {
+    follows: Vec<FollowRow>,
+    searches: Vec<SearchRow>,
+    marks: Vec<NotInterested>,
+    links: Vec<FeedLink>,
+    /// A feed link just made: its full URL, shown once.
+    new_link: Option<String>,
+}
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+async fn page(state: &AppState, user: &User, new_link: Option<String>) -> Result<Response, PageError> {
+    let reader = user.id;
+    let (follows, searches, marks, tokens) = state
+        .with_store(move |s| {
+            Ok((
+                s.follows(reader)?,
+                s.saved_searches(reader)?,
+                s.not_interested(reader, LISTED_MARKS)?,
+                s.tokens(reader, TokenKind::Feed)?,
+            ))
+        })
+        .await?;
+    let links = tokens
+        .into_iter()
+        .map(|t| FeedLink {
+            id: t.id,
+            label: t.label.unwrap_or_default(),
+            created: when(Some(t.created_at)),
+            last_used: when(t.last_used_at),
+        })
+        .collect();
+    let view = SettingsPage {
+        follows: follows.into_iter().map(FollowRow::new).collect(),
+        searches: searches.into_iter().map(SearchRow::new).collect(),
+        marks,
+        links,
+        new_link,
+    };
+    Ok(render(&view)?.into_response())
+}
+
+/// `GET /settings/for-you`.
+pub async fn show(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, PageError> {
+    page(&state, &user, None).await
+}
+
+fn back() -> Response {
+    Redirect::to("/settings/for-you").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct FollowForm {
+    kind: String,
+    value: String,
+    /// Where to go afterwards (an author's page follows from there); this page by default.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `POST /settings/for-you/follow`: `kind` is `author` or `category`.
+pub async fn follow(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<FollowForm>,
+) -> Result<Response, PageError> {
+    let (kind, value) = match form.kind.as_str() {
+        "author" => checked_follow(Some(form.value), None)?,
+        "category" => checked_follow(None, Some(form.value))?,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "{:?} cannot be followed: follow an author or a category.",
+                other.chars().take(20).collect::<String>()
+            ))
+            .into())
+        }
+    };
+    add_follow(&state, user.id, kind, value).await?;
+    let next = form
+        .next
+        .as_deref()
+        .and_then(crate::kit::local_path)
+        .unwrap_or("/settings/for-you");
+    Ok(Redirect::to(next).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct IdForm {
+    id: i64,
+}
+
+/// `POST /settings/for-you/unfollow`.
+pub async fn unfollow(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<IdForm>,
+) -> Result<Response, PageError> {
+    state.with_store(move |s| s.unfollow(user.id, form.id)).await?;
+    Ok(back())
+}
+
+#[derive(Deserialize)]
+pub struct SearchForm {
+    name: String,
+    q: String,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `POST /settings/for-you/search`: saves a search (the search page's "Save this search").
+pub async fn save_search(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<SearchForm>,
+) -> Result<Response, PageError> {
+    let new = checked_search(&form.name, &form.q, form.mode.as_deref())?;
+    add_saved_search(&state, user.id, new).await?;
+    let next = form
+        .next
+        .as_deref()
+        .and_then(crate::kit::local_path)
+        .unwrap_or("/settings/for-you");
+    Ok(Redirect::to(next).into_response())
+}
+
+/// `POST /settings/for-you/search/delete`.
+pub async fn delete_search(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<IdForm>,
+) -> Result<Response, PageError> {
+    state
+        .with_store(move |s| s.delete_saved_search(user.id, form.id))
+        .await?;
+    Ok(back())
+}
+
+#[derive(Deserialize)]
+pub struct FeedForm {
+    #[serde(default)]
+    label: String,
+}
+
+/// `POST /settings/for-you/feed`: a new private feed link, shown once.
+pub async fn create_feed_link(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    headers: axum::http::HeaderMap,
+    CsrfForm(form): CsrfForm<FeedForm>,
+) -> Result<Response, PageError> {
+    let label: String = form.label.trim().chars().filter(|c| !c.is_control()).take(64).collect();
+    let label = if label.is_empty() {
+        "feed reader".to_string()
+    } else {
+        label
+    };
+    let (token, token_hash) = new_token();
+    let reader = user.id;
+    state
+        .with_store(move |s| {
+            if s.tokens(reader, TokenKind::Feed)?.len() >= MAX_FEED_LINKS {
+                return Ok(None);
+            }
+            s.insert_token(&NewToken {
+                hash: &token_hash,
+                user_id: reader,
+                kind: TokenKind::Feed,
+                label: Some(&label),
+                expires_at: None,
+            })
+            .map(Some)
+        })
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "You have {MAX_FEED_LINKS} feed links already; revoke one first."
+            ))
+        })?;
+    let base = crate::feeds::site_base(&state, &headers);
+    page(&state, &user, Some(format!("{base}/feeds/for-you.atom?token={token}"))).await
+}
+
+/// `POST /settings/for-you/feed/revoke`: the link stops working at once.
+pub async fn revoke_feed_link(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<IdForm>,
+) -> Result<Response, PageError> {
+    state.with_store(move |s| s.delete_token_of(user.id, form.id)).await?;
+    Ok(back())
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// `POST /settings/for-you/forget`: deletes every follow, saved search and mark.
+pub async fn forget(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, PageError> {
+    state.with_store(move |s| s.delete_signals(user.id)).await?;
+    Ok(back())
+}
