@@ -15,6 +15,7 @@ mod faults;
 mod ingest;
 mod instances;
 mod mail;
+mod progress;
 mod semantic;
 mod serve;
 mod sync;

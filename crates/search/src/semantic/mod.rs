@@ -11,7 +11,7 @@
 mod catch_up;
 mod vectors;
 
-pub use catch_up::{cursor_key, embed_pending, read_cursor, EmbedProgress};
+pub use catch_up::{cursor_key, embed_pending, embed_pending_reporting, read_cursor, EmbedProgress};
 pub use vectors::{VectorHit, VectorIndex};
 
 /// A sentence-embedding model: texts in, L2-normalised vectors out.
