@@ -377,10 +377,8 @@ impl Searcher {
         let text = parsed.free_text();
         let query = semantic
             .embedder
-            .embed(&[text.as_str()])
-            .map_err(SearchError::Embedding)?
-            .pop()
-            .ok_or_else(|| SearchError::Embedding("the model returned no vector".into()))?;
+            .embed_query(text.as_str())
+            .map_err(SearchError::Embedding)?;
         let mut filters = filters.clone();
         filters.categories.extend(parsed.categories.iter().cloned());
         let depth = wanted.max(FUSION_DEPTH);
