@@ -3,6 +3,13 @@
 
 Usage: make-embedding-onnx.py MODEL_DIR [OUT]   (OUT defaults to MODEL_DIR/onnx/paperboy-bert-fused.onnx)
 
+Beside OUT it writes OUT's int8 variant (paperboy-bert-fused-int8.onnx), what paperboy runs by
+default: the same graph with the weights of every matrix product (the attention's QKV projection
+and the dense layers) quantised to int8 per output channel, activations quantised dynamically
+per batch (ONNX Runtime's quantize_dynamic: QAttention and MatMulInteger). The word-embedding
+table stays fp32: a lookup costs nothing to run, and quantising it only lost accuracy.
+docs/benchmarks.md ("Embedding precision") has its speed and what it costs in quality.
+
 MODEL_DIR is a BERT sentence-transformers folder (all-MiniLM-L6-v2: config.json and
 model.safetensors). The graph is emitted directly with ONNX Runtime's fused CPU kernels
 (com.microsoft EmbedLayerNormalization, Attention, SkipLayerNormalization, BiasGelu) instead of
@@ -178,6 +185,27 @@ def build(model_dir):
     return model
 
 
+def quantize_int8(fp32_path, out):
+    """The int8 variant of the fp32 graph at fp32_path (see the module docs)."""
+    # Imported here: only this step needs ONNX Runtime's Python package.
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        fp32_path,
+        out,
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul", "Attention"],
+        # The fused com.microsoft nodes defeat ONNX's shape inference; their tensors are fp32.
+        extra_options={"DefaultTensorType": TensorProto.FLOAT},
+    )
+
+
+def int8_path(out):
+    root, ext = os.path.splitext(out)
+    return f"{root}-int8{ext}"
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__.split("\n\n")[1])
@@ -189,6 +217,11 @@ def main():
     onnx.save(model, tmp)
     os.replace(tmp, out)
     print(f"make-embedding-onnx: wrote {out}")
+    int8 = int8_path(out)
+    tmp = int8 + ".tmp"
+    quantize_int8(out, tmp)
+    os.replace(tmp, int8)
+    print(f"make-embedding-onnx: wrote {int8}")
 
 
 if __name__ == "__main__":

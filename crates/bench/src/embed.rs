@@ -5,9 +5,10 @@
 //! 256-token one (which matches sentence-transformers).
 //!
 //! Usage: `bench-embed SHARED_DATA_DIR N [CONFIG…]` (scripts/bench-embed), CONFIG like
-//! `s2t1b1m256` (2 sessions of 1 thread, batches of 1, 256 tokens), optionally `@MODEL_DIR` to
-//! try another model folder (e.g. a quantised graph) against the default folder's 256-token
-//! vectors. The model and ONNX Runtime are found as paperboy finds them (run scripts/setup first).
+//! `s2t1b1m256` (2 sessions of 1 thread, batches of 1, 256 tokens, the fp32 graph), `-int8` after
+//! it for the int8 graph (`s2t1b1m256-int8`), optionally `@MODEL_DIR` to try another model folder
+//! against the default folder's 256-token fp32 vectors (the reference: a run of `…m256` without
+//! a suffix). The model and ONNX Runtime are found as paperboy finds them (run scripts/setup first).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -16,11 +17,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use flate2::read::MultiGzDecoder;
-use paperboy_embed::{paper_text, EmbedOptions, Embedder, Tuning};
+use paperboy_embed::{paper_text, EmbedOptions, Embedder, Precision, Tuning};
 
-const DEFAULT_CONFIGS: [&str; 8] = [
+const DEFAULT_CONFIGS: [&str; 9] = [
     "s1t2b1m256",
     "s2t1b1m256",
+    "s2t1b1m256-int8",
     "s2t1b4m256",
     "s1t2b8m256",
     "s2t1b1m192",
@@ -36,6 +38,7 @@ struct Config {
     tuning: Tuning,
     max_tokens: usize,
     model_dir: Option<PathBuf>,
+    precision: Precision,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -71,9 +74,16 @@ fn main() -> anyhow::Result<()> {
         let options = EmbedOptions {
             max_tokens: config.max_tokens,
             model_dir: config.model_dir.clone(),
+            precision: config.precision,
             ..EmbedOptions::default()
         };
         let embedder = Embedder::load_tuned(&options, config.tuning)?;
+        if embedder.precision() != config.precision {
+            bail!(
+                "{name}: the model folder has no {} graph (run scripts/setup)",
+                config.precision.name()
+            );
+        }
         embedder.embed(&texts[..texts.len().min(8)])?;
         let tokens: usize = embedder.token_counts(&texts)?.iter().sum();
         let (started, cpu_started) = (Instant::now(), process_cpu_seconds());
@@ -83,7 +93,8 @@ fn main() -> anyhow::Result<()> {
         }
         let seconds = started.elapsed().as_secs_f64();
         let cpu_ms_per_paper = (process_cpu_seconds() - cpu_started) * 1000.0 / texts.len() as f64;
-        let is_reference = config.max_tokens == 256 && config.model_dir.is_none();
+        let is_reference =
+            config.max_tokens == 256 && config.model_dir.is_none() && config.precision == Precision::Fp32;
         if is_reference && reference.is_none() {
             reference = Some(vectors.clone());
         }
@@ -119,6 +130,13 @@ fn parse_config(name: &str) -> anyhow::Result<Config> {
         Some((name, dir)) => (name, Some(PathBuf::from(dir))),
         None => (name, None),
     };
+    let (name, precision) = match name.split_once('-') {
+        Some((name, precision)) => (
+            name,
+            Precision::parse(precision).with_context(|| format!("{precision:?}: int8 or fp32"))?,
+        ),
+        None => (name, Precision::Fp32),
+    };
     let mut numbers = [0usize; 4];
     let mut rest = name;
     for (slot, letter) in numbers.iter_mut().zip(['s', 't', 'b', 'm']) {
@@ -139,6 +157,7 @@ fn parse_config(name: &str) -> anyhow::Result<Config> {
         },
         max_tokens: numbers[3],
         model_dir,
+        precision,
     })
 }
 

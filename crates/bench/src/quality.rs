@@ -100,7 +100,18 @@ fn main() -> anyhow::Result<()> {
     ingest(&store, &sources, IngestOptions::default(), &mut report)?;
     println!("{} real papers loaded ({} rejected)", report.inserted, report.rejected);
 
-    let embedder: Arc<dyn TextEmbedder> = Arc::new(Embedder::load(&EmbedOptions::default())?);
+    // PAPERBOY_EMBEDDING_PRECISION=fp32 measures the fp32 graph (int8 is the default).
+    let precision = std::env::var("PAPERBOY_EMBEDDING_PRECISION")
+        .ok()
+        .and_then(|p| paperboy_embed::Precision::parse(&p))
+        .unwrap_or_default();
+    let options = EmbedOptions {
+        precision,
+        ..EmbedOptions::default()
+    };
+    let embedder = Embedder::load(&options)?;
+    println!("embedding model {}", embedder.model_id());
+    let embedder: Arc<dyn TextEmbedder> = Arc::new(embedder);
     let searcher = Searcher::open_with(&store_dir, Ok(embedder), &store)?;
     searcher.lexical.catch_up(&store)?;
     let started = Instant::now();

@@ -67,6 +67,7 @@ fn main() -> anyhow::Result<()> {
         papers: &store,
         ledger: &store,
         config: &config,
+        progress: &paperboy_domain::NoProgress,
     };
     let started = Instant::now();
     let reports = syncer.run(

@@ -15,6 +15,7 @@ pub fn open_embedder(config: &Config) -> Result<Arc<dyn TextEmbedder>, String> {
     }
     let options = paperboy_embed::EmbedOptions {
         model_dir: config.search.model_dir.clone(),
+        precision: config.search.precision,
         ..Default::default()
     };
     let started = std::time::Instant::now();

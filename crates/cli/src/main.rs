@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod embedding;
 mod partial_file;
+mod progress;
 
 use config::docs::flag_help;
 use config::{settings, Config, Flags};
@@ -31,9 +32,13 @@ struct Cli {
     config: Option<PathBuf>,
     #[arg(long, global = true, value_name = "DIR", help = flag_help(&settings::MODEL_DIR.about))]
     model_dir: Option<PathBuf>,
-    /// Only warnings and errors on stderr.
+    /// Only warnings and errors on stderr (no progress either).
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Progress as plain lines at most this many seconds apart, even on a terminal (0: at every
+    /// step). For logs and tests; stderr that is not a terminal gets a line every 10 s anyway.
+    #[arg(long, global = true, hide = true, value_name = "SECS")]
+    progress_every: Option<f64>,
     /// More detail on stderr: paperboy's debug lines (model loading, timings). `--quiet` wins
     /// over it; `RUST_LOG` overrides both.
     #[arg(long, short, global = true)]
@@ -112,15 +117,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         model_dir: cli.model_dir,
     };
     let config = Config::load(flags, &|name| std::env::var(name).ok())?;
+    let every = match cli.progress_every {
+        Some(seconds) if !(seconds.is_finite() && seconds >= 0.0) => {
+            anyhow::bail!("--progress-every {seconds}: give a number of seconds, 0 or more")
+        }
+        Some(seconds) => Some(std::time::Duration::from_secs_f64(seconds)),
+        None => None,
+    };
+    let progress = progress::Reporter::new(progress::Display::choose(cli.quiet, every));
     match cli.command {
-        Command::Ingest(args) => commands::ingest::run(&config, args),
-        Command::Harvest(target) => commands::harvest::run(&config, target),
+        Command::Ingest(args) => commands::ingest::run(&config, args, &progress),
+        Command::Harvest(target) => commands::harvest::run(&config, target, &progress),
         Command::Show(args) => commands::show::run(&config, args),
         Command::Export(args) => commands::export::run(&config, args),
         Command::Stats(args) => commands::stats::run(&config, args),
         Command::Serve(args) => commands::serve::run(&config, args),
         Command::Search(args) => commands::search::run(&config, args),
-        Command::Index(action) => commands::index::run(&config, action),
+        Command::Index(action) => commands::index::run(&config, action, &progress),
         Command::Similar(args) => commands::similar::run(&config, args),
         Command::Digest(action) => commands::digest::run(&config, action),
         Command::Subscribers(action) => commands::subscribers::run(&config, action),
@@ -128,10 +141,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(action) => commands::token::run(&config, action),
         Command::Library(action) => commands::library::run(&config, action),
         Command::Migrate(args) => commands::migrate::run(&config, args),
-        Command::Copy(args) => commands::copy::run(&config, args),
+        Command::Copy(args) => commands::copy::run(&config, args, &progress),
         Command::Backup(args) => commands::backup::run(&config, args),
         Command::Restore(args) => commands::restore::run(&config, args),
-        Command::Sync(args) => commands::sync::run(&config, args),
+        Command::Sync(args) => commands::sync::run(&config, args, &progress),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::{Session, SessionInputValue};
@@ -11,7 +11,7 @@ use ort::tensor::TensorElementType;
 use ort::value::{Tensor, ValueType};
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
-use crate::{locate, EmbedError, EmbedOptions};
+use crate::{locate, EmbedError, EmbedOptions, Precision};
 
 /// How the work is spread over the CPU: `sessions` ONNX Runtime sessions run batches in
 /// parallel, each with `threads_per_session` intra-op threads; each batch holds up to
@@ -44,14 +44,68 @@ impl Tuning {
 
 /// A loaded sentence encoder. `Send + Sync`: share it (e.g. in an `Arc`) between threads; each
 /// ONNX Runtime session is behind its own lock.
+///
+/// Queries come first. [`Embedder::embed`] is bulk work (a server embedding its backlog in the
+/// background); [`Embedder::embed_query`] is a person waiting. A query runs on a session of its
+/// own, so it never queues behind a bulk call's batches, and while any query is in flight the
+/// bulk workers start no new batch ([`QueryGate`]): the query shares the CPU with at most the
+/// batches already running (one text each by default), not with a whole backlog.
 pub struct Embedder {
     tokenizer: Tokenizer,
     sessions: Vec<Mutex<Session>>,
+    /// Kept for queries: bulk work never takes it.
+    query_session: Mutex<Session>,
+    queries: QueryGate,
+    /// Called by each bulk batch once it holds its session, before it runs (a test seam: see
+    /// [`Embedder::on_bulk_batch`]).
+    bulk_hook: Option<Box<dyn Fn() + Send + Sync>>,
     inputs: Vec<GraphInput>,
     output: String,
     dim: usize,
     model_id: String,
+    precision: Precision,
     batch_size: usize,
+}
+
+/// How many queries are being embedded; bulk batches wait for none before they start.
+#[derive(Default)]
+struct QueryGate {
+    in_flight: Mutex<usize>,
+    none_in_flight: Condvar,
+}
+
+impl QueryGate {
+    fn count(&self) -> MutexGuard<'_, usize> {
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A query begins; it ends when the ticket is dropped.
+    fn enter(&self) -> QueryTicket<'_> {
+        *self.count() += 1;
+        QueryTicket { gate: self }
+    }
+
+    /// Returns once no query is in flight (at once, usually).
+    fn wait_for_queries(&self) {
+        let mut count = self.count();
+        while *count > 0 {
+            count = self.none_in_flight.wait(count).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+struct QueryTicket<'a> {
+    gate: &'a QueryGate,
+}
+
+impl Drop for QueryTicket<'_> {
+    fn drop(&mut self) {
+        let mut count = self.gate.count();
+        *count -= 1;
+        if *count == 0 {
+            self.gate.none_in_flight.notify_all();
+        }
+    }
 }
 
 /// One graph input: its name, what it is fed, and as which integer type.
@@ -75,27 +129,69 @@ impl Embedder {
     /// Loads the model with an explicit [`Tuning`] (benchmarks; `options.threads` is ignored).
     pub fn load_tuned(options: &EmbedOptions, tuning: Tuning) -> Result<Embedder, EmbedError> {
         let dir = locate::model_dir(options.model_dir.as_deref(), options.allow_download)?;
-        let graph = locate::check_model_dir(&dir)?;
+        locate::check_model_dir(&dir)?;
+        let (graph, precision) =
+            locate::graph_for(&dir, options.precision).ok_or_else(|| EmbedError::MissingGraph { dir: dir.clone() })?;
+        if precision != options.precision {
+            tracing::info!(model = %dir.display(), "no int8 graph in the model folder (scripts/setup makes one): running fp32");
+        }
         init_runtime(&locate::runtime_library()?)?;
         let tokenizer = load_tokenizer(&dir.join("tokenizer.json"), options.max_tokens)?;
         let sessions = (0..tuning.sessions.max(1))
             .map(|_| open_session(&graph, tuning.threads_per_session.max(1)).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
+        // A query is a few dozen word pieces: one thread runs it in milliseconds, and more would
+        // only take cores from the background work it already pauses.
+        let query_session = Mutex::new(open_session(&graph, 1)?);
         let (inputs, output) = graph_contract(&graph, &sessions[0].lock().unwrap_or_else(PoisonError::into_inner))?;
         let dim = hidden_size(&dir)?;
         tracing::debug!(model = %dir.display(), graph = %graph.display(), ?tuning, "embedding model loaded");
         Ok(Embedder {
             tokenizer,
             sessions,
+            query_session,
+            queries: QueryGate::default(),
+            bulk_hook: None,
             inputs,
             output,
             dim,
-            model_id: format!("{}@{}", locate::model_name(&dir), options.max_tokens),
+            model_id: format!(
+                "{}{}@{}",
+                locate::model_name(&dir),
+                precision.id_suffix(),
+                options.max_tokens
+            ),
+            precision,
             batch_size: tuning.batch_size.max(1),
         })
     }
 
+    /// One query's embedding, ahead of any bulk work (see [`Embedder`]): on the query session,
+    /// or on a bulk session that is free when another query holds that one.
+    pub fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let _ticket = self.queries.enter();
+        let encodings = self.encode(&[text])?;
+        let mut session = match self.query_session.try_lock() {
+            Ok(session) => session,
+            Err(_) => match self.sessions.iter().find_map(|session| session.try_lock().ok()) {
+                Some(session) => session,
+                None => self.query_session.lock().unwrap_or_else(PoisonError::into_inner),
+            },
+        };
+        let mut pooled = self.run_batch(&mut session, &[0], &encodings)?;
+        pooled
+            .pop()
+            .ok_or_else(|| EmbedError::Runtime("the model returned no vector for the query".into()))
+    }
+
+    /// Calls `hook` in each bulk batch once the batch holds its session, before it runs. Tests
+    /// hold a bulk call mid-batch with it to show that queries do not wait for it.
+    pub fn on_bulk_batch(&mut self, hook: impl Fn() + Send + Sync + 'static) {
+        self.bulk_hook = Some(Box::new(hook));
+    }
+
     /// L2-normalised sentence embeddings, same order as the input; matches sentence-transformers.
+    /// Bulk work: each batch starts only while no query is being embedded.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let encodings = self.encode(texts)?;
         let mut order: Vec<usize> = (0..encodings.len()).collect();
@@ -121,10 +217,16 @@ impl Embedder {
         self.dim
     }
 
-    /// A stable id for these embeddings, e.g. `all-MiniLM-L6-v2@256`: the model's name and the
-    /// truncation, the two things that change the vectors.
+    /// A stable id for these embeddings, e.g. `all-MiniLM-L6-v2-int8@256`: the model's name, the
+    /// precision that ran (nothing for fp32) and the truncation, the things that change the
+    /// vectors.
     pub fn model_id(&self) -> &str {
         &self.model_id
+    }
+
+    /// The precision that runs (int8 asked for may have fallen back to fp32).
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     fn encode(&self, texts: &[&str]) -> Result<Vec<Encoding>, EmbedError> {
@@ -135,6 +237,15 @@ impl Embedder {
             .map_err(|error| EmbedError::Tokenize(error.to_string()))
     }
 
+    /// One bulk batch on a held session, after any query in flight.
+    fn run_bulk_batch(&self, session: &mut Session, batch: &[usize], encodings: &[Encoding]) -> BatchResult {
+        self.queries.wait_for_queries();
+        if let Some(hook) = &self.bulk_hook {
+            hook();
+        }
+        self.run_batch(session, batch, encodings)
+    }
+
     /// Runs the batches on all sessions at once; each session takes the next batch when free.
     fn run_batches(&self, batches: &[&[usize]], encodings: &[Encoding]) -> Result<Vec<Vec<Vec<f32>>>, EmbedError> {
         if self.sessions.len() == 1 || batches.len() == 1 {
@@ -143,7 +254,7 @@ impl Embedder {
             let mut session = free.unwrap_or_else(|| self.sessions[0].lock().unwrap_or_else(PoisonError::into_inner));
             return batches
                 .iter()
-                .map(|batch| self.run_batch(&mut session, batch, encodings))
+                .map(|batch| self.run_bulk_batch(&mut session, batch, encodings))
                 .collect();
         }
         let next = AtomicUsize::new(0);
@@ -155,7 +266,7 @@ impl Embedder {
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(batch) = batches.get(index) else { break };
-                        let result = self.run_batch(&mut session, batch, encodings);
+                        let result = self.run_bulk_batch(&mut session, batch, encodings);
                         let failed = result.is_err();
                         results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
                         if failed {

@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::EmbedError;
+use crate::{EmbedError, Precision};
 
 /// The Hugging Face repository the model comes from.
 pub const HF_REPO: &str = "sentence-transformers/all-MiniLM-L6-v2";
@@ -23,6 +23,8 @@ pub const PROJECT_MODEL_DIR: &str = ".cache/models/all-MiniLM-L6-v2";
 pub const PROJECT_VENV: &str = ".cache/venv";
 /// The graph `scripts/make-embedding-onnx.py` writes, relative to the model folder.
 pub const FUSED_GRAPH: &str = "onnx/paperboy-bert-fused.onnx";
+/// Its int8 variant, written beside it.
+pub const INT8_GRAPH: &str = "onnx/paperboy-bert-fused-int8.onnx";
 /// The graph Hugging Face publishes, relative to the model folder.
 pub const HF_GRAPH: &str = "onnx/model.onnx";
 
@@ -178,6 +180,17 @@ pub fn graph_path(dir: &Path) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// The graph to run for `precision`, and the precision it really has: the int8 graph when
+/// asked for and present, else the fp32 one (a downloaded folder has no int8 graph; the caller
+/// names its embeddings by what ran, so the two are never mixed).
+pub fn graph_for(dir: &Path, precision: Precision) -> Option<(PathBuf, Precision)> {
+    let int8 = dir.join(INT8_GRAPH);
+    if precision == Precision::Int8 && int8.is_file() {
+        return Some((int8, Precision::Int8));
+    }
+    graph_path(dir).map(|graph| (graph, Precision::Fp32))
+}
+
 /// The Hugging Face hub cache folder, as `huggingface_hub` resolves it.
 pub fn hf_hub_cache(hf_hub_cache: Option<PathBuf>, hf_home: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
     hf_hub_cache
@@ -294,6 +307,25 @@ mod tests {
         assert!(check_model_dir(dir.path()).unwrap().ends_with(HF_GRAPH));
         complete_model_dir(dir.path(), FUSED_GRAPH);
         assert!(check_model_dir(dir.path()).unwrap().ends_with(FUSED_GRAPH));
+    }
+
+    #[test]
+    fn int8_runs_only_when_its_graph_is_there_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        complete_model_dir(dir.path(), FUSED_GRAPH);
+        let (graph, ran) = graph_for(dir.path(), Precision::Int8).unwrap();
+        assert!(
+            graph.ends_with(FUSED_GRAPH) && ran == Precision::Fp32,
+            "falls back to fp32"
+        );
+        complete_model_dir(dir.path(), INT8_GRAPH);
+        let (graph, ran) = graph_for(dir.path(), Precision::Int8).unwrap();
+        assert!(graph.ends_with(INT8_GRAPH) && ran == Precision::Int8);
+        let (graph, ran) = graph_for(dir.path(), Precision::Fp32).unwrap();
+        assert!(
+            graph.ends_with(FUSED_GRAPH) && ran == Precision::Fp32,
+            "fp32 when asked"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::io::{BufReader, Read};
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use paperboy_domain::{NoProgress, Progress};
 use paperboy_store::{PaperStore, StoreError};
 
 use crate::formats::oai::OaiParser;
@@ -123,6 +124,31 @@ pub fn harvest(
     options: &HarvestOptions,
     report: &mut IngestReport,
 ) -> Result<HarvestSummary, HarvestError> {
+    harvest_with_progress(store, request, options, report, &NoProgress)
+}
+
+/// [`harvest`], telling `progress` of each record, with the list's size as the total once the
+/// server says it (`completeListSize`).
+pub fn harvest_with_progress(
+    store: &dyn PaperStore,
+    request: &HarvestRequest,
+    options: &HarvestOptions,
+    report: &mut IngestReport,
+    progress: &dyn Progress,
+) -> Result<HarvestSummary, HarvestError> {
+    progress.start("harvesting records", None);
+    let summary = harvest_pages(store, request, options, report, progress);
+    progress.finish();
+    summary
+}
+
+fn harvest_pages(
+    store: &dyn PaperStore,
+    request: &HarvestRequest,
+    options: &HarvestOptions,
+    report: &mut IngestReport,
+    progress: &dyn Progress,
+) -> Result<HarvestSummary, HarvestError> {
     let key = request.state_key();
     if options.restart {
         store.set_state(&key, None)?;
@@ -164,7 +190,7 @@ pub fn harvest(
             }
             other => Some(other),
         });
-        ingest_records(store, &url, records, options.batch_size, report)?;
+        ingest_records(store, &url, records, options.batch_size, report, progress)?;
         summary.pages += 1;
         if let Some(issue) = fatal {
             return Err(HarvestError::BrokenPage {
@@ -195,6 +221,9 @@ pub fn harvest(
         }
         let next = parser.resumption_token();
         if let Some(size) = next.as_ref().and_then(|t| t.complete_list_size) {
+            if summary.complete_list_size != Some(size) {
+                progress.set_total(size);
+            }
             summary.complete_list_size = Some(size);
         }
         match next.map(|t| t.token).filter(|t| !t.trim().is_empty()) {

@@ -11,6 +11,6 @@ pub mod source;
 
 pub use fetch::{ArxivApi, FetchError};
 pub use formats::Format;
-pub use pipeline::{ingest, IngestOptions, IngestReport, Problem};
+pub use pipeline::{ingest, ingest_with_progress, IngestOptions, IngestReport, Problem};
 pub use record::{IncomingRecord, IssueKind, ParseIssue, Parsed, SourceContext};
 pub use source::{Source, SourceError};

@@ -8,6 +8,7 @@
 
 use std::sync::mpsc;
 
+use paperboy_domain::{NoProgress, Progress};
 use paperboy_store::{PaperStore, StoreError, Upsert, UpsertOutcome};
 use serde::Serialize;
 
@@ -111,12 +112,26 @@ pub fn ingest(
     options: IngestOptions,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
+    ingest_with_progress(store, sources, options, report, &NoProgress)
+}
+
+/// [`ingest`], telling `progress` of every record stored or rejected (the total is unknown: a
+/// source is a stream).
+pub fn ingest_with_progress(
+    store: &dyn PaperStore,
+    sources: &[Source],
+    options: IngestOptions,
+    report: &mut IngestReport,
+    progress: &dyn Progress,
+) -> Result<(), StoreError> {
+    progress.start("ingesting records", None);
     for source in sources {
         match source.open(options.format) {
-            Ok(open) => ingest_open(store, open, options.batch_size, report)?,
+            Ok(open) => ingest_open(store, open, options.batch_size, report, progress)?,
             Err(e) => report.error(&source.name(), None, e.to_string()),
         }
     }
+    progress.finish();
     Ok(())
 }
 
@@ -126,10 +141,11 @@ pub fn ingest_open(
     open: OpenSource,
     batch_size: usize,
     report: &mut IngestReport,
+    progress: &dyn Progress,
 ) -> Result<(), StoreError> {
     let name = open.context.name.clone();
     let records = formats::parse(open.format, open.reader, open.context);
-    ingest_records(store, &name, records, batch_size, report)
+    ingest_records(store, &name, records, batch_size, report, progress)
 }
 
 enum Parsed {
@@ -137,13 +153,15 @@ enum Parsed {
     Issue(ParseIssue),
 }
 
-/// Stores records from any parser, batching them; problems go into `report`.
+/// Stores records from any parser, batching them; problems go into `report`, and each stored
+/// batch and rejected record into `progress`.
 pub fn ingest_records(
     store: &dyn PaperStore,
     source_name: &str,
     records: impl Iterator<Item = crate::record::Parsed> + Send,
     batch_size: usize,
     report: &mut IngestReport,
+    progress: &dyn Progress,
 ) -> Result<(), StoreError> {
     let batch_size = batch_size.max(1);
     std::thread::scope(|scope| {
@@ -171,11 +189,15 @@ pub fn ingest_records(
         });
         for message in receiver {
             match message {
-                Parsed::Batch(batch) => store_batch(store, source_name, &batch, report)?,
+                Parsed::Batch(batch) => {
+                    store_batch(store, source_name, &batch, report)?;
+                    progress.advance(batch.len() as u64);
+                }
                 Parsed::Issue(issue) => {
                     if issue.kind == IssueKind::Record {
                         report.read += 1;
                         report.rejected += 1;
+                        progress.advance(1);
                     }
                     report.error(source_name, issue.record, issue.message);
                 }

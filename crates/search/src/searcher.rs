@@ -7,14 +7,14 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use paperboy_domain::ArxivId;
+use paperboy_domain::{ArxivId, Progress};
 use paperboy_store::{PaperStore, Store};
 
 mod recent;
 
 use crate::fusion::{z_score_fusion, LEXICAL_WEIGHT};
 use crate::query::{self, parse, ParsedQuery};
-use crate::semantic::{embed_pending, read_cursor, TextEmbedder, VectorIndex};
+use crate::semantic::{embed_pending, embed_pending_reporting, read_cursor, TextEmbedder, VectorIndex};
 use crate::{lexical_dir, vectors_dir, CatchUp, Filters, LexicalIndex, Mode, SearchError, SearchHit};
 use crate::{SearchRequest, SearchResponse};
 
@@ -106,6 +106,22 @@ impl Searcher {
         Ok(progress)
     }
 
+    /// [`Searcher::embed_pending`] for a person waiting on it: `shown` hears each batch.
+    pub fn embed_pending_reporting(
+        &self,
+        store: &dyn Store,
+        budget: Option<usize>,
+        stop: &AtomicBool,
+        shown: &dyn Progress,
+    ) -> Result<crate::semantic::EmbedProgress, SearchError> {
+        let Some(semantic) = &self.semantic else {
+            return Ok(Default::default());
+        };
+        let progress = embed_pending_reporting(store, semantic.embedder.as_ref(), budget, stop, shown)?;
+        self.catch_up_vectors(store, true)?;
+        Ok(progress)
+    }
+
     /// Adds to the vector index the vectors stored since it last looked (embedded by this
     /// process or another). Without a model this does nothing.
     pub fn catch_up_vectors(&self, store: &dyn Store, save: bool) -> Result<usize, SearchError> {
@@ -115,8 +131,13 @@ impl Searcher {
         }
     }
 
-    /// Rebuilds the vector index from the store's embeddings.
-    pub fn rebuild_vectors(&mut self, data_dir: &Path, store: &dyn Store) -> Result<usize, SearchError> {
+    /// Rebuilds the vector index from the store's embeddings; `progress` hears each batch added.
+    pub fn rebuild_vectors(
+        &mut self,
+        data_dir: &Path,
+        store: &dyn Store,
+        progress: &dyn Progress,
+    ) -> Result<usize, SearchError> {
         let Some(semantic) = self.semantic.take() else {
             return Ok(0);
         };
@@ -129,7 +150,13 @@ impl Searcher {
             }
         }
         let vectors = VectorIndex::open(&dir, semantic.embedder.model_id(), semantic.embedder.dim(), store)?;
-        let added = vectors.catch_up(store, true)?;
+        progress.start(
+            "indexing vectors",
+            Some(store.embedding_count(semantic.embedder.model_id())?.0),
+        );
+        let added = vectors.catch_up_counting(store, true, progress);
+        progress.finish();
+        let added = added?;
         self.semantic = Some(Semantic {
             embedder: semantic.embedder,
             vectors,
@@ -352,10 +379,8 @@ impl Searcher {
         let text = parsed.free_text();
         let query = semantic
             .embedder
-            .embed(&[text.as_str()])
-            .map_err(SearchError::Embedding)?
-            .pop()
-            .ok_or_else(|| SearchError::Embedding("the model returned no vector".into()))?;
+            .embed_query(text.as_str())
+            .map_err(SearchError::Embedding)?;
         let mut filters = filters.clone();
         filters.categories.extend(parsed.categories.iter().cloned());
         let depth = wanted.max(FUSION_DEPTH);

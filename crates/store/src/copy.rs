@@ -6,6 +6,7 @@
 //! `timestamptz` in PostgreSQL, and so on).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use paperboy_domain::Progress;
 
 use crate::StoreError;
 
@@ -361,12 +362,9 @@ const BATCH: usize = 1000;
 pub type CopyReport = Vec<(&'static str, u64)>;
 
 /// Copies every table of `from`, as it was when the copy began, into `to`, which must hold no
-/// papers, accounts or subscribers. `progress` hears each table's count as it finishes.
-pub fn copy_all(
-    from: &dyn TableCopy,
-    to: &dyn TableCopy,
-    progress: &mut dyn FnMut(&'static str, u64),
-) -> Result<CopyReport, StoreError> {
+/// papers, accounts or subscribers. `progress` hears each table as a stage, and its rows as
+/// they are written.
+pub fn copy_all(from: &dyn TableCopy, to: &dyn TableCopy, progress: &dyn Progress) -> Result<CopyReport, StoreError> {
     if to.holds_data()? {
         return Err(StoreError::Other(
             "the target already holds papers, accounts or subscribers; copy into an empty one".into(),
@@ -377,19 +375,22 @@ pub fn copy_all(
         for table in TABLES {
             let mut batch = Vec::with_capacity(BATCH);
             let mut count = 0u64;
+            progress.start(&format!("copying {}", table.name), None);
             snapshot.read_rows(table, &mut |row| {
                 batch.push(row);
                 count += 1;
                 if batch.len() == BATCH {
                     to.write_rows(table, &batch)?;
+                    progress.advance(batch.len() as u64);
                     batch.clear();
                 }
                 Ok(())
             })?;
             if !batch.is_empty() {
                 to.write_rows(table, &batch)?;
+                progress.advance(batch.len() as u64);
             }
-            progress(table.name, count);
+            progress.finish();
             report.push((table.name, count));
         }
         Ok(())

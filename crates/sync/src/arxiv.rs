@@ -165,7 +165,14 @@ fn complete(syncer: &Syncer<'_>, polite: &Polite, report: &mut SourceReport, ids
             context,
         );
         let mut completed = IngestReport::default();
-        ingest_records(syncer.papers, &url, parsed, DEFAULT_BATCH_SIZE, &mut completed)?;
+        ingest_records(
+            syncer.papers,
+            &url,
+            parsed,
+            DEFAULT_BATCH_SIZE,
+            &mut completed,
+            syncer.progress,
+        )?;
         report
             .errors
             .extend(completed.errors.iter().map(|p| format!("{}: {}", p.source, p.message)));
@@ -193,7 +200,14 @@ fn store_and_record(
 ) -> Result<(), StoreError> {
     let mut ingested = IngestReport::default();
     let records = records.into_iter().map(Ok);
-    ingest_records(syncer.papers, source_name, records, DEFAULT_BATCH_SIZE, &mut ingested)?;
+    ingest_records(
+        syncer.papers,
+        source_name,
+        records,
+        DEFAULT_BATCH_SIZE,
+        &mut ingested,
+        syncer.progress,
+    )?;
     report.count(&ingested);
     let rows: Vec<SyncDay> = categories
         .iter()

@@ -54,6 +54,7 @@ pub(crate) fn run(
                     records.into_iter().map(Ok),
                     DEFAULT_BATCH_SIZE,
                     &mut ingested,
+                    syncer.progress,
                 )?;
                 report.count(&ingested);
                 syncer.ledger.save_sync_days(&[SyncDay {

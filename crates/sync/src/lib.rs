@@ -13,6 +13,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use paperboy_domain::Progress;
 use paperboy_store::{PaperStore, StoreError, SyncStore};
 use serde::Serialize;
 
@@ -174,6 +175,8 @@ pub struct Syncer<'a> {
     pub papers: &'a dyn PaperStore,
     pub ledger: &'a dyn SyncStore,
     pub config: &'a SyncConfig,
+    /// Hears each record stored (`NoProgress` in the background).
+    pub progress: &'a dyn Progress,
 }
 
 impl Syncer<'_> {
@@ -238,10 +241,13 @@ impl Syncer<'_> {
     ) -> Result<SourceReport, StoreError> {
         let _span = tracing::info_span!("sync", source = kind.name()).entered();
         let polite = Polite::new(self.config);
-        let (report, next_ok) = match kind {
-            SourceKind::Arxiv => arxiv::run(self, &polite, now, day)?,
-            SourceKind::HuggingFace => huggingface::run(self, &polite, now, day)?,
+        self.progress.start(&format!("syncing {}", kind.name()), None);
+        let ran = match kind {
+            SourceKind::Arxiv => arxiv::run(self, &polite, now, day),
+            SourceKind::HuggingFace => huggingface::run(self, &polite, now, day),
         };
+        self.progress.finish();
+        let (report, next_ok) = ran?;
         let mut status = paperboy_store::sync::source_status(self.ledger, kind.name())?;
         let wait_if_failed = self.retry_wait(&status);
         status.last_attempt = Some(now);

@@ -48,6 +48,7 @@ fn sources_run_when_due_and_failures_are_retried_soon() {
         papers: &store,
         ledger: &store,
         config: &config,
+        progress: &paperboy_domain::NoProgress,
     };
 
     let now = at("2026-01-07T12:00:00Z");
@@ -91,6 +92,7 @@ fn without_categories_the_store_says_which_to_follow() {
         papers: &store,
         ledger: &store,
         config: &config,
+        progress: &paperboy_domain::NoProgress,
     };
     let now = at("2026-01-07T12:00:00Z");
     syncer.run(now, Default::default()).unwrap();
@@ -130,6 +132,7 @@ fn failed_runs_in_a_row_wait_longer_each_time_up_to_a_limit() {
         papers: &store,
         ledger: &store,
         config: &config,
+        progress: &paperboy_domain::NoProgress,
     };
     let mut now = at("2026-01-07T12:00:00Z");
     let mut waits = Vec::new();

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use paperboy_digest::Secret;
+use paperboy_domain::Progress;
 use paperboy_store::copy::{copy_all, TableCopy};
 use paperboy_store::{Backend, SqliteStore};
 
@@ -74,7 +75,7 @@ impl End {
     }
 }
 
-pub fn run(_config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(_config: &Config, args: Args, progress: &dyn Progress) -> anyhow::Result<ExitCode> {
     let (from, to) = (End::parse(&args.from), End::parse(&args.to));
     if let (End::Folder(a), End::Folder(b)) = (&from, &to) {
         if a == b {
@@ -84,13 +85,12 @@ pub fn run(_config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let source = from.open(true)?;
     let target = to.open(false)?;
     let started = Instant::now();
-    let quiet = args.json;
-    let report = copy_all(as_table_copy(&source), as_table_copy(&target), &mut |table, rows| {
-        if !quiet {
+    let report = copy_all(as_table_copy(&source), as_table_copy(&target), progress).context("copying")?;
+    if !args.json {
+        for (table, rows) in &report {
             println!("{table:<18} {rows:>9} rows");
         }
-    })
-    .context("copying")?;
+    }
     carry_secret(&from, &to, source.as_ref(), target.as_ref())?;
     let seconds = started.elapsed().as_secs_f64();
     if args.json {

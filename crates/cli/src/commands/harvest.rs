@@ -3,7 +3,8 @@ use std::time::Duration;
 
 use anyhow::bail;
 use chrono::NaiveDate;
-use paperboy_ingest::harvest::{harvest, HarvestOptions, HarvestRequest};
+use paperboy_domain::Progress;
+use paperboy_ingest::harvest::{harvest_with_progress, HarvestOptions, HarvestRequest};
 use paperboy_ingest::IngestReport;
 
 use super::{open_store, print_json};
@@ -42,7 +43,7 @@ pub struct ArxivArgs {
     json: bool,
 }
 
-pub fn run(config: &Config, target: Target) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config, target: Target, progress: &dyn Progress) -> anyhow::Result<ExitCode> {
     let Target::Arxiv(args) = target;
     if let Some(until) = args.until {
         if until < args.from {
@@ -63,7 +64,7 @@ pub fn run(config: &Config, target: Target) -> anyhow::Result<ExitCode> {
     };
     let store = open_store(config)?;
     let mut report = IngestReport::default();
-    let outcome = harvest(store.as_ref(), &request, &options, &mut report);
+    let outcome = harvest_with_progress(store.as_ref(), &request, &options, &mut report, progress);
     let summary = match outcome {
         Ok(summary) => summary,
         Err(e) => {

@@ -3,6 +3,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::bail;
+use paperboy_domain::Progress;
 use paperboy_search::{CatchUp, LexicalIndex, Searcher};
 
 use super::open_store;
@@ -21,19 +22,19 @@ pub enum Action {
     },
 }
 
-pub fn run(config: &Config, action: Action) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config, action: Action, progress: &dyn Progress) -> anyhow::Result<ExitCode> {
     match action {
-        Action::Rebuild => rebuild(config),
-        Action::Embed { limit } => embed(config, limit),
+        Action::Rebuild => rebuild(config, progress),
+        Action::Embed { limit } => embed(config, limit, progress),
     }
 }
 
-fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
+fn rebuild(config: &Config, progress: &dyn Progress) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     super::ensure_indexes_follow(config, store.as_ref())?;
     let index = LexicalIndex::open(&paperboy_search::lexical_dir(&config.data_dir))?;
     let started = Instant::now();
-    match index.rebuild(store.as_ref())? {
+    match index.rebuild_reporting(store.as_ref(), progress)? {
         CatchUp::Done { indexed, .. } => println!(
             "keyword index rebuilt: {indexed} papers in {:.1}s",
             started.elapsed().as_secs_f64()
@@ -50,7 +51,7 @@ fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
     };
     let started = Instant::now();
     let mut searcher = Searcher::open_with(&config.data_dir, Ok(embedder), store.as_ref())?;
-    let added = searcher.rebuild_vectors(&config.data_dir, store.as_ref())?;
+    let added = searcher.rebuild_vectors(&config.data_dir, store.as_ref(), progress)?;
     println!(
         "vector index rebuilt: {added} papers in {:.1}s",
         started.elapsed().as_secs_f64()
@@ -58,7 +59,7 @@ fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn embed(config: &Config, limit: Option<usize>) -> anyhow::Result<ExitCode> {
+fn embed(config: &Config, limit: Option<usize>, shown: &dyn Progress) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let embedder = match crate::embedding::open_embedder(config) {
         Ok(embedder) => embedder,
@@ -66,7 +67,7 @@ fn embed(config: &Config, limit: Option<usize>) -> anyhow::Result<ExitCode> {
     };
     let searcher = Searcher::open_with(&config.data_dir, Ok(embedder), store.as_ref())?;
     let started = Instant::now();
-    let progress = searcher.embed_pending(store.as_ref(), limit, &AtomicBool::new(false), true)?;
+    let progress = searcher.embed_pending_reporting(store.as_ref(), limit, &AtomicBool::new(false), shown)?;
     let seconds = started.elapsed().as_secs_f64();
     let rate = progress.embedded as f64 / seconds.max(1e-9);
     println!(

@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use paperboy_ingest::{ingest, Format, IngestOptions, IngestReport};
+use paperboy_domain::Progress;
+use paperboy_ingest::{ingest_with_progress, Format, IngestOptions, IngestReport};
 
 use super::{open_store, print_json};
 use crate::config::Config;
@@ -46,7 +47,7 @@ impl FormatArg {
 
 /// Exit code 0 when every record was read; 1 when some record or source had a problem (what
 /// could be read is stored all the same).
-pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config, args: Args, progress: &dyn Progress) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let mut report = IngestReport::default();
     let mut sources = Vec::new();
@@ -61,7 +62,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         batch_size: args.batch_size,
     };
     let started = std::time::Instant::now();
-    if let Err(failed) = ingest(store.as_ref(), &sources, options, &mut report) {
+    if let Err(failed) = ingest_with_progress(store.as_ref(), &sources, options, &mut report, progress) {
         // Every batch before the failure is committed (one transaction each): say how far the
         // run got, so that the person knows what re-running has left to do.
         return Err(anyhow::Error::new(failed).context(format!(

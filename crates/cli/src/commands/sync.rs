@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use paperboy_domain::Progress;
 use paperboy_sync::{Request, SourceKind, Syncer};
 
 use super::{open_store, print_json};
@@ -42,7 +43,7 @@ impl From<SourceArg> for SourceKind {
     }
 }
 
-pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config, args: Args, progress: &dyn Progress) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let now = args.at.map_or_else(Utc::now, |at| at.with_timezone(&Utc));
     if !config.sync.enabled {
@@ -52,6 +53,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         papers: store.as_ref(),
         ledger: store.as_ref(),
         config: &config.sync,
+        progress,
     };
     let request = Request {
         only: args.source.map(SourceKind::from),

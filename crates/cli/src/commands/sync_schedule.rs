@@ -49,6 +49,7 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, activity: Arc<SyncActivit
                         papers: store.as_ref(),
                         ledger: store.as_ref(),
                         config: &sync,
+                        progress: &paperboy_domain::NoProgress,
                     };
                     match syncer.run_due(Utc::now()) {
                         Ok(reports) => {

@@ -65,6 +65,8 @@ pub struct SearchConfig {
     pub model_dir: Option<PathBuf>,
     /// Whether to load an embedding model at all.
     pub semantic: bool,
+    /// Which of the model's graphs runs.
+    pub precision: paperboy_embed::Precision,
 }
 
 /// Email: digests, and account mail on the community side.
@@ -133,6 +135,7 @@ impl Config {
             search: SearchConfig {
                 model_dir: flags.model_dir.map(Some).map_or_else(|| s.optional(&MODEL_DIR), Ok)?,
                 semantic: s.value(&SEMANTIC)?,
+                precision: s.value(&PRECISION)?,
             },
             mail: MailConfig {
                 smtp_url: s.optional(&SMTP_URL)?,

@@ -16,6 +16,7 @@ mod ingest;
 mod instances;
 mod library;
 mod mail;
+mod progress;
 mod semantic;
 mod serve;
 mod sync;

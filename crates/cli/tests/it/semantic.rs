@@ -69,7 +69,10 @@ fn embeddings_catch_up_then_semantic_search_and_similar_use_them() {
     assert!(!hybrid["results"].as_array().unwrap().is_empty());
 
     let similar = pb.json(&["similar", "--json", "--limit", "5", "2605.00658"], 0);
-    assert_eq!(similar["model"], "all-MiniLM-L6-v2@256");
+    assert_eq!(
+        similar["model"], "all-MiniLM-L6-v2-int8@256",
+        "int8 by default, named apart from fp32"
+    );
     let ids: Vec<&str> = similar["results"]
         .as_array()
         .unwrap()

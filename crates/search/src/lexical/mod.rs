@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use paperboy_domain::{ArxivId, Paper};
+use paperboy_domain::{ArxivId, NoProgress, Paper, Progress};
 use paperboy_store::PaperStore;
 use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
 use tantivy::schema::Value;
@@ -142,6 +142,11 @@ impl LexicalIndex {
     /// Indexes every paper changed in the store since the index's sequence number.
     #[tracing::instrument(level = "debug", name = "keyword_catch_up", skip_all)]
     pub fn catch_up(&self, store: &dyn PaperStore) -> Result<CatchUp, SearchError> {
+        self.catch_up_counting(store, &NoProgress)
+    }
+
+    /// [`LexicalIndex::catch_up`], telling `progress` of each committed batch.
+    fn catch_up_counting(&self, store: &dyn PaperStore, progress: &dyn Progress) -> Result<CatchUp, SearchError> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let Some(writer) = self.writer_in(&mut guard)? else {
             return Ok(CatchUp::Busy);
@@ -177,6 +182,7 @@ impl LexicalIndex {
             }
             self.commit(writer, last_seq)?;
             indexed += changed.len() as u64;
+            progress.advance(changed.len() as u64);
             seq = last_seq;
         }
         if indexed > 0 || emptied {
@@ -187,6 +193,11 @@ impl LexicalIndex {
 
     /// Empties the index and indexes the whole store again.
     pub fn rebuild(&self, store: &dyn PaperStore) -> Result<CatchUp, SearchError> {
+        self.rebuild_reporting(store, &NoProgress)
+    }
+
+    /// [`LexicalIndex::rebuild`], telling `progress` of the papers indexed out of the store's.
+    pub fn rebuild_reporting(&self, store: &dyn PaperStore, progress: &dyn Progress) -> Result<CatchUp, SearchError> {
         {
             let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             let Some(writer) = self.writer_in(&mut guard)? else {
@@ -197,7 +208,10 @@ impl LexicalIndex {
                 .map_err(|e| SearchError::index(&self.path, e))?;
             self.commit(writer, 0)?;
         }
-        self.catch_up(store)
+        progress.start("indexing keywords", Some(store.stats()?.papers));
+        let done = self.catch_up_counting(store, progress);
+        progress.finish();
+        done
     }
 
     fn writer_in<'a>(&self, slot: &'a mut Option<IndexWriter>) -> Result<Option<&'a mut IndexWriter>, SearchError> {

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use paperboy_domain::ArxivId;
+use paperboy_domain::{ArxivId, NoProgress, Progress};
 use paperboy_store::embeddings::text_hash;
 use paperboy_store::{EmbeddingWrite, Store};
 
@@ -46,12 +46,29 @@ pub fn embed_pending(
     budget: Option<usize>,
     stop: &AtomicBool,
 ) -> Result<EmbedProgress, SearchError> {
+    embed_pending_reporting(store, embedder, budget, stop, &NoProgress)
+}
+
+/// [`embed_pending`], telling `shown` of each committed batch, out of the backlog found at the
+/// start (papers changed since the cursor, capped by `budget`).
+pub fn embed_pending_reporting(
+    store: &dyn Store,
+    embedder: &dyn TextEmbedder,
+    budget: Option<usize>,
+    stop: &AtomicBool,
+    shown: &dyn Progress,
+) -> Result<EmbedProgress, SearchError> {
     let model = embedder.model_id();
     let key = cursor_key(model);
     let mut progress = EmbedProgress {
         cursor: read_cursor(store, model)?,
         ..EmbedProgress::default()
     };
+    let backlog = store.papers_changed_after(progress.cursor)?;
+    shown.start(
+        "embedding papers",
+        Some(budget.map_or(backlog, |b| backlog.min(b as u64))),
+    );
     while !stop.load(Ordering::Relaxed) && budget.is_none_or(|b| progress.embedded < b) {
         let changed = store.changed_since(progress.cursor, BATCH)?;
         let Some((last_seq, _)) = changed.last() else {
@@ -99,6 +116,8 @@ pub fn embed_pending(
         progress.embedded += rows.len();
         progress.unchanged += touched.len();
         progress.cursor = last_seq;
+        shown.advance((rows.len() + touched.len()) as u64);
     }
+    shown.finish();
     Ok(progress)
 }

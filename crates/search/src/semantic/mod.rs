@@ -11,7 +11,7 @@
 mod catch_up;
 mod vectors;
 
-pub use catch_up::{cursor_key, embed_pending, read_cursor, EmbedProgress};
+pub use catch_up::{cursor_key, embed_pending, embed_pending_reporting, read_cursor, EmbedProgress};
 pub use vectors::{VectorHit, VectorIndex};
 
 /// A sentence-embedding model: texts in, L2-normalised vectors out.
@@ -21,6 +21,13 @@ pub trait TextEmbedder: Send + Sync {
     fn model_id(&self) -> &str;
     fn dim(&self) -> usize;
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
+    /// A search query's vector. A model that runs background work should answer this first
+    /// (a person is waiting); by default it is a one-text [`TextEmbedder::embed`].
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, String> {
+        self.embed(&[text])?
+            .pop()
+            .ok_or_else(|| "the model returned no vector".to_string())
+    }
 }
 
 pub use paperboy_embed::paper_text;
@@ -35,6 +42,9 @@ impl TextEmbedder for paperboy_embed::Embedder {
     }
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
         paperboy_embed::Embedder::embed(self, texts).map_err(|e| e.to_string())
+    }
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, String> {
+        paperboy_embed::Embedder::embed_query(self, text).map_err(|e| e.to_string())
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::RwLock;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use paperboy_domain::ArxivId;
+use paperboy_domain::{ArxivId, NoProgress, Progress};
 use paperboy_store::{Store, StoredVector};
 use serde::{Deserialize, Serialize};
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
@@ -154,6 +154,16 @@ impl VectorIndex {
     /// Adds vectors stored since the last catch-up; returns how many. Saves to disk when
     /// anything changed and `save` is true.
     pub fn catch_up(&self, store: &dyn Store, save: bool) -> Result<usize, SearchError> {
+        self.catch_up_counting(store, save, &NoProgress)
+    }
+
+    /// [`VectorIndex::catch_up`], telling `progress` of each batch added.
+    pub fn catch_up_counting(
+        &self,
+        store: &dyn Store,
+        save: bool,
+        progress: &dyn Progress,
+    ) -> Result<usize, SearchError> {
         let mut added = 0;
         loop {
             let from = self.read().seq;
@@ -198,6 +208,7 @@ impl VectorIndex {
                 inner.seq = stored.seq;
             }
             added += batch.len();
+            progress.advance(batch.len() as u64);
         }
         if save && self.read().seq != self.read().saved_seq {
             self.save()?;

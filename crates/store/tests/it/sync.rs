@@ -154,7 +154,7 @@ fn paperboy_copy_carries_the_ledger() {
     from.store.save_sync_source(&status).unwrap();
     let source: &dyn TableCopy = from.store.as_ref();
     let target: &dyn TableCopy = to.store.as_ref();
-    let report = copy_all(source, target, &mut |_, _| {}).unwrap();
+    let report = copy_all(source, target, &paperboy_domain::NoProgress).unwrap();
     assert!(
         report.contains(&("sync_days", 2)) && report.contains(&("sync_sources", 1)),
         "{report:?}"
