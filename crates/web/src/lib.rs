@@ -26,11 +26,13 @@ mod math;
 mod metrics;
 pub mod outbox;
 mod page_cache;
+mod pager;
 mod pages;
 mod params;
 mod participation;
 mod period;
 mod rate_limits;
+mod reader;
 mod settings;
 mod state;
 mod sync_status;
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::digest::routes())
         .merge(pages::account::routes())
         .merge(pages::participation_routes())
+        .merge(reader::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(body::read_whole))
         .layer(axum::middleware::from_fn(error::uniform_errors))

@@ -246,6 +246,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE papers ADD COLUMN ai_keywords JSONB NOT NULL DEFAULT '[]';
     ",
     ),
+    (
+        5,
+        "
+    -- Visit times, for \"New since your last visit\" (see the SQLite migration 10).
+    ALTER TABLE users ADD COLUMN last_seen_at TIMESTAMPTZ;
+    ALTER TABLE users ADD COLUMN previous_seen_at TIMESTAMPTZ;
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

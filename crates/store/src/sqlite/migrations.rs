@@ -266,6 +266,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE papers ADD COLUMN ai_keywords TEXT NOT NULL DEFAULT '[]';  -- JSON array
     ",
     ),
+    (
+        10,
+        "
+    -- When each user was last seen, and when their visit before this one ended: papers added
+    -- since the previous visit are marked \"New\" for them.
+    ALTER TABLE users ADD COLUMN last_seen_at TEXT;
+    ALTER TABLE users ADD COLUMN previous_seen_at TEXT;
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

@@ -15,7 +15,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use support::{server, top_paper};
 
 /// Stops chromedriver when the test ends, passing or not.
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -31,7 +31,7 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-fn start_chromedriver() -> (Driver, u16) {
+pub(crate) fn start_chromedriver() -> (Driver, u16) {
     let binary = find_program(&["chromedriver"]).expect("chromedriver is not installed: run scripts/setup-tests");
     assert!(
         find_program(&["chromium", "chromium-browser"]).is_some(),
@@ -63,7 +63,7 @@ fn screenshots_dir() -> PathBuf {
     dir
 }
 
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();

@@ -14,5 +14,7 @@ mod hardening;
 mod hf_client;
 mod mail;
 mod pages;
+mod reading;
+mod reading_browser;
 mod snapshots;
 mod status;
