@@ -25,13 +25,21 @@ fn html_tag(body: &str) -> &str {
 fn pager_link(body: &str, rel: &str) -> Option<String> {
     let nav = &body[body.find("<nav class=\"pages\"")?..];
     let nav = &nav[..nav.find("</nav>").unwrap()];
-    let at = nav.find(&format!("<a rel=\"{rel}\" href=\""))? + rel.len() + 15;
-    Some(nav[at..].split('"').next().unwrap().replace("&amp;", "&"))
+    let start = format!("<a rel=\"{rel}\" href=\"");
+    let at = nav.find(&start)? + start.len();
+    Some(
+        nav[at..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
 }
 
-/// The pager's count ("31–60 of 75"), as (first, last, total).
+/// What the pager says is shown ("31–60 of 75"), as (first, last, total).
 fn pager_count(body: &str) -> (usize, usize, Option<usize>) {
-    let at = body.find("<span class=\"count\">").expect("a count") + 20;
+    let at = body.find("<span class=\"shown\">").expect("a count") + 20;
     let text = &body[at..at + body[at..].find('<').unwrap()];
     let (range, total) = match text.split_once(" of ") {
         Some((range, total)) => (range, Some(total.parse().unwrap())),
