@@ -6,8 +6,9 @@
 //! Layout: `state` (what handlers reach), `kit` (how a handler is written: extractors that
 //! are the checks, one blocking helper, one render), `auth` (the middleware that resolves the
 //! viewer), `participation` (vote, comment, submit), `pages/` and `api/` (the two faces),
-//! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `metrics`, `feeds`, `outbox`
-//! (mail: requests queue it, a worker sends it).
+//! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `reader` (per-reader touches
+//! filled in after the cache), `pager`, `metrics`, `feeds`, `outbox` (mail: requests queue it,
+//! a worker sends it).
 
 use axum::routing::get;
 use axum::Router;

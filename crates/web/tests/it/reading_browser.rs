@@ -1,6 +1,7 @@
 //! The reader's details in real Chromium (over WebDriver, as `e2e`): the dark theme as the
 //! system asks for it and the switch that overrides it across reloads, a 390 px phone screen
-//! without sideways scrolling, the keyboard shortcuts, and hiding the invitation to subscribe.
+//! without sideways scrolling, the keyboard shortcuts (v upvoting for a signed-in reader), and
+//! hiding the invitation to subscribe.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use paperboy_testkit::SmtpSink;
 use serde_json::Value;
 
+use crate::community::{account, PASSWORD};
 use crate::e2e::{screenshot, start_chromedriver};
 use crate::reading::mail_server;
 use crate::support::server;
@@ -301,6 +303,60 @@ fn the_invitation_to_subscribe_can_be_hidden_for_good() {
             client.find(Locator::Css("section.invite")).await.is_err(),
             "still hidden after a reload"
         );
+        client.close().await.unwrap();
+    });
+}
+
+#[test]
+fn v_upvotes_the_selected_paper_when_signed_in() {
+    let Some((server, _)) = server() else { return };
+    account(&server, "keys_voter", false);
+    let (_driver, port) = start_chromedriver();
+    run(async {
+        let base = &server.base_url;
+        let client = browser(port, &["--window-size=1280,1000"]).await;
+        client.goto(&format!("{base}/signin")).await.unwrap();
+        client
+            .find(Locator::Css("input[name=login]"))
+            .await
+            .unwrap()
+            .send_keys("keys_voter")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys(&format!("{PASSWORD}\u{E007}"))
+            .await
+            .unwrap();
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("a[href='/u/keys_voter']"))
+            .await
+            .expect("signed in");
+
+        client.goto(&format!("{base}/date/2026-05-01")).await.unwrap();
+        // app.js has asked which papers this reader upvoted (none yet).
+        wait_for(
+            &client,
+            "return document.querySelector('article.card form.vote input[name=vote]')?.value ?? null",
+            "up".into(),
+        )
+        .await;
+        let count = "return document.querySelectorAll('article.card')[1].querySelector('.count').textContent";
+        let before: i64 = eval(&client, count).await.as_str().unwrap().parse().unwrap();
+        press(&client, 'j').await;
+        press(&client, 'j').await;
+        wait_for(&client, FOCUSED_CARD, 1.into()).await;
+        press(&client, 'v').await;
+        wait_for(&client, count, (before + 1).to_string().into()).await;
+        assert_eq!(
+            eval(&client, "return document.querySelectorAll('article.card')[1].querySelector('form.vote').classList.contains('voted')").await,
+            true
+        );
+        assert_eq!(eval(&client, FOCUSED_CARD).await, 1, "the focus stays on the card");
         client.close().await.unwrap();
     });
 }
