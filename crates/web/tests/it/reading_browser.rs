@@ -72,6 +72,17 @@ async fn press(client: &Client, key: char) {
     client.perform_actions(keys).await.expect("the key is pressed");
 }
 
+/// Clicks the element `css` selects.
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 const BACKGROUND: &str = "return getComputedStyle(document.body).backgroundColor";
 
 fn run(test: impl std::future::Future<Output = ()>) {
@@ -99,13 +110,7 @@ fn the_theme_follows_the_system_until_the_reader_chooses() {
         screenshot(&client, "reading-dark").await;
 
         // The reader picks light: applied at once, and still light after a reload.
-        client
-            .find(Locator::Css("form.theme button[value=light]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "form.theme button[value=light]").await;
         wait_for(&client, BACKGROUND, LIGHT_BACKGROUND.into()).await;
         client.refresh().await.unwrap();
         wait_for(
@@ -126,13 +131,7 @@ fn the_theme_follows_the_system_until_the_reader_chooses() {
         screenshot(&client, "reading-light-chosen").await;
 
         // Back to the system's choice.
-        client
-            .find(Locator::Css("form.theme button[value=auto]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "form.theme button[value=auto]").await;
         wait_for(&client, BACKGROUND, DARK_BACKGROUND.into()).await;
         client.refresh().await.unwrap();
         wait_for(&client, BACKGROUND, DARK_BACKGROUND.into()).await;
@@ -142,13 +141,7 @@ fn the_theme_follows_the_system_until_the_reader_chooses() {
         let client = browser(port, &["--window-size=1280,1000"]).await;
         client.goto(&format!("{base}/trending")).await.unwrap();
         assert_eq!(eval(&client, BACKGROUND).await, LIGHT_BACKGROUND);
-        client
-            .find(Locator::Css("form.theme button[value=dark]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "form.theme button[value=dark]").await;
         wait_for(&client, BACKGROUND, DARK_BACKGROUND.into()).await;
         client.goto(&format!("{base}/search?q=diffusion")).await.unwrap();
         assert_eq!(eval(&client, BACKGROUND).await, DARK_BACKGROUND, "on the next page too");
@@ -279,13 +272,7 @@ fn the_invitation_to_subscribe_can_be_hidden_for_good() {
             "Get trending papers in your email inbox!"
         );
         screenshot(&client, "reading-invite").await;
-        client
-            .find(Locator::Css("section.invite form.dismiss button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "section.invite form.dismiss button").await;
         wait_for(
             &client,
             "return document.querySelector('section.invite') === null",
