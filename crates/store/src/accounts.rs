@@ -27,6 +27,12 @@ pub struct User {
     /// Whether the profile page lists the papers this user upvoted.
     pub votes_public: bool,
     pub created_at: DateTime<Utc>,
+    /// When this user was last seen (recorded at most every few minutes, see `record_visit`).
+    #[serde(skip)]
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// When their previous visit ended: what was added since is new to them.
+    #[serde(skip)]
+    pub previous_seen_at: Option<DateTime<Utc>>,
 }
 
 /// What [`AccountStore::create_user`] needs.
@@ -130,6 +136,17 @@ pub trait AccountStore: Send + Sync {
     fn set_admin(&self, user_id: i64, admin: bool) -> Result<(), StoreError>;
     /// Accounts in the order they were made, one page.
     fn users(&self, offset: u64, limit: u64) -> Result<Vec<User>, StoreError>;
+    /// Records that the user was seen at `now`; with `new_visit`, the visit their
+    /// `last_seen_at` (`seen_before`) belonged to has ended and becomes their previous one.
+    /// Only when `last_seen_at` is still `seen_before` (two requests racing to start a visit
+    /// must not make the first one's time the "previous visit"); false when it was not.
+    fn record_visit(
+        &self,
+        user_id: i64,
+        seen_before: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        new_visit: bool,
+    ) -> Result<bool, StoreError>;
 
     // --- tokens -----------------------------------------------------------------------
     fn insert_token(&self, token: &NewToken<'_>) -> Result<i64, StoreError>;

@@ -169,6 +169,8 @@ pub const TABLES: &[Table] = &[
             ("banned", Bool),
             ("votes_public", Bool),
             ("created_at", Time),
+            ("last_seen_at", Time),
+            ("previous_seen_at", Time),
         ],
         identity: Some("id"),
         replace: false,

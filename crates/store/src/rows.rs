@@ -33,7 +33,8 @@ impl RowRead for postgres::Row {
 
 /// A user's columns in a query on `users u`; [`user`] reads them.
 pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.name, u.email, u.email_verified, u.password_hash, u.is_admin, u.banned, u.votes_public, u.created_at";
+    "u.id, u.name, u.email, u.email_verified, u.password_hash, u.is_admin, u.banned, u.votes_public, u.created_at,
+     u.last_seen_at, u.previous_seen_at";
 
 /// A token's columns in a query on `tokens t`; [`token`] reads them.
 pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.kind, t.label, t.created_at, t.expires_at, t.last_used_at";
@@ -70,6 +71,8 @@ pub(crate) fn user(row: &impl RowRead, at: usize) -> Result<User, StoreError> {
         banned: row.column(at + 6)?,
         votes_public: row.column(at + 7)?,
         created_at: row.column(at + 8)?,
+        last_seen_at: row.column(at + 9)?,
+        previous_seen_at: row.column(at + 10)?,
     })
 }
 

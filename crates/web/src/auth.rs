@@ -21,6 +21,7 @@ use paperboy_accounts::{csrf, hash_token, new_token};
 use paperboy_store::{TokenKind, User};
 
 use crate::error::{ApiError, PageError};
+use crate::reader::{self, Reader};
 use crate::{AppError, AppState};
 
 pub const SESSION_COOKIE: &str = "pb_session";
@@ -78,7 +79,7 @@ impl Viewer {
     }
 }
 
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -178,9 +179,17 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     } else {
         anonymous(&headers, client, &mut new_csrf_cookie)
     };
+    let here = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let previous_visit = match &viewer.user {
+        Some(user) if !viewer.by_api_token && *request.method() == Method::GET && is_page(&here) => {
+            reader::visit(&state, user, Utc::now()).await
+        }
+        _ => None,
+    };
+    let reader = Reader::new(&headers, &here, previous_visit);
     request.extensions_mut().insert(viewer.clone());
     let response = next.run(request).await;
-    let mut response = personalise(&state, response, &viewer).await;
+    let mut response = personalise(response, &viewer, &reader, &state).await;
     if let Some(value) = new_csrf_cookie {
         let cookie = format!(
             "{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{}",
@@ -192,6 +201,11 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     }
     security_headers(response.headers_mut());
     response
+}
+
+/// Whether `path` is one of the site's pages (a reader's visit), not its API or its files.
+fn is_page(path: &str) -> bool {
+    !path.starts_with("/api/") && !path.starts_with("/static/") && !path.starts_with("/feeds/")
 }
 
 fn anonymous(headers: &HeaderMap, client: String, new_cookie: &mut Option<String>) -> Viewer {
@@ -261,7 +275,7 @@ pub fn clear_session_cookie(state: &AppState) -> String {
 }
 
 /// Fills the placeholders of an HTML page for this viewer.
-async fn personalise(state: &AppState, response: Response, viewer: &Viewer) -> Response {
+async fn personalise(response: Response, viewer: &Viewer, reader: &Reader, state: &AppState) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -274,7 +288,12 @@ async fn personalise(state: &AppState, response: Response, viewer: &Viewer) -> R
     let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
         return (parts.status, "the page was too large to send").into_response();
     };
-    let html = String::from_utf8_lossy(&bytes);
+    let html = String::from_utf8_lossy(&bytes).into_owned();
+    // The reader's parts first: they bring CSRF placeholders of their own.
+    let html = match reader::fill(html, reader, viewer, state).await {
+        Ok(html) => html,
+        Err(failed) => return PageError(failed).into_response(),
+    };
     let html = crate::library::fill_save_buttons(state, viewer, &html).await;
     let html = html
         .replace(ACCOUNT_PLACEHOLDER, &account_bar(viewer))

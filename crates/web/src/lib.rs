@@ -7,8 +7,9 @@
 //! are the checks, one blocking helper, one render), `auth` (the middleware that resolves the
 //! viewer), `participation` (vote, comment, submit), `pages/` and `api/` (the two faces),
 //! `mcp` (the JSON API's reads and upvotes as Model Context Protocol tools for AI agents),
-//! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `metrics`, `feeds`, `outbox`
-//! (mail: requests queue it, a worker sends it).
+//! `view`, `math`, `markdown` (what reaches HTML), `page_cache`, `reader` (per-reader touches
+//! filled in after the cache), `pager`, `metrics`, `feeds`, `for_you` (each reader's ranked
+//! list, its settings and private feeds), `outbox` (mail: requests queue it, a worker sends it).
 
 use axum::routing::get;
 use axum::Router;
@@ -30,11 +31,13 @@ mod mcp;
 mod metrics;
 pub mod outbox;
 mod page_cache;
+mod pager;
 mod pages;
 mod params;
 mod participation;
 mod period;
 mod rate_limits;
+mod reader;
 mod settings;
 mod state;
 mod sync_status;
@@ -92,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::digest::routes())
         .merge(pages::account::routes())
         .merge(pages::participation_routes())
+        .merge(reader::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(body::read_whole))
         .layer(axum::middleware::from_fn(error::uniform_errors))

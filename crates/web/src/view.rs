@@ -29,6 +29,8 @@ pub struct Card {
     pub pdf_url: String,
     pub code_url: Option<String>,
     pub categories: Vec<String>,
+    /// The paper's latest news (its announcement or its latest daily list), for "New" marks.
+    pub fresh_day: Option<NaiveDate>,
 }
 
 impl Card {
@@ -55,6 +57,7 @@ impl Card {
             pdf_url: links.pdf,
             code_url: links.code,
             categories: doc.paper.categories.clone(),
+            fresh_day: doc.paper.announced.max(doc.daily.last().copied()),
         }
     }
 }

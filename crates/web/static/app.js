@@ -75,3 +75,41 @@ if (document.readyState === "loading") {
 } else {
   markOwnVotes();
 }
+
+// The theme switch works as a form (the server keeps the choice in a cookie and sends the page
+// back); with this script the choice applies in place instead.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches("form.theme")) return;
+  const chosen = event.submitter;
+  if (!(chosen instanceof HTMLButtonElement)) return;
+  event.preventDefault();
+  const post = () => {
+    // Without the script's help: the plain form, carrying the chosen button's value.
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = chosen.name;
+    field.value = chosen.value;
+    form.appendChild(field);
+    form.submit();
+  };
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form, chosen)),
+      credentials: "same-origin",
+      redirect: "manual",
+    });
+    if (response.type !== "opaqueredirect" && !response.ok) return post();
+  } catch (_) {
+    return post();
+  }
+  if (chosen.value === "auto") {
+    delete document.documentElement.dataset.theme;
+  } else {
+    document.documentElement.dataset.theme = chosen.value;
+  }
+  for (const button of form.querySelectorAll("button[name=theme]")) {
+    button.setAttribute("aria-pressed", String(button === chosen));
+  }
+});

@@ -249,7 +249,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         5,
         "
-    -- Each account's library (see the SQLite migration 10).
+    -- Each account's library (see the SQLite migration 12).
     CREATE TABLE library (
         user_id   BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         paper_key BIGINT NOT NULL REFERENCES papers(paper_key),
@@ -288,6 +288,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
         created_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (user_id, paper_key)
     );
+    ",
+    ),
+    (
+        7,
+        "
+    -- Visit times, for \"New since your last visit\" (see the SQLite migration 12).
+    ALTER TABLE users ADD COLUMN last_seen_at TIMESTAMPTZ;
+    ALTER TABLE users ADD COLUMN previous_seen_at TIMESTAMPTZ;
     ",
     ),
 ];

@@ -149,6 +149,24 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn record_visit(
+        &self,
+        user_id: i64,
+        seen_before: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        new_visit: bool,
+    ) -> Result<bool, StoreError> {
+        self.write(|conn| {
+            let changed = conn.execute(
+                "UPDATE users SET last_seen_at = ?1,
+                     previous_seen_at = CASE WHEN ?2 THEN last_seen_at ELSE previous_seen_at END
+                 WHERE id = ?3 AND last_seen_at IS ?4",
+                params![now, new_visit, user_id, seen_before],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
     fn insert_token(&self, token: &NewToken<'_>) -> Result<i64, StoreError> {
         self.write(|conn| {
             conn.execute(

@@ -313,6 +313,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ) WITHOUT ROWID;
     ",
     ),
+    (
+        12,
+        "
+    -- When each user was last seen, and when their visit before this one ended: papers added
+    -- since the previous visit are marked \"New\" for them.
+    ALTER TABLE users ADD COLUMN last_seen_at TEXT;
+    ALTER TABLE users ADD COLUMN previous_seen_at TEXT;
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

@@ -8,6 +8,7 @@ use axum::response::Html;
 use paperboy_store::Page;
 
 use crate::error::PageError;
+use crate::pager::Pager;
 use crate::params;
 use crate::view::{author_path, Card};
 use crate::{AppError, AppState};
@@ -18,10 +19,8 @@ const PER_PAGE: u64 = 30;
 #[template(path = "author.html")]
 struct AuthorPage {
     name: String,
-    path: String,
     cards: Vec<Card>,
-    page: u64,
-    has_next_page: bool,
+    pager: Pager,
 }
 
 pub async fn show(
@@ -42,12 +41,18 @@ pub async fn show(
     }
     let has_next_page = docs.len() as u64 > PER_PAGE;
     docs.truncate(PER_PAGE as usize);
+    let pager = Pager::new(
+        &author_path(&name),
+        page,
+        PER_PAGE as usize,
+        docs.len(),
+        has_next_page,
+        None,
+    );
     let view = AuthorPage {
-        path: author_path(&name),
         name,
         cards: docs.iter().map(|d| Card::new(d, None)).collect(),
-        page,
-        has_next_page,
+        pager,
     };
     Ok(crate::kit::render(&view)?)
 }

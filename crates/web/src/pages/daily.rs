@@ -10,6 +10,7 @@ use paperboy_store::{DayNeighbours, Page};
 
 use crate::error::PageError;
 use crate::export::{self, Wanted};
+use crate::pager::Pager;
 use crate::params;
 use crate::period::Period;
 use crate::view::{long_date, Card};
@@ -28,7 +29,7 @@ struct DailyPage {
     announced: Vec<Card>,
     category: Option<String>,
     page: u64,
-    has_next_page: bool,
+    pager: Pager,
     week: Period,
     month: Period,
 }
@@ -98,6 +99,18 @@ async fn render_day(
             .map(|d| &d.paper);
         return Ok(export::respond_papers(format, papers, &format!("paperboy-{day}")));
     }
+    let base = match &category {
+        Some(c) => format!("/date/{day}?category={c}"),
+        None => format!("/date/{day}"),
+    };
+    let pager = Pager::new(
+        &base,
+        page,
+        ANNOUNCED_PER_PAGE as usize,
+        announced.len(),
+        has_next_page,
+        None,
+    );
     let view = DailyPage {
         day,
         day_label: long_date(day),
@@ -106,7 +119,7 @@ async fn render_day(
         announced: announced.iter().map(|d| Card::new(d, None)).collect(),
         category,
         page,
-        has_next_page,
+        pager,
         week: Period::Week(day).containing(day),
         month: Period::Month(day).containing(day),
     };

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::PageError;
 use crate::export::{self, Wanted};
+use crate::pager::Pager;
 use crate::params;
 use crate::period::Period;
 use crate::view::Card;
@@ -27,13 +28,11 @@ struct Link {
 struct PeriodPage {
     kind: &'static str,
     label: String,
-    path: String,
     previous: Option<Link>,
     next: Option<Link>,
     cards: Vec<Card>,
     total: usize,
-    page: u64,
-    has_next_page: bool,
+    pager: Pager,
 }
 
 pub async fn week(
@@ -84,10 +83,18 @@ async fn render(
         let papers = docs.iter().skip(skip).take(PER_PAGE).map(|d| &d.paper);
         return Ok(export::respond_papers(format, papers, &format!("paperboy-{period}")));
     }
+    let shown = docs.len().saturating_sub(skip).min(PER_PAGE);
+    let pager = Pager::new(
+        &period.path(),
+        page,
+        PER_PAGE,
+        shown,
+        docs.len() > skip + PER_PAGE,
+        Some(docs.len()),
+    );
     let view = PeriodPage {
         kind: period.kind(),
         label: period.label(),
-        path: period.path(),
         previous: before.map(link),
         next: after.map(link),
         cards: docs
@@ -105,8 +112,7 @@ async fn render(
             })
             .collect(),
         total: docs.len(),
-        page,
-        has_next_page: docs.len() > skip + PER_PAGE,
+        pager,
     };
     Ok(crate::kit::render(&view)?.into_response())
 }

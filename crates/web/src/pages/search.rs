@@ -10,6 +10,7 @@ use paperboy_search::{Filters, SearchRequest};
 
 use crate::error::PageError;
 use crate::export::{self, Wanted};
+use crate::pager::Pager;
 use crate::params;
 use crate::view::{author_list, highlight_math, Segment};
 use crate::AppState;
@@ -38,9 +39,8 @@ struct SearchPage {
     results: Vec<Result>,
     notices: Vec<String>,
     took_ms: String,
-    page: u64,
-    has_next_page: bool,
-    /// The query string without `page`, for pagination links (already URL-encoded).
+    pager: Pager,
+    /// The query string without `page`, for the feeds' links (already URL-encoded).
     base_query: String,
 }
 
@@ -63,8 +63,7 @@ pub async fn results(
         results: Vec::new(),
         notices: Vec::new(),
         took_ms: String::new(),
-        page,
-        has_next_page: false,
+        pager: Pager::new("/search", page, PER_PAGE, 0, false, None),
         base_query: String::new(),
     };
     if !q.is_empty() {
@@ -86,7 +85,7 @@ pub async fn results(
             .split_whitespace()
             .map(str::to_string)
             .collect();
-        view.has_next_page = response.results.len() > PER_PAGE;
+        let has_next_page = response.results.len() > PER_PAGE;
         let ids: Vec<_> = response.results.iter().take(PER_PAGE).map(|h| h.id.clone()).collect();
         let docs = state
             .with_store(move |s| {
@@ -120,6 +119,8 @@ pub async fn results(
             ("until", &view.until),
             ("category", &view.category),
         ]);
+        let base = format!("/search?{}", view.base_query);
+        view.pager = Pager::new(&base, page, PER_PAGE, view.results.len(), has_next_page, None);
     } else if let Some(format) = format {
         return Ok(export::respond(format, &[], "paperboy-search"));
     }

@@ -8,6 +8,7 @@ use axum::response::Html;
 use chrono::NaiveDate;
 
 use crate::error::PageError;
+use crate::pager::Pager;
 use crate::params;
 use crate::trending::{self, FORMULA};
 use crate::view::Card;
@@ -26,7 +27,7 @@ struct TrendingPage {
     /// The rank of the first card on this page.
     first_rank: usize,
     page: u64,
-    has_next_page: bool,
+    pager: Pager,
     formula: &'static str,
 }
 
@@ -39,6 +40,10 @@ pub async fn show(
     let now = chrono::Utc::now();
     let ranked = state.with_store(move |s| trending::compute(s, days, now)).await?;
     let skip = (page as usize - 1) * PER_PAGE;
+    let total = ranked.papers.len();
+    let shown = total.saturating_sub(skip).min(PER_PAGE);
+    let base = format!("/trending?days={}", ranked.days);
+    let pager = Pager::new(&base, page, PER_PAGE, shown, total > skip + PER_PAGE, Some(total));
     let view = TrendingPage {
         from: ranked.from,
         until: ranked.until,
@@ -53,7 +58,7 @@ pub async fn show(
             .collect(),
         first_rank: skip + 1,
         page,
-        has_next_page: ranked.papers.len() > skip + PER_PAGE,
+        pager,
         formula: FORMULA,
     };
     Ok(crate::kit::render(&view)?)

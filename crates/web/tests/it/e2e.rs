@@ -63,7 +63,7 @@ fn screenshots_dir() -> PathBuf {
     dir
 }
 
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();

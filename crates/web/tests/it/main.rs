@@ -18,6 +18,8 @@ mod library;
 mod mail;
 mod mcp;
 mod pages;
+mod reading;
+mod reading_browser;
 mod signals;
 mod snapshots;
 mod status;

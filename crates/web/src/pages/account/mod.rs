@@ -154,7 +154,7 @@ async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Res
 }
 
 /// A response that also sets a cookie.
-fn with_cookie(response: impl IntoResponse, cookie: &str) -> Response {
+pub(crate) fn with_cookie(response: impl IntoResponse, cookie: &str) -> Response {
     let mut response = response.into_response();
     if let Ok(value) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
