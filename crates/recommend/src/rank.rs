@@ -48,7 +48,7 @@ impl Default for Weights {
             recent_liked: 64,
             knn: 1.0,
             linear: 0.3,
-            popularity: 0.02,
+            popularity: 0.1,
             dislike: 1.5,
             dislike_floor: 0.3,
             category: 0.05,
