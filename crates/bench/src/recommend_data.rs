@@ -96,7 +96,12 @@ pub fn load(shared: &Path, window: usize, max_authors: usize) -> anyhow::Result<
             upvotes: 0,
         });
     }
-    let mut days: Vec<NaiveDate> = papers.iter().map(|p| p.day).collect::<HashSet<_>>().into_iter().collect();
+    let mut days: Vec<NaiveDate> = papers
+        .iter()
+        .map(|p| p.day)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     days.sort();
     let first = days[days.len().saturating_sub(window.max(1))];
     let last = *days.last().context("no listing days")?;
@@ -158,7 +163,14 @@ pub fn load(shared: &Path, window: usize, max_authors: usize) -> anyhow::Result<
     })
 }
 
-fn reader(name: &str, kind: Kind, list: &[usize], papers: &[Paper], first: NaiveDate, min_history: usize) -> Option<Reader> {
+fn reader(
+    name: &str,
+    kind: Kind,
+    list: &[usize],
+    papers: &[Paper],
+    first: NaiveDate,
+    min_history: usize,
+) -> Option<Reader> {
     let mut history: Vec<usize> = list.iter().copied().filter(|&i| papers[i].day < first).collect();
     let mut wanted: Vec<usize> = list.iter().copied().filter(|&i| papers[i].day >= first).collect();
     history.sort_by_key(|&i| (papers[i].day, i));
@@ -265,6 +277,7 @@ fn names(v: &serde_json::Value) -> Vec<String> {
 
 /// FNV-1a: a stable hash for choosing and splitting readers.
 pub fn fnv(s: &str) -> u64 {
-    s.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }

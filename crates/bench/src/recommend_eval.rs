@@ -74,7 +74,11 @@ impl<'d> Corpus<'d> {
             .collect();
         let ordered: Vec<String> = needed.iter().map(|i| texts[i].clone()).collect();
         let rows: Vec<(usize, Row)> = needed.iter().copied().zip(vectorise(&ordered)).collect();
-        let terms = rows.iter().flat_map(|r| r.1.iter().map(|e| e.0 as usize + 1)).max().unwrap_or(0);
+        let terms = rows
+            .iter()
+            .flat_map(|r| r.1.iter().map(|e| e.0 as usize + 1))
+            .max()
+            .unwrap_or(0);
         let pool = data.pool.iter().copied().filter(|i| vectors.contains_key(i)).collect();
         let end = data.window.1.succ_opt().unwrap_or(data.window.1);
         Corpus {
@@ -220,12 +224,18 @@ impl<'d> Corpus<'d> {
     /// many of those papers' nearest neighbours (5 each, in the pool) stay in the next top 20.
     pub fn not_interested_effect(&self, readers: &[&Reader]) {
         let (weights, training) = (Weights::default(), Training::default());
-        let (mut near_before, mut near_after, mut dismissed_left, mut readers_counted) = (0usize, 0usize, 0usize, 0usize);
+        let (mut near_before, mut near_after, mut dismissed_left, mut readers_counted) =
+            (0usize, 0usize, 0usize, 0usize);
         let (mut recall_before, mut recall_after) = (0.0, 0.0);
         for reader in readers {
             let before = self.paperboy(reader, &[], &weights, &training);
             let wanted: HashSet<usize> = reader.wanted.iter().copied().collect();
-            let dismissed: Vec<usize> = before[..TOP].iter().copied().filter(|i| !wanted.contains(i)).take(5).collect();
+            let dismissed: Vec<usize> = before[..TOP]
+                .iter()
+                .copied()
+                .filter(|i| !wanted.contains(i))
+                .take(5)
+                .collect();
             let mut neighbours: HashSet<usize> = HashSet::new();
             for &d in &dismissed {
                 let mut near: Vec<(f32, usize)> = self

@@ -21,10 +21,10 @@ const STOP_WORDS: &[&str] = &[
     "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he",
     "her", "here", "hers", "him", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself",
     "just", "may", "me", "more", "most", "must", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only",
-    "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than",
-    "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "thus", "to",
-    "too", "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where", "which",
-    "while", "who", "whom", "why", "will", "with", "within", "without", "would", "you", "your",
+    "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that",
+    "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "thus", "to", "too", "under",
+    "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
+    "why", "will", "with", "within", "without", "would", "you", "your",
 ];
 
 /// tf-idf rows for `texts`.
@@ -49,7 +49,11 @@ pub fn vectorise(texts: &[String]) -> Vec<Row> {
         .collect();
     vocabulary.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     vocabulary.truncate(MAX_FEATURES);
-    let ids: HashMap<&str, u32> = vocabulary.iter().enumerate().map(|(i, (t, _))| (*t, i as u32)).collect();
+    let ids: HashMap<&str, u32> = vocabulary
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| (*t, i as u32))
+        .collect();
     // Smoothed idf, as scikit-learn's default.
     let idf: Vec<f32> = vocabulary
         .iter()

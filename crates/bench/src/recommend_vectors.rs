@@ -20,11 +20,16 @@ const CHUNK: usize = 64;
 
 /// The unit vectors of `wanted` papers (indices into `papers`), from `cache` where present.
 pub fn vectors(papers: &[Paper], wanted: &[usize], cache: &Path) -> anyhow::Result<HashMap<usize, Vec<f32>>> {
-    let embedder = Embedder::load(&EmbedOptions::default()).context("loading the embedding model (run scripts/setup)")?;
+    let embedder =
+        Embedder::load(&EmbedOptions::default()).context("loading the embedding model (run scripts/setup)")?;
     // The model id says the model and the truncation: the two things that change the vectors.
     let header = format!("paperboy-bench-recommend {} {}\n", embedder.model_id(), embedder.dim());
     let mut known = read(cache, &header, embedder.dim()).unwrap_or_default();
-    let missing: Vec<usize> = wanted.iter().copied().filter(|&i| !known.contains_key(&papers[i].id)).collect();
+    let missing: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|&i| !known.contains_key(&papers[i].id))
+        .collect();
     if !missing.is_empty() {
         println!(
             "embedding {} papers ({} cached in {})…",

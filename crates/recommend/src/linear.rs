@@ -43,7 +43,7 @@ impl Default for Training {
         Training {
             unseen: 96,
             unseen_weight: 3.0,
-            dislike_weight: 2.0,
+            dislike_weight: 1.0,
             search_weight: 1.0,
             l2: 0.001,
             cold_steps: 60,
@@ -108,7 +108,12 @@ impl ReaderModel {
     /// (`warm_steps`), else from zero (`cold_steps`). Without any liked paper or saved-search
     /// vector there is nothing to learn from, and the model goes back to untrained. Unseen papers
     /// are sampled from `pool`, leaving out those the reader judged.
-    pub fn refit(&mut self, signals: &Signals, pool: &[Candidate<'_>], training: &Training) -> Result<FitReport, RecommendError> {
+    pub fn refit(
+        &mut self,
+        signals: &Signals,
+        pool: &[Candidate<'_>],
+        training: &Training,
+    ) -> Result<FitReport, RecommendError> {
         let mut examples: Vec<Example<'_>> = Vec::new();
         let skip = signals.liked.len().saturating_sub(training.max_liked);
         for liked in &signals.liked[skip..] {
@@ -180,7 +185,10 @@ impl ReaderModel {
         let mut gradient = vec![0f32; self.dim];
         let mut loss = 0.0;
         for _ in 0..steps {
-            gradient.iter_mut().zip(&self.weights).for_each(|(g, w)| *g = 2.0 * training.l2 * w);
+            gradient
+                .iter_mut()
+                .zip(&self.weights)
+                .for_each(|(g, w)| *g = 2.0 * training.l2 * w);
             let mut bias_gradient = 0.0;
             loss = 0.0;
             for e in examples {

@@ -49,8 +49,8 @@ impl Default for Weights {
             knn: 1.0,
             linear: 0.3,
             popularity: 0.1,
-            dislike: 1.5,
-            dislike_floor: 0.3,
+            dislike: 1.0,
+            dislike_floor: 0.55,
             category: 0.05,
             search: 0.3,
             search_match: 0.5,
@@ -80,7 +80,9 @@ pub fn rank(
     weights: &Weights,
 ) -> Result<Vec<Ranked>, RecommendError> {
     let refs = References::new(model, signals, weights)?;
-    let mut cheap: Vec<(usize, f32, bool)> = Vec::with_capacity(candidates.len());
+    // (index, cheap score, surfaced, the reasons that need no similarity), each computed once:
+    // matching saved-search terms lower-cases the paper's text, the costliest cheap part.
+    let mut cheap: Vec<(usize, f32, bool, Vec<Reason>)> = Vec::with_capacity(candidates.len());
     for (index, c) in candidates.iter().enumerate() {
         // Only the length: checking every value of 10,000 vectors would cost as much as scoring.
         if c.vector.len() != model.dim {
@@ -94,43 +96,56 @@ pub fn rank(
         if signals.has_judged(c.id) {
             continue;
         }
-        let surfaced = refs.surfaces(c);
+        let reasons = refs.cheap_reasons(c);
+        let surfaced = reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Author { .. } | Reason::SavedSearch { .. }));
         let mut score = weights.popularity * (1.0 + c.upvotes as f32).log10();
         if model.is_trained() {
             score += weights.linear * sigmoid(model.logit(c.vector));
         }
-        if refs.in_followed_category(c).is_some() {
+        if reasons.iter().any(|r| matches!(r, Reason::Category { .. })) {
             score += weights.category;
         }
-        cheap.push((index, score, surfaced));
+        cheap.push((index, score, surfaced, reasons));
     }
     // The shortlist: surfaced papers and the best by the cheap parts.
-    sort_by_score(&mut cheap, candidates, |c| c.0, |c| if c.2 { c.1 + SURFACE } else { c.1 });
+    sort_by_score(
+        &mut cheap,
+        candidates,
+        |c| c.0,
+        |c| if c.2 { c.1 + SURFACE } else { c.1 },
+    );
     let full = if weights.shortlist == 0 {
         cheap.len()
     } else {
         let surfaced = cheap.iter().filter(|c| c.2).count();
         cheap.len().min(weights.shortlist.max(surfaced))
     };
-    let (head, tail) = cheap.split_at(full);
-    let mut out: Vec<Ranked> = head
-        .iter()
-        .map(|&(index, score, surfaced)| refs.score_fully(index, &candidates[index], score, surfaced))
+    let tail = cheap.split_off(full);
+    let mut out: Vec<Ranked> = cheap
+        .into_iter()
+        .map(|(index, score, surfaced, reasons)| refs.score_fully(index, &candidates[index], score, surfaced, reasons))
         .collect();
     sort_by_score(&mut out, candidates, |r| r.index, |r| r.score);
     // The tail keeps its cheap order, scored no higher than the shortlist's last.
     let floor = out.last().map_or(f32::INFINITY, |r| r.score);
-    out.extend(tail.iter().map(|&(index, score, surfaced)| Ranked {
+    out.extend(tail.into_iter().map(|(index, score, surfaced, reasons)| Ranked {
         index,
         score: score.min(floor),
         surfaced,
-        reasons: refs.cheap_reasons(&candidates[index]),
+        reasons,
     }));
     Ok(out)
 }
 
 /// Highest first; ties to the later day, then the smaller id.
-fn sort_by_score<T>(items: &mut [T], candidates: &[Candidate<'_>], index: impl Fn(&T) -> usize, score: impl Fn(&T) -> f32) {
+fn sort_by_score<T>(
+    items: &mut [T],
+    candidates: &[Candidate<'_>],
+    index: impl Fn(&T) -> usize,
+    score: impl Fn(&T) -> f32,
+) {
     items.sort_by(|a, b| {
         let (ca, cb) = (&candidates[index(a)], &candidates[index(b)]);
         score(b)
@@ -234,10 +249,6 @@ impl<'s> References<'s> {
         names
     }
 
-    fn surfaces(&self, c: &Candidate<'_>) -> bool {
-        !self.followed_authors(c).is_empty() || !self.matched_searches(c).is_empty()
-    }
-
     /// The reasons that need no similarity to liked papers: follows and saved searches.
     fn cheap_reasons(&self, c: &Candidate<'_>) -> Vec<Reason> {
         let mut reasons: Vec<Reason> = self
@@ -258,7 +269,14 @@ impl<'s> References<'s> {
         reasons
     }
 
-    fn score_fully(&self, index: usize, c: &Candidate<'_>, cheap: f32, surfaced: bool) -> Ranked {
+    fn score_fully(
+        &self,
+        index: usize,
+        c: &Candidate<'_>,
+        cheap: f32,
+        surfaced: bool,
+        mut reasons: Vec<Reason>,
+    ) -> Ranked {
         let mut score = cheap;
         let mut nearest: Option<(f32, usize)> = None;
         if !self.liked.is_empty() {
@@ -275,14 +293,21 @@ impl<'s> References<'s> {
         if let Some(closest) = self.disliked.iter().map(|v| dot(v, c.vector)).max_by(f32::total_cmp) {
             score -= self.weights.dislike * (closest - self.weights.dislike_floor).max(0.0);
         }
-        if let Some(closest) = self.search_vectors.iter().map(|v| dot(v, c.vector)).max_by(f32::total_cmp) {
+        if let Some(closest) = self
+            .search_vectors
+            .iter()
+            .map(|v| dot(v, c.vector))
+            .max_by(f32::total_cmp)
+        {
             score += self.weights.search * closest;
         }
-        let mut reasons = self.cheap_reasons(c);
         if let Some((_, i)) = nearest {
             let (id, _, how) = self.liked[i];
             // Follows and searches say more than a likeness; they come first when present.
-            reasons.push(Reason::Like { id: id.to_string(), how });
+            reasons.push(Reason::Like {
+                id: id.to_string(),
+                how,
+            });
         }
         if surfaced {
             score += SURFACE;

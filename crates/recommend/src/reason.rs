@@ -50,7 +50,9 @@ mod tests {
             name: "diffusion video".into(),
         };
         assert_eq!(search.to_string(), "matches your saved search 'diffusion video'");
-        let author = Reason::Author { name: "Jane Doe".into() };
+        let author = Reason::Author {
+            name: "Jane Doe".into(),
+        };
         assert_eq!(author.to_string(), "by Jane Doe, whom you follow");
         let category = Reason::Category {
             category: "cs.RO".into(),
