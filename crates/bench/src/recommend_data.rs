@@ -110,7 +110,7 @@ pub fn load(shared: &Path, window: usize, max_authors: usize) -> anyhow::Result<
     for (id, d) in &daily {
         match index.get(id) {
             Some(&i) => papers[i].upvotes = papers[i].upvotes.max(d.upvotes),
-            None if d.day >= first && d.day <= last => {
+            None if (first..=last).contains(&d.day) => {
                 index.insert(id.clone(), papers.len());
                 papers.push(Paper {
                     id: id.clone(),

@@ -220,7 +220,7 @@ impl<'s> References<'s> {
         }
         c.authors
             .iter()
-            .filter(|a| self.authors.contains(&fold(a)))
+            .filter(|a| self.authors.iter().any(|f| same_name(f, a)))
             .map(String::as_str)
             .collect()
     }
@@ -233,12 +233,20 @@ impl<'s> References<'s> {
 
     fn matched_searches(&self, c: &Candidate<'_>) -> Vec<&'s str> {
         let mut names = Vec::new();
-        if !self.search_terms.is_empty() {
-            let text = c.text.to_lowercase();
-            for (name, terms) in &self.search_terms {
-                if terms.iter().all(|t| contains_words(&text, t)) {
-                    names.push(*name);
-                }
+        // Lower-casing a whole abstract is the costliest step of a ranking: only done when a
+        // term is not ASCII (ASCII terms are compared ignoring ASCII case in place).
+        let lowered = self
+            .search_terms
+            .iter()
+            .any(|(_, terms)| !terms.iter().all(|t| t.is_ascii()))
+            .then(|| c.text.to_lowercase());
+        for (name, terms) in &self.search_terms {
+            let found = |t: &String| match &lowered {
+                Some(text) => contains_words(text, t),
+                None => contains_ascii_words(c.text.as_bytes(), t.as_bytes()),
+            };
+            if terms.iter().all(found) {
+                names.push(*name);
             }
         }
         for (name, v) in &self.search_by_vector {
@@ -326,6 +334,36 @@ fn fold(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// `folded` (see [`fold`]) and `name` are the same name, without allocating for ASCII names.
+fn same_name(folded: &str, name: &str) -> bool {
+    if !name.is_ascii() {
+        return fold(name) == folded;
+    }
+    let mut words = folded.split(' ');
+    name.split_whitespace()
+        .all(|w| words.next().is_some_and(|f| f.eq_ignore_ascii_case(w)))
+        && words.next().is_none()
+}
+
+/// [`contains_words`] for an ASCII `phrase` (lower-case) in any `text`, ignoring ASCII case.
+/// A byte of a non-ASCII character next to the phrase counts as a letter.
+fn contains_ascii_words(text: &[u8], phrase: &[u8]) -> bool {
+    let Some(&first) = phrase.first() else {
+        return true;
+    };
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || !b.is_ascii();
+    let last = match text.len().checked_sub(phrase.len()) {
+        Some(last) => last,
+        None => return false,
+    };
+    (0..=last).any(|start| {
+        text[start].to_ascii_lowercase() == first
+            && text[start..start + phrase.len()].eq_ignore_ascii_case(phrase)
+            && (start == 0 || !is_word(text[start - 1]))
+            && text.get(start + phrase.len()).is_none_or(|&b| !is_word(b))
+    })
+}
+
 /// Does `text` contain `phrase` as whole words (no letter or digit right before or after)?
 fn contains_words(text: &str, phrase: &str) -> bool {
     let mut from = 0;
@@ -345,6 +383,17 @@ fn contains_words(text: &str, phrase: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::contains_words;
+
+    #[test]
+    fn ascii_terms_match_whole_words_in_any_case() {
+        use super::contains_ascii_words as words;
+        assert!(words(b"Video Diffusion models", b"diffusion"));
+        assert!(words(b"text-to-video DIFFUSION", b"video diffusion"));
+        assert!(!words(b"confusion and diffusions", b"diffusion"));
+        assert!(!words("caf\u{e9}diffusion".as_bytes(), b"diffusion"));
+        assert!(!words(b"", b"diffusion"));
+        assert!(super::same_name("jane doe", "Jane  Doe") && !super::same_name("jane doe", "Jane Doe Jr"));
+    }
 
     #[test]
     fn terms_match_whole_words_only() {
