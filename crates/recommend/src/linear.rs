@@ -42,10 +42,10 @@ impl Default for Training {
     fn default() -> Self {
         Training {
             unseen: 96,
-            unseen_weight: 1.0,
-            dislike_weight: 2.0,
+            unseen_weight: 3.0,
+            dislike_weight: 1.0,
             search_weight: 1.0,
-            l2: 0.01,
+            l2: 0.001,
             cold_steps: 60,
             warm_steps: 12,
             step: 3.0,

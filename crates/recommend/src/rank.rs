@@ -48,9 +48,9 @@ impl Default for Weights {
             recent_liked: 64,
             knn: 1.0,
             linear: 0.3,
-            popularity: 0.02,
-            dislike: 1.5,
-            dislike_floor: 0.3,
+            popularity: 0.1,
+            dislike: 1.0,
+            dislike_floor: 0.55,
             category: 0.05,
             search: 0.3,
             search_match: 0.5,
@@ -80,7 +80,9 @@ pub fn rank(
     weights: &Weights,
 ) -> Result<Vec<Ranked>, RecommendError> {
     let refs = References::new(model, signals, weights)?;
-    let mut cheap: Vec<(usize, f32, bool)> = Vec::with_capacity(candidates.len());
+    // (index, cheap score, surfaced, the reasons that need no similarity), each computed once:
+    // matching saved-search terms lower-cases the paper's text, the costliest cheap part.
+    let mut cheap: Vec<(usize, f32, bool, Vec<Reason>)> = Vec::with_capacity(candidates.len());
     for (index, c) in candidates.iter().enumerate() {
         // Only the length: checking every value of 10,000 vectors would cost as much as scoring.
         if c.vector.len() != model.dim {
@@ -94,15 +96,18 @@ pub fn rank(
         if signals.has_judged(c.id) {
             continue;
         }
-        let surfaced = refs.surfaces(c);
+        let reasons = refs.cheap_reasons(c);
+        let surfaced = reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Author { .. } | Reason::SavedSearch { .. }));
         let mut score = weights.popularity * (1.0 + c.upvotes as f32).log10();
         if model.is_trained() {
             score += weights.linear * sigmoid(model.logit(c.vector));
         }
-        if refs.in_followed_category(c).is_some() {
+        if reasons.iter().any(|r| matches!(r, Reason::Category { .. })) {
             score += weights.category;
         }
-        cheap.push((index, score, surfaced));
+        cheap.push((index, score, surfaced, reasons));
     }
     // The shortlist: surfaced papers and the best by the cheap parts.
     sort_by_score(
@@ -117,19 +122,19 @@ pub fn rank(
         let surfaced = cheap.iter().filter(|c| c.2).count();
         cheap.len().min(weights.shortlist.max(surfaced))
     };
-    let (head, tail) = cheap.split_at(full);
-    let mut out: Vec<Ranked> = head
-        .iter()
-        .map(|&(index, score, surfaced)| refs.score_fully(index, &candidates[index], score, surfaced))
+    let tail = cheap.split_off(full);
+    let mut out: Vec<Ranked> = cheap
+        .into_iter()
+        .map(|(index, score, surfaced, reasons)| refs.score_fully(index, &candidates[index], score, surfaced, reasons))
         .collect();
     sort_by_score(&mut out, candidates, |r| r.index, |r| r.score);
     // The tail keeps its cheap order, scored no higher than the shortlist's last.
     let floor = out.last().map_or(f32::INFINITY, |r| r.score);
-    out.extend(tail.iter().map(|&(index, score, surfaced)| Ranked {
+    out.extend(tail.into_iter().map(|(index, score, surfaced, reasons)| Ranked {
         index,
         score: score.min(floor),
         surfaced,
-        reasons: refs.cheap_reasons(&candidates[index]),
+        reasons,
     }));
     Ok(out)
 }
@@ -215,7 +220,7 @@ impl<'s> References<'s> {
         }
         c.authors
             .iter()
-            .filter(|a| self.authors.contains(&fold(a)))
+            .filter(|a| self.authors.iter().any(|f| same_name(f, a)))
             .map(String::as_str)
             .collect()
     }
@@ -228,12 +233,20 @@ impl<'s> References<'s> {
 
     fn matched_searches(&self, c: &Candidate<'_>) -> Vec<&'s str> {
         let mut names = Vec::new();
-        if !self.search_terms.is_empty() {
-            let text = c.text.to_lowercase();
-            for (name, terms) in &self.search_terms {
-                if terms.iter().all(|t| contains_words(&text, t)) {
-                    names.push(*name);
-                }
+        // Lower-casing a whole abstract is the costliest step of a ranking: only done when a
+        // term is not ASCII (ASCII terms are compared ignoring ASCII case in place).
+        let lowered = self
+            .search_terms
+            .iter()
+            .any(|(_, terms)| !terms.iter().all(|t| t.is_ascii()))
+            .then(|| c.text.to_lowercase());
+        for (name, terms) in &self.search_terms {
+            let found = |t: &String| match &lowered {
+                Some(text) => contains_words(text, t),
+                None => contains_ascii_words(c.text.as_bytes(), t.as_bytes()),
+            };
+            if terms.iter().all(found) {
+                names.push(*name);
             }
         }
         for (name, v) in &self.search_by_vector {
@@ -242,10 +255,6 @@ impl<'s> References<'s> {
             }
         }
         names
-    }
-
-    fn surfaces(&self, c: &Candidate<'_>) -> bool {
-        !self.followed_authors(c).is_empty() || !self.matched_searches(c).is_empty()
     }
 
     /// The reasons that need no similarity to liked papers: follows and saved searches.
@@ -268,7 +277,14 @@ impl<'s> References<'s> {
         reasons
     }
 
-    fn score_fully(&self, index: usize, c: &Candidate<'_>, cheap: f32, surfaced: bool) -> Ranked {
+    fn score_fully(
+        &self,
+        index: usize,
+        c: &Candidate<'_>,
+        cheap: f32,
+        surfaced: bool,
+        mut reasons: Vec<Reason>,
+    ) -> Ranked {
         let mut score = cheap;
         let mut nearest: Option<(f32, usize)> = None;
         if !self.liked.is_empty() {
@@ -293,7 +309,6 @@ impl<'s> References<'s> {
         {
             score += self.weights.search * closest;
         }
-        let mut reasons = self.cheap_reasons(c);
         if let Some((_, i)) = nearest {
             let (id, _, how) = self.liked[i];
             // Follows and searches say more than a likeness; they come first when present.
@@ -319,6 +334,36 @@ fn fold(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// `folded` (see [`fold`]) and `name` are the same name, without allocating for ASCII names.
+fn same_name(folded: &str, name: &str) -> bool {
+    if !name.is_ascii() {
+        return fold(name) == folded;
+    }
+    let mut words = folded.split(' ');
+    name.split_whitespace()
+        .all(|w| words.next().is_some_and(|f| f.eq_ignore_ascii_case(w)))
+        && words.next().is_none()
+}
+
+/// [`contains_words`] for an ASCII `phrase` (lower-case) in any `text`, ignoring ASCII case.
+/// A byte of a non-ASCII character next to the phrase counts as a letter.
+fn contains_ascii_words(text: &[u8], phrase: &[u8]) -> bool {
+    let Some(&first) = phrase.first() else {
+        return true;
+    };
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || !b.is_ascii();
+    let last = match text.len().checked_sub(phrase.len()) {
+        Some(last) => last,
+        None => return false,
+    };
+    (0..=last).any(|start| {
+        text[start].to_ascii_lowercase() == first
+            && text[start..start + phrase.len()].eq_ignore_ascii_case(phrase)
+            && (start == 0 || !is_word(text[start - 1]))
+            && text.get(start + phrase.len()).is_none_or(|&b| !is_word(b))
+    })
+}
+
 /// Does `text` contain `phrase` as whole words (no letter or digit right before or after)?
 fn contains_words(text: &str, phrase: &str) -> bool {
     let mut from = 0;
@@ -338,6 +383,17 @@ fn contains_words(text: &str, phrase: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::contains_words;
+
+    #[test]
+    fn ascii_terms_match_whole_words_in_any_case() {
+        use super::contains_ascii_words as words;
+        assert!(words(b"Video Diffusion models", b"diffusion"));
+        assert!(words(b"text-to-video DIFFUSION", b"video diffusion"));
+        assert!(!words(b"confusion and diffusions", b"diffusion"));
+        assert!(!words("caf\u{e9}diffusion".as_bytes(), b"diffusion"));
+        assert!(!words(b"", b"diffusion"));
+        assert!(super::same_name("jane doe", "Jane  Doe") && !super::same_name("jane doe", "Jane Doe Jr"));
+    }
 
     #[test]
     fn terms_match_whole_words_only() {

@@ -86,7 +86,7 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
     // `upvoted_by` is newest first; the recommender wants signals in the order they were given.
     let mut upvoted = store.upvoted_by(reader, MAX_LIKED)?;
     upvoted.reverse();
-    let liked = vectors(store, searcher, &upvoted)?
+    let mut liked: Vec<Liked> = vectors(store, searcher, &upvoted)?
         .into_iter()
         .map(|(id, vector)| Liked {
             id,
@@ -94,6 +94,19 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
             how: Liking::Upvoted,
         })
         .collect();
+    // The library (saved and imported papers) counts as liked too, each paper once.
+    let mut saved: Vec<String> = store
+        .library(reader, Page { offset: 0, limit: MAX_LIKED as u64 })?
+        .into_iter()
+        .map(|p| p.id)
+        .filter(|id| !upvoted.contains(id))
+        .collect();
+    saved.reverse();
+    liked.extend(vectors(store, searcher, &saved)?.into_iter().map(|(id, vector)| Liked {
+        id,
+        vector,
+        how: Liking::Saved,
+    }));
     let mut marked: Vec<String> = store
         .not_interested(reader, MAX_DISLIKED)?
         .into_iter()
