@@ -145,7 +145,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     let headers = request.headers().clone();
     let client = client_address(&request, state.settings.trust_forwarded_for);
     let mut new_csrf_cookie = None;
-    let for_api = request.uri().path().starts_with("/api/");
+    let for_api = crate::api::is_api_path(request.uri().path());
     let viewer = if let Some(token) = bearer(&headers) {
         let user = match find(&state, token, TokenKind::Api).await {
             Ok(user) => user,

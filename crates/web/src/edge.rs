@@ -83,7 +83,7 @@ pub async fn serve_until(
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
-                let for_api = request.uri().path().starts_with("/api/");
+                let for_api = crate::api::is_api_path(request.uri().path());
                 let answer = app.clone().call(request);
                 async move {
                     Ok::<_, Infallible>(match tokio::time::timeout(limits.request_timeout, answer).await {

@@ -30,6 +30,10 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Internal(String),
+    /// A service this site asked on the request's behalf (arXiv's API) failed: 502, worth
+    /// retrying later.
+    #[error("{0}")]
+    BadGateway(String),
     /// The store is out of reach for now (its database is down or restarting); the detail is
     /// logged, the visitor is asked to come back.
     #[error("{0}")]
@@ -75,6 +79,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Refused { status, .. } => *status,
         }
@@ -174,7 +179,7 @@ const MAX_REFUSAL_CHARS: usize = 300;
 /// framework answers in plain text or with no body; handlers answer with pages (error pages,
 /// or a form shown again with its message) or JSON, which pass unchanged.
 pub async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let for_api = request.uri().path().starts_with("/api/");
+    let for_api = crate::api::is_api_path(request.uri().path());
     let method = request.method().clone();
     let response = next.run(request).await;
     let status = response.status();

@@ -29,6 +29,8 @@ pub struct Card {
     pub pdf_url: String,
     pub code_url: Option<String>,
     pub categories: Vec<String>,
+    /// The paper as a COinS ContextObject, for reference managers saving from a list.
+    pub coins: String,
 }
 
 impl Card {
@@ -55,6 +57,7 @@ impl Card {
             pdf_url: links.pdf,
             code_url: links.code,
             categories: doc.paper.categories.clone(),
+            coins: paperboy_domain::cite::context_object(&doc.paper),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -89,13 +89,72 @@ pub async fn votes_get(
     Ok(Json(json!({ "voted": voted })).into_response())
 }
 
-/// `GET /api/papers/{id}` and `GET /api/papers/{id}/comments`.
-pub async fn paper_get(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    if let Some(id) = raw.strip_suffix("/comments") {
-        let id = params::arxiv_id(id)?;
-        return Ok(comments(&state, id).await?.into_response());
+/// What the `/api/papers/{*id}` catch-all serves, told by the path's last segment (an id
+/// may itself contain `/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PaperResource {
+    Paper,
+    Comments,
+    Upvote,
+}
+
+impl PaperResource {
+    /// The resource `raw` (the path after `/api/papers/`) names, and the id part of it.
+    fn of(raw: &str) -> (PaperResource, &str) {
+        if let Some(id) = raw.strip_suffix("/comments") {
+            (PaperResource::Comments, id)
+        } else if let Some(id) = raw.strip_suffix("/upvote") {
+            (PaperResource::Upvote, id)
+        } else {
+            (PaperResource::Paper, raw)
+        }
     }
-    Ok(super::papers::paper(State(state), Path(raw)).await?.into_response())
+
+    /// The methods it takes, as `Allow` says them (HEAD wherever GET is).
+    fn allow(self) -> &'static str {
+        match self {
+            PaperResource::Paper => "GET,HEAD",
+            PaperResource::Comments => "GET,HEAD,POST",
+            PaperResource::Upvote => "POST,DELETE",
+        }
+    }
+}
+
+/// `/api/papers/{id}` (GET), `/api/papers/{id}/comments` (GET, POST) and
+/// `/api/papers/{id}/upvote` (POST, DELETE). Writes check the caller before anything else
+/// (a request without credentials is 401 whatever its id or body); any other method is 405
+/// with the resource's own `Allow`.
+pub async fn paper_route(
+    State(state): State<AppState>,
+    method: Method,
+    caller: Result<ApiUser, ApiError>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (resource, raw_id) = PaperResource::of(&raw);
+    let reading = method == Method::GET || method == Method::HEAD;
+    match resource {
+        PaperResource::Paper if reading => Ok(super::papers::paper(State(state), Path(raw)).await?.into_response()),
+        PaperResource::Comments if reading => {
+            let id = params::arxiv_id(raw_id)?;
+            Ok(comments(&state, id).await?.into_response())
+        }
+        PaperResource::Comments if method == Method::POST => {
+            let ApiUser(user) = caller?;
+            let id = params::arxiv_id(raw_id)?;
+            let new: NewComment = json_body(&body)?;
+            let comment = add_comment(&state, &user, id, new.parent_id, &new.body).await?;
+            Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response())
+        }
+        PaperResource::Upvote if method == Method::POST || method == Method::DELETE => {
+            let ApiUser(user) = caller?;
+            let id = params::arxiv_id(raw_id)?;
+            Ok(vote_reply(&state, &user, id, method == Method::POST)
+                .await?
+                .into_response())
+        }
+        _ => Ok(super::method_not_allowed(&method, resource.allow())),
+    }
 }
 
 async fn comments(state: &AppState, id: ArxivId) -> Result<Json<Vec<CommentJson>>, AppError> {
@@ -114,42 +173,6 @@ struct NewComment {
     parent_id: Option<i64>,
 }
 
-/// `POST /api/papers/{id}/upvote` and `POST /api/papers/{id}/comments`.
-pub async fn paper_post(
-    State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
-    Path(raw): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    if let Some(id) = raw.strip_suffix("/upvote") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        return Ok(vote_reply(&state, &user, id, true).await?.into_response());
-    }
-    if let Some(id) = raw.strip_suffix("/comments") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        let new: NewComment = json_body(&body)?;
-        let comment = add_comment(&state, &user, id, new.parent_id, &new.body).await?;
-        return Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response());
-    }
-    Err(AppError::NotFound("POST goes to /api/papers/{id}/upvote or /api/papers/{id}/comments".into()).into())
-}
-
-/// `DELETE /api/papers/{id}/upvote`.
-pub async fn paper_delete(
-    State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    let Some(id) = raw.strip_suffix("/upvote") else {
-        return Err(AppError::NotFound("DELETE goes to /api/papers/{id}/upvote".into()).into());
-    };
-    let id = params::arxiv_id(id)?;
-    let ApiUser(user) = caller?;
-    Ok(vote_reply(&state, &user, id, false).await?.into_response())
-}
-
 async fn vote_reply(state: &AppState, user: &User, id: ArxivId, up: bool) -> Result<Json<serde_json::Value>, AppError> {
     let outcome = vote(state, user, id.clone(), up).await?;
     Ok(Json(json!({
@@ -163,7 +186,7 @@ async fn vote_reply(state: &AppState, user: &User, id: ArxivId, up: bool) -> Res
 /// `DELETE /api/comments/{id}`: one's own comment (administrators: any).
 pub async fn comment_delete(
     State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id: i64 = id.parse().map_err(|_| {
@@ -172,7 +195,6 @@ pub async fn comment_delete(
             id.chars().take(40).collect::<String>()
         ))
     })?;
-    let ApiUser(user) = caller?;
     delete_comment(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -185,12 +207,11 @@ struct NewSubmission {
 /// `POST /api/daily/{date}/submissions` with `{"id": "2405.01234"}` (an id or arXiv URL).
 pub async fn submission_post(
     State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
+    ApiUser(user): ApiUser,
     Path(date): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let day = params::day(&date)?;
-    let ApiUser(user) = caller?;
     let new: NewSubmission = json_body(&body)?;
     match submit_paper(&state, &user, &new.id, day).await? {
         Submitted::Added(s) => Ok((
