@@ -71,12 +71,12 @@ pub async fn votes_get(
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let user_id = user.id;
-    let listed = query
-        .get("ids")
+    let listed = super::param(&query, "ids")?
         .ok_or_else(|| AppError::BadRequest("Give the papers as ?ids=2405.01234,2405.05678.".into()))?;
     let mut ids = Vec::new();
-    for raw_id in listed.split(',').filter(|s| !s.trim().is_empty()) {
-        let id = ArxivId::parse(raw_id.trim())
+    // Every item an id: an empty one (`a,,b`) is as malformed as any other.
+    for raw_id in listed.split(',') {
+        let id = ArxivId::parse(raw_id)
             .map_err(|e| AppError::BadRequest(format!("{raw_id:?} is not an arXiv id: {e}.")))?;
         ids.push(id.to_string());
     }
@@ -169,8 +169,24 @@ async fn comments(state: &AppState, id: ArxivId) -> Result<Json<Vec<CommentJson>
 #[derive(Deserialize)]
 struct NewComment {
     body: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     parent_id: Option<i64>,
+}
+
+/// A JSON integer as JSON (and JSON Schema's `integer`) has it: `12` or `12.0` alike.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let whole = number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..i64::MAX as f64).contains(f))
+            .map(|f| f as i64)
+    });
+    whole
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a comment number")))
 }
 
 async fn vote_reply(state: &AppState, user: &User, id: ArxivId, up: bool) -> Result<Json<serde_json::Value>, AppError> {

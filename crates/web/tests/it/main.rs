@@ -13,6 +13,7 @@ mod feeds;
 mod hardening;
 mod hf_client;
 mod mail;
+mod openapi;
 mod pages;
 mod snapshots;
 mod status;
