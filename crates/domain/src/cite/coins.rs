@@ -106,7 +106,11 @@ mod tests {
     }
 
     fn values<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
-        pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+        pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     #[test]
@@ -146,16 +150,17 @@ mod tests {
         for raw in ['<', '>', '"', '\'', ' ', '\n', '+', '$', '\\'] {
             assert!(!kev.contains(raw), "{raw:?} left unencoded in {kev}");
         }
-        assert_eq!(kev.matches('=').count(), kev.matches('&').count() + 1, "one = per pair: {kev}");
+        assert_eq!(
+            kev.matches('=').count(),
+            kev.matches('&').count() + 1,
+            "one = per pair: {kev}"
+        );
         let pairs = decoded(&kev);
         assert_eq!(
             values(&pairs, "rft.title"),
             ["<script>alert(\"x\")</script> &amp; 'q' = α+1% next"]
         );
-        assert_eq!(
-            values(&pairs, "rft.creator"),
-            ["O'Neil, Ann \"<b>\"", "DeepSeek-AI"]
-        );
+        assert_eq!(values(&pairs, "rft.creator"), ["O'Neil, Ann \"<b>\"", "DeepSeek-AI"]);
     }
 
     #[test]
@@ -166,7 +171,14 @@ mod tests {
         let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             keys,
-            ["ctx_ver", "rft_val_fmt", "rft_id", "rft_id", "rft.type", "rft.publisher"]
+            [
+                "ctx_ver",
+                "rft_val_fmt",
+                "rft_id",
+                "rft_id",
+                "rft.type",
+                "rft.publisher"
+            ]
         );
         assert_eq!(values(&pairs, "rft_id")[0], "info:arxiv/hep-th/9901001");
     }

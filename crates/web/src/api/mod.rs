@@ -80,6 +80,8 @@ pub fn method_not_allowed(method: &Method, allow: &'static str) -> Response {
         message: format!("This address does not take {method} requests."),
     })
     .into_response();
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
 }

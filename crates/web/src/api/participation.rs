@@ -76,8 +76,8 @@ pub async fn votes_get(
     let mut ids = Vec::new();
     // Every item an id: an empty one (`a,,b`) is as malformed as any other.
     for raw_id in listed.split(',') {
-        let id = ArxivId::parse(raw_id)
-            .map_err(|e| AppError::BadRequest(format!("{raw_id:?} is not an arXiv id: {e}.")))?;
+        let id =
+            ArxivId::parse(raw_id).map_err(|e| AppError::BadRequest(format!("{raw_id:?} is not an arXiv id: {e}.")))?;
         ids.push(id.to_string());
     }
     if ids.len() > MAX_VOTE_QUERY {

@@ -308,7 +308,10 @@ fn list_pages_carry_coins_that_reference_managers_read() {
     let paper = parse_with(COINS, &server.get("/papers/hep-th/9901001").body);
     let title = coins["rft.title"][0].as_str().unwrap();
     assert_eq!(title, paper["meta_title"].as_str().unwrap());
-    assert!(title.starts_with("Sparse <script>alert(1)</script> & 100% of "), "{title}");
+    assert!(
+        title.starts_with("Sparse <script>alert(1)</script> & 100% of "),
+        "{title}"
+    );
 
     // Every card of a busy list, and every search result, has one.
     let daily = server.get("/date/2026-05-01");

@@ -25,7 +25,9 @@ fn schemathesis() -> PathBuf {
 
 #[test]
 fn schemathesis_finds_the_api_as_its_description_says() {
-    let Some(server) = community_server(generous(), None) else { return };
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
     assert!(
         schemathesis().exists(),
         "the API description test needs Schemathesis in .cache/venv: run scripts/setup-tests"
