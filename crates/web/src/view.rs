@@ -79,14 +79,7 @@ impl AuthorLink {
 
 /// `/authors/{name}`, the name percent-encoded as one path segment.
 pub fn author_path(name: &str) -> String {
-    let mut path = String::from("/authors/");
-    for b in name.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => path.push(b as char),
-            _ => path.push_str(&format!("%{b:02X}")),
-        }
-    }
-    path
+    format!("/authors/{}", paperboy_domain::text::percent_encode(name))
 }
 
 /// "A, B, C, D et al. (12 authors)" past `keep` names.

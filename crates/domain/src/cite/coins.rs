@@ -15,11 +15,10 @@
 //! escaping of the attribute (`&` → `&amp;`) is all that is left to do. One limit is Zotero's:
 //! it reads `%2B` as a space, so a `+` in a title arrives as one there.
 
-use std::fmt::Write;
-
 use super::{bare_doi, issued, one_line, split_name};
 use crate::paper::Paper;
 use crate::tex::to_plain_text;
+use crate::text::percent_encode;
 
 /// The ContextObject of `paper`, key/value encoded (`ctx_ver=Z39.88-2004&rft_val_fmt=…`).
 pub fn context_object(paper: &Paper) -> String {
@@ -57,21 +56,9 @@ pub fn context_object(paper: &Paper) -> String {
         }
         out.push_str(key);
         out.push('=');
-        percent_encode(value, &mut out);
+        out.push_str(&percent_encode(value));
     }
     out
-}
-
-/// Appends `value` with every byte but RFC 3986's unreserved characters as `%XX`.
-fn percent_encode(value: &str, out: &mut String) {
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
-            _ => {
-                let _ = write!(out, "%{byte:02X}");
-            }
-        }
-    }
 }
 
 #[cfg(test)]
