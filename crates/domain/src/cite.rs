@@ -1,4 +1,5 @@
-//! Citations: a paper as reference managers import it — BibTeX, RIS and CSL-JSON.
+//! Citations: a paper as reference managers import it — BibTeX, RIS and CSL-JSON, and COinS
+//! (`coins`), the span a list page carries for each paper so browser connectors can save it.
 //!
 //! One place decides what an arXiv preprint's entry holds (so the web app's exports, the CLI's
 //! and the page's `citation_*` tags agree): the arXiv id as `eprint`/number, the primary
@@ -10,8 +11,11 @@
 //! stable across exports, unlike `lastnameYEARword` keys, which collide.
 
 mod bibtex;
+mod coins;
 mod csl;
 mod ris;
+
+pub use coins::context_object;
 
 use chrono::{Datelike, NaiveDate};
 

@@ -82,9 +82,28 @@ pub fn cap_chars(text: &mut String, max_chars: usize) -> bool {
     }
 }
 
+/// `value` with every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) as
+/// `%XX`: safe in a path segment, a query value or an OpenURL, whatever the text holds.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved_characters() {
+        assert_eq!(percent_encode("Zoë a/b&c=d+e~_.-"), "Zo%C3%AB%20a%2Fb%26c%3Dd%2Be~_.-");
+        assert_eq!(percent_encode("<\"'>"), "%3C%22%27%3E");
+    }
 
     #[test]
     fn line_collapses_whitespace_and_controls() {

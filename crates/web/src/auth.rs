@@ -137,14 +137,10 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     if cross_site(&request) {
         // Read what was sent, so that the connection stays usable (see `crate::body`).
         let _ = crate::body::read(request.into_body()).await;
-        let refusal = AppError::Forbidden("Requests from other sites cannot change anything here.".into());
-        let mut refused = if for_api {
-            ApiError(refusal).into_response()
-        } else {
-            PageError(refusal).into_response()
-        };
-        security_headers(refused.headers_mut());
-        return refused;
+        return lookup_failed(
+            AppError::Forbidden("Requests from other sites cannot change anything here.".into()),
+            for_api,
+        );
     }
     let headers = request.headers().clone();
     let client = client_address(&request, state.settings.trust_forwarded_for);
@@ -237,8 +233,9 @@ async fn find(state: &AppState, token: &str, kind: TokenKind) -> Result<Option<U
     Ok(found.map(|(_, user)| user))
 }
 
-/// The answer when the viewer could not be looked up: the store's error (503 while it is out
-/// of reach), as a page or as API JSON.
+/// The answer when the request is refused before the viewer is known (a cross-site write, or
+/// the store's error while looking the viewer up: 503 while it is out of reach), as a page or
+/// as API JSON.
 fn lookup_failed(failed: AppError, for_api: bool) -> Response {
     let mut response = if for_api {
         ApiError(failed).into_response()

@@ -30,6 +30,10 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Internal(String),
+    /// A service this site asked on the request's behalf (arXiv's API) failed: 502, worth
+    /// retrying later.
+    #[error("{0}")]
+    BadGateway(String),
     /// The store is out of reach for now (its database is down or restarting); the detail is
     /// logged, the visitor is asked to come back.
     #[error("{0}")]
@@ -75,6 +79,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Refused { status, .. } => *status,
         }
@@ -165,10 +170,10 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Whether errors on `path` are answered as JSON (the API, and the MCP endpoint, whose
-/// clients read JSON alone) rather than as pages.
+/// Whether errors on `path` are answered as JSON (the API in both its shapes, and the MCP
+/// endpoint, whose clients read JSON alone) rather than as pages.
 pub(crate) fn answers_in_json(path: &str) -> bool {
-    path.starts_with("/api/") || path == crate::mcp::PATH
+    crate::api::is_api_path(path) || path == crate::mcp::PATH
 }
 
 /// Longest framework message passed on (axum's rejections quote the input).

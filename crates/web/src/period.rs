@@ -25,7 +25,7 @@ impl Period {
             ))
         };
         let (year, week) = value.split_once("-W").ok_or_else(bad)?;
-        if year.len() != 4 || week.len() != 2 {
+        if !digits(year, 4) || !digits(week, 2) {
             return Err(bad());
         }
         let year: i32 = year.parse().map_err(|_| bad())?;
@@ -44,7 +44,7 @@ impl Period {
             ))
         };
         let (year, month) = value.split_once('-').ok_or_else(bad)?;
-        if year.len() != 4 || month.len() != 2 {
+        if !digits(year, 4) || !digits(month, 2) {
             return Err(bad());
         }
         let year: i32 = year.parse().map_err(|_| bad())?;
@@ -128,6 +128,11 @@ fn in_range(period: Period) -> Result<Period, AppError> {
         return Err(AppError::NotFound(format!("there are no papers in {period}")));
     }
     Ok(period)
+}
+
+/// `n` ASCII digits exactly (`str::parse` would also take a sign: `+026`).
+fn digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn shorten(s: &str) -> String {

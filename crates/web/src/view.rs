@@ -31,6 +31,8 @@ pub struct Card {
     pub categories: Vec<String>,
     /// The paper's latest news (its announcement or its latest daily list), for "New" marks.
     pub fresh_day: Option<NaiveDate>,
+    /// The paper as a COinS ContextObject, for reference managers saving from a list.
+    pub coins: String,
 }
 
 impl Card {
@@ -58,6 +60,7 @@ impl Card {
             code_url: links.code,
             categories: doc.paper.categories.clone(),
             fresh_day: doc.paper.announced.max(doc.daily.last().copied()),
+            coins: paperboy_domain::cite::context_object(&doc.paper),
         }
     }
 }
@@ -79,14 +82,7 @@ impl AuthorLink {
 
 /// `/authors/{name}`, the name percent-encoded as one path segment.
 pub fn author_path(name: &str) -> String {
-    let mut path = String::from("/authors/");
-    for b in name.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => path.push(b as char),
-            _ => path.push_str(&format!("%{b:02X}")),
-        }
-    }
-    path
+    format!("/authors/{}", paperboy_domain::text::percent_encode(name))
 }
 
 /// "A, B, C, D et al. (12 authors)" past `keep` names.

@@ -25,28 +25,27 @@ use crate::{params, AppError, AppState};
 const DAILY_MAX: usize = 100;
 const DAILY_DEFAULT: usize = 50;
 
-/// Which days `/api/daily_papers` lists: `date`, `week` or `month` (at most one of them).
-fn span(get: impl Fn(&str) -> Option<String>) -> Result<Option<(NaiveDate, NaiveDate)>, AppError> {
-    let given: Vec<&str> = ["date", "week", "month"]
-        .into_iter()
-        .filter(|k| get(k).is_some())
-        .collect();
-    if given.len() > 1 {
-        return Err(AppError::BadRequest(format!(
-            "give one of date, week and month, not {}",
-            given.join(" and ")
-        )));
-    }
-    if let Some(date) = get("date") {
+/// Which days `/api/daily_papers` lists: the days that every one of `date`, `week` and
+/// `month` given contains (each narrows the span, as `from` and `until` would; given
+/// together, the days they share, which may be none: then `from` is after `until`). `None`
+/// when none is given.
+fn span(get: impl Fn(&str) -> Result<Option<String>, AppError>) -> Result<Option<(NaiveDate, NaiveDate)>, AppError> {
+    let mut spans = Vec::new();
+    if let Some(date) = get("date")? {
         let day = params::day(&date)?;
-        return Ok(Some((day, day)));
+        spans.push((day, day));
     }
-    let period = match (get("week"), get("month")) {
-        (Some(week), _) => Period::week(&week)?,
-        (_, Some(month)) => Period::month(&month)?,
-        _ => return Ok(None),
-    };
-    Ok(Some((period.first_day(), period.last_day())))
+    if let Some(week) = get("week")? {
+        let week = Period::week(&week)?;
+        spans.push((week.first_day(), week.last_day()));
+    }
+    if let Some(month) = get("month")? {
+        let month = Period::month(&month)?;
+        spans.push((month.first_day(), month.last_day()));
+    }
+    Ok(spans
+        .into_iter()
+        .reduce(|(from, until), (first, last)| (from.max(first), until.min(last))))
 }
 
 /// `sort=`: `publishedAt` (newest daily list first; the default) or `trending` (hot rank).
@@ -58,7 +57,7 @@ enum Sort {
 
 fn sort(value: Option<&str>) -> Result<Sort, AppError> {
     match value {
-        None | Some("") | Some("publishedAt") => Ok(Sort::PublishedAt),
+        None | Some("publishedAt") => Ok(Sort::PublishedAt),
         Some("trending") => Ok(Sort::Trending),
         Some(other) => Err(AppError::BadRequest(format!(
             "sort {:?} is not publishedAt or trending",
@@ -72,8 +71,8 @@ const MAX_PAGE: usize = 10_000;
 
 /// `p=`: the page, counted from 0.
 fn page(value: Option<&str>) -> Result<usize, AppError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(0),
+    match value {
+        None => Ok(0),
         Some(v) => v.parse::<usize>().ok().filter(|p| *p <= MAX_PAGE).ok_or_else(|| {
             AppError::BadRequest(format!(
                 "p {:?} is not a page number from 0 to {MAX_PAGE}",
@@ -90,17 +89,20 @@ pub async fn daily_papers(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let get = |key: &str| query.get(key).filter(|v| !v.is_empty()).cloned();
-    let span = span(get)?;
-    let sort = sort(query.get("sort").map(String::as_str))?;
-    let page = page(query.get("p").map(String::as_str))?;
-    let limit = params::limit(query.get("limit").map(String::as_str), DAILY_DEFAULT, DAILY_MAX)?;
-    let submitter = get("submitter");
+    let get = |key: &str| super::param(&query, key);
+    let span = span(|key| Ok(get(key)?.map(str::to_string)))?;
+    let sort = sort(get("sort")?)?;
+    let page = page(get("p")?)?;
+    let limit = params::limit(get("limit")?, DAILY_DEFAULT, DAILY_MAX)?;
+    let submitter = get("submitter")?.map(str::to_string);
     let entries = state
         .with_store(move |s| {
             let Some((from, until)) = span.or(s.latest_daily_day(None)?.map(|d| (d, d))) else {
                 return Ok(Vec::new());
             };
+            if from > until {
+                return Ok(Vec::new());
+            }
             let docs = if from == until {
                 s.daily_list(from)?
             } else {
@@ -176,14 +178,18 @@ pub async fn search(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let get = |key: &str| query.get(key).map(String::as_str);
+    let get = |key: &str| super::param(&query, key);
+    let text = get("q")?.ok_or_else(|| AppError::BadRequest("Give the query as ?q=….".into()))?;
     let request = paperboy_search::SearchRequest {
-        text: get("q").unwrap_or_default().to_string(),
+        text: text.to_string(),
         mode: params::mode(None)?,
         filters: paperboy_search::Filters::default(),
         offset: 0,
-        limit: params::limit(get("limit"), DAILY_DEFAULT, DAILY_MAX)?,
+        limit: params::limit(get("limit")?, DAILY_DEFAULT, DAILY_MAX)?,
     };
+    if super::papers::finds_nothing(&request).is_some() {
+        return Ok(Json(Vec::new()));
+    }
     let ids: Vec<_> = state.search(request).await?.results.into_iter().map(|h| h.id).collect();
     let entries = state
         .with_store(move |s| {
@@ -314,12 +320,12 @@ fn entry(doc: &PaperDocument, day: Option<NaiveDate>) -> Value {
 mod tests {
     use super::*;
 
-    fn query<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+    fn query<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Result<Option<String>, AppError> + 'a {
+        move |key| Ok(pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()))
     }
 
     #[test]
-    fn span_takes_one_of_date_week_month() {
+    fn date_week_and_month_each_narrow_the_span() {
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         assert_eq!(span(query(&[])).unwrap(), None);
         assert_eq!(
@@ -334,10 +340,19 @@ mod tests {
             span(query(&[("month", "2026-02")])).unwrap(),
             Some((day("2026-02-01"), day("2026-02-28")))
         );
-        assert!(matches!(
-            span(query(&[("date", "2026-05-05"), ("week", "2026-W19")])),
-            Err(AppError::BadRequest(_))
-        ));
+        assert_eq!(
+            span(query(&[("date", "2026-05-05"), ("week", "2026-W19")])).unwrap(),
+            Some((day("2026-05-05"), day("2026-05-05")))
+        );
+        assert_eq!(
+            span(query(&[("week", "2026-W18"), ("month", "2026-05")])).unwrap(),
+            Some((day("2026-05-01"), day("2026-05-03"))),
+            "the week of 27 April to 3 May, within May"
+        );
+        let (from, until) = span(query(&[("date", "2026-05-05"), ("month", "2026-04")]))
+            .unwrap()
+            .unwrap();
+        assert!(from > until, "no day in common");
         assert!(matches!(
             span(query(&[("week", "2026-19")])),
             Err(AppError::BadRequest(_))

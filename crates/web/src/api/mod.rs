@@ -7,10 +7,15 @@ pub mod participation;
 pub mod signals;
 pub mod status;
 
-use axum::routing::{delete, get, post, MethodRouter};
+use std::collections::HashMap;
+
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post, MethodRouter};
 use axum::Router;
 
-use crate::AppState;
+use crate::error::ApiError;
+use crate::{AppError, AppState};
 
 /// The JSON API's routes.
 pub fn routes() -> Router<AppState> {
@@ -23,11 +28,9 @@ type ApiRoute = fn() -> MethodRouter<AppState>;
 
 const ROUTES: &[(&str, ApiRoute)] = &[
     ("/api/papers/search", || get(papers::search)),
-    ("/api/papers/{*id}", || {
-        get(participation::paper_get)
-            .post(participation::paper_post)
-            .delete(participation::paper_delete)
-    }),
+    // Ids may contain `/`: one catch-all serves the paper and its sub-resources, and answers
+    // 405 with each one's own `Allow` itself.
+    ("/api/papers/{*id}", || any(participation::paper_route)),
     ("/api/comments/{id}", || delete(participation::comment_delete)),
     ("/api/votes", || get(participation::votes_get)),
     ("/api/follows", || get(signals::follows_get).post(signals::follows_post)),
@@ -50,6 +53,12 @@ const ROUTES: &[(&str, ApiRoute)] = &[
     ("/api/status", || get(status::show)),
 ];
 
+/// Whether `path` is the JSON API's (paperboy's own under `/api/`, Hugging Face's shapes under
+/// `/hf/api/`): its errors, the framework's included, are answered as JSON.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/hf/api/")
+}
+
 /// Paths served by the `/api/papers/{*id}` catch-all (ids may contain `/`), by suffix.
 const PAPER_SUBRESOURCES: &[&str] = &[
     "/api/papers/{id}/upvote",
@@ -65,4 +74,30 @@ pub fn paths() -> impl Iterator<Item = &'static str> {
         .iter()
         .map(|(path, _)| *path)
         .chain(PAPER_SUBRESOURCES.iter().copied())
+}
+
+/// A query parameter of the API: `None` when left out. One given empty (`?date=`) is refused:
+/// each parameter is either left out or one of the values `openapi.json` describes, and
+/// "nothing" is none of them.
+pub fn param<'a>(query: &'a HashMap<String, String>, key: &str) -> Result<Option<&'a str>, AppError> {
+    match query.get(key).map(String::as_str) {
+        Some("") => Err(AppError::BadRequest(format!(
+            "{key} is empty; give a value or leave it out"
+        ))),
+        value => Ok(value),
+    }
+}
+
+/// 405 for a method the resource does not take, in the API's JSON, with the methods it does
+/// take in `Allow` (what the router says for the routes it dispatches itself).
+pub fn method_not_allowed(method: &Method, allow: &'static str) -> Response {
+    let mut response = ApiError(AppError::Refused {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        message: format!("This address does not take {method} requests."),
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
 }

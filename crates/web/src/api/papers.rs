@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use paperboy_domain::PaperDocument;
 use serde_json::{json, Value};
@@ -24,20 +25,43 @@ pub async fn paper(State(state): State<AppState>, Path(raw_id): Path<String>) ->
 pub async fn search(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<paperboy_search::SearchResponse>, ApiError> {
-    let get = |key: &str| query.get(key).map(String::as_str);
+) -> Result<Response, ApiError> {
+    let get = |key: &str| super::param(&query, key);
+    let text = get("q")?.ok_or_else(|| AppError::BadRequest("Give the query as ?q=….".into()))?;
     let request = paperboy_search::SearchRequest {
-        text: get("q").unwrap_or_default().to_string(),
-        mode: params::mode(get("mode"))?,
+        text: text.to_string(),
+        mode: params::mode(get("mode")?)?,
         filters: paperboy_search::Filters {
-            from: params::optional_day(get("from"))?,
-            until: params::optional_day(get("until"))?,
-            categories: params::category(get("category"))?.into_iter().collect(),
+            from: params::optional_day(get("from")?)?,
+            until: params::optional_day(get("until")?)?,
+            categories: params::category(get("category")?)?.into_iter().collect(),
         },
         offset: 0,
-        limit: params::limit(get("limit"), 20, 100)?,
+        limit: params::limit(get("limit")?, 20, 100)?,
     };
-    Ok(Json(state.search(request).await?))
+    if let Some(why) = finds_nothing(&request) {
+        return Ok(Json(json!({
+            "query": request.text,
+            "mode": request.mode,
+            "took_ms": 0.0,
+            "results": [],
+            "notices": [why],
+        }))
+        .into_response());
+    }
+    Ok(Json(state.search(request).await?).into_response())
+}
+
+/// Why a well-formed search finds nothing whatever the store holds: nothing to look for (only
+/// spaces, or only exclusions), or `from` after `until`. The API answers it as no results and
+/// a notice that says why, not as a malformed request.
+pub fn finds_nothing(request: &paperboy_search::SearchRequest) -> Option<String> {
+    if let (Some(from), Some(until)) = (request.filters.from, request.filters.until) {
+        if from > until {
+            return Some(format!("from {from} is after until {until}, so no day is in the range"));
+        }
+    }
+    paperboy_search::parse(&request.text).err().map(|e| e.to_string())
 }
 
 /// The OpenAPI 3.1 description of this API.
@@ -60,9 +84,9 @@ pub async fn trending(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let get = |key: &str| query.get(key).map(String::as_str);
-    let days = crate::trending::window_days(get("days"))?;
-    let limit = params::limit(get("limit"), 50, 500)?;
+    let get = |key: &str| super::param(&query, key);
+    let days = crate::trending::window_days(get("days")?)?;
+    let limit = params::limit(get("limit")?, 50, 500)?;
     let now = chrono::Utc::now();
     let ranked = state
         .with_store(move |s| crate::trending::compute(s, days, now))

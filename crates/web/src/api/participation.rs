@@ -1,4 +1,5 @@
-//! The JSON API for what signed-in people do: upvotes, saves, comments, submissions.
+//! The JSON API for what signed-in people do: upvotes, saves, "not interested", comments,
+//! submissions.
 //!
 //! Authenticated by an API token (`Authorization: Bearer …`) or, for the site's own scripts,
 //! by the session cookie plus the page's CSRF token in `X-CSRF-Token` (both checked by the
@@ -6,7 +7,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -72,13 +73,13 @@ pub async fn votes_get(
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let user_id = user.id;
-    let listed = query
-        .get("ids")
+    let listed = super::param(&query, "ids")?
         .ok_or_else(|| AppError::BadRequest("Give the papers as ?ids=2405.01234,2405.05678.".into()))?;
     let mut ids = Vec::new();
-    for raw_id in listed.split(',').filter(|s| !s.trim().is_empty()) {
-        let id = ArxivId::parse(raw_id.trim())
-            .map_err(|e| AppError::BadRequest(format!("{raw_id:?} is not an arXiv id: {e}.")))?;
+    // Every item an id: an empty one (`a,,b`) is as malformed as any other.
+    for raw_id in listed.split(',') {
+        let id =
+            ArxivId::parse(raw_id).map_err(|e| AppError::BadRequest(format!("{raw_id:?} is not an arXiv id: {e}.")))?;
         ids.push(id.to_string());
     }
     if ids.len() > MAX_VOTE_QUERY {
@@ -90,13 +91,90 @@ pub async fn votes_get(
     Ok(Json(json!({ "voted": voted })).into_response())
 }
 
-/// `GET /api/papers/{id}` and `GET /api/papers/{id}/comments`.
-pub async fn paper_get(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    if let Some(id) = raw.strip_suffix("/comments") {
-        let id = params::arxiv_id(id)?;
-        return Ok(comments(&state, id).await?.into_response());
+/// What the `/api/papers/{*id}` catch-all serves, told by the path's last segment (an id
+/// may itself contain `/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PaperResource {
+    Paper,
+    Comments,
+    Upvote,
+    Save,
+    NotInterested,
+}
+
+impl PaperResource {
+    /// The resource `raw` (the path after `/api/papers/`) names, and the id part of it.
+    fn of(raw: &str) -> (PaperResource, &str) {
+        if let Some(id) = raw.strip_suffix("/comments") {
+            (PaperResource::Comments, id)
+        } else if let Some(id) = raw.strip_suffix("/upvote") {
+            (PaperResource::Upvote, id)
+        } else if let Some(id) = raw.strip_suffix("/save") {
+            (PaperResource::Save, id)
+        } else if let Some(id) = raw.strip_suffix("/not-interested") {
+            (PaperResource::NotInterested, id)
+        } else {
+            (PaperResource::Paper, raw)
+        }
     }
-    Ok(super::papers::paper(State(state), Path(raw)).await?.into_response())
+
+    /// The methods it takes, as `Allow` says them (HEAD wherever GET is).
+    fn allow(self) -> &'static str {
+        match self {
+            PaperResource::Paper => "GET,HEAD",
+            PaperResource::Comments => "GET,HEAD,POST",
+            PaperResource::Upvote | PaperResource::Save | PaperResource::NotInterested => "POST,DELETE",
+        }
+    }
+}
+
+/// `/api/papers/{id}` (GET), `/api/papers/{id}/comments` (GET, POST) and
+/// `/api/papers/{id}/upvote`, `/save` and `/not-interested` (POST, DELETE). Writes check the caller before anything else
+/// (a request without credentials is 401 whatever its id or body); any other method is 405
+/// with the resource's own `Allow`.
+pub async fn paper_route(
+    State(state): State<AppState>,
+    method: Method,
+    caller: Result<ApiUser, ApiError>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (resource, raw_id) = PaperResource::of(&raw);
+    let reading = method == Method::GET || method == Method::HEAD;
+    match resource {
+        PaperResource::Paper if reading => Ok(super::papers::paper(State(state), Path(raw)).await?.into_response()),
+        PaperResource::Comments if reading => {
+            let id = params::arxiv_id(raw_id)?;
+            Ok(comments(&state, id).await?.into_response())
+        }
+        PaperResource::Comments if method == Method::POST => {
+            let ApiUser(user) = caller?;
+            let id = params::arxiv_id(raw_id)?;
+            let new: NewComment = json_body(&body)?;
+            let comment = add_comment(&state, &user, id, new.parent_id, &new.body).await?;
+            Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response())
+        }
+        PaperResource::Upvote if method == Method::POST || method == Method::DELETE => {
+            let ApiUser(user) = caller?;
+            let id = params::arxiv_id(raw_id)?;
+            Ok(vote_reply(&state, &user, id, method == Method::POST)
+                .await?
+                .into_response())
+        }
+        PaperResource::Save if method == Method::POST || method == Method::DELETE => {
+            let ApiUser(user) = caller?;
+            let id = params::arxiv_id(raw_id)?;
+            Ok(save_reply(&state, &user, id, method == Method::POST)
+                .await?
+                .into_response())
+        }
+        PaperResource::NotInterested if method == Method::POST || method == Method::DELETE => {
+            let ApiUser(user) = caller?;
+            let id = params::arxiv_id(raw_id)?;
+            Ok(super::signals::not_interested(&state, &user, id, method == Method::POST).await?)
+        }
+        _ => Ok(super::method_not_allowed(&method, resource.allow())),
+    }
 }
 
 async fn comments(state: &AppState, id: ArxivId) -> Result<Json<Vec<CommentJson>>, AppError> {
@@ -111,74 +189,26 @@ async fn comments(state: &AppState, id: ArxivId) -> Result<Json<Vec<CommentJson>
 #[derive(Deserialize)]
 struct NewComment {
     body: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     parent_id: Option<i64>,
 }
 
-/// `POST /api/papers/{id}/upvote`, `/save` and `/comments`.
-pub async fn paper_post(
-    State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
-    Path(raw): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    if let Some(id) = raw.strip_suffix("/upvote") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        return Ok(vote_reply(&state, &user, id, true).await?.into_response());
-    }
-    if let Some(id) = raw.strip_suffix("/save") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        return Ok(save_reply(&state, &user, id, true).await?.into_response());
-    }
-    if let Some(id) = raw.strip_suffix("/not-interested") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        return Ok(super::signals::not_interested(&state, &user, id, true).await?);
-    }
-    if let Some(id) = raw.strip_suffix("/comments") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        let new: NewComment = json_body(&body)?;
-        let comment = add_comment(&state, &user, id, new.parent_id, &new.body).await?;
-        return Ok((StatusCode::CREATED, Json(CommentJson::new(&comment))).into_response());
-    }
-    Err(AppError::NotFound(
-        "POST goes to /api/papers/{id}/upvote, /api/papers/{id}/save, /api/papers/{id}/comments or /api/papers/{id}/not-interested".into(),
-    )
-    .into())
-}
-
-/// `DELETE /api/papers/{id}/upvote` and `DELETE /api/papers/{id}/save`.
-pub async fn paper_delete(
-    State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    if let Some(id) = raw.strip_suffix("/save") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        return Ok(save_reply(&state, &user, id, false).await?.into_response());
-    }
-    if let Some(id) = raw.strip_suffix("/not-interested") {
-        let id = params::arxiv_id(id)?;
-        let ApiUser(user) = caller?;
-        return Ok(super::signals::not_interested(&state, &user, id, false).await?);
-    }
-    let Some(id) = raw.strip_suffix("/upvote") else {
-        return Err(AppError::NotFound(
-            "DELETE goes to /api/papers/{id}/upvote, /api/papers/{id}/save or /api/papers/{id}/not-interested".into(),
-        )
-        .into());
+/// A JSON integer as JSON (and JSON Schema's `integer`) has it: `12` or `12.0` alike.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
     };
-    let id = params::arxiv_id(id)?;
-    let ApiUser(user) = caller?;
-    Ok(vote_reply(&state, &user, id, false).await?.into_response())
+    let whole = number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..i64::MAX as f64).contains(f))
+            .map(|f| f as i64)
+    });
+    whole
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a comment number")))
 }
 
-/// Saves or removes a paper in the caller's library: `{"id", "saved", "changed"}`. Repeating
-/// a request changes nothing and answers the same (`changed: false`).
 async fn save_reply(
     state: &AppState,
     user: &User,
@@ -206,7 +236,7 @@ async fn vote_reply(state: &AppState, user: &User, id: ArxivId, up: bool) -> Res
 /// `DELETE /api/comments/{id}`: one's own comment (administrators: any).
 pub async fn comment_delete(
     State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
+    ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id: i64 = id.parse().map_err(|_| {
@@ -215,7 +245,6 @@ pub async fn comment_delete(
             id.chars().take(40).collect::<String>()
         ))
     })?;
-    let ApiUser(user) = caller?;
     delete_comment(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -228,12 +257,11 @@ struct NewSubmission {
 /// `POST /api/daily/{date}/submissions` with `{"id": "2405.01234"}` (an id or arXiv URL).
 pub async fn submission_post(
     State(state): State<AppState>,
-    caller: Result<ApiUser, ApiError>,
+    ApiUser(user): ApiUser,
     Path(date): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let day = params::day(&date)?;
-    let ApiUser(user) = caller?;
     let new: NewSubmission = json_body(&body)?;
     match submit_paper(&state, &user, &new.id, day).await? {
         Submitted::Added(s) => Ok((

@@ -38,10 +38,10 @@ pub fn participation_routes() -> Router<AppState> {
         .route(library::UPLOAD_PATH, post(library::import))
 }
 
-/// Any path no route knows: a page, or JSON under `/api/`.
+/// Any path no route knows: a page, or JSON under the API's paths.
 pub async fn not_found(uri: Uri) -> Response {
     let path: String = uri.path().chars().take(200).collect();
-    if path.starts_with("/api/") {
+    if crate::api::is_api_path(&path) {
         return ApiError(AppError::NotFound(format!("There is no API endpoint at {path}."))).into_response();
     }
     PageError(AppError::NotFound(format!("There is no page at {path}."))).into_response()

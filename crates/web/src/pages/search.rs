@@ -27,6 +27,8 @@ struct Result {
     day: Option<String>,
     snippet: Vec<Segment>,
     pdf_url: String,
+    /// The paper as a COinS ContextObject (`coins.html`).
+    coins: String,
 }
 
 #[derive(Template)]
@@ -109,6 +111,7 @@ pub async fn results(
                 day: doc.paper.announced.map(|d| d.to_string()),
                 snippet: highlight_math(&excerpt(&doc.paper.abstract_text, 400), &words),
                 pdf_url: doc.paper.links().pdf,
+                coins: paperboy_domain::cite::context_object(&doc.paper),
             })
             .collect();
         view.notices = response.notices;

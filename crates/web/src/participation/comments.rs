@@ -53,9 +53,11 @@ pub async fn add_comment(
             Ok(comment)
         }
         AddCommentOutcome::NoSuchPaper => Err(AppError::NotFound(format!("No paper {id} here yet."))),
-        AddCommentOutcome::BadParent => Err(AppError::BadRequest(
-            "The comment you replied to is not on this paper, or was deleted.".into(),
-        )),
+        // Not there to reply to, as far as this paper goes: like a deleted comment, not found.
+        AddCommentOutcome::BadParent => Err(AppError::NotFound(format!(
+            "There is no comment {} on this paper to reply to (or it was deleted).",
+            parent_id.unwrap_or_default()
+        ))),
     }
 }
 

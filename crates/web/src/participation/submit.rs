@@ -32,8 +32,10 @@ pub enum Submitted {
 pub async fn submit_paper(state: &AppState, user: &User, raw: &str, day: NaiveDate) -> Result<Submitted, AppError> {
     let today = Utc::now().date_naive();
     if day != today {
-        return Err(AppError::BadRequest(format!(
-            "Papers are submitted to today's list ({today}), not {day}."
+        // A well-formed day whose list is closed (or not open yet): the request conflicts
+        // with the state of that list, it is not malformed.
+        return Err(AppError::Conflict(format!(
+            "Papers are submitted to today's list ({today}); the list of {day} takes no submissions."
         )));
     }
     let id = ArxivId::parse(raw.trim()).map_err(|_| {
@@ -84,7 +86,8 @@ async fn ensure_stored(state: &AppState, id: &ArxivId) -> Result<(), AppError> {
     let fetched = blocking(move || Ok::<_, AppError>(fetcher.fetch_into(&wanted, store.as_ref()))).await?;
     if let Err(e) = fetched {
         tracing::warn!(%id, error = %e, "fetching a submitted paper from arXiv failed");
-        return Err(AppError::BadRequest(format!(
+        // arXiv failed us, not the request: a gateway's error, which clients may retry.
+        return Err(AppError::BadGateway(format!(
             "Could not fetch {id} from arXiv right now; try again in a few minutes."
         )));
     }

@@ -254,3 +254,75 @@ fn a_readers_public_upvotes_export_and_private_ones_do_not() {
         .collect();
     assert_eq!(ids, ["arxiv:hep-th/9901001"]);
 }
+
+/// Every `<span class="Z3988">` of a page as Zotero's COinS translator reads it: the `title`
+/// attribute, split at `&` and each value URL-decoded (Python's `html.parser` and
+/// `urllib.parse`); and the page's `citation_title` meta tag, when it has one.
+const COINS: &str = "
+import sys, json
+from html.parser import HTMLParser
+from urllib.parse import parse_qs
+class Page(HTMLParser):
+    spans, meta_title = [], None
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'span' and attrs.get('class') == 'Z3988':
+            self.spans.append(parse_qs(attrs['title'], keep_blank_values=True, strict_parsing=True))
+        if tag == 'meta' and attrs.get('name') == 'citation_title':
+            self.meta_title = attrs['content']
+page = Page()
+page.feed(sys.stdin.read())
+print(json.dumps({'spans': page.spans, 'meta_title': page.meta_title}))
+";
+
+#[test]
+fn list_pages_carry_coins_that_reference_managers_read() {
+    let Some((server, _dir)) = server() else { return };
+    // The hostile paper is the one announced on 5 January 1999.
+    let day = server.get("/date/1999-01-05");
+    assert_eq!(day.status, 200, "{}", day.body);
+    assert!(!day.body.contains("<script>alert"), "the title stays escaped");
+    let spans = parse_with(COINS, &day.body)["spans"].clone();
+    let spans = spans.as_array().unwrap();
+    assert_eq!(spans.len(), 1, "one span per card: {spans:?}");
+    let coins = &spans[0];
+    assert_eq!(coins["ctx_ver"], serde_json::json!(["Z39.88-2004"]));
+    assert_eq!(coins["rft_val_fmt"], serde_json::json!(["info:ofi/fmt:kev:mtx:dc"]));
+    assert_eq!(coins["rft.type"], serde_json::json!(["preprint"]));
+    assert_eq!(
+        coins["rft_id"],
+        serde_json::json!([
+            "info:arxiv/hep-th/9901001",
+            "https://arxiv.org/abs/hep-th/9901001",
+            "info:doi/10.1103/PhysRevD.60.1"
+        ])
+    );
+    assert_eq!(
+        coins["rft.creator"],
+        serde_json::json!(["van Beethoven, Ludwig", "Doe, Jane"])
+    );
+    assert_eq!(coins["rft.date"], serde_json::json!(["1999-01-04"]));
+    assert_eq!(coins["rft.subject"], serde_json::json!(["hep-th", "gr-qc"]));
+    // The same plain-text title as the paper page's citation_title, from which Zotero saves
+    // the paper itself.
+    let paper = parse_with(COINS, &server.get("/papers/hep-th/9901001").body);
+    let title = coins["rft.title"][0].as_str().unwrap();
+    assert_eq!(title, paper["meta_title"].as_str().unwrap());
+    assert!(
+        title.starts_with("Sparse <script>alert(1)</script> & 100% of "),
+        "{title}"
+    );
+
+    // Every card of a busy list, and every search result, has one.
+    let daily = server.get("/date/2026-05-01");
+    let cards = daily.body.matches("<article class=\"card\"").count();
+    assert!(cards > 20, "{cards}");
+    let spans = parse_with(COINS, &daily.body)["spans"].clone();
+    assert_eq!(spans.as_array().unwrap().len(), cards);
+    let search = parse_with(COINS, &server.get("/search?q=hep-th%2F9901001").body)["spans"].clone();
+    assert!(search
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["rft_id"][0] == "info:arxiv/hep-th/9901001"));
+}

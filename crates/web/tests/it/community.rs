@@ -525,12 +525,12 @@ fn submissions_list_a_paper_today_refuse_duplicates_and_respect_the_limit() {
     assert_eq!(reply.status, 429);
     assert!(reply.header("retry-after").is_some());
 
-    // Bad input: other days, garbage ids.
+    // Other days' lists take no submissions; garbage ids are bad input.
     assert_eq!(
         client
             .json("POST", "/api/daily/2026-05-01/submissions", Some(json!({"id": third})))
             .status,
-        400
+        409
     );
     assert_eq!(client.json("POST", &path, Some(json!({"id": "<script>"}))).status, 400);
     assert_eq!(client.json("POST", &path, Some(json!({"id": 5}))).status, 400);

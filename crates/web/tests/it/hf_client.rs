@@ -305,8 +305,14 @@ fn paperboy_routes_keep_their_shapes_beside_hf_ones() {
     assert_eq!(page_md.body, server.get(&format!("/hf/papers/{id}.md")).body);
     assert_eq!(server.get("/papers/2605.99999.md").status, 404);
 
-    // Only one of date, week and month.
-    let both = server.get("/api/daily_papers?date=2026-05-05&week=2026-W19");
-    assert_eq!(both.status, 400);
+    // date, week and month each narrow the span: together, the days they share.
+    let day = server.get("/api/daily_papers?date=2026-05-05&limit=100").json();
+    let both = server.get("/api/daily_papers?date=2026-05-05&week=2026-W19&limit=100");
+    assert_eq!(both.status, 200, "{}", both.body);
+    assert_eq!(both.json(), day);
+    assert!(!day.as_array().unwrap().is_empty());
+    let apart = server.get("/api/daily_papers?date=2026-05-05&month=2026-04");
+    assert_eq!(apart.json(), serde_json::json!([]), "no day in common");
     assert_eq!(server.get("/api/daily_papers?sort=upvotes").status, 400);
+    assert_eq!(server.get("/api/daily_papers?date=").status, 400, "given empty");
 }

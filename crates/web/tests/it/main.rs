@@ -17,6 +17,7 @@ mod hf_client;
 mod library;
 mod mail;
 mod mcp;
+mod openapi;
 mod pages;
 mod reading;
 mod reading_browser;
