@@ -96,7 +96,13 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
         .collect();
     // The library (saved and imported papers) counts as liked too, each paper once.
     let mut saved: Vec<String> = store
-        .library(reader, Page { offset: 0, limit: MAX_LIKED as u64 })?
+        .library(
+            reader,
+            Page {
+                offset: 0,
+                limit: MAX_LIKED as u64,
+            },
+        )?
         .into_iter()
         .map(|p| p.id)
         .filter(|id| !upvoted.contains(id))
