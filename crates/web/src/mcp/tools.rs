@@ -307,15 +307,14 @@ async fn run(state: AppState, viewer: &Viewer, route: Route, mut query: HashMap<
             let id = query.remove("id").unwrap_or_default();
             let path = Path(format!("{id}/upvote"));
             let caller = api_token_holder(viewer);
-            if query.get("upvote").map(String::as_str) == Some("false") {
-                participation::paper_delete(State(state), caller, path)
-                    .await
-                    .into_response()
+            let method = if query.get("upvote").map(String::as_str) == Some("false") {
+                axum::http::Method::DELETE
             } else {
-                participation::paper_post(State(state), caller, path, Bytes::new())
-                    .await
-                    .into_response()
-            }
+                axum::http::Method::POST
+            };
+            participation::paper_route(State(state), method, caller, path, Bytes::new())
+                .await
+                .into_response()
         }
     }
 }

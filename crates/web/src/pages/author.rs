@@ -19,6 +19,8 @@ const PER_PAGE: u64 = 30;
 #[template(path = "author.html")]
 struct AuthorPage {
     name: String,
+    /// This page's address (where following comes back to).
+    path: String,
     cards: Vec<Card>,
     pager: Pager,
 }
@@ -50,6 +52,7 @@ pub async fn show(
         None,
     );
     let view = AuthorPage {
+        path: author_path(&name),
         name,
         cards: docs.iter().map(|d| Card::new(d, None)).collect(),
         pager,
