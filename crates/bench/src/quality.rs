@@ -238,7 +238,9 @@ fn main() -> anyhow::Result<()> {
     // One number per mode, every kind weighing the same: which mode to use when the kind of
     // query is not known in advance.
     println!();
-    println!("| mode | mean over the six kinds (recall@10; P@10 for topics) | mean MRR@10 over the five known-item kinds |");
+    println!(
+        "| mode | mean over the six kinds (recall@10; P@10 for topics) | mean MRR@10 over the five known-item kinds |"
+    );
     println!("| --- | ---: | ---: |");
     let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
     for (mode, headlines, mrrs) in overall {
