@@ -12,7 +12,7 @@ use paperboy_store::{PaperStore, Store};
 
 mod recent;
 
-use crate::fusion::{z_score_fusion, LEXICAL_WEIGHT};
+use crate::fusion::confident_fusion;
 use crate::query::{self, parse, ParsedQuery};
 use crate::semantic::{embed_pending, embed_pending_reporting, read_cursor, TextEmbedder, VectorIndex};
 use crate::{lexical_dir, vectors_dir, CatchUp, Filters, LexicalIndex, Mode, SearchError, SearchHit};
@@ -413,12 +413,12 @@ impl Searcher {
     }
 }
 
-/// One page of the z-score fusion of keyword and vector rankings (each cut from a pool of
-/// `FUSION_DEPTH`, or of the page's end when deeper).
+/// One page of the confidence-weighted z-score fusion of keyword and vector rankings (each cut
+/// from a pool of `FUSION_DEPTH`, or of the page's end when deeper).
 fn fuse(lexical: &[SearchHit], vectors: &[(ArxivId, f32)], offset: usize, limit: usize) -> Vec<(ArxivId, f32)> {
     let lexical: Vec<(ArxivId, f32)> = lexical.iter().map(|h| (h.id.clone(), h.score)).collect();
     let pool = (offset + limit).max(FUSION_DEPTH);
-    z_score_fusion(&lexical, vectors, LEXICAL_WEIGHT, pool)
+    confident_fusion(&lexical, vectors, pool)
         .into_iter()
         .skip(offset)
         .take(limit)
