@@ -103,10 +103,18 @@ fn added<T, J: Serialize>(outcome: Added<T>, shown: impl FnOnce(&T) -> J) -> Res
     (status, Json(shown(&outcome.into_inner()))).into_response()
 }
 
+/// An optional field that, when given, must be a value: `null` is refused like any other wrong
+/// type (the API's description says so, and a client sending it meant something).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewFollow {
+    #[serde(default, deserialize_with = "present")]
     author: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     category: Option<String>,
 }
 
@@ -196,7 +204,7 @@ pub async fn follow_delete(
 struct NewSavedSearchJson {
     name: String,
     q: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     mode: Option<String>,
 }
 

@@ -45,6 +45,7 @@ fn follows_are_created_once_listed_and_removed_only_by_their_owner() {
         json!({ "category": "cs RO<script>" }),
         json!({ "author": "x".repeat(301) }),
         json!({ "author": "Jane", "colour": "red" }),
+        json!({ "author": "Jane", "category": null }),
     ] {
         let refused = ana.json("POST", "/api/follows", Some(bad.clone()));
         assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
@@ -110,6 +111,7 @@ fn saved_searches_are_named_replaced_by_name_and_private() {
         json!({ "name": "n", "q": "x", "mode": "psychic" }),
         json!({ "q": "x" }),
         json!({ "name": "n", "q": "x".repeat(1001) }),
+        json!({ "name": "n", "q": "x", "mode": null }),
     ] {
         let refused = ana.json("POST", "/api/saved-searches", Some(bad.clone()));
         assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
