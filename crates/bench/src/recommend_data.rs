@@ -186,7 +186,7 @@ fn reader(
         kind,
         history,
         wanted,
-        tuning: fnv(&format!("split:{name}")) % 2 == 0,
+        tuning: fnv(&format!("split:{name}")).is_multiple_of(2),
     })
 }
 

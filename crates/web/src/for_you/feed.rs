@@ -98,7 +98,7 @@ async fn saved_search(
         .await?;
     let mut docs: Vec<PaperDocument> = docs.into_iter().flatten().collect();
     // A feed reader shows what is new: the newest matches first.
-    docs.sort_by(|a, b| b.paper.announced.cmp(&a.paper.announced));
+    docs.sort_by_key(|d| std::cmp::Reverse(d.paper.announced));
     let entries: Vec<_> = docs.iter().map(|d| (d, None)).collect();
     Ok(answer(
         uri,

@@ -46,6 +46,9 @@ const PAGES: &[(&str, Viewer)] = &[
     ("/settings", Viewer::SignedIn),
     ("/submit", Viewer::SignedIn),
     ("/u/{me}", Viewer::SignedIn),
+    ("/u/{me}/library", Viewer::SignedIn),
+    ("/for-you", Viewer::SignedIn),
+    ("/settings/for-you", Viewer::SignedIn),
     ("/papers/2605.99999", Viewer::Anyone),
     ("/no/such/page", Viewer::Anyone),
 ];
