@@ -149,6 +149,11 @@ pub trait PaperStore: Send + Sync {
     /// The latest day with a daily list, on or before `day` when given.
     fn latest_daily_day(&self, on_or_before: Option<NaiveDate>) -> Result<Option<NaiveDate>, StoreError>;
 
+    /// The latest announcement day on or before `day` (an index look-up, unlike [`stats`]).
+    ///
+    /// [`stats`]: PaperStore::stats
+    fn latest_announced_day(&self, on_or_before: NaiveDate) -> Result<Option<NaiveDate>, StoreError>;
+
     /// Papers announced on `day` (optionally in one category), in id order, one page.
     fn announced_on(
         &self,

@@ -21,7 +21,7 @@ use paperboy_domain::PaperDocument;
 use paperboy_search::{Filters, SearchRequest};
 
 use crate::error::PageError;
-use crate::{math, params, trending, AppState};
+use crate::{math, params, trending, AppError, AppState};
 
 /// Entries in the trending and search feeds.
 pub(crate) const FEED_ENTRIES: usize = 50;
@@ -155,11 +155,7 @@ pub async fn search(
         offset: 0,
         limit: FEED_ENTRIES,
     };
-    let ids: Vec<_> = state.search(request).await?.results.into_iter().map(|h| h.id).collect();
-    let docs = state
-        .with_store(move |s| ids.iter().map(|id| s.paper(id)).collect::<Result<Vec<_>, _>>())
-        .await?;
-    let docs: Vec<PaperDocument> = docs.into_iter().flatten().collect();
+    let docs = searched_papers(&state, request).await?;
     let entries: Vec<_> = docs.iter().map(|d| (d, None)).collect();
     let encoded = crate::pages::search::percent_encode(&q);
     Ok(answer(
@@ -174,6 +170,15 @@ pub async fn search(
             entries: &entries,
         },
     ))
+}
+
+/// The papers a search finds, in its order, as stored.
+pub(crate) async fn searched_papers(state: &AppState, request: SearchRequest) -> Result<Vec<PaperDocument>, AppError> {
+    let ids: Vec<_> = state.search(request).await?.results.into_iter().map(|h| h.id).collect();
+    let docs = state
+        .with_store(move |s| ids.iter().map(|id| s.paper(id)).collect::<Result<Vec<_>, _>>())
+        .await?;
+    Ok(docs.into_iter().flatten().collect())
 }
 
 pub(crate) struct Feed<'a> {

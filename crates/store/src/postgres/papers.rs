@@ -437,6 +437,16 @@ impl PaperStore for PostgresStore {
         })
     }
 
+    fn latest_announced_day(&self, on_or_before: NaiveDate) -> Result<Option<NaiveDate>, StoreError> {
+        self.with_client(|client| {
+            query_day(
+                client,
+                "SELECT MAX(announced) FROM papers WHERE announced <= $1",
+                &[&on_or_before],
+            )
+        })
+    }
+
     fn papers_by_author(&self, name: &str, page: Page) -> Result<Vec<PaperDocument>, StoreError> {
         super::authors::papers_by_author(self, name, page)
     }

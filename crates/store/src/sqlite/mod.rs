@@ -211,6 +211,16 @@ impl PaperStore for SqliteStore {
         })
     }
 
+    fn latest_announced_day(&self, on_or_before: NaiveDate) -> Result<Option<NaiveDate>, StoreError> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT MAX(announced) FROM papers WHERE announced <= ?1",
+                [on_or_before],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     fn announced_on(
         &self,
         day: NaiveDate,

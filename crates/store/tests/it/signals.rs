@@ -206,3 +206,33 @@ fn deleting_a_readers_signals_leaves_everyone_elses() {
         assert_eq!(store.signal_counts(grace).unwrap(), all, "{}", b.name);
     }
 }
+
+#[test]
+fn the_latest_announcement_day_is_found_on_or_before_a_day() {
+    for b in support::backends() {
+        let store = &*b.store;
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(
+            store.latest_announced_day(day("2026-05-09")).unwrap(),
+            None,
+            "{}",
+            b.name
+        );
+        for (raw, announced) in [("2605.00001", "2026-05-04"), ("2605.00002", "2026-05-06")] {
+            let mut paper = Paper::new(ArxivId::parse(raw).unwrap());
+            paper.version = Some(1);
+            paper.title = format!("Paper {raw}");
+            paper.announced = Some(day(announced));
+            store
+                .upsert_batch(&[Upsert {
+                    paper: &paper,
+                    daily: &[],
+                }])
+                .unwrap();
+        }
+        let found = |s: &str| store.latest_announced_day(day(s)).unwrap();
+        assert_eq!(found("2026-05-09"), Some(day("2026-05-06")), "{}", b.name);
+        assert_eq!(found("2026-05-05"), Some(day("2026-05-04")), "{}", b.name);
+        assert_eq!(found("2026-05-03"), None, "{}", b.name);
+    }
+}

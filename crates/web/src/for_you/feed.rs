@@ -15,7 +15,7 @@ use paperboy_store::{TokenKind, User};
 
 use super::{for_reader, DEFAULT_DAYS};
 use crate::error::PageError;
-use crate::feeds::{answer, Feed, FEED_ENTRIES};
+use crate::feeds::{answer, searched_papers, Feed, FEED_ENTRIES};
 use crate::{params, AppError, AppState};
 
 /// The reader whose feed link `token` is; a missing, revoked or unknown one is 404 (a feed
@@ -92,11 +92,7 @@ async fn saved_search(
         offset: 0,
         limit: FEED_ENTRIES,
     };
-    let ids: Vec<_> = state.search(request).await?.results.into_iter().map(|h| h.id).collect();
-    let docs = state
-        .with_store(move |s| ids.iter().map(|id| s.paper(id)).collect::<Result<Vec<_>, _>>())
-        .await?;
-    let mut docs: Vec<PaperDocument> = docs.into_iter().flatten().collect();
+    let mut docs = searched_papers(state, request).await?;
     // A feed reader shows what is new: the newest matches first.
     docs.sort_by_key(|d| std::cmp::Reverse(d.paper.announced));
     let entries: Vec<_> = docs.iter().map(|d| (d, None)).collect();

@@ -32,7 +32,7 @@ pub struct Window {
 /// before `today`: their announced papers and the papers on their daily lists, each once.
 pub fn window(store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window, AppError> {
     let latest_list = store.latest_daily_day(Some(today))?;
-    let latest_announced = store.stats()?.last_announced.filter(|d| *d <= today);
+    let latest_announced = store.latest_announced_day(today)?;
     let until = latest_list.max(latest_announced).unwrap_or(today);
     let mut seen: HashSet<String> = HashSet::new();
     let mut papers = Vec::new();
@@ -119,17 +119,17 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
         .map(|n| n.paper_id)
         .collect();
     marked.reverse();
-    let mut not_interested: Vec<Disliked> = Vec::new();
-    let with_vectors = vectors(store, searcher, &marked)?;
-    for id in marked {
-        // A paper not embedded yet is still left out of the list: a zero vector lowers nothing.
-        let vector = with_vectors
-            .iter()
-            .find(|(v, _)| *v == id)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| vec![0.0; searcher.embedding_dim().unwrap_or(super::FALLBACK_DIM)]);
-        not_interested.push(Disliked { id, vector });
-    }
+    let mut with_vectors: std::collections::HashMap<String, Vec<f32>> =
+        vectors(store, searcher, &marked)?.into_iter().collect();
+    let dim = searcher.embedding_dim().unwrap_or(super::FALLBACK_DIM);
+    // A paper not embedded yet is still left out of the list: a zero vector lowers nothing.
+    let not_interested: Vec<Disliked> = marked
+        .into_iter()
+        .map(|id| {
+            let vector = with_vectors.remove(&id).unwrap_or_else(|| vec![0.0; dim]);
+            Disliked { id, vector }
+        })
+        .collect();
     let (mut authors, mut categories) = (Vec::new(), Vec::new());
     for follow in store.follows(reader)? {
         match follow.kind {

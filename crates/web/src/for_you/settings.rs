@@ -6,13 +6,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use paperboy_accounts::new_token;
-use paperboy_store::{Follow, FollowKind, NewToken, NotInterested, SavedSearch, TokenKind, User};
+use paperboy_store::{Follow, FollowKind, NotInterested, SavedSearch, TokenKind, User};
 use serde::Deserialize;
 
 use crate::api::signals::{add_follow, add_saved_search, checked_follow, checked_search};
 use crate::error::PageError;
 use crate::kit::{render, CsrfForm, SignedIn};
+use crate::pages::account::settings::create_token;
 use crate::pages::search::percent_encode;
 use crate::view::AuthorLink;
 use crate::{AppError, AppState};
@@ -124,6 +124,11 @@ fn back() -> Response {
     Redirect::to("/settings/for-you").into_response()
 }
 
+/// Back to `next` when it is a path on this site (an author's page, the list), else this page.
+fn back_to(next: Option<&str>) -> Response {
+    Redirect::to(next.and_then(crate::kit::local_path).unwrap_or("/settings/for-you")).into_response()
+}
+
 #[derive(Deserialize)]
 pub struct FollowForm {
     kind: String,
@@ -151,12 +156,7 @@ pub async fn follow(
         }
     };
     add_follow(&state, user.id, kind, value).await?;
-    let next = form
-        .next
-        .as_deref()
-        .and_then(crate::kit::local_path)
-        .unwrap_or("/settings/for-you");
-    Ok(Redirect::to(next).into_response())
+    Ok(back_to(form.next.as_deref()))
 }
 
 #[derive(Deserialize)]
@@ -192,12 +192,7 @@ pub async fn save_search(
 ) -> Result<Response, PageError> {
     let new = checked_search(&form.name, &form.q, form.mode.as_deref())?;
     add_saved_search(&state, user.id, new).await?;
-    let next = form
-        .next
-        .as_deref()
-        .and_then(crate::kit::local_path)
-        .unwrap_or("/settings/for-you");
-    Ok(Redirect::to(next).into_response())
+    Ok(back_to(form.next.as_deref()))
 }
 
 /// `POST /settings/for-you/search/delete`.
@@ -231,28 +226,8 @@ pub async fn create_feed_link(
     } else {
         label
     };
-    let (token, token_hash) = new_token();
-    let reader = user.id;
-    state
-        .with_store(move |s| {
-            if s.tokens(reader, TokenKind::Feed)?.len() >= MAX_FEED_LINKS {
-                return Ok(None);
-            }
-            s.insert_token(&NewToken {
-                hash: &token_hash,
-                user_id: reader,
-                kind: TokenKind::Feed,
-                label: Some(&label),
-                expires_at: None,
-            })
-            .map(Some)
-        })
-        .await?
-        .ok_or_else(|| {
-            AppError::Conflict(format!(
-                "You have {MAX_FEED_LINKS} feed links already; revoke one first."
-            ))
-        })?;
+    let too_many = format!("You have {MAX_FEED_LINKS} feed links already; revoke one first.");
+    let token = create_token(&state, user.id, TokenKind::Feed, label, MAX_FEED_LINKS, too_many).await?;
     let base = crate::feeds::site_base(&state, &headers);
     page(&state, &user, Some(format!("{base}/feeds/for-you.atom?token={token}"))).await
 }

@@ -45,7 +45,7 @@ pub async fn today(
     let stats_day = state
         .with_store(move |s| {
             let daily = s.latest_daily_day(Some(today))?;
-            let announced = s.stats()?.last_announced.filter(|day| *day <= today);
+            let announced = s.latest_announced_day(today)?;
             Ok(daily.max(announced))
         })
         .await?;

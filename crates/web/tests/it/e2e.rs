@@ -102,10 +102,20 @@ async fn browser(port: u16) -> Client {
 
 /// A Chromium session with these extra command-line switches (a window size, a colour scheme).
 pub(crate) async fn browser_with(port: u16, switches: &[&str]) -> Client {
+    chromium(port, switches, None).await
+}
+
+/// A headless Chromium session with extra switches and, when given, chromedriver's mobile
+/// emulation (`{"deviceMetrics": …}`: headless windows are never narrower than 500 px).
+pub(crate) async fn chromium(port: u16, switches: &[&str], mobile: Option<serde_json::Value>) -> Client {
     let mut args = vec!["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"];
     args.extend_from_slice(switches);
+    let mut options = serde_json::json!({ "args": args });
+    if let Some(mobile) = mobile {
+        options["mobileEmulation"] = mobile;
+    }
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args }));
+    capabilities.insert("goog:chromeOptions".into(), options);
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
         .capabilities(capabilities)

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use paperboy_testkit::SmtpSink;
 use serde_json::Value;
 
@@ -20,31 +20,14 @@ const DARK_BACKGROUND: &str = "rgb(19, 20, 23)";
 
 /// A headless Chromium session with `args` added (window size, system colour scheme).
 async fn browser(port: u16, args: &[&str]) -> Client {
-    session(port, args, None).await
+    crate::e2e::browser_with(port, args).await
 }
 
 /// A phone's screen: 390 CSS pixels wide (headless windows are never narrower than 500).
 async fn phone(port: u16) -> Client {
     let metrics =
         serde_json::json!({ "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true } });
-    session(port, &[], Some(metrics)).await
-}
-
-async fn session(port: u16, args: &[&str], mobile: Option<Value>) -> Client {
-    let mut all = vec!["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"];
-    all.extend_from_slice(args);
-    let mut options = serde_json::json!({ "args": all });
-    if let Some(mobile) = mobile {
-        options["mobileEmulation"] = mobile;
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), options);
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a Chromium session")
+    crate::e2e::chromium(port, &[], Some(metrics)).await
 }
 
 async fn eval(client: &Client, script: &str) -> Value {

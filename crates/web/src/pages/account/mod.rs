@@ -8,7 +8,7 @@
 
 mod mail;
 mod reset;
-mod settings;
+pub(crate) mod settings;
 mod signin;
 mod signup;
 mod verify;

@@ -155,34 +155,39 @@ pub async fn create_api_token(
     if label.is_empty() {
         return Err(AppError::BadRequest("Give the token a name, so that you can tell it apart later.".into()).into());
     }
-    let token = create_token(&state, user.id, label).await?;
+    let too_many = format!("An account can hold at most {MAX_API_TOKENS} API tokens; revoke one first.");
+    let token = create_token(&state, user.id, TokenKind::Api, label, MAX_API_TOKENS, too_many).await?;
     page(&state, user, None, Some(token)).await
 }
 
-/// Creates an API token for a user, up to [`MAX_API_TOKENS`]; returns it (only its hash is
-/// stored, so it is shown once).
-async fn create_token(state: &AppState, user_id: i64, label: String) -> Result<String, AppError> {
+/// Creates a lasting token of `kind` for a user, at most `max` of that kind (else 409 with
+/// `too_many`); returns it (only its hash is stored, so it is shown once). API tokens and
+/// private feed links are made this way.
+pub(crate) async fn create_token(
+    state: &AppState,
+    user_id: i64,
+    kind: TokenKind,
+    label: String,
+    max: usize,
+    too_many: String,
+) -> Result<String, AppError> {
     let (token, token_hash) = new_token();
     state
         .with_store(move |s| {
-            if s.tokens(user_id, TokenKind::Api)?.len() >= MAX_API_TOKENS {
+            if s.tokens(user_id, kind)?.len() >= max {
                 return Ok(None);
             }
             s.insert_token(&NewToken {
                 hash: &token_hash,
                 user_id,
-                kind: TokenKind::Api,
+                kind,
                 label: Some(&label),
                 expires_at: None,
             })
             .map(Some)
         })
         .await?
-        .ok_or_else(|| {
-            AppError::Conflict(format!(
-                "An account can hold at most {MAX_API_TOKENS} API tokens; revoke one first."
-            ))
-        })?;
+        .ok_or(AppError::Conflict(too_many))?;
     Ok(token)
 }
 
