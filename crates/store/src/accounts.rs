@@ -161,8 +161,10 @@ pub trait AccountStore: Send + Sync {
     fn take_token(&self, hash: &str, kind: TokenKind, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
     /// Deletes one token by hash (sign-out). False when there was none.
     fn delete_token(&self, hash: &str) -> Result<bool, StoreError>;
-    /// Deletes a user's token by id (revoking an API token). False when not theirs.
-    fn delete_token_of(&self, user_id: i64, token_id: i64) -> Result<bool, StoreError>;
+    /// Deletes a user's token of `kind` by id (revoking an API token or a feed link). False
+    /// when there is no such token of theirs of that kind: a form revoking feed links cannot
+    /// end an API token or a session, and the other way round.
+    fn delete_token_of(&self, user_id: i64, kind: TokenKind, token_id: i64) -> Result<bool, StoreError>;
     /// Deletes every token of `kind` the user has; returns how many.
     fn delete_tokens(&self, user_id: i64, kind: TokenKind) -> Result<usize, StoreError>;
     /// The user's tokens of `kind`, newest first.

@@ -292,6 +292,7 @@ async fn personalise(response: Response, viewer: &Viewer, reader: &Reader, state
         Err(failed) => return PageError(failed).into_response(),
     };
     let html = crate::library::fill_save_buttons(state, viewer, &html).await;
+    let html = crate::for_you::fill_signal_buttons(state, viewer, &html).await;
     let html = html
         .replace(ACCOUNT_PLACEHOLDER, &account_bar(viewer))
         .replace(CSRF_PLACEHOLDER, &csrf_field(&viewer.csrf));

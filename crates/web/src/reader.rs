@@ -177,19 +177,29 @@ async fn invite(reader: &Reader, viewer: &Viewer, state: &AppState) -> Result<In
 
 /// Replaces each [`NEW_MARK`] with a badge when its day is after `after`, else with nothing.
 fn mark_new(html: &str, after: Option<NaiveDate>) -> String {
+    replace_marks(html, NEW_MARK, |raw| {
+        let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok();
+        match (day, after) {
+            (Some(day), Some(after)) if day > after => NEW_BADGE.to_string(),
+            _ => String::new(),
+        }
+    })
+}
+
+/// `html` with each mark — `open`, a value, then `-->` — replaced by what `fill` makes of its
+/// value: the one loop behind every per-viewer mark (the "New" badge, the library's Save
+/// buttons, For you's Follow and Save-this-search buttons). A mark cut short is dropped with
+/// everything after it: a template that wrote it is broken, and no half-mark is shown.
+pub(crate) fn replace_marks(html: &str, open: &str, mut fill: impl FnMut(&str) -> String) -> String {
     let mut out = String::with_capacity(html.len() + 1024);
     let mut rest = html;
-    while let Some(at) = rest.find(NEW_MARK) {
+    while let Some(at) = rest.find(open) {
         out.push_str(&rest[..at]);
-        let tail = &rest[at + NEW_MARK.len()..];
+        let tail = &rest[at + open.len()..];
         let Some(end) = tail.find("-->") else {
-            rest = "";
-            break;
+            return out;
         };
-        let day = NaiveDate::parse_from_str(&tail[..end], "%Y-%m-%d").ok();
-        if matches!((day, after), (Some(day), Some(after)) if day > after) {
-            out.push_str(NEW_BADGE);
-        }
+        out.push_str(&fill(&tail[..end]));
         rest = &tail[end + 3..];
     }
     out.push_str(rest);

@@ -231,11 +231,11 @@ impl AccountStore for SqliteStore {
         self.write(|conn| Ok(conn.execute("DELETE FROM tokens WHERE hash = ?1", [hash])? > 0))
     }
 
-    fn delete_token_of(&self, user_id: i64, token_id: i64) -> Result<bool, StoreError> {
+    fn delete_token_of(&self, user_id: i64, kind: TokenKind, token_id: i64) -> Result<bool, StoreError> {
         self.write(|conn| {
             Ok(conn.execute(
-                "DELETE FROM tokens WHERE id = ?1 AND user_id = ?2",
-                params![token_id, user_id],
+                "DELETE FROM tokens WHERE id = ?1 AND user_id = ?2 AND kind = ?3",
+                params![token_id, user_id, kind.as_str()],
             )? > 0)
         })
     }

@@ -438,6 +438,44 @@ fn a_ban_ends_sessions_and_api_tokens_and_refuses_the_user() {
 }
 
 #[test]
+fn revoking_a_token_by_id_deletes_only_the_named_kind_of_the_owner() {
+    for b in support::backends() {
+        let store = &*b.store;
+        let ada = add_user(store, "ada");
+        let bob = add_user(store, "bob");
+        let api = add_token(store, "a1", ada, TokenKind::Api, None);
+        let feed = add_token(store, "f1", ada, TokenKind::Feed, None);
+        let session = add_token(store, "s1", ada, TokenKind::Session, None);
+        let bobs = add_token(store, "a2", bob, TokenKind::Api, None);
+
+        for (kind, id) in [
+            (TokenKind::Feed, api),
+            (TokenKind::Api, feed),
+            (TokenKind::Api, session),
+            (TokenKind::Feed, session),
+        ] {
+            assert!(
+                !store.delete_token_of(ada, kind, id).unwrap(),
+                "{}: token {id} is not a {kind:?} token",
+                b.name
+            );
+        }
+        assert!(!store.delete_token_of(ada, TokenKind::Api, bobs).unwrap(), "{}", b.name);
+        for kind in [TokenKind::Api, TokenKind::Feed, TokenKind::Session] {
+            assert_eq!(store.tokens(ada, kind).unwrap().len(), 1, "{}: {kind:?}", b.name);
+        }
+        assert_eq!(store.tokens(bob, TokenKind::Api).unwrap().len(), 1, "{}", b.name);
+
+        assert!(store.delete_token_of(ada, TokenKind::Feed, feed).unwrap(), "{}", b.name);
+        assert!(store.tokens(ada, TokenKind::Feed).unwrap().is_empty(), "{}", b.name);
+        assert_eq!(store.tokens(ada, TokenKind::Api).unwrap().len(), 1, "{}", b.name);
+        assert!(store.delete_token_of(ada, TokenKind::Api, api).unwrap(), "{}", b.name);
+        assert!(store.tokens(ada, TokenKind::Api).unwrap().is_empty(), "{}", b.name);
+        assert_eq!(store.tokens(ada, TokenKind::Session).unwrap().len(), 1, "{}", b.name);
+    }
+}
+
+#[test]
 fn concurrent_votes_through_two_stores_are_counted_exactly() {
     for b in support::backends() {
         let store = &*b.store;

@@ -43,6 +43,9 @@ const ROUTES: &[(&str, ApiRoute)] = &[
     ("/api/signals", || {
         get(signals::signals_get).delete(signals::signals_delete)
     }),
+    ("/api/signals/privacy", || {
+        get(signals::privacy_get).put(signals::privacy_put)
+    }),
     ("/api/daily/{date}/submissions", || post(participation::submission_post)),
     ("/api/daily_papers", || get(hf::daily_papers)),
     ("/hf/api/daily_papers", || get(hf::daily_papers)),

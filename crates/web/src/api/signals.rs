@@ -23,7 +23,7 @@ pub const MAX_FOLLOWS: u64 = 500;
 /// Most saved searches one reader keeps.
 pub const MAX_SAVED_SEARCHES: u64 = 100;
 /// A saved search's name, in characters.
-const MAX_NAME_CHARS: usize = 100;
+pub(crate) const MAX_NAME_CHARS: usize = 100;
 /// "Not interested" marks listed by the export.
 const MAX_EXPORTED_MARKS: usize = 100_000;
 
@@ -300,7 +300,8 @@ pub async fn not_interested(state: &AppState, user: &User, id: ArxivId, on: bool
 }
 
 /// `GET /api/signals`: everything the reader has told paperboy, as one JSON document (their
-/// follows, saved searches, "not interested" marks and upvotes), to keep or to move.
+/// follows, saved searches, "not interested" marks and upvotes, and whether they keep them
+/// private), to keep or to move.
 pub async fn signals_get(State(state): State<AppState>, ApiUser(user): ApiUser) -> Result<Response, ApiError> {
     let user_id = user.id;
     let (follows, searches, marks, upvoted) = state
@@ -316,12 +317,40 @@ pub async fn signals_get(State(state): State<AppState>, ApiUser(user): ApiUser) 
     Ok(Json(json!({
         "user": user.name,
         "exported_at": Utc::now(),
+        "private": !user.votes_public,
         "follows": follows.iter().map(FollowJson::new).collect::<Vec<_>>(),
         "saved_searches": searches.iter().map(SavedSearchJson::new).collect::<Vec<_>>(),
         "not_interested": marks,
         "upvoted": upvoted,
     }))
     .into_response())
+}
+
+/// `{"private": …}`: whether the reader's profile hides their upvotes and follows — the
+/// "Keep my signals private" switch of the settings pages, `users.votes_public` turned over.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    private: bool,
+}
+
+/// `GET /api/signals/privacy`: `{"private": bool}`.
+pub async fn privacy_get(ApiUser(user): ApiUser) -> Json<Privacy> {
+    Json(Privacy {
+        private: !user.votes_public,
+    })
+}
+
+/// `PUT /api/signals/privacy` with `{"private": bool}`: sets the switch; answers it as set.
+pub async fn privacy_put(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Bytes,
+) -> Result<Json<Privacy>, ApiError> {
+    let wanted: Privacy = json_body(&body)?;
+    let public = !wanted.private;
+    state.with_store(move |s| s.set_votes_public(user.id, public)).await?;
+    Ok(Json(wanted))
 }
 
 /// `DELETE /api/signals`: forgets every follow, saved search and "not interested" mark (upvotes

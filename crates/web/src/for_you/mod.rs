@@ -8,6 +8,7 @@
 
 pub mod feed;
 mod gather;
+mod marks;
 pub mod settings;
 pub mod show;
 
@@ -21,6 +22,8 @@ use paperboy_search::Searcher;
 use paperboy_store::Backend;
 
 use crate::{AppError, AppState};
+
+pub(crate) use marks::{fill_signal_buttons, follow_mark, save_search_mark};
 
 /// Announcement days in the window, unless asked otherwise.
 pub const DEFAULT_DAYS: u32 = 3;

@@ -3,6 +3,7 @@
 //! form works without script (a POST with the CSRF token, then back to this page).
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -10,12 +11,13 @@ use paperboy_store::{Follow, FollowKind, NotInterested, SavedSearch, TokenKind, 
 use serde::Deserialize;
 
 use crate::api::signals::{add_follow, add_saved_search, checked_follow, checked_search};
+use crate::auth::Viewer;
 use crate::error::PageError;
-use crate::kit::{render, CsrfForm, SignedIn};
+use crate::kit::{checked_form, local_path, render, CsrfForm, SignedIn};
 use crate::pages::account::settings::create_token;
 use crate::pages::search::percent_encode;
 use crate::view::AuthorLink;
-use crate::{AppError, AppState};
+use crate::{params, AppError, AppState};
 
 /// Feed links one reader may hold.
 const MAX_FEED_LINKS: usize = 10;
@@ -30,15 +32,15 @@ pub struct FeedLink {
     last_used: String,
 }
 
-/// A follow as listed, with the link to the author's page.
+/// A follow as listed (here and on the profile), with the link to the author's page.
 pub struct FollowRow {
-    id: i64,
-    author: Option<AuthorLink>,
-    value: String,
+    pub(crate) id: i64,
+    pub(crate) author: Option<AuthorLink>,
+    pub(crate) value: String,
 }
 
 impl FollowRow {
-    fn new(follow: Follow) -> FollowRow {
+    pub(crate) fn new(follow: Follow) -> FollowRow {
         FollowRow {
             id: follow.id,
             author: (follow.kind == FollowKind::Author).then(|| AuthorLink::new(&follow.value)),
@@ -78,6 +80,9 @@ struct SettingsPage {
     links: Vec<FeedLink>,
     /// A feed link just made: its full URL, shown once.
     new_link: Option<String>,
+    /// "Keep my signals private" (`users.votes_public` off).
+    private: bool,
+    name: String,
 }
 
 fn when(t: Option<DateTime<Utc>>) -> String {
@@ -111,6 +116,8 @@ async fn page(state: &AppState, user: &User, new_link: Option<String>) -> Result
         marks,
         links,
         new_link,
+        private: !user.votes_public,
+        name: user.name.clone(),
     };
     Ok(render(&view)?.into_response())
 }
@@ -138,12 +145,32 @@ pub struct FollowForm {
     next: Option<String>,
 }
 
-/// `POST /settings/for-you/follow`: `kind` is `author` or `category`.
-pub async fn follow(
-    State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    CsrfForm(form): CsrfForm<FollowForm>,
-) -> Result<Response, PageError> {
+#[derive(Deserialize)]
+struct NextField {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The reader, or for a visitor who is not signed in (a page kept open since signing out, a
+/// form posted from elsewhere) the way to sign in and come back to the form's `next`.
+fn reader_or_sign_in(viewer: &Viewer, body: &[u8]) -> Result<User, Response> {
+    match &viewer.user {
+        Some(user) => Ok(user.clone()),
+        None => {
+            let next = params::form::<NextField>(body).ok().and_then(|f| f.next);
+            let back = next.as_deref().and_then(local_path).unwrap_or("/for-you");
+            Err(Redirect::to(&format!("/signin?next={}", percent_encode(back))).into_response())
+        }
+    }
+}
+
+/// `POST /settings/for-you/follow`: `kind` is `author` or `category`. Signed out, to sign in.
+pub async fn follow(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Result<Response, PageError> {
+    let user = match reader_or_sign_in(&viewer, &body) {
+        Ok(user) => user,
+        Err(sign_in) => return Ok(sign_in),
+    };
+    let form: FollowForm = checked_form(&viewer, &body)?;
     let (kind, value) = match form.kind.as_str() {
         "author" => checked_follow(Some(form.value), None)?,
         "category" => checked_follow(None, Some(form.value))?,
@@ -162,6 +189,9 @@ pub async fn follow(
 #[derive(Deserialize)]
 pub struct IdForm {
     id: i64,
+    /// Where to go afterwards (the author's page unfollows from there); this page by default.
+    #[serde(default)]
+    next: Option<String>,
 }
 
 /// `POST /settings/for-you/unfollow`.
@@ -171,7 +201,7 @@ pub async fn unfollow(
     CsrfForm(form): CsrfForm<IdForm>,
 ) -> Result<Response, PageError> {
     state.with_store(move |s| s.unfollow(user.id, form.id)).await?;
-    Ok(back())
+    Ok(back_to(form.next.as_deref()))
 }
 
 #[derive(Deserialize)]
@@ -185,11 +215,13 @@ pub struct SearchForm {
 }
 
 /// `POST /settings/for-you/search`: saves a search (the search page's "Save this search").
-pub async fn save_search(
-    State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    CsrfForm(form): CsrfForm<SearchForm>,
-) -> Result<Response, PageError> {
+/// Signed out, to sign in.
+pub async fn save_search(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Result<Response, PageError> {
+    let user = match reader_or_sign_in(&viewer, &body) {
+        Ok(user) => user,
+        Err(sign_in) => return Ok(sign_in),
+    };
+    let form: SearchForm = checked_form(&viewer, &body)?;
     let new = checked_search(&form.name, &form.q, form.mode.as_deref())?;
     add_saved_search(&state, user.id, new).await?;
     Ok(back_to(form.next.as_deref()))
@@ -232,13 +264,19 @@ pub async fn create_feed_link(
     page(&state, &user, Some(format!("{base}/feeds/for-you.atom?token={token}"))).await
 }
 
-/// `POST /settings/for-you/feed/revoke`: the link stops working at once.
+/// `POST /settings/for-you/feed/revoke`: the link stops working at once. Only a feed link of
+/// the reader's is revoked here (404 for anything else: an API token, a session).
 pub async fn revoke_feed_link(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     CsrfForm(form): CsrfForm<IdForm>,
 ) -> Result<Response, PageError> {
-    state.with_store(move |s| s.delete_token_of(user.id, form.id)).await?;
+    if !state
+        .with_store(move |s| s.delete_token_of(user.id, TokenKind::Feed, form.id))
+        .await?
+    {
+        return Err(AppError::NotFound("You have no such feed link.".into()).into());
+    }
     Ok(back())
 }
 

@@ -168,5 +168,10 @@ pub async fn not_interested(
         .with_store(move |s| s.set_not_interested(user.id, &paper, on))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no paper {id}")))?;
-    Ok(Redirect::to(if on { "/for-you" } else { "/settings#for-you" }).into_response())
+    Ok(Redirect::to(if on {
+        "/for-you"
+    } else {
+        "/settings/for-you#not-interested"
+    })
+    .into_response())
 }

@@ -28,24 +28,13 @@ fn marked_ids(html: &str) -> Vec<&str> {
 /// The page with each mark replaced by the viewer's button (`saved`: the marked papers in
 /// their library; `None`: not signed in, no buttons).
 fn fill(html: &str, saved: Option<&HashSet<String>>) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find(MARK_OPEN) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + MARK_OPEN.len()..];
-        let Some(end) = after.find(MARK_CLOSE) else {
-            rest = after;
-            break;
-        };
-        let raw = &after[..end];
-        rest = &after[end + MARK_CLOSE.len()..];
+    crate::reader::replace_marks(html, MARK_OPEN, |raw| {
         // Only ids the templates wrote reach here; one that does not parse shows nothing.
-        if let (Some(saved), Ok(id)) = (saved, ArxivId::parse(raw)) {
-            out.push_str(&button(&id, saved.contains(id.as_str())));
+        match (saved, ArxivId::parse(raw)) {
+            (Some(saved), Ok(id)) => button(&id, saved.contains(id.as_str())),
+            _ => String::new(),
         }
-    }
-    out.push_str(rest);
-    out
+    })
 }
 
 /// The form: a canonical arXiv id holds nothing to escape (digits, letters, `.`, `/`, `-`).
@@ -111,6 +100,6 @@ mod tests {
     fn a_mark_that_is_not_an_id_shows_nothing() {
         let saved = HashSet::new();
         assert_eq!(fill("x<!--paperboy-save:\"><script>-->y", Some(&saved)), "xy");
-        assert_eq!(fill("x<!--paperboy-save:unclosed", Some(&saved)), "xunclosed");
+        assert_eq!(fill("x<!--paperboy-save:unclosed", Some(&saved)), "x");
     }
 }

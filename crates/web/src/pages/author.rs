@@ -19,8 +19,8 @@ const PER_PAGE: u64 = 30;
 #[template(path = "author.html")]
 struct AuthorPage {
     name: String,
-    /// This page's address (where following comes back to).
-    path: String,
+    /// Where the viewer's Follow button goes (`for_you::follow_mark`).
+    follow: String,
     cards: Vec<Card>,
     pager: Pager,
 }
@@ -52,7 +52,7 @@ pub async fn show(
         None,
     );
     let view = AuthorPage {
-        path: author_path(&name),
+        follow: crate::for_you::follow_mark(&name),
         name,
         cards: docs.iter().map(|d| Card::new(d, None)).collect(),
         pager,

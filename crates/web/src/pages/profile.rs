@@ -1,4 +1,5 @@
-//! Profiles at `/u/{name}`: a person's submissions, upvotes (when they made them public) and
+//! Profiles at `/u/{name}`: a person's submissions, upvotes and followed authors and
+//! categories (when they turned "Keep my signals private" off, `users.votes_public`), and
 //! comments.
 
 use askama::Template;
@@ -11,6 +12,7 @@ use paperboy_store::User;
 use crate::auth::Viewer;
 use crate::error::PageError;
 use crate::export::{self, Wanted};
+use crate::for_you::settings::FollowRow;
 use crate::kit::render;
 use crate::participation::rendered_body;
 use crate::{params, AppError, AppState};
@@ -40,8 +42,10 @@ struct ProfilePage {
     viewer_is_admin: bool,
     is_self: bool,
     submissions: Vec<SubmissionRow>,
-    /// `None` when the user keeps upvotes private (and the viewer is someone else).
+    /// `None` when the user keeps their signals private (and the viewer is someone else).
     upvoted: Option<Vec<(String, String)>>,
+    /// Followed authors and categories, shown as the upvotes are.
+    follows: Option<Vec<FollowRow>>,
     comments: Vec<CommentRow>,
     /// The viewer's own library: its size and latest papers; `None` on anyone else's profile.
     library: Option<(u64, Vec<(String, String)>)>,
@@ -70,7 +74,7 @@ pub async fn show(
     let viewer_is_admin = viewer.user.as_ref().is_some_and(|v| v.is_admin);
     let show_votes = user.votes_public || is_self;
     let user_id = user.id;
-    let (submissions, upvoted, comments, library) = state
+    let (submissions, upvoted, follows, comments, library) = state
         .with_store(move |s| {
             // A library is private: read only for its owner.
             let library = if is_self {
@@ -89,13 +93,13 @@ pub async fn show(
                 None
             };
             let submissions = s.submissions_by(user_id, SHOWN)?;
-            let upvoted = if show_votes {
-                Some(s.upvoted_by(user_id, SHOWN)?)
+            let (upvoted, follows) = if show_votes {
+                (Some(s.upvoted_by(user_id, SHOWN)?), Some(s.follows(user_id)?))
             } else {
-                None
+                (None, None)
             };
             let comments = s.comments_by(user_id, SHOWN)?;
-            Ok((submissions, upvoted, comments, library))
+            Ok((submissions, upvoted, follows, comments, library))
         })
         .await?;
     if let Some(format) = format {
@@ -130,6 +134,7 @@ pub async fn show(
             })
             .collect(),
         upvoted: upvoted.map(|ids| ids.iter().map(|id| (id.clone(), title(id))).collect()),
+        follows: follows.map(|f| f.into_iter().map(FollowRow::new).collect()),
         comments: comments
             .iter()
             .filter_map(|c| {

@@ -44,6 +44,8 @@ struct SearchPage {
     pager: Pager,
     /// The query string without `page`, for the feeds' links (already URL-encoded).
     base_query: String,
+    /// Where the viewer's "Save this search" goes (`for_you::save_search_mark`).
+    save_search: String,
 }
 
 pub async fn results(
@@ -67,11 +69,13 @@ pub async fn results(
         took_ms: String::new(),
         pager: Pager::new("/search", page, PER_PAGE, 0, false, None),
         base_query: String::new(),
+        save_search: String::new(),
     };
     if !q.is_empty() {
+        let mode = params::mode(get("mode"))?;
         let request = SearchRequest {
             text: q.clone(),
-            mode: params::mode(get("mode"))?,
+            mode,
             filters: Filters {
                 from,
                 until,
@@ -118,6 +122,13 @@ pub async fn results(
         view.took_ms = format!("{:.1}", response.took_ms);
         view.base_query = encode_query(&[
             ("q", &q),
+            ("from", &view.from),
+            ("until", &view.until),
+            ("category", &view.category),
+        ]);
+        view.save_search = crate::for_you::save_search_mark(&[
+            ("q", &q),
+            ("mode", get("mode").map_or("", |_| params::mode_name(mode))),
             ("from", &view.from),
             ("until", &view.until),
             ("category", &view.category),

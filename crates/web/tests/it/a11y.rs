@@ -43,6 +43,7 @@ const PAGES: &[(&str, Viewer)] = &[
     ("/date/2026-05-01", Viewer::SignedIn),
     ("/papers/{paper}", Viewer::SignedIn),
     ("/search?q=diffusion+models", Viewer::SignedIn),
+    ("/authors/{author}", Viewer::SignedIn),
     ("/settings", Viewer::SignedIn),
     ("/submit", Viewer::SignedIn),
     ("/u/{me}", Viewer::SignedIn),

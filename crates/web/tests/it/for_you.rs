@@ -75,7 +75,7 @@ fn mean_rank(results: &[Value], robotics: &[String], liked: &str) -> f64 {
     places.iter().sum::<usize>() as f64 / places.len().max(1) as f64
 }
 
-fn server() -> Option<(TestServer, Vec<String>, tempfile::TempDir)> {
+pub(crate) fn server() -> Option<(TestServer, Vec<String>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let (file, robotics) = papers(dir.path())?;
     Some((TestServer::with_semantic_data(&[file]), robotics, dir))

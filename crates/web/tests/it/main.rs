@@ -12,6 +12,7 @@ mod community;
 mod e2e;
 mod feeds;
 mod for_you;
+mod for_you_browser;
 mod hardening;
 mod hf_client;
 mod library;

@@ -363,3 +363,345 @@ fn settings_forms_manage_every_signal_without_script_and_feed_links_can_be_revok
         "signed out: to sign-in"
     );
 }
+
+/// The first author of a paper of the 1 May list, and their page's path.
+fn listed_author(server: &support::TestServer) -> (String, String) {
+    let (paper, _) = listed_paper(server);
+    let author = Browser::new(&server.base_url)
+        .get(&format!("/api/papers/{paper}"))
+        .json()["authors"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/authors/{}", paperboy_domain::text::percent_encode(&author));
+    (author, path)
+}
+
+#[test]
+fn follow_and_save_search_are_a_sign_in_link_for_visitors_and_a_form_for_readers() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let (author, author_path) = listed_author(&server);
+    let encoded = paperboy_domain::text::percent_encode;
+    let mut visitor = Browser::new(&server.base_url);
+
+    // A visitor: a link to sign in that comes back to the author's page; no form to fail.
+    let page = visitor.get(&author_path);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "<a href=\"/signin?next={}\">Sign in to follow {author}</a>",
+            encoded(&author_path)
+        )),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("action=\"/settings/for-you/follow\""));
+    let sign_in = visitor.get(&format!("/signin?next={}", encoded(&author_path)));
+    assert!(
+        sign_in.body.contains(&format!("name=\"next\" value=\"{author_path}\"")),
+        "the sign-in form comes back to the author's page"
+    );
+    // A form posted anyway (a page kept open since signing out) is sent to sign in, and the
+    // API says what to do.
+    let posted = visitor.post(
+        "/settings/for-you/follow",
+        &[("kind", "author"), ("value", &author), ("next", &author_path)],
+    );
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    assert_eq!(posted.location, Some(format!("/signin?next={}", encoded(&author_path))));
+    let api = visitor.json("POST", "/api/follows", Some(json!({ "author": author })));
+    assert_eq!(api.status, 401);
+    assert_eq!(api.json()["error"], "Please sign in first.");
+
+    // A reader: the working form; once followed, "Following" and a way back.
+    let mut ana = Browser::new(&server.base_url);
+    assert_eq!(
+        ana.sign_up("ana_l", "ana@example.org", crate::community::PASSWORD)
+            .status,
+        303
+    );
+    let page = ana.get(&author_path);
+    assert!(
+        page.body.contains("action=\"/settings/for-you/follow\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!(">Follow {author}</button>")));
+    assert!(!page.body.contains("Sign in to follow"));
+    let followed = ana.post(
+        "/settings/for-you/follow",
+        &[
+            ("csrf", &page.csrf()),
+            ("kind", "author"),
+            ("value", &author),
+            ("next", &author_path),
+        ],
+    );
+    assert_eq!(followed.status, 303, "{}", followed.body);
+    assert_eq!(followed.location.as_deref(), Some(author_path.as_str()));
+    let page = ana.get(&author_path);
+    assert!(page.body.contains(&format!("Following {author}")), "{}", page.body);
+    assert!(page.body.contains(">Unfollow</button>"));
+    assert!(!page.body.contains(&format!(">Follow {author}</button>")));
+    // The page is cached for everyone, but the visitor still gets only the link.
+    let again = visitor.get(&author_path);
+    assert!(again.body.contains("Sign in to follow") && !again.body.contains("Following"));
+    let id = page
+        .body
+        .split("action=\"/settings/for-you/unfollow\">")
+        .nth(1)
+        .unwrap()
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let unfollowed = ana.post(
+        "/settings/for-you/unfollow",
+        &[("csrf", &page.csrf()), ("id", &id), ("next", &author_path)],
+    );
+    assert_eq!(unfollowed.status, 303, "{}", unfollowed.body);
+    assert_eq!(unfollowed.location.as_deref(), Some(author_path.as_str()));
+    assert!(ana
+        .get(&author_path)
+        .body
+        .contains(&format!(">Follow {author}</button>")));
+
+    // "Save this search": the same for a search's results.
+    let search = "/search?q=robot&mode=keyword";
+    let comes_back = "/search?q=robot&mode=lexical";
+    let results = visitor.get(search);
+    assert!(
+        results.body.contains(&format!(
+            "<a href=\"/signin?next={}\">Sign in to save this search</a>",
+            encoded(comes_back)
+        )),
+        "{}",
+        results.body
+    );
+    assert!(!results.body.contains("action=\"/settings/for-you/search\""));
+    let posted = visitor.post("/settings/for-you/search", &[("name", "r"), ("q", "robot")]);
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    assert_eq!(posted.location.as_deref(), Some("/signin?next=%2Ffor-you"));
+    let api = visitor.json(
+        "POST",
+        "/api/saved-searches",
+        Some(json!({ "name": "r", "q": "robot" })),
+    );
+    assert_eq!(api.status, 401);
+    assert_eq!(api.json()["error"], "Please sign in first.");
+
+    let results = ana.get(search);
+    assert!(results.body.contains(">Save this search</button>"), "{}", results.body);
+    assert!(results.body.contains("name=\"mode\" value=\"lexical\""));
+    let saved = ana.post(
+        "/settings/for-you/search",
+        &[
+            ("csrf", &results.csrf()),
+            ("name", "robot"),
+            ("q", "robot"),
+            ("mode", "lexical"),
+            ("next", "/for-you"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.location.as_deref(), Some("/for-you"));
+    let results = ana.get(search);
+    assert!(results
+        .body
+        .contains("Saved as <a href=\"/settings/for-you#searches\">robot</a>"));
+    assert!(!results.body.contains(">Save this search</button>"));
+    assert!(
+        ana.get("/search?q=robot").body.contains(">Save this search</button>"),
+        "the same words in another mode are another search"
+    );
+    assert!(visitor.get(search).body.contains("Sign in to save this search"));
+}
+
+#[test]
+fn follows_and_upvotes_show_on_the_profile_only_when_the_reader_makes_them_public() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let mut ana = Browser::new(&server.base_url);
+    assert_eq!(
+        ana.sign_up("ana_l", "ana@example.org", crate::community::PASSWORD)
+            .status,
+        303
+    );
+    let ana_id = server.store.user_by_name("ana_l").unwrap().unwrap().id;
+    let mut api = bearer(&server, &api_token(&server, ana_id));
+    let mut bob = bearer(&server, &api_token(&server, account(&server, "bob_k", false)));
+    let mut visitor = Browser::new(&server.base_url);
+    let (paper, _) = listed_paper(&server);
+    api.json("POST", "/api/follows", Some(json!({ "author": "Jane Q. Doe" })));
+    api.json("POST", "/api/follows", Some(json!({ "category": "cs.RO" })));
+    api.json(
+        "POST",
+        "/api/saved-searches",
+        Some(json!({ "name": "secret words", "q": "robot hands" })),
+    );
+    assert_eq!(
+        api.json("POST", &format!("/api/papers/{paper}/upvote"), None).status,
+        200
+    );
+    let shows_signals = |body: &str| {
+        let follows = body.contains("Jane Q. Doe") && body.contains("cs.RO") && body.contains("<h2>Follows</h2>");
+        let upvotes = body.contains("<h2>Upvoted</h2>") && body.contains(&format!("href=\"/papers/{paper}\""));
+        assert_eq!(follows, upvotes, "follows and upvotes go together: {body}");
+        assert!(
+            !body.contains("secret words") && !body.contains("robot hands"),
+            "saved searches never show"
+        );
+        follows
+    };
+
+    // Private by default: only Ana sees them, and is told so.
+    assert_eq!(api.get("/api/signals").json()["private"], true);
+    assert_eq!(api.get("/api/signals/privacy").json(), json!({ "private": true }));
+    for (who, client) in [("bob", &mut bob), ("a visitor", &mut visitor)] {
+        let profile = client.get("/u/ana_l");
+        assert_eq!(profile.status, 200);
+        assert!(!shows_signals(&profile.body), "{who} sees Ana's private signals");
+    }
+    let own = ana.get("/u/ana_l");
+    assert!(shows_signals(&own.body), "Ana sees her own");
+    assert!(own.body.contains("only you see them"), "{}", own.body);
+    let settings = ana.get("/settings/for-you");
+    assert!(settings
+        .body
+        .contains("name=\"private\" value=\"1\" aria-describedby=\"signals-privacy-help\" checked"));
+
+    // Made public from the For you settings: everyone sees both, and the export says so.
+    let made_public = ana.post(
+        "/settings/privacy",
+        &[("csrf", &settings.csrf()), ("next", "/settings/for-you#privacy")],
+    );
+    assert_eq!(made_public.status, 303, "{}", made_public.body);
+    assert_eq!(made_public.location.as_deref(), Some("/settings/for-you#privacy"));
+    assert_eq!(api.get("/api/signals").json()["private"], false);
+    for client in [&mut bob, &mut visitor] {
+        assert!(shows_signals(&client.get("/u/ana_l").body));
+    }
+    assert!(!ana.get("/u/ana_l").body.contains("only you see them"));
+    assert!(ana
+        .get("/settings")
+        .body
+        .contains("name=\"private\" value=\"1\" aria-describedby=\"privacy-help\" >"));
+
+    // Private again from /settings, then public and private over the API.
+    let csrf = ana.page_csrf("/settings");
+    let made_private = ana.post("/settings/privacy", &[("csrf", &csrf), ("private", "1")]);
+    assert_eq!(made_private.location.as_deref(), Some("/settings"));
+    assert!(!shows_signals(&visitor.get("/u/ana_l").body));
+    let put = api.json("PUT", "/api/signals/privacy", Some(json!({ "private": false })));
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(put.json(), json!({ "private": false }));
+    assert!(shows_signals(&bob.get("/u/ana_l").body));
+    assert_eq!(
+        api.json("PUT", "/api/signals/privacy", Some(json!({ "private": true })))
+            .json(),
+        json!({ "private": true })
+    );
+    assert!(!shows_signals(&bob.get("/u/ana_l").body));
+    assert_eq!(api.get("/api/signals").json()["private"], true);
+
+    for bad in [
+        json!({}),
+        json!({ "private": "yes" }),
+        json!({ "private": null }),
+        json!({ "private": false, "everything": true }),
+    ] {
+        let refused = api.json("PUT", "/api/signals/privacy", Some(bad.clone()));
+        assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
+    }
+    assert!(
+        !shows_signals(&bob.get("/u/ana_l").body),
+        "a refused change changes nothing"
+    );
+    let anonymous = visitor.json("PUT", "/api/signals/privacy", Some(json!({ "private": false })));
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    let unchecked = ana.json("PUT", "/api/signals/privacy", Some(json!({ "private": false })));
+    assert_eq!(
+        unchecked.status, 403,
+        "a session without the CSRF header: {}",
+        unchecked.body
+    );
+    assert!(!shows_signals(&bob.get("/u/ana_l").body));
+}
+
+#[test]
+fn each_revoke_button_revokes_only_its_own_kind_of_token() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let mut ana = Browser::new(&server.base_url);
+    assert_eq!(
+        ana.sign_up("ana_l", "ana@example.org", crate::community::PASSWORD)
+            .status,
+        303
+    );
+    let csrf = ana.page_csrf("/settings");
+    let made = ana.post("/settings/tokens", &[("csrf", &csrf), ("label", "script")]);
+    let token = made
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let made = ana.post("/settings/for-you/feed", &[("csrf", &csrf), ("label", "reader")]);
+    let link = made
+        .body
+        .split("id=\"new-feed-link\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let feed = format!("/{}", link.split_once("://").unwrap().1.split_once('/').unwrap().1);
+    let ana_id = server.store.user_by_name("ana_l").unwrap().unwrap().id;
+    let id_of = |kind| server.store.tokens(ana_id, kind).unwrap()[0].id.to_string();
+    let (api_id, feed_id, session_id) = (
+        id_of(paperboy_store::TokenKind::Api),
+        id_of(paperboy_store::TokenKind::Feed),
+        id_of(paperboy_store::TokenKind::Session),
+    );
+    let works = |path: &str, with_token: bool| {
+        let mut client = if with_token {
+            bearer(&server, &token)
+        } else {
+            Browser::new(&server.base_url)
+        };
+        client.get(path).status == 200
+    };
+    assert!(works("/api/follows", true) && works(&feed, false));
+
+    // The feed links' button, given the API token's or the session's id: nothing happens.
+    for id in [&api_id, &session_id] {
+        let wrong = ana.post("/settings/for-you/feed/revoke", &[("csrf", &csrf), ("id", id)]);
+        assert_eq!(wrong.status, 404, "{}", wrong.body);
+    }
+    // The API tokens' button, given the feed link's or the session's id: nothing either.
+    for id in [&feed_id, &session_id] {
+        let wrong = ana.post(&format!("/settings/tokens/{id}/revoke"), &[("csrf", &csrf)]);
+        assert_eq!(wrong.status, 404, "{}", wrong.body);
+    }
+    assert!(works("/api/follows", true) && works(&feed, false), "both still work");
+    assert_eq!(ana.get("/settings").status, 200, "still signed in");
+
+    // Each revoked by its own button.
+    let revoked = ana.post("/settings/for-you/feed/revoke", &[("csrf", &csrf), ("id", &feed_id)]);
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    assert!(!works(&feed, false) && works("/api/follows", true));
+    let revoked = ana.post(&format!("/settings/tokens/{api_id}/revoke"), &[("csrf", &csrf)]);
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    assert!(!works("/api/follows", true));
+}

@@ -1,5 +1,6 @@
-//! `/settings`: change the password (ending every other session), keep upvotes private or
-//! public, resend the address confirmation, create and revoke API tokens, sign out everywhere.
+//! `/settings`: change the password (ending every other session), keep signals (upvotes and
+//! follows) private or show them on the profile, resend the address confirmation, create and
+//! revoke API tokens, sign out everywhere.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,7 +14,7 @@ use super::mail::send_verification;
 use super::{check_password, hash, start_session, with_cookie, ButtonForm};
 use crate::auth::{clear_session_cookie, Viewer};
 use crate::error::PageError;
-use crate::kit::{render, CsrfForm, SignedIn};
+use crate::kit::{redirect_local, render, CsrfForm, SignedIn};
 use crate::{AppError, AppState};
 
 /// API tokens one account may hold.
@@ -104,18 +105,24 @@ pub async fn change_password(
 
 #[derive(Deserialize)]
 pub struct PrivacyForm {
+    /// The "Keep my signals private" checkbox: sent when ticked.
     #[serde(default)]
-    votes_public: Option<String>,
+    private: Option<String>,
+    /// Where to go afterwards (`/settings/for-you` has the switch too); `/settings` by default.
+    #[serde(default)]
+    next: Option<String>,
 }
 
+/// `POST /settings/privacy`: the one switch for what the profile shows of a reader's signals
+/// (their upvotes and follows; see docs/for-you.md), `users.votes_public` in the store.
 pub async fn privacy(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     CsrfForm(form): CsrfForm<PrivacyForm>,
 ) -> Result<Response, PageError> {
-    let (user_id, public) = (user.id, form.votes_public.is_some());
+    let (user_id, public) = (user.id, form.private.is_none());
     state.with_store(move |s| s.set_votes_public(user_id, public)).await?;
-    Ok(Redirect::to("/settings").into_response())
+    Ok(redirect_local(form.next.as_deref().unwrap_or_default(), "/settings").into_response())
 }
 
 pub async fn resend_verification(
@@ -198,7 +205,10 @@ pub async fn revoke_api_token(
     CsrfForm(_): CsrfForm<ButtonForm>,
 ) -> Result<Response, PageError> {
     let user_id = user.id;
-    if !state.with_store(move |s| s.delete_token_of(user_id, id)).await? {
+    if !state
+        .with_store(move |s| s.delete_token_of(user_id, TokenKind::Api, id))
+        .await?
+    {
         return Err(AppError::NotFound("You have no such token.".into()).into());
     }
     Ok(Redirect::to("/settings").into_response())
