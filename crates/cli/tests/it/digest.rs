@@ -711,13 +711,19 @@ fn serve_sends_due_digests_on_its_own_once() {
     assert_eq!(mails[0].to(), "early@example.org");
     std::thread::sleep(Duration::from_secs(4));
     assert_eq!(sink.messages().len(), 1, "and only once, though it checks every second");
-    // A cron run alongside finds nothing left to send.
-    let report = run_json(
-        &pb,
+    // A cron run alongside, on the same schedule, finds nothing left to send. (With the default
+    // hour of 7, a run between 00:00 and 07:00 UTC would be due yesterday's period instead.)
+    let mut cron = with_mail(
+        pb.command(&["digest", "run", "--frequency", "daily", "--json"]),
         &sink,
         NO_SERVER,
-        &["digest", "run", "--frequency", "daily", "--json"],
     );
+    cron.env("PAPERBOY_DIGEST_HOUR", "0")
+        .env("PAPERBOY_DIGEST_UTC_OFFSET", "+00:00");
+    let out = cron.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(
         (report["sent"].as_u64(), report["already_sent"].as_u64()),
         (Some(0), Some(1)),
