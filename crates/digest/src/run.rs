@@ -21,7 +21,7 @@ use paperboy_domain::PaperDocument;
 use paperboy_foryou::{ForYouError, Models, Pool};
 use paperboy_search::{Filters, Mode, SearchError, SearchRequest, Searcher};
 use paperboy_store::{
-    Backend, Claim, DeliveryState, DigestStore, Frequency, Store, StoreError, Subscriber, SubscriberStatus,
+    Backend, Claim, DeliveryState, DigestStore, Frequency, Page, Store, StoreError, Subscriber, SubscriberStatus,
 };
 
 use crate::compose::{compose, matched_terms, topic_key, Entry, Trending, TOPIC_LIMIT};
@@ -263,11 +263,19 @@ impl Digests<'_> {
         if ranking.cold {
             return Ok(Vec::new());
         }
-        let sent: HashSet<String> = self
+        // Not presented: what earlier sections sent, and what the reader upvoted or saved (the
+        // ranking leaves those out only when they are embedded).
+        let mut sent: HashSet<String> = self
             .subscribers
             .papers_sent(subscriber.id, SENT_REMEMBERED)?
             .into_iter()
             .collect();
+        sent.extend(self.readers.upvoted_by(reader, SENT_REMEMBERED)?);
+        let kept = Page {
+            offset: 0,
+            limit: SENT_REMEMBERED as u64,
+        };
+        sent.extend(self.readers.library(reader, kept)?.into_iter().map(|p| p.id));
         Ok(ranking
             .order
             .into_iter()
