@@ -29,6 +29,9 @@ pub struct Entry {
     pub upvotes: i64,
     /// Why it is in a topic section: the query terms it contains.
     pub matched: Vec<String>,
+    /// Why it is in the "For you" section ("like 2605.01234 you upvoted", "by Jane Doe, whom
+    /// you follow"); empty elsewhere.
+    pub reasons: Vec<String>,
 }
 
 impl Entry {
@@ -57,6 +60,7 @@ impl Entry {
             pdf_url: links.pdf,
             upvotes: doc.upvotes,
             matched,
+            reasons: Vec::new(),
         }
     }
 }
@@ -84,12 +88,15 @@ pub struct Digest {
     pub trending: Vec<Entry>,
     pub trending_note: Option<String>,
     pub topics: Vec<TopicSection>,
+    /// The subscriber's account's own ranking (`paperboy_foryou`), each entry with its reasons;
+    /// empty unless the subscriber opted in and has an account.
+    pub for_you: Vec<Entry>,
 }
 
 impl Digest {
     /// Nothing to send: no mail goes out.
     pub fn is_empty(&self) -> bool {
-        self.trending.is_empty() && self.topics.iter().all(|t| t.entries.is_empty())
+        self.trending.is_empty() && self.topics.iter().all(|t| t.entries.is_empty()) && self.for_you.is_empty()
     }
 }
 
@@ -120,18 +127,8 @@ pub fn compose(
         trending: trending.entries.clone(),
         trending_note: trending.note.clone(),
         topics,
+        for_you: Vec::new(),
     }
-}
-
-/// The terms of a topic that can say why a paper matched: its phrases, then its words less stop
-/// words (the search index's own list: "for" or "the" explain nothing).
-pub fn topic_terms(topic: &str) -> Vec<String> {
-    paperboy_search::parse(topic)
-        .map(|q| {
-            let words: Vec<String> = paperboy_search::content_words(&q.words).into_iter().cloned().collect();
-            q.phrases.into_iter().chain(words).collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The query terms (words and phrases) that appear in a paper's title or abstract,
@@ -189,11 +186,11 @@ mod tests {
             "Diffusion Models for Video",
             "A study of motion in the wild.",
         );
-        let terms = topic_terms("diffusion models for video");
+        let terms = paperboy_search::query_terms("diffusion models for video");
         assert_eq!(terms, ["diffusion", "models", "video"]);
         assert_eq!(matched_terms(&terms, &d), ["diffusion", "models", "video"]);
         assert_eq!(
-            topic_terms("\"in the wild\" robots of"),
+            paperboy_search::query_terms("\"in the wild\" robots of"),
             ["in the wild", "robots"],
             "phrases stay whole"
         );

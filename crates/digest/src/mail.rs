@@ -266,6 +266,9 @@ pub struct RenderedDigest {
     pub text: String,
     pub html: String,
     pub unsubscribe_url: String,
+    /// The ids its "For you" section presents: recorded when it is sent, so that a later
+    /// digest does not present them again.
+    pub for_you: Vec<String>,
 }
 
 /// Where a subscriber's links point (already signed).
@@ -308,6 +311,7 @@ pub fn render_digest(settings: &MailSettings, digest: &Digest, email: &str, link
         text,
         html,
         unsubscribe_url: links.unsubscribe.clone(),
+        for_you: digest.for_you.iter().map(|e| e.id.clone()).collect(),
     }
 }
 

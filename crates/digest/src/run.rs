@@ -17,11 +17,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use paperboy_domain::{ArxivId, PaperDocument};
+use paperboy_domain::PaperDocument;
+use paperboy_foryou::{ForYouError, Models, Pool};
 use paperboy_search::{Filters, Mode, SearchError, SearchRequest, Searcher};
-use paperboy_store::{Claim, DeliveryState, DigestStore, Frequency, Store, StoreError, Subscriber, SubscriberStatus};
+use paperboy_store::{
+    Backend, Claim, DeliveryState, DigestStore, Frequency, Page, Store, StoreError, Subscriber, SubscriberStatus,
+};
 
-use crate::compose::{compose, matched_terms, topic_key, topic_terms, Entry, TopicSection, Trending, TOPIC_LIMIT};
+use crate::compose::{compose, matched_terms, topic_key, Entry, Trending, TOPIC_LIMIT};
 use crate::mail::{
     confirmation_message, digest_message, render_digest, MailSender, MailSettings, RenderedDigest, SendError,
     SubscriberLinks, CONFIRM_LINK_HOURS, DIGEST_LINK_DAYS,
@@ -32,10 +35,13 @@ use crate::trending::trending;
 
 /// Hard bounces (5xx) in a row after which a subscriber is paused.
 pub const PAUSE_AFTER_BOUNCES: u32 = 3;
-/// The most recent upvotes that "papers like the ones I upvoted" starts from.
-const LIKED_BASIS: usize = 50;
-/// The heading of that section.
-pub const LIKED_SECTION: &str = "Papers like the ones you upvoted";
+/// The period's papers a "For you" section chooses from at most: each subscriber's ranking
+/// costs in proportion (daily lists first, then announcements; a busy week has more).
+pub const FOR_YOU_CANDIDATES: usize = 2_000;
+/// Papers in a "For you" section.
+pub const FOR_YOU_LIMIT: usize = 5;
+/// Papers sent in earlier "For you" sections that are remembered (and not sent again).
+const SENT_REMEMBERED: usize = 2_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
@@ -43,6 +49,8 @@ pub enum DigestError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    ForYou(#[from] ForYouError),
 }
 
 /// How transient failures are retried within one run (later runs retry again).
@@ -76,6 +84,8 @@ pub struct RunReport {
     pub already_sent: usize,
     /// Nothing for them this period: no mail.
     pub empty: usize,
+    /// Digests (sent or would be) with a "For you" section.
+    pub for_you: usize,
     /// Left for the next run (temporary failures after retries).
     pub deferred: usize,
     /// Refused for good (5xx) this run or before.
@@ -92,6 +102,12 @@ pub struct PeriodContent {
     pub period: Period,
     pub trending: Trending,
     pub by_topic: HashMap<String, Vec<Entry>>,
+    /// The period's "For you" candidates with their vectors, loaded once when some subscriber
+    /// opted in; each such subscriber's section is a ranking of it.
+    pub for_you: Option<Pool>,
+    /// The readers' models while this period's sections are ranked (saved-search queries
+    /// are embedded once for all of them).
+    models: Models,
 }
 
 /// Everything a digest run needs, borrowed.
@@ -102,14 +118,19 @@ pub struct Digests<'a> {
     pub settings: &'a MailSettings,
     pub secret: &'a Secret,
     pub schedule: Schedule,
+    /// The accounts behind subscribers: their upvotes, saves, follows, saved searches and
+    /// "not interested" marks, which the "For you" section is ranked from.
+    pub readers: &'a dyn Backend,
 }
 
 impl Digests<'_> {
-    /// The period's trending papers and, for each distinct topic, its matching new papers.
+    /// The period's trending papers, for each distinct topic its matching new papers, and
+    /// with `for_you` the candidates of "For you" sections.
     pub fn period_content<'t>(
         &self,
         period: &Period,
         topics: impl IntoIterator<Item = &'t str>,
+        for_you: bool,
     ) -> Result<PeriodContent, DigestError> {
         let trending = trending(self.papers, period)?;
         let mut by_topic = HashMap::new();
@@ -122,10 +143,23 @@ impl Digests<'_> {
             let entries = self.topic_entries(period, &key, &mut documents)?;
             by_topic.insert(key, entries);
         }
+        let for_you = if for_you {
+            Some(Pool::between(
+                self.readers,
+                self.searcher,
+                period.from,
+                period.until,
+                FOR_YOU_CANDIDATES,
+            )?)
+        } else {
+            None
+        };
         Ok(PeriodContent {
             period: period.clone(),
             trending,
             by_topic,
+            for_you,
+            models: Models::default(),
         })
     }
 
@@ -155,7 +189,7 @@ impl Digests<'_> {
             }
             Err(e) => return Err(e.into()),
         };
-        let terms = topic_terms(topic);
+        let terms = paperboy_search::query_terms(topic);
         let mut entries = Vec::new();
         for hit in response.results {
             let key = hit.id.as_str().to_string();
@@ -198,10 +232,9 @@ impl Digests<'_> {
         );
         if subscriber.like_upvoted {
             // A nicety: if it fails, the rest of the digest still goes out.
-            match self.like_upvoted(&content.period, subscriber) {
-                Ok(Some(section)) => digest.topics.push(section),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(subscriber = subscriber.id, error = %e, "papers like the upvoted ones failed"),
+            match self.for_you(content, subscriber) {
+                Ok(entries) => digest.for_you = entries,
+                Err(e) => tracing::warn!(subscriber = subscriber.id, error = %e, "the For you section failed"),
             }
         }
         if digest.is_empty() {
@@ -215,32 +248,45 @@ impl Digests<'_> {
         ))
     }
 
-    /// The period's new papers nearest to the ones the subscriber's account upvoted.
-    fn like_upvoted(&self, period: &Period, subscriber: &Subscriber) -> Result<Option<TopicSection>, DigestError> {
-        let upvoted: Vec<ArxivId> = self
-            .subscribers
-            .upvoted_by_subscriber(subscriber.id, LIKED_BASIS)?
-            .iter()
-            .filter_map(|id| ArxivId::parse(id).ok())
-            .collect();
-        if upvoted.is_empty() {
-            return Ok(None);
-        }
-        let filters = Filters {
-            from: Some(period.from),
-            until: Some(period.until),
-            categories: Vec::new(),
+    /// The subscriber's "For you" section: the period's candidates ranked for the account
+    /// whose verified address is the subscriber's, each with its reasons. Papers the reader
+    /// judged (liked, "not interested") are not ranked, papers an earlier section sent are left
+    /// out, and a reader who has told paperboy nothing gets no section (it would repeat trending).
+    fn for_you(&self, content: &PeriodContent, subscriber: &Subscriber) -> Result<Vec<Entry>, DigestError> {
+        let Some(pool) = &content.for_you else {
+            return Ok(Vec::new());
         };
-        let mut entries = Vec::new();
-        for hit in self.searcher.like(self.papers, &upvoted, &filters, TOPIC_LIMIT)? {
-            if let Some(doc) = self.papers.paper(&hit.id)? {
-                entries.push(Entry::new(&doc, Vec::new()));
-            }
+        let Some(reader) = self.subscribers.account_of_subscriber(subscriber.id)? else {
+            return Ok(Vec::new());
+        };
+        let ranking = pool.rank(self.readers, self.searcher, &content.models, reader)?;
+        if ranking.cold {
+            return Ok(Vec::new());
         }
-        Ok((!entries.is_empty()).then(|| TopicSection {
-            topic: LIKED_SECTION.to_string(),
-            entries,
-        }))
+        // Not presented: what earlier sections sent, and what the reader upvoted or saved (the
+        // ranking leaves those out only when they are embedded).
+        let mut sent: HashSet<String> = self
+            .subscribers
+            .papers_sent(subscriber.id, SENT_REMEMBERED)?
+            .into_iter()
+            .collect();
+        sent.extend(self.readers.upvoted_by(reader, SENT_REMEMBERED)?);
+        let kept = Page {
+            offset: 0,
+            limit: SENT_REMEMBERED as u64,
+        };
+        sent.extend(self.readers.library(reader, kept)?.into_iter().map(|p| p.id));
+        Ok(ranking
+            .order
+            .into_iter()
+            .filter(|r| !sent.contains(pool.papers[r.index].paper.id.as_str()))
+            .take(FOR_YOU_LIMIT)
+            .map(|r| {
+                let mut entry = Entry::new(&pool.papers[r.index], Vec::new());
+                entry.reasons = r.reasons.iter().map(ToString::to_string).collect();
+                entry
+            })
+            .collect())
     }
 
     /// What `subscriber` gets for the latest period at `now` (`preview`).
@@ -250,7 +296,11 @@ impl Digests<'_> {
         now: DateTime<Utc>,
     ) -> Result<(Period, Option<RenderedDigest>), DigestError> {
         let period = self.schedule.latest_period(subscriber.frequency, now);
-        let content = self.period_content(&period, subscriber.topics.iter().map(String::as_str))?;
+        let content = self.period_content(
+            &period,
+            subscriber.topics.iter().map(String::as_str),
+            subscriber.like_upvoted,
+        )?;
         let rendered = self.render_for(&content, subscriber);
         Ok((period, rendered))
     }
@@ -365,11 +415,15 @@ impl Digests<'_> {
         let content = self.period_content(
             period,
             outstanding.iter().flat_map(|s| s.topics.iter().map(String::as_str)),
+            outstanding.iter().any(|s| s.like_upvoted),
         )?;
         let mut composed = Vec::with_capacity(outstanding.len());
         for subscriber in outstanding {
             match self.render_for(&content, subscriber) {
-                Some(rendered) => composed.push((subscriber, rendered)),
+                Some(rendered) => {
+                    report.for_you += usize::from(!rendered.for_you.is_empty());
+                    composed.push((subscriber, rendered));
+                }
                 None => report.empty += 1,
             }
         }
@@ -436,7 +490,8 @@ impl Digests<'_> {
                 .and_then(|message| send_with_retry(sender, &message, retry));
             match outcome {
                 Ok(()) => {
-                    self.subscribers.mark_sent(subscriber.id, frequency, key)?;
+                    self.subscribers
+                        .mark_sent(subscriber.id, frequency, key, &rendered.for_you)?;
                     report.sent += 1;
                 }
                 Err(e) => {

@@ -21,6 +21,18 @@ pub use lexical::{content_words, CatchUp, LexicalIndex};
 pub use query::{parse, ParsedQuery, QueryError};
 pub use searcher::{follow_store, AlwaysEmbed, EmbedTurn, Searcher};
 
+/// The terms of a query that can say why a paper matched it: its phrases, then its words less
+/// stop words (the index's own list: "for" or "the" explain nothing). A query that does not
+/// parse has none. Digest topics and saved searches both say "matched" with these.
+pub fn query_terms(text: &str) -> Vec<String> {
+    parse(text)
+        .map(|q| {
+            let words: Vec<String> = content_words(&q.words).into_iter().cloned().collect();
+            q.phrases.into_iter().chain(words).collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Where every index lives inside the data folder. All of it is derived from the store:
 /// removing it loses nothing, the next open rebuilds it.
 pub fn index_dir(data_dir: &Path) -> PathBuf {

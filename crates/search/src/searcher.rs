@@ -277,62 +277,6 @@ impl Searcher {
         Ok(hits)
     }
 
-    /// Papers like a set of papers — the nearest to the centroid of their embeddings — within
-    /// `filters`, leaving the set itself out ("papers like the ones I upvoted"). Without
-    /// embeddings, a keyword search over their titles stands in.
-    pub fn like(
-        &self,
-        store: &dyn Store,
-        ids: &[ArxivId],
-        filters: &Filters,
-        limit: usize,
-    ) -> Result<Vec<SearchHit>, SearchError> {
-        let limit = limit.clamp(1, 100);
-        let exclude: HashSet<&ArxivId> = ids.iter().collect();
-        if let Some(semantic) = &self.semantic {
-            let mut centroid: Vec<f32> = Vec::new();
-            for id in ids {
-                if let Some(vector) = store.vector_of(semantic.embedder.model_id(), id)? {
-                    if centroid.is_empty() {
-                        centroid = vec![0.0; vector.len()];
-                    }
-                    centroid.iter_mut().zip(&vector).for_each(|(c, v)| *c += v);
-                }
-            }
-            let norm = centroid.iter().map(|v| v * v).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                centroid.iter_mut().for_each(|v| *v /= norm);
-                let hits = semantic.vectors.search(&centroid, filters, limit + ids.len())?;
-                let ranked = hits
-                    .into_iter()
-                    .filter(|h| !exclude.contains(&h.id))
-                    .take(limit)
-                    .map(|h| (h.id, h.similarity))
-                    .collect();
-                return with_titles(store, ranked);
-            }
-        }
-        let mut titles = Vec::new();
-        for id in ids.iter().take(5) {
-            if let Some(doc) = store.paper(id)? {
-                titles.push(doc.paper.title);
-            }
-        }
-        let text: String = titles
-            .join(" ")
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-            .collect();
-        let Ok(mut parsed) = parse(&text) else {
-            return Ok(Vec::new());
-        };
-        parsed.id = None;
-        let mut hits = self.lexical.search(&parsed, filters, 0, limit + ids.len())?;
-        hits.retain(|h| !exclude.contains(&h.id));
-        hits.truncate(limit);
-        Ok(hits)
-    }
-
     fn lexical_results(
         &self,
         parsed: &ParsedQuery,

@@ -323,6 +323,17 @@ pub const TABLES: &[Table] = &[
         identity: None,
         replace: false,
     },
+    Table {
+        name: "digest_papers_sent",
+        columns: &[
+            ("subscriber_id", Int),
+            ("paper_id", Text),
+            ("period", Text),
+            ("sent_at", Time),
+        ],
+        identity: None,
+        replace: false,
+    },
 ];
 
 /// Row-level access for copying.

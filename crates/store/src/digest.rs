@@ -204,9 +204,9 @@ pub trait DigestStore: crate::LeaseStore {
     /// Turns the "papers like the ones I upvoted" section on or off. False when no such subscriber.
     fn set_like_upvoted(&self, id: i64, on: bool) -> Result<bool, StoreError>;
 
-    /// Papers upvoted by the account whose verified address is the subscriber's, newest vote
-    /// first; empty when there is no such account.
-    fn upvoted_by_subscriber(&self, id: i64, limit: usize) -> Result<Vec<String>, StoreError>;
+    /// The account whose verified address is the subscriber's (addresses compared without
+    /// case); `None` when there is none, or it is not verified, or banned.
+    fn account_of_subscriber(&self, id: i64) -> Result<Option<i64>, StoreError>;
 
     /// Deletes a subscriber and its ledger rows. False when no such subscriber.
     fn remove_subscriber(&self, id: i64) -> Result<bool, StoreError>;
@@ -221,8 +221,19 @@ pub trait DigestStore: crate::LeaseStore {
         message_id: &str,
     ) -> Result<Claim, StoreError>;
 
-    /// Records that the SMTP server accepted the mail; resets the subscriber's hard bounces.
-    fn mark_sent(&self, subscriber_id: i64, frequency: Frequency, period: &str) -> Result<(), StoreError>;
+    /// Records that the SMTP server accepted the mail, and the `papers` its "For you" section
+    /// presented (see [`DigestStore::papers_sent`]); resets the subscriber's hard bounces. One
+    /// transaction.
+    fn mark_sent(
+        &self,
+        subscriber_id: i64,
+        frequency: Frequency,
+        period: &str,
+        papers: &[String],
+    ) -> Result<(), StoreError>;
+
+    /// Papers earlier digests' "For you" sections sent the subscriber, most recent first.
+    fn papers_sent(&self, subscriber_id: i64, limit: usize) -> Result<Vec<String>, StoreError>;
 
     /// Records a failed attempt. A `permanent` failure counts a hard bounce, and the subscriber
     /// is paused when it reaches `pause_after_bounces`; all in one transaction.

@@ -69,6 +69,17 @@ impl From<paperboy_search::SearchError> for AppError {
     }
 }
 
+impl From<paperboy_foryou::ForYouError> for AppError {
+    fn from(e: paperboy_foryou::ForYouError) -> AppError {
+        use paperboy_foryou::ForYouError as E;
+        match e {
+            E::Store(e) => e.into(),
+            E::Search(e) => e.into(),
+            E::Fit(_) | E::Rank(_) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

@@ -40,7 +40,7 @@ pub struct AppState {
     /// The mail outbox's worker: its doorbell and what it did.
     pub(crate) mail: Arc<MailActivity>,
     /// Each reader's "For you" model, kept between requests.
-    pub(crate) for_you: Arc<crate::for_you::Models>,
+    pub(crate) for_you: Arc<paperboy_foryou::Models>,
 }
 
 impl AppState {

@@ -156,6 +156,7 @@ impl Opened {
             settings: &self.settings,
             secret: &self.secret,
             schedule: self.schedule,
+            readers: self.store.as_ref(),
         }
     }
 }

@@ -52,6 +52,7 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
                     settings: &settings,
                     secret: &secret,
                     schedule,
+                    readers: store.as_ref(),
                 };
                 let now = Utc::now();
                 for frequency in [Frequency::Daily, Frequency::Weekly] {

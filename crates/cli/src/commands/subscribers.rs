@@ -44,7 +44,8 @@ pub struct AddArgs {
     /// Skip the confirmation mail: the subscriber receives digests at once.
     #[arg(long)]
     confirmed: bool,
-    /// Also send papers like the ones upvoted by the account with this (verified) address.
+    /// Also send a "For you" section, ranked for the account with this (verified) address from
+    /// its upvotes, saved papers, follows and saved searches.
     #[arg(long)]
     like_upvoted: bool,
 }

@@ -731,3 +731,148 @@ fn serve_sends_due_digests_on_its_own_once() {
     );
     drop(served);
 }
+
+/// The "For you" section of a digest's plain text, if it has one.
+fn for_you_section(text: &str) -> Option<String> {
+    let start = text.find("\nFOR YOU\n")?;
+    let rest = &text[start + "\nFOR YOU\n".len()..];
+    let end = ["\nFOR YOUR TOPICS", "\n--\n"]
+        .iter()
+        .filter_map(|marker| rest.find(marker))
+        .min()
+        .unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
+#[test]
+fn opted_in_readers_get_a_for_you_section_with_its_reasons_and_no_paper_twice() {
+    let Some(pb) = given_papers() else { return };
+    let data = shared_data().unwrap();
+    let raw: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("hf-daily/2026-05-01.json")).unwrap()).unwrap();
+    let listed: Vec<(String, String)> = raw
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["paper"]["id"].as_str().unwrap().to_string(),
+                e["paper"]["authors"][0]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // 1 May's list: two upvoted, one by a followed author, two that saved searches match (one of
+    // them marked "not interested").
+    let (liked, followed, dismissed, searched) = (&listed[..2], &listed[3], &listed[2], &listed[5]);
+    for (name, email) in [("ana", "ana@example.org"), ("ben", "ben@example.org")] {
+        support::create_user(&pb, &[name, "--email", email], "correct horse battery");
+    }
+    let server = support::serve_keyword_only(&pb);
+    let api = |method: &str, path: &str, token: &str, body: Option<serde_json::Value>| {
+        let (status, answer) = support::call_with_body(
+            method,
+            &format!("{}{path}", server.base_url),
+            Some(token),
+            body.as_ref(),
+        );
+        assert!((200..300).contains(&status), "{method} {path}: {status} {answer}");
+    };
+    for name in ["ana", "ben"] {
+        let token = support::token(&pb, name);
+        for (id, _) in liked {
+            api("POST", &format!("/api/papers/{id}/upvote"), &token, None);
+        }
+        api(
+            "POST",
+            "/api/follows",
+            &token,
+            Some(serde_json::json!({ "author": followed.1 })),
+        );
+        for (search, words) in [
+            ("exo", "ExoActor"),
+            ("verifier", "\"Verifier-Based Reinforcement Learning\""),
+        ] {
+            api(
+                "POST",
+                "/api/saved-searches",
+                &token,
+                Some(serde_json::json!({ "name": search, "q": words, "mode": "keyword" })),
+            );
+        }
+        api(
+            "POST",
+            &format!("/api/papers/{}/not-interested", dismissed.0),
+            &token,
+            None,
+        );
+    }
+    drop(server);
+    let sink = SmtpSink::start();
+    for (email, opt_in) in [
+        ("ana@example.org", true),
+        ("ben@example.org", false),
+        ("nobody@example.org", true),
+    ] {
+        let mut args = vec!["subscribers", "add", email, "--confirmed"];
+        if opt_in {
+            args.push("--like-upvoted");
+        }
+        let (code, out, err) = run(&pb, &sink, NO_SERVER, &args);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let preview = |email: &str| {
+        let (code, out, err) = run(&pb, &sink, NO_SERVER, &["digest", "preview", email, "--at", AT]);
+        assert_eq!(code, 0, "{out}{err}");
+        out
+    };
+    let ana = preview("ana@example.org");
+    let section = for_you_section(&ana).unwrap_or_else(|| panic!("ana opted in:\n{ana}"));
+    for (id, reason) in [
+        (&followed.0, format!("by {}, whom you follow", followed.1)),
+        (&searched.0, "matches your saved search 'verifier'".to_string()),
+    ] {
+        let entry = section
+            .split("\n* ")
+            .find(|entry| entry.contains(&format!("arxiv.org/abs/{id}")))
+            .unwrap_or_else(|| panic!("{id} is in the section:\n{section}"));
+        assert!(entry.contains(&reason), "{id} says why ({reason}):\n{entry}");
+    }
+    assert!(
+        !section.contains(&format!("arxiv.org/abs/{}", dismissed.0)),
+        "a paper marked not interested never appears, though a saved search matches it:\n{section}"
+    );
+    for (id, _) in liked {
+        assert!(
+            !section.contains(&format!("arxiv.org/abs/{id}")),
+            "not the upvoted {id} itself"
+        );
+    }
+    let ben = preview("ben@example.org");
+    assert!(for_you_section(&ben).is_none(), "ben did not opt in:\n{ben}");
+    let nobody = preview("nobody@example.org");
+    assert!(for_you_section(&nobody).is_none(), "no account, no section:\n{nobody}");
+
+    // Sent: the mail carries the section; the papers it presented are not presented again.
+    let report = run_json(
+        &pb,
+        &sink,
+        NO_SERVER,
+        &["digest", "run", "--frequency", "daily", "--at", AT, "--json"],
+    );
+    assert_eq!(report["sent"], 3, "{report}");
+    let mails = sink.wait_for(3, Duration::from_secs(30));
+    let mail = mails
+        .iter()
+        .find(|m| m.to().contains("ana@example.org"))
+        .expect("ana's digest");
+    let sent = for_you_section(&mail.text()).unwrap_or_else(|| panic!("in the mail:\n{}", mail.text()));
+    assert!(sent.contains(&format!("by {}, whom you follow", followed.1)), "{sent}");
+    let again = preview("ana@example.org");
+    let later = for_you_section(&again).unwrap_or_default();
+    for id in [&followed.0, &searched.0] {
+        assert!(
+            !later.contains(&format!("arxiv.org/abs/{id}")),
+            "{id} was sent already, so it is not presented as new:\n{later}"
+        );
+    }
+}

@@ -124,25 +124,33 @@ impl DigestStore for PostgresStore {
         })
     }
 
-    fn upvoted_by_subscriber(&self, id: i64, limit: usize) -> Result<Vec<String>, StoreError> {
+    fn papers_sent(&self, subscriber_id: i64, limit: usize) -> Result<Vec<String>, StoreError> {
         let limit = limit.min(i64::MAX as usize) as i64;
         self.with_client(|client| {
-            // Only an account whose address is verified lends its votes to a subscription.
+            let rows = client.query(
+                r#"SELECT paper_id FROM digest_papers_sent WHERE subscriber_id = $1
+                   ORDER BY sent_at DESC, paper_id COLLATE "C" LIMIT $2"#,
+                &[&subscriber_id, &limit],
+            )?;
+            Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn account_of_subscriber(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        self.with_client(|client| {
+            // Only an account whose address is verified lends its signals to a subscription.
             // Addresses match as SQLite's lower() matches them, ASCII letters only (the
             // `COLLATE "C"` comparison); the plain lower() one, implied by it, lets the
-            // users_email index find the account. Ties sort by id in byte order, as SQLite's.
-            let rows = client.query(
-                r#"SELECT p.id FROM subscribers s
+            // users_email index find the account.
+            let row = client.query_opt(
+                r#"SELECT u.id FROM subscribers s
                    JOIN users u ON lower(u.email) = lower(s.email)
                                 AND lower(u.email COLLATE "C") = lower(s.email COLLATE "C")
                                 AND u.email_verified AND NOT u.banned
-                   JOIN votes v ON v.user_id = u.id
-                   JOIN papers p ON p.paper_key = v.paper_key
-                   WHERE s.id = $1
-                   ORDER BY v.created_at DESC, p.id COLLATE "C" LIMIT $2"#,
-                &[&id, &limit],
+                   WHERE s.id = $1"#,
+                &[&id],
             )?;
-            Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+            Ok(row.map(|r| r.try_get(0)).transpose()?)
         })
     }
 
@@ -204,13 +212,29 @@ impl DigestStore for PostgresStore {
         })
     }
 
-    fn mark_sent(&self, subscriber_id: i64, frequency: Frequency, period: &str) -> Result<(), StoreError> {
+    fn mark_sent(
+        &self,
+        subscriber_id: i64,
+        frequency: Frequency,
+        period: &str,
+        papers: &[String],
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
         self.in_transaction(|tx| {
             tx.execute(
                 "UPDATE digest_deliveries SET state = 'sent', last_error = NULL, updated_at = $4
                  WHERE subscriber_id = $1 AND frequency = $2 AND period = $3",
-                &[&subscriber_id, &frequency.as_str(), &period, &Utc::now()],
+                &[&subscriber_id, &frequency.as_str(), &period, &now],
             )?;
+            if !papers.is_empty() {
+                tx.execute(
+                    "INSERT INTO digest_papers_sent (subscriber_id, paper_id, period, sent_at)
+                     SELECT $1, paper, $3, $4 FROM unnest($2::text[]) AS paper
+                     ON CONFLICT (subscriber_id, paper_id) DO UPDATE SET period = excluded.period,
+                                                                   sent_at = excluded.sent_at",
+                    &[&subscriber_id, &papers, &period, &now],
+                )?;
+            }
             tx.execute(
                 "UPDATE subscribers SET hard_bounces = 0 WHERE id = $1",
                 &[&subscriber_id],

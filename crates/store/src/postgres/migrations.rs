@@ -298,6 +298,19 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE users ADD COLUMN previous_seen_at TIMESTAMPTZ;
     ",
     ),
+    (
+        8,
+        "
+    -- Papers each subscriber's For you section has sent (see the SQLite migration 13).
+    CREATE TABLE digest_papers_sent (
+        subscriber_id BIGINT NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        paper_id      TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        sent_at       TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (subscriber_id, paper_id)
+    );
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

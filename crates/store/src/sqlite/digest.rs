@@ -119,21 +119,30 @@ impl DigestStore for SqliteStore {
         })
     }
 
-    fn upvoted_by_subscriber(&self, id: i64, limit: usize) -> Result<Vec<String>, StoreError> {
+    fn papers_sent(&self, subscriber_id: i64, limit: usize) -> Result<Vec<String>, StoreError> {
         self.read(|conn| {
-            // Only an account whose address is verified lends its votes to a subscription.
-            let mut stmt = conn.prepare_cached(
-                "SELECT p.id FROM subscribers s
-                 JOIN users u ON lower(u.email) = lower(s.email) AND u.email_verified = 1 AND u.banned = 0
-                 JOIN votes v ON v.user_id = u.id
-                 JOIN papers p ON p.paper_key = v.paper_key
-                 WHERE s.id = ?1
-                 ORDER BY v.created_at DESC, p.id LIMIT ?2",
-            )?;
-            let ids = stmt
-                .query_map(params![id, limit.min(i64::MAX as usize) as i64], |r| r.get(0))?
-                .collect::<Result<Vec<String>, _>>()?;
-            Ok(ids)
+            collect(
+                conn,
+                "SELECT paper_id FROM digest_papers_sent WHERE subscriber_id = ?1
+                 ORDER BY sent_at DESC, paper_id LIMIT ?2",
+                params![subscriber_id, limit.min(i64::MAX as usize) as i64],
+                |r| Ok(r.get(0)?),
+            )
+        })
+    }
+
+    fn account_of_subscriber(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        self.read(|conn| {
+            // Only an account whose address is verified lends its signals to a subscription.
+            Ok(conn
+                .query_row(
+                    "SELECT u.id FROM subscribers s
+                     JOIN users u ON lower(u.email) = lower(s.email) AND u.email_verified = 1 AND u.banned = 0
+                     WHERE s.id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?)
         })
     }
 
@@ -184,7 +193,13 @@ impl DigestStore for SqliteStore {
         })
     }
 
-    fn mark_sent(&self, subscriber_id: i64, frequency: Frequency, period: &str) -> Result<(), StoreError> {
+    fn mark_sent(
+        &self,
+        subscriber_id: i64,
+        frequency: Frequency,
+        period: &str,
+        papers: &[String],
+    ) -> Result<(), StoreError> {
         self.write(|conn| {
             let tx = conn.transaction()?;
             tx.execute(
@@ -192,6 +207,17 @@ impl DigestStore for SqliteStore {
                  WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
                 params![subscriber_id, frequency.as_str(), period, now()],
             )?;
+            {
+                let mut record = tx.prepare_cached(
+                    "INSERT INTO digest_papers_sent (subscriber_id, paper_id, period, sent_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (subscriber_id, paper_id) DO UPDATE SET period = excluded.period,
+                                                                   sent_at = excluded.sent_at",
+                )?;
+                for paper in papers {
+                    record.execute(params![subscriber_id, paper, period, now()])?;
+                }
+            }
             tx.execute("UPDATE subscribers SET hard_bounces = 0 WHERE id = ?1", [subscriber_id])?;
             tx.commit()?;
             Ok(())

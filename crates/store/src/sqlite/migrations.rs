@@ -322,6 +322,20 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE users ADD COLUMN previous_seen_at TEXT;
     ",
     ),
+    (
+        13,
+        "
+    -- The papers each subscriber's \"For you\" section has sent, recorded with the ledger's
+    -- \"sent\": a later digest does not present them as new again.
+    CREATE TABLE digest_papers_sent (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        paper_id      TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        sent_at       TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, paper_id)
+    ) WITHOUT ROWID;
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

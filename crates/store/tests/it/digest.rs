@@ -6,9 +6,8 @@ use crate::support;
 use std::sync::Barrier;
 use std::time::Duration;
 
-use paperboy_domain::{ArxivId, Paper};
 use paperboy_store::{
-    Backend, Claim, CreateUserOutcome, DeliveryState, Frequency, NewUser, Subscriber, SubscriberStatus, Upsert,
+    Backend, Claim, CreateUserOutcome, DeliveryState, Frequency, NewUser, Subscriber, SubscriberStatus,
 };
 
 fn subscribe(store: &dyn Backend, email: &str) -> Subscriber {
@@ -50,7 +49,16 @@ fn a_delivery_is_claimed_until_sent_then_never_again() {
             .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
             .unwrap();
         assert_eq!(claim, Claim::Claimed { attempts: 2 }, "{}", b.name);
-        store.mark_sent(s.id, Frequency::Daily, "2026-05-01").unwrap();
+        assert!(store.papers_sent(s.id, 10).unwrap().is_empty(), "{}", b.name);
+        let for_you = ["2605.00002".to_string(), "2605.00001".to_string()];
+        store.mark_sent(s.id, Frequency::Daily, "2026-05-01", &for_you).unwrap();
+        assert_eq!(
+            store.papers_sent(s.id, 10).unwrap(),
+            ["2605.00001", "2605.00002"],
+            "{}: the For you papers are recorded with the ledger's sent",
+            b.name
+        );
+        assert_eq!(store.papers_sent(s.id, 1).unwrap().len(), 1, "{}", b.name);
         let claim = store
             .claim_delivery(s.id, Frequency::Daily, "2026-05-01", "<m@x>")
             .unwrap();
@@ -212,19 +220,9 @@ fn subscribers_keep_their_preferences_until_removed() {
 }
 
 #[test]
-fn upvotes_of_the_verified_unbanned_account_with_the_address_feed_a_subscription() {
+fn the_verified_unbanned_account_with_the_address_is_the_subscriptions_reader() {
     for b in support::backends() {
         let store = &*b.store;
-        let papers: Vec<Paper> = ["2601.00001", "2601.00002", "2601.00003"]
-            .iter()
-            .map(|id| {
-                let mut paper = Paper::new(ArxivId::parse(id).unwrap());
-                paper.title = format!("Paper {id}");
-                paper
-            })
-            .collect();
-        let batch: Vec<Upsert<'_>> = papers.iter().map(|paper| Upsert { paper, daily: &[] }).collect();
-        store.upsert_batch(&batch).unwrap();
         let user = |name: &str, email: &str, verified: bool| match store
             .create_user(&NewUser {
                 name,
@@ -239,43 +237,29 @@ fn upvotes_of_the_verified_unbanned_account_with_the_address_feed_a_subscription
             other => panic!("{}: could not create {name}: {other:?}", b.name),
         };
         let ana = user("ana", "Ana@Example.org", true);
-        let ben = user("ben", "ben@example.org", false);
-        for paper in &papers {
-            // Votes a few milliseconds apart, so that "newest first" has one answer.
-            std::thread::sleep(Duration::from_millis(5));
-            store.vote(ana, &paper.id, true).unwrap();
-            store.vote(ben, &paper.id, true).unwrap();
-        }
+        user("ben", "ben@example.org", false);
         let ana_sub = subscribe(store, "ana@example.org");
         let ben_sub = subscribe(store, "ben@example.org");
         let nobody = subscribe(store, "nobody@example.org");
 
         assert_eq!(
-            store.upvoted_by_subscriber(ana_sub.id, 10).unwrap(),
-            ["2601.00003", "2601.00002", "2601.00001"],
+            store.account_of_subscriber(ana_sub.id).unwrap(),
+            Some(ana),
             "{}: the address matches whatever its case",
             b.name
         );
         assert_eq!(
-            store.upvoted_by_subscriber(ana_sub.id, 2).unwrap(),
-            ["2601.00003", "2601.00002"],
-            "{}",
+            store.account_of_subscriber(ben_sub.id).unwrap(),
+            None,
+            "{}: an unverified address lends no account",
             b.name
         );
-        assert!(
-            store.upvoted_by_subscriber(ben_sub.id, 10).unwrap().is_empty(),
-            "{}: an unverified address lends no votes",
-            b.name
-        );
-        assert!(
-            store.upvoted_by_subscriber(nobody.id, 10).unwrap().is_empty(),
-            "{}",
-            b.name
-        );
+        assert_eq!(store.account_of_subscriber(nobody.id).unwrap(), None, "{}", b.name);
         store.set_banned(ana, true).unwrap();
-        assert!(
-            store.upvoted_by_subscriber(ana_sub.id, 10).unwrap().is_empty(),
-            "{}: a banned account lends no votes",
+        assert_eq!(
+            store.account_of_subscriber(ana_sub.id).unwrap(),
+            None,
+            "{}: a banned account lends nothing",
             b.name
         );
     }
@@ -360,7 +344,7 @@ fn concurrent_claims_count_every_attempt_and_none_succeeds_once_sent() {
                     let start = &start;
                     scope.spawn(move || {
                         start.wait();
-                        handles[1].mark_sent(s.id, Frequency::Daily, period).unwrap();
+                        handles[1].mark_sent(s.id, Frequency::Daily, period, &[]).unwrap();
                     });
                 }
                 let claims: Vec<_> = (0..THREADS)

@@ -138,8 +138,9 @@ async fn subscribe(
         .limits
         .check(Action::Subscribe, &[&viewer.client, &mailbox])
         .await?;
-    // "Papers like the ones I upvoted" lends an account's votes to a subscription: only the
-    // signed-in owner of the (verified) address can ask for it.
+    // The "For you" section (the form's `like_upvoted`, its name since it was "papers like the
+    // ones I upvoted") lends an account's signals to a subscription: only the signed-in owner
+    // of the (verified) address can ask for it.
     let wants_liked = form.contains_key("like_upvoted");
     let like_upvoted = wants_liked
         && viewer
@@ -159,7 +160,7 @@ async fn subscribe(
     queue_intent(&state, MailKind::Subscribe, email.clone(), payload).await?;
     let shown = email;
     let liked_note = if wants_liked && !like_upvoted {
-        " Papers like the ones you upvoted need you signed in, with this address confirmed on your account."
+        " The For you section needs you signed in, with this address confirmed on your account."
     } else {
         ""
     };

@@ -9,8 +9,7 @@ use paperboy_recommend::{Disliked, Liked, Liking, SavedSearch, Signals};
 use paperboy_search::Searcher;
 use paperboy_store::{Backend, FollowKind, Page};
 
-use super::Models;
-use crate::AppError;
+use crate::{ForYouError, Models};
 
 /// Candidates one ranking considers at most (the speed target is set at 10,000).
 pub const MAX_CANDIDATES: usize = 10_000;
@@ -30,7 +29,7 @@ pub struct Window {
 
 /// The last `days` days with announcements (or daily lists) up to the latest such day on or
 /// before `today`: their announced papers and the papers on their daily lists, each once.
-pub fn window(store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window, AppError> {
+pub fn window(store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window, ForYouError> {
     let latest_list = store.latest_daily_day(Some(today))?;
     let latest_announced = store.latest_announced_day(today)?;
     let until = latest_list.max(latest_announced).unwrap_or(today);
@@ -67,7 +66,7 @@ pub fn window(store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window
 }
 
 /// The stored vector of each paper, by id; papers not embedded yet are left out.
-fn vectors(store: &dyn Backend, searcher: &Searcher, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>, AppError> {
+fn vectors(store: &dyn Backend, searcher: &Searcher, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>, ForYouError> {
     let Some(model) = searcher.model_id() else {
         return Ok(Vec::new());
     };
@@ -82,7 +81,7 @@ fn vectors(store: &dyn Backend, searcher: &Searcher, ids: &[String]) -> Result<V
 }
 
 /// What `reader` told paperboy, as the recommender takes it.
-pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader: i64) -> Result<Signals, AppError> {
+pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader: i64) -> Result<Signals, ForYouError> {
     // `upvoted_by` is newest first; the recommender wants signals in the order they were given.
     let mut upvoted = store.upvoted_by(reader, MAX_LIKED)?;
     upvoted.reverse();
@@ -121,7 +120,7 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
     marked.reverse();
     let mut with_vectors: std::collections::HashMap<String, Vec<f32>> =
         vectors(store, searcher, &marked)?.into_iter().collect();
-    let dim = searcher.embedding_dim().unwrap_or(super::FALLBACK_DIM);
+    let dim = searcher.embedding_dim().unwrap_or(crate::FALLBACK_DIM);
     // A paper not embedded yet is still left out of the list: a zero vector lowers nothing.
     let not_interested: Vec<Disliked> = marked
         .into_iter()
@@ -139,7 +138,7 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
     }
     let mut saved_searches = Vec::new();
     for saved in store.saved_searches(reader)? {
-        let terms = paperboy_digest::compose::topic_terms(&saved.query)
+        let terms = paperboy_search::query_terms(&saved.query)
             .into_iter()
             .map(|t| t.to_lowercase())
             .collect();
