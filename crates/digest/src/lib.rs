@@ -9,7 +9,9 @@
 //!   trait with its SMTP implementation;
 //! - [`outbox`]: delivering the mail outbox (account and subscription mail) with retries;
 //! - [`run`]: a run over all subscribers with the exactly-once delivery ledger
-//!   (`paperboy_store::DigestStore`).
+//!   (`paperboy_store::DigestStore`);
+//! - [`searches`]: saved searches sent as digests of their own, by the same ledger rule
+//!   (`paperboy_store::SearchDigestStore`).
 //!
 //! No HTTP and no SQL here: the web layer and the CLI call in; the store is reached through
 //! its traits.
@@ -20,6 +22,7 @@ pub mod mail;
 pub mod outbox;
 pub mod period;
 pub mod run;
+pub mod searches;
 pub mod token;
 pub mod trending;
 

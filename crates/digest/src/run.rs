@@ -95,6 +95,10 @@ pub struct RunReport {
     /// Another process is sending this period's digests (it holds the lease): nothing was
     /// sent here; a later run finishes whatever that one leaves.
     pub held_elsewhere: bool,
+    /// The saved searches sent as digests of their own for the same period
+    /// ([`Digests::run_searches`]; `subscribers` counts those searches), when they were run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_searches: Option<Box<RunReport>>,
 }
 
 /// The parts of a period's digests that every subscriber shares.

@@ -21,6 +21,8 @@ pub enum Purpose {
     Confirm,
     Manage,
     Unsubscribe,
+    /// Stops one saved search's digest (the id signed is the saved search's).
+    StopSearch,
 }
 
 impl Purpose {
@@ -29,6 +31,7 @@ impl Purpose {
             Purpose::Confirm => "c",
             Purpose::Manage => "m",
             Purpose::Unsubscribe => "u",
+            Purpose::StopSearch => "s",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod participation;
 pub mod postgres;
 pub mod rate_limit;
 mod rows;
+pub mod search_digest;
 pub mod signals;
 pub mod sqlite;
 pub mod sync;
@@ -40,6 +41,7 @@ pub use participation::{
 };
 pub use postgres::PostgresStore;
 pub use rate_limit::RateLimitStore;
+pub use search_digest::{SearchDigest, SearchDigestStore};
 pub use signals::{Added, Follow, FollowKind, NewSavedSearch, NotInterested, SavedSearch, SignalCounts, SignalStore};
 pub use sqlite::SqliteStore;
 pub use sync::{AnnouncedCounts, DayState, HeldCount, SourceStatus, SyncDay, SyncStore};
@@ -64,6 +66,7 @@ pub trait Backend:
     + SyncStore
     + OutboxStore
     + SignalStore
+    + SearchDigestStore
     + copy::TableCopy
 {
     /// Where the data lives, for messages: a file path, or a database URL without its password.

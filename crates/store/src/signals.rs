@@ -72,6 +72,8 @@ pub struct SavedSearch {
     pub query: String,
     pub mode: String,
     pub created_at: DateTime<Utc>,
+    /// Sent as a digest of its own this often (`crate::SearchDigestStore`); `None`: not sent.
+    pub digest: Option<crate::Frequency>,
 }
 
 /// A paper the reader said they are not interested in.
@@ -157,11 +159,21 @@ pub(crate) fn follow(row: &impl RowRead) -> Result<Follow, StoreError> {
 }
 
 /// A saved search's columns; [`saved_search`] reads them.
-pub(crate) const SAVED_SEARCH_SELECT: &str = "SELECT id, name, query, mode, created_at FROM saved_searches";
+pub(crate) const SAVED_SEARCH_SELECT: &str = "SELECT id, name, query, mode, created_at, digest FROM saved_searches";
 
 pub(crate) fn saved_search(row: &impl RowRead) -> Result<SavedSearch, StoreError> {
+    let id: i64 = row.column(0)?;
+    let digest: Option<String> = row.column(5)?;
+    let digest = match digest {
+        None => None,
+        Some(stored) => Some(crate::Frequency::parse(&stored).ok_or_else(|| StoreError::Corrupt {
+            id: format!("saved search {id}"),
+            message: format!("unknown digest frequency {stored:?}"),
+        })?),
+    };
     Ok(SavedSearch {
-        id: row.column(0)?,
+        digest,
+        id,
         name: row.column(1)?,
         query: row.column(2)?,
         mode: row.column(3)?,

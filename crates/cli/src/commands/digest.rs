@@ -182,12 +182,30 @@ fn run_digests(config: &Config, args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let mut code = ExitCode::SUCCESS;
     for frequency in frequencies {
-        let report = opened
+        let mut report = opened
             .digests()
             .run(frequency, now, sender.as_deref(), Retry::default())?;
-        if report.deferred > 0 {
+        let searches = opened
+            .digests()
+            .run_searches(frequency, now, sender.as_deref(), Retry::default())?;
+        if report.deferred > 0 || searches.deferred > 0 {
             code = ExitCode::from(1);
         }
+        if !args.json && searches.subscribers > 0 {
+            println!(
+                "{} saved-search digests {}: {} saved searches, {} sent{}, {} already sent, {} with nothing new, {} deferred, {} bounced",
+                searches.frequency,
+                searches.period,
+                searches.subscribers,
+                searches.sent,
+                if args.dry_run { format!(" ({} would be sent)", searches.would_send) } else { String::new() },
+                searches.already_sent,
+                searches.empty,
+                searches.deferred,
+                searches.bounced,
+            );
+        }
+        report.saved_searches = Some(Box::new(searches));
         if args.json {
             print_json(&report)?;
         } else if report.held_elsewhere {

@@ -44,6 +44,7 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
             // Per frequency, the period and outstanding subscribers last handled: when nothing
             // changed (everyone left has an empty digest), the period's content is not recomputed.
             let mut handled: HashMap<Frequency, (String, Vec<i64>)> = HashMap::new();
+            let mut handled_searches: HashMap<Frequency, (String, Vec<i64>)> = HashMap::new();
             loop {
                 let digests = Digests {
                     papers: store.as_ref(),
@@ -57,6 +58,26 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
                 let now = Utc::now();
                 for frequency in [Frequency::Daily, Frequency::Weekly] {
                     let period = schedule.latest_period(frequency, now);
+                    // Saved searches sent as digests of their own, by the same rule.
+                    match digests.outstanding_searches(frequency, &period) {
+                        Ok((_, outstanding)) if !outstanding.is_empty() => {
+                            let state = (period.key(), outstanding.iter().map(|d| d.search.id).collect::<Vec<_>>());
+                            if handled_searches.get(&frequency) != Some(&state) {
+                                match digests.run_searches(frequency, now, Some(sender.as_ref()), Retry::default()) {
+                                    Ok(report) => {
+                                        tracing::info!(frequency = frequency.as_str(), period = %report.period, sent = report.sent,
+                                        deferred = report.deferred, empty = report.empty, "saved-search digests run");
+                                        if report.deferred == 0 && !report.held_elsewhere {
+                                            handled_searches.insert(frequency, state);
+                                        }
+                                    }
+                                    Err(e) => tracing::warn!(error = %e, "saved-search digest run failed; retrying next minute"),
+                                }
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "digest schedule: cannot read saved-search digests"),
+                    }
                     let outstanding = match digests.outstanding(frequency, &period) {
                         Ok((_, outstanding, _, _)) => outstanding.iter().map(|s| s.id).collect::<Vec<_>>(),
                         Err(e) => {

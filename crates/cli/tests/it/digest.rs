@@ -876,3 +876,83 @@ fn opted_in_readers_get_a_for_you_section_with_its_reasons_and_no_paper_twice() 
         );
     }
 }
+
+#[test]
+fn a_saved_search_is_its_own_digest_once_per_period_until_stopped() {
+    let Some(pb) = given_papers() else { return };
+    let sink = SmtpSink::start();
+    support::create_user(&pb, &["ana", "--email", "ana@example.org"], "correct horse battery");
+    let token = support::token(&pb, "ana");
+    let server = serve(&pb, &sink);
+    let (status, saved) = support::call_with_body(
+        "POST",
+        &format!("{}/api/saved-searches", server.base_url),
+        Some(&token),
+        Some(&serde_json::json!({ "name": "agents", "q": "agents", "mode": "keyword", "digest": "daily" })),
+    );
+    assert_eq!(status, 201, "{saved}");
+    assert_eq!(saved["digest"], "daily", "{saved}");
+    // Ana also gets the main digest: the two are distinct mails of the same period.
+    let (code, out, err) = run(
+        &pb,
+        &sink,
+        &server.base_url,
+        &[
+            "subscribers",
+            "add",
+            "ana@example.org",
+            "--topic",
+            "agents",
+            "--confirmed",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let daily = ["digest", "run", "--frequency", "daily", "--at", AT, "--json"];
+
+    let report = run_json(&pb, &sink, &server.base_url, &daily);
+    assert_eq!(report["sent"], 1, "the main digest: {report}");
+    assert_eq!(report["saved_searches"]["sent"], 1, "the saved search's: {report}");
+    let mails = sink.wait_for(2, Duration::from_secs(30));
+    let search_mail = mails
+        .iter()
+        .find(|m| m.header("Subject").is_some_and(|s| s.contains("saved search")))
+        .unwrap_or_else(|| panic!("a saved-search digest among {} mails", mails.len()));
+    assert_eq!(search_mail.to(), "ana@example.org");
+    assert!(search_mail.text().contains("agents"), "{}", search_mail.text());
+    let stop = one_link(search_mail, "/unsubscribe/search?token=");
+    assert!(
+        search_mail
+            .header("List-Unsubscribe")
+            .is_some_and(|h| h.contains("/unsubscribe/search?token=")),
+        "one-click unsubscribe for this saved search: {:?}",
+        search_mail.header("List-Unsubscribe")
+    );
+
+    // Once per period: a second run sends nothing.
+    let again = run_json(&pb, &sink, &server.base_url, &daily);
+    assert_eq!(again["saved_searches"]["sent"], 0, "{again}");
+    assert_eq!(again["saved_searches"]["already_sent"], 1, "{again}");
+    assert_eq!(sink.messages().len(), 2);
+
+    // One-click unsubscribe (RFC 8058: a POST to the link) stops it; the main digest goes on.
+    let (status, body) = post_form(&stop, &[("List-Unsubscribe", "One-Click")]);
+    assert_eq!(status, 200, "{body}");
+    let next_day = [
+        "digest",
+        "run",
+        "--frequency",
+        "daily",
+        "--at",
+        "2026-05-05T08:00:00Z",
+        "--json",
+    ];
+    let later = run_json(&pb, &sink, &server.base_url, &next_day);
+    assert_eq!(later["saved_searches"]["subscribers"], 0, "stopped: {later}");
+    assert_eq!(later["saved_searches"]["sent"], 0, "{later}");
+    let (status, listed) = support::call("GET", &format!("{}/api/saved-searches", server.base_url), Some(&token));
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed["saved_searches"][0]["digest"], "off",
+        "still saved, no longer sent: {listed}"
+    );
+}

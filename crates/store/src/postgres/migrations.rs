@@ -311,6 +311,25 @@ const MIGRATIONS: &[(i64, &str)] = &[
     );
     ",
     ),
+    (
+        9,
+        "
+    -- Saved searches as digests of their own, and their ledger (see the SQLite migration 14).
+    ALTER TABLE saved_searches ADD COLUMN digest TEXT;
+    CREATE TABLE search_digest_deliveries (
+        search_id  BIGINT NOT NULL REFERENCES saved_searches(id) ON DELETE CASCADE,
+        frequency  TEXT NOT NULL,
+        period     TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        permanent  BOOLEAN NOT NULL DEFAULT FALSE,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        message_id TEXT NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (search_id, frequency, period)
+    );
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

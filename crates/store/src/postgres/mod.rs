@@ -35,6 +35,7 @@ mod papers;
 mod participation;
 mod pool;
 mod rate_limit;
+mod search_digest;
 mod signals;
 mod sync;
 

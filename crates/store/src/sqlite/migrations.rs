@@ -336,6 +336,27 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ) WITHOUT ROWID;
     ",
     ),
+    (
+        14,
+        "
+    -- A saved search sent as a digest of its own: daily, weekly, or NULL (not sent).
+    ALTER TABLE saved_searches ADD COLUMN digest TEXT;
+    -- Their ledger, as digest_deliveries is the subscribers': one row per saved search,
+    -- frequency and period, claimed before sending and marked after.
+    CREATE TABLE search_digest_deliveries (
+        search_id  INTEGER NOT NULL REFERENCES saved_searches(id) ON DELETE CASCADE,
+        frequency  TEXT NOT NULL,
+        period     TEXT NOT NULL,
+        state      TEXT NOT NULL,          -- pending | sent | failed
+        permanent  INTEGER NOT NULL DEFAULT 0,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        message_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (search_id, frequency, period)
+    ) WITHOUT ROWID;
+    ",
+    ),
 ];
 
 /// The newest schema version this paperboy knows.

@@ -23,6 +23,7 @@ mod library;
 mod migrations;
 mod outbox;
 mod participation;
+mod search_digest;
 mod signals;
 pub mod snapshot;
 mod space;

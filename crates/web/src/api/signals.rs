@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use paperboy_domain::ArxivId;
-use paperboy_store::{Added, Follow, FollowKind, NewSavedSearch, SavedSearch, User};
+use paperboy_store::{Added, Follow, FollowKind, Frequency, NewSavedSearch, SavedSearch, User};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -79,6 +79,8 @@ pub struct SavedSearchJson {
     q: String,
     mode: String,
     created_at: DateTime<Utc>,
+    /// Sent as a digest of its own: `daily`, `weekly`, or `off`.
+    digest: &'static str,
 }
 
 impl SavedSearchJson {
@@ -89,6 +91,7 @@ impl SavedSearchJson {
             q: search.query.clone(),
             mode: search.mode.clone(),
             created_at: search.created_at,
+            digest: digest_name(search.digest),
         }
     }
 }
@@ -206,6 +209,40 @@ struct NewSavedSearchJson {
     q: String,
     #[serde(default, deserialize_with = "present")]
     mode: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    digest: Option<String>,
+}
+
+/// How a saved search's digest is said: `daily`, `weekly` or `off`.
+pub(crate) fn digest_name(digest: Option<Frequency>) -> &'static str {
+    digest.map_or("off", Frequency::as_str)
+}
+
+/// A saved search's digest as asked: `daily`, `weekly`, or `off` (no digest).
+pub(crate) fn checked_digest(value: &str) -> Result<Option<Frequency>, AppError> {
+    match value.trim() {
+        "off" => Ok(None),
+        other => Frequency::parse(other)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest("A saved search's digest is daily, weekly or off.".to_string())),
+    }
+}
+
+/// Sends one of `reader`'s saved searches as a digest of its own (or stops it); not found
+/// when the reader has no saved search `id` — another reader's included.
+pub(crate) async fn set_search_digest(
+    state: &AppState,
+    reader: i64,
+    id: i64,
+    digest: Option<Frequency>,
+) -> Result<(), AppError> {
+    if !state
+        .with_store(move |s| s.set_search_digest(reader, id, digest))
+        .await?
+    {
+        return Err(AppError::NotFound(format!("you have no saved search {id}")));
+    }
+    Ok(())
 }
 
 /// A saved search as asked, checked: a name, a query, a mode the search box knows.
@@ -269,8 +306,14 @@ pub async fn saved_searches_post(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let new: NewSavedSearchJson = json_body(&body)?;
+    let digest = new.digest.as_deref().map(checked_digest).transpose()?;
     let new = checked_search(&new.name, &new.q, new.mode.as_deref())?;
-    let outcome = add_saved_search(&state, user.id, new).await?;
+    let mut outcome = add_saved_search(&state, user.id, new).await?;
+    if let Some(digest) = digest {
+        let (Added::Created(saved) | Added::Existing(saved)) = &mut outcome;
+        set_search_digest(&state, user.id, saved.id, digest).await?;
+        saved.digest = digest;
+    }
     Ok(added(outcome, SavedSearchJson::new))
 }
 

@@ -265,6 +265,7 @@ mod tests {
                 query: "robot & \"arm\"".into(),
                 mode: "lexical".into(),
                 created_at: Utc::now(),
+                digest: None,
             }],
         };
         let again = fill(&html, Some(&saved));

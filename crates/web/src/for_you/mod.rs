@@ -34,6 +34,7 @@ pub fn settings_routes() -> axum::Router<AppState> {
         .route("/settings/for-you/unfollow", post(settings::unfollow))
         .route("/settings/for-you/search", post(settings::save_search))
         .route("/settings/for-you/search/delete", post(settings::delete_search))
+        .route("/settings/for-you/search/digest", post(settings::search_digest))
         .route("/settings/for-you/feed", post(settings::create_feed_link))
         .route("/settings/for-you/feed/revoke", post(settings::revoke_feed_link))
         .route("/settings/for-you/forget", post(settings::forget))

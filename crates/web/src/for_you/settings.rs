@@ -56,6 +56,8 @@ pub struct SearchRow {
     query: String,
     mode: String,
     href: String,
+    /// `daily`, `weekly` or `off`.
+    digest: &'static str,
 }
 
 impl SearchRow {
@@ -67,6 +69,7 @@ impl SearchRow {
             query: search.query,
             mode: search.mode,
             href,
+            digest: crate::api::signals::digest_name(search.digest),
         }
     }
 }
@@ -225,6 +228,24 @@ pub async fn save_search(State(state): State<AppState>, viewer: Viewer, body: By
     let new = checked_search(&form.name, &form.q, form.mode.as_deref())?;
     add_saved_search(&state, user.id, new).await?;
     Ok(back_to(form.next.as_deref()))
+}
+
+#[derive(Deserialize)]
+pub struct SearchDigestForm {
+    id: i64,
+    digest: String,
+}
+
+/// `POST /settings/for-you/search/digest`: send one of the reader's saved searches as a digest
+/// of its own, or stop it; another reader's search is not found.
+pub async fn search_digest(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<SearchDigestForm>,
+) -> Result<Response, PageError> {
+    let digest = crate::api::signals::checked_digest(&form.digest)?;
+    crate::api::signals::set_search_digest(&state, user.id, form.id, digest).await?;
+    Ok(back())
 }
 
 /// `POST /settings/for-you/search/delete`.

@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/subscribe/confirm", get(confirm))
         .route("/subscribe/manage", get(manage_form).post(manage_save))
         .route("/unsubscribe", get(unsubscribe_form).post(unsubscribe))
+        .route("/unsubscribe/search", get(stop_search_form).post(stop_search))
 }
 
 #[derive(Template)]
@@ -61,8 +62,10 @@ struct ManagePage {
 #[derive(Template)]
 #[template(path = "digest_unsubscribe.html")]
 struct UnsubscribePage {
-    email: String,
-    token: String,
+    /// What stops: "the paperboy digest to a@b.c".
+    what: String,
+    /// Where the button posts (the signed link itself).
+    action: String,
 }
 
 /// A notice page, with a link to the subscription's preferences when there is one.
@@ -255,8 +258,8 @@ async fn unsubscribe_form(
     let page = with_site(site, move |site| {
         let subscriber = subscriber_for(site, &token, Purpose::Unsubscribe)?;
         Ok(UnsubscribePage {
-            email: subscriber.email,
-            token,
+            what: format!("the paperboy digest to {}", subscriber.email),
+            action: format!("/unsubscribe?token={token}"),
         })
     })
     .await?;
@@ -280,6 +283,54 @@ async fn unsubscribe(
     notice(
         "You're unsubscribed",
         format!("No more digests will be sent to {email}. You can subscribe again at any time."),
+        None,
+    )
+}
+
+/// The saved search a signed "stop this saved search's digest" link names.
+fn search_for(site: &DigestSite, token: &str) -> Result<i64, AppError> {
+    site.secret
+        .verify(token, Purpose::StopSearch, Utc::now())
+        .map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+async fn stop_search_form(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let page = with_site(site, move |site| {
+        search_for(site, &token)?;
+        Ok(UnsubscribePage {
+            what: "this saved search's digest".into(),
+            action: format!("/unsubscribe/search?token={token}"),
+        })
+    })
+    .await?;
+    Ok(render(&page)?)
+}
+
+/// Our button and RFC 8058 one-click POSTs alike, as for [`unsubscribe`]: the signed token
+/// names the saved search and is the authorisation.
+async fn stop_search(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let store = Arc::clone(&state.store);
+    with_site(site, move |site| {
+        let search = search_for(site, &token)?;
+        if !store.stop_search_digest(search)? {
+            return Err(AppError::NotFound("This saved search no longer exists.".into()));
+        }
+        Ok(())
+    })
+    .await?;
+    notice(
+        "Digest stopped",
+        "No more mail is sent for this saved search. It stays saved; /settings/for-you can send it again.".into(),
         None,
     )
 }

@@ -705,3 +705,71 @@ fn each_revoke_button_revokes_only_its_own_kind_of_token() {
     assert_eq!(revoked.status, 303, "{}", revoked.body);
     assert!(!works("/api/follows", true));
 }
+
+#[test]
+fn a_saved_search_digest_is_set_by_its_owner_only() {
+    let Some(server) = community_server(generous(), None) else {
+        return;
+    };
+    let mut ana = bearer(&server, &api_token(&server, account(&server, "ana_l", false)));
+    let mut bob = bearer(&server, &api_token(&server, account(&server, "bob_k", false)));
+    let robots = json!({ "name": "robots", "q": "robot learning", "digest": "daily" });
+    let saved = ana.json("POST", "/api/saved-searches", Some(robots));
+    assert_eq!(saved.status, 201, "{}", saved.body);
+    let saved = saved.json();
+    assert_eq!(saved["digest"], "daily");
+    let ana_search = saved["id"].as_i64().unwrap();
+    let plain = ana.json(
+        "POST",
+        "/api/saved-searches",
+        Some(json!({ "name": "plain", "q": "x" })),
+    );
+    assert_eq!(plain.json()["digest"], "off", "no digest unless asked");
+    for bad in [
+        json!({ "name": "robots", "q": "robot learning", "digest": null }),
+        json!({ "name": "robots", "q": "robot learning", "digest": "hourly" }),
+    ] {
+        let refused = ana.json("POST", "/api/saved-searches", Some(bad.clone()));
+        assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
+    }
+    let digest_of = |reader: &mut support::browser::Browser, id: i64| -> Option<String> {
+        reader.get("/api/saved-searches").json()["saved_searches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"].as_i64() == Some(id))
+            .map(|s| s["digest"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        digest_of(&mut ana, ana_search).as_deref(),
+        Some("daily"),
+        "refused input changed nothing"
+    );
+
+    // Bob's search of the same name is his own; ana's keeps its digest.
+    let his = bob.json(
+        "POST",
+        "/api/saved-searches",
+        Some(json!({ "name": "robots", "q": "robot learning", "digest": "weekly" })),
+    );
+    assert_eq!(his.status, 201, "{}", his.body);
+    assert_ne!(his.json()["id"].as_i64(), Some(ana_search));
+    assert_eq!(digest_of(&mut ana, ana_search).as_deref(), Some("daily"));
+
+    // Nor can bob's session set ana's through the settings form.
+    let mut bob_page = Browser::new(&server.base_url);
+    assert_eq!(
+        bob_page
+            .sign_up("bob_m", "bob@example.org", crate::community::PASSWORD)
+            .status,
+        303
+    );
+    let csrf = bob_page.get("/settings/for-you").csrf();
+    let id = ana_search.to_string();
+    let stolen = bob_page.post(
+        "/settings/for-you/search/digest",
+        &[("csrf", &csrf), ("id", &id), ("digest", "off")],
+    );
+    assert_eq!(stolen.status, 404, "{}", stolen.body);
+    assert_eq!(digest_of(&mut ana, ana_search).as_deref(), Some("daily"));
+}
