@@ -71,6 +71,8 @@ struct Entry {
 struct Inner {
     index: Index,
     entries: HashMap<u64, Entry>,
+    /// Each paper's key, for looking vectors up by id ("For you" reads a reader's liked papers').
+    keys: HashMap<ArxivId, u64>,
     /// Category names, interned: `Entry::categories` holds indexes into this.
     categories: Vec<String>,
     category_ids: HashMap<String, u16>,
@@ -117,6 +119,7 @@ impl VectorIndex {
         let mut inner = Inner {
             index,
             entries: HashMap::new(),
+            keys: HashMap::new(),
             categories: Vec::new(),
             category_ids: HashMap::new(),
             seq,
@@ -140,6 +143,7 @@ impl VectorIndex {
                 );
                 inner.index = new_index(dim).map_err(|e| SearchError::index(dir, e))?;
                 inner.entries.clear();
+                inner.keys.clear();
                 inner.seq = 0;
             }
         }
@@ -309,6 +313,23 @@ impl VectorIndex {
         found
     }
 
+    /// The vectors of `ids` that the index holds, in the order asked (those it lacks left out):
+    /// one hash look-up each, instead of a store query per paper.
+    pub fn vectors_of(&self, ids: &[ArxivId]) -> Vec<(ArxivId, Vec<f32>)> {
+        let inner = self.read();
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(&key) = inner.keys.get(id) else {
+                continue;
+            };
+            let mut vector = vec![0.0f32; self.dim];
+            if matches!(inner.index.get(key, &mut vector), Ok(n) if n > 0) {
+                found.push((id.clone(), vector));
+            }
+        }
+        found
+    }
+
     /// Store embedding sequence this index has reached.
     pub fn seq(&self) -> i64 {
         self.read().seq
@@ -350,6 +371,7 @@ impl Inner {
             });
             categories.push(id);
         }
+        self.keys.insert(stored.id.clone(), stored.key);
         self.entries.insert(
             stored.key,
             Entry {
