@@ -208,7 +208,9 @@ fn vectors_are_looked_up_by_id_in_memory_also_after_a_reopen() {
         );
         for (id, vector) in &found {
             let stored = f.store.vector_of(e.model_id(), id).unwrap().expect("stored");
-            let cosine: f32 = vector.iter().zip(&stored).map(|(a, b)| a * b).sum();
+            let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            let dot: f32 = vector.iter().zip(&stored).map(|(a, b)| a * b).sum();
+            let cosine = dot / (norm(vector) * norm(&stored));
             assert!(
                 cosine > 0.99,
                 "{id}: the index's (quantised) vector is the stored one: {cosine}"
