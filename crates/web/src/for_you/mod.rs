@@ -80,7 +80,7 @@ pub struct Models {
     window: Mutex<Option<Arc<WindowWords>>>,
 }
 
-/// A window's papers analysed for keywords and saved searches (`Lexicon`: about 0.1 s for
+/// A window's papers analysed for keywords and saved searches (`Lexicon`: about 1 s of CPU for
 /// 10,000 papers), kept until the window's papers change.
 struct WindowWords {
     key: u64,
