@@ -1,5 +1,6 @@
 //! What a per-reader ranking ("For you") needs from the search engine besides search: the
-//! vectors of recent papers, and a short text embedded as a query.
+//! vectors of recent papers and of the papers a reader named, and a short text embedded as a
+//! query.
 
 use chrono::NaiveDate;
 use paperboy_domain::ArxivId;
@@ -33,5 +34,13 @@ impl Searcher {
         self.semantic
             .as_ref()
             .map_or_else(Vec::new, |s| s.vectors.vectors_between(from, until))
+    }
+
+    /// The vectors of `ids` that the vector index holds (in memory: no store query), in the
+    /// order asked; empty without a model.
+    pub fn vectors_of(&self, ids: &[ArxivId]) -> Vec<(ArxivId, Vec<f32>)> {
+        self.semantic
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.vectors.vectors_of(ids))
     }
 }
