@@ -19,12 +19,8 @@ impl Searcher {
         let Some(semantic) = &self.semantic else {
             return Ok(None);
         };
-        let vector = semantic
-            .embedder
-            .embed(&[text])
-            .map_err(SearchError::Embedding)?
-            .pop()
-            .ok_or_else(|| SearchError::Embedding("the model returned no vector".into()))?;
+        // A reader is waiting: ahead of any background embedding, as a search's query is.
+        let vector = semantic.embedder.embed_query(text).map_err(SearchError::Embedding)?;
         Ok(Some(vector))
     }
 
