@@ -7,10 +7,13 @@
 //! what HNSW search time depends on. Queries are embedded for real, as in production.
 //!
 //! Usage: `bench-hybrid SHARED_DATA_DIR [TOTAL] [SEEDS] [QUERIES]` (scripts/bench-hybrid).
+//! `PAPERBOY_HYBRID_CACHE=DIR` keeps the grown store and its indexes in `DIR/TOTAL-SEEDS` and
+//! reuses them: at 1M papers, build once (at low priority, while others work) and time the
+//! queries alone on a quiet machine.
 
 mod corpus;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -38,55 +41,22 @@ fn main() -> anyhow::Result<()> {
     let (total, seeds, queries) = (number(2, 100_000)?, number(3, 1_000)?, number(4, 200)?);
     let real = corpus::distinct_listing_papers(&PathBuf::from(&args[1]).join("arxiv-listings"))?;
     let work = tempfile::tempdir()?;
-    let file = work.path().join("corpus.jsonl");
-    corpus::grow(&real, total, &file)?;
-    let store_dir = work.path().join("store");
+    let cache =
+        std::env::var_os("PAPERBOY_HYBRID_CACHE").map(|dir| PathBuf::from(dir).join(format!("{total}-{seeds}")));
+    let store_dir = cache.clone().unwrap_or_else(|| work.path().join("store"));
+    // Written once the store and both indexes are complete; a run cut short builds again.
+    let ready = store_dir.join("bench-hybrid.ready");
     let store = SqliteStore::open(&store_dir)?;
-    let started = Instant::now();
-    let sources = paperboy_ingest::source::expand(file.to_str().unwrap_or_default())?;
-    ingest(&store, &sources, IngestOptions::default(), &mut IngestReport::default())?;
-    println!("{total} papers loaded in {:.1} s", started.elapsed().as_secs_f64());
-
     let embedder = Arc::new(Embedder::load(&EmbedOptions::default())?);
-    let model = embedder.model_id().to_string();
-    // Real vectors for the first SEEDS papers (in store order, which is the corpus's id order).
-    let mut ids: Vec<(ArxivId, String)> = Vec::with_capacity(total);
-    store.for_each_paper(&mut |doc| {
-        let text = paper_text(&doc.paper.title, &doc.paper.abstract_text);
-        ids.push((doc.paper.id.clone(), text));
-        Ok(())
-    })?;
-    let started = Instant::now();
-    let seed_texts: Vec<&str> = ids.iter().take(seeds).map(|(_, t)| t.as_str()).collect();
-    let mut seed_vectors = Vec::with_capacity(seeds);
-    for chunk in seed_texts.chunks(64) {
-        seed_vectors.extend(embedder.embed(chunk).map_err(anyhow::Error::msg)?);
-    }
-    println!(
-        "{} seed papers embedded in {:.1} s",
-        seed_vectors.len(),
-        started.elapsed().as_secs_f64()
-    );
-    let mut random = 0x9E37_79B9_7F4A_7C15u64;
-    for (batch_start, batch) in ids.chunks(2_000).enumerate().map(|(i, b)| (i * 2_000, b)) {
-        let vectors: Vec<Vec<f32>> = (0..batch.len())
-            .map(|k| {
-                let serial = batch_start + k;
-                let seed = &seed_vectors[serial % seed_vectors.len()];
-                // The seeds themselves keep their real vectors; copies get noise.
-                grown(seed, serial < seed_vectors.len(), &mut random)
-            })
-            .collect();
-        let rows: Vec<EmbeddingWrite<'_>> = batch
-            .iter()
-            .zip(&vectors)
-            .map(|((id, text), vector)| EmbeddingWrite {
-                id,
-                text_hash: text_hash(text),
-                vector,
-            })
-            .collect();
-        store.put_embeddings(&model, &rows, &[], "bench.hybrid", 0)?;
+    if !ready.exists() {
+        grow_store(
+            &store,
+            &real,
+            total,
+            seeds,
+            embedder.as_ref(),
+            &work.path().join("corpus.jsonl"),
+        )?;
     }
 
     let rss_before = rss_mb();
@@ -94,12 +64,19 @@ fn main() -> anyhow::Result<()> {
     let searcher = Searcher::open_with(&store_dir, Ok(embedder as Arc<dyn TextEmbedder>), &store)?;
     searcher.lexical.catch_up(&store)?;
     println!(
-        "indexes built in {:.1} s: {} vectors; resident memory +{:.0} MB",
+        "indexes {} in {:.1} s: {} vectors; resident memory +{:.0} MB",
+        if ready.exists() {
+            "opened from the cache"
+        } else {
+            "built"
+        },
         started.elapsed().as_secs_f64(),
         searcher.vector_count(),
         rss_mb() - rss_before
     );
-
+    if cache.is_some() {
+        std::fs::write(&ready, "")?;
+    }
     let sample: Vec<String> = real
         .iter()
         .step_by((real.len() / queries.max(1)).max(1))
@@ -144,6 +121,66 @@ fn main() -> anyhow::Result<()> {
             pick(1.0)
         );
     }
+    Ok(())
+}
+
+/// Loads the synthetic corpus of `total` papers into `store` and gives each a vector grown from
+/// `seeds` real embeddings (see the module's comment).
+fn grow_store(
+    store: &SqliteStore,
+    real: &[corpus::Real],
+    total: usize,
+    seeds: usize,
+    embedder: &Embedder,
+    file: &Path,
+) -> anyhow::Result<()> {
+    corpus::grow(real, total, file)?;
+    let started = Instant::now();
+    let sources = paperboy_ingest::source::expand(file.to_str().unwrap_or_default())?;
+    ingest(store, &sources, IngestOptions::default(), &mut IngestReport::default())?;
+    println!("{total} papers loaded in {:.1} s", started.elapsed().as_secs_f64());
+
+    let model = embedder.model_id().to_string();
+    // Real vectors for the first SEEDS papers (in store order, which is the corpus's id order).
+    let mut ids: Vec<(ArxivId, String)> = Vec::with_capacity(total);
+    store.for_each_paper(&mut |doc| {
+        let text = paper_text(&doc.paper.title, &doc.paper.abstract_text);
+        ids.push((doc.paper.id.clone(), text));
+        Ok(())
+    })?;
+    let started = Instant::now();
+    let seed_texts: Vec<&str> = ids.iter().take(seeds).map(|(_, t)| t.as_str()).collect();
+    let mut seed_vectors = Vec::with_capacity(seeds);
+    for chunk in seed_texts.chunks(64) {
+        seed_vectors.extend(embedder.embed(chunk).map_err(anyhow::Error::msg)?);
+    }
+    println!(
+        "{} seed papers embedded in {:.1} s",
+        seed_vectors.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut random = 0x9E37_79B9_7F4A_7C15u64;
+    for (batch_start, batch) in ids.chunks(2_000).enumerate().map(|(i, b)| (i * 2_000, b)) {
+        let vectors: Vec<Vec<f32>> = (0..batch.len())
+            .map(|k| {
+                let serial = batch_start + k;
+                let seed = &seed_vectors[serial % seed_vectors.len()];
+                // The seeds themselves keep their real vectors; copies get noise.
+                grown(seed, serial < seed_vectors.len(), &mut random)
+            })
+            .collect();
+        let rows: Vec<EmbeddingWrite<'_>> = batch
+            .iter()
+            .zip(&vectors)
+            .map(|((id, text), vector)| EmbeddingWrite {
+                id,
+                text_hash: text_hash(text),
+                vector,
+            })
+            .collect();
+        store.put_embeddings(&model, &rows, &[], "bench.hybrid", 0)?;
+    }
+
     Ok(())
 }
 

@@ -9,6 +9,8 @@
 //!
 //! Usage: `bench-recommend SHARED_DATA_DIR [AUTHORS]` (scripts/bench-recommend); the cache is
 //! `target/bench-recommend/vectors.bin` unless `PAPERBOY_RECOMMEND_CACHE` says otherwise.
+//! `PAPERBOY_RECOMMEND_AUTHORS=1` gives every method the author names (hidden by default);
+//! `PAPERBOY_RECOMMEND_SPEED_ONLY=1` skips the quality part.
 
 mod recommend_data;
 mod recommend_eval;
@@ -37,7 +39,15 @@ fn main() -> anyhow::Result<()> {
         .get(2)
         .map_or(Ok(160), |a| a.parse())
         .context("AUTHORS must be a number")?;
-    let data = recommend_data::load(&PathBuf::from(&args[1]), WINDOW, authors)?;
+    let mut data = recommend_data::load(&PathBuf::from(&args[1]), WINDOW, authors)?;
+    // No method sees author names unless `PAPERBOY_RECOMMEND_AUTHORS=1`: the simulated readers
+    // are authors, so their name is on every paper they want, and any method that reads names
+    // (arxiv-sanity-lite's tf-idf does) finds "my own papers" rather than a taste.
+    if std::env::var("PAPERBOY_RECOMMEND_AUTHORS").is_ok_and(|v| v == "1") {
+        println!("author names given to every method (as arxiv-sanity-lite's tf-idf reads them)");
+    } else {
+        data.papers.iter_mut().for_each(|p| p.authors.clear());
+    }
     let count = |kind: Kind, tuning: bool| {
         data.readers
             .iter()
@@ -67,6 +77,9 @@ fn main() -> anyhow::Result<()> {
     let vectors: HashMap<usize, Vec<f32>> = recommend_vectors::vectors(&data.papers, &needed, &cache)?;
     let corpus = Corpus::new(&data, &needed, vectors);
 
+    if std::env::var("PAPERBOY_RECOMMEND_SPEED_ONLY").is_ok_and(|v| v == "1") {
+        return recommend_speed::run(&corpus);
+    }
     if std::env::var("PAPERBOY_RECOMMEND_TUNE").is_ok_and(|v| v == "1") {
         recommend_eval::tune(&corpus);
         return Ok(());

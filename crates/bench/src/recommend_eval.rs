@@ -4,7 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use paperboy_recommend::{dot, rank, Candidate, Disliked, Liked, Liking, ReaderModel, Signals, Training, Weights};
+use paperboy_recommend::{
+    dot, rank, Candidate, Disliked, Lexicon, Liked, Liking, ReaderModel, Signals, Training, Weights,
+};
 
 use crate::recommend_data::{fnv, Dataset, Reader};
 use crate::recommend_tfidf::{vectorise, Row, Svm};
@@ -23,16 +25,20 @@ pub enum Method {
     TfidfSvm,
     KnnOnly,
     LinearOnly,
+    KeywordsOnly,
+    EmbeddingsOnly,
     Paperboy,
 }
 
 impl Method {
-    pub const ALL: [Method; 6] = [
+    pub const ALL: [Method; 8] = [
         Method::Chronological,
         Method::Trending,
         Method::TfidfSvm,
         Method::KnnOnly,
         Method::LinearOnly,
+        Method::KeywordsOnly,
+        Method::EmbeddingsOnly,
         Method::Paperboy,
     ];
 
@@ -43,6 +49,8 @@ impl Method {
             Method::TfidfSvm => "arxiv-sanity: tf-idf + linear SVM per reader",
             Method::KnnOnly => "paperboy, nearest liked papers only (kNN)",
             Method::LinearOnly => "paperboy, linear model only",
+            Method::KeywordsOnly => "paperboy, keywords only (tf-idf to liked papers)",
+            Method::EmbeddingsOnly => "paperboy without keywords (last session's blend)",
             Method::Paperboy => "**paperboy (blend)**",
         }
     }
@@ -57,6 +65,8 @@ pub struct Corpus<'d> {
     pub vectors: HashMap<usize, Vec<f32>>,
     /// Title and abstract of every embedded paper.
     pub texts: HashMap<usize, String>,
+    /// The pool's words, analysed once (as the web layer keeps it per window).
+    pub lexicon: Lexicon,
     /// The SVM's training rows: every paper of the benchmark, as arxiv-sanity trains on all.
     rows: Vec<(usize, Row)>,
     /// The tf-idf vocabulary's size.
@@ -72,7 +82,11 @@ impl<'d> Corpus<'d> {
             .iter()
             .map(|&i| (i, format!("{}\n{}", data.papers[i].title, data.papers[i].summary)))
             .collect();
-        let ordered: Vec<String> = needed.iter().map(|i| texts[i].clone()).collect();
+        // arxiv-sanity-lite's tf-idf reads title, abstract and author names (its compute.py).
+        let ordered: Vec<String> = needed
+            .iter()
+            .map(|&i| format!("{} {}", texts[&i], data.papers[i].authors.join(" ")))
+            .collect();
         let rows: Vec<(usize, Row)> = needed.iter().copied().zip(vectorise(&ordered)).collect();
         let terms = rows
             .iter()
@@ -81,15 +95,19 @@ impl<'d> Corpus<'d> {
             .unwrap_or(0);
         let pool = data.pool.iter().copied().filter(|i| vectors.contains_key(i)).collect();
         let end = data.window.1.succ_opt().unwrap_or(data.window.1);
-        Corpus {
+        let mut corpus = Corpus {
             data,
             vectors,
             texts,
+            lexicon: Lexicon::default(),
             rows,
             terms,
             pool,
             now: end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
-        }
+        };
+        let lexicon = Lexicon::new(&corpus.candidates());
+        corpus.lexicon = lexicon;
+        corpus
     }
 
     pub fn candidates(&self) -> Vec<Candidate<'_>> {
@@ -120,6 +138,8 @@ impl<'d> Corpus<'d> {
                     id: self.data.papers[i].id.clone(),
                     vector: self.vectors.get(&i)?.clone(),
                     how: Liking::Upvoted,
+                    text: self.texts.get(&i)?.clone(),
+                    authors: self.data.papers[i].authors.clone(),
                 })
             })
             .collect();
@@ -153,7 +173,7 @@ impl<'d> Corpus<'d> {
     }
 
     fn rank_with(&self, model: &ReaderModel, signals: &Signals, weights: &Weights) -> Vec<usize> {
-        rank(model, signals, &self.candidates(), weights)
+        rank(model, signals, &self.candidates(), &self.lexicon, weights)
             .expect("the benchmark's vectors are 384-d")
             .into_iter()
             .map(|r| self.pool[r.index])
@@ -174,6 +194,8 @@ impl<'d> Corpus<'d> {
                 let weights = Weights {
                     linear: 0.0,
                     popularity: 0.0,
+                    keyword: 0.0,
+                    keyword_profile: 0.0,
                     ..Weights::default()
                 };
                 return self.paperboy(reader, &[], &weights, &Training::default());
@@ -182,6 +204,25 @@ impl<'d> Corpus<'d> {
                 let weights = Weights {
                     knn: 0.0,
                     popularity: 0.0,
+                    keyword: 0.0,
+                    keyword_profile: 0.0,
+                    ..Weights::default()
+                };
+                return self.paperboy(reader, &[], &weights, &Training::default());
+            }
+            Method::KeywordsOnly => {
+                let weights = Weights {
+                    knn: 0.0,
+                    linear: 0.0,
+                    popularity: 0.0,
+                    ..Weights::default()
+                };
+                return self.paperboy(reader, &[], &weights, &Training::default());
+            }
+            Method::EmbeddingsOnly => {
+                let weights = Weights {
+                    keyword: 0.0,
+                    keyword_profile: 0.0,
                     ..Weights::default()
                 };
                 return self.paperboy(reader, &[], &weights, &Training::default());
@@ -299,40 +340,43 @@ pub fn tune(corpus: &Corpus<'_>) {
     }
     let mut results: Vec<(f64, String)> = Vec::new();
     let signals: Vec<Signals> = readers.iter().map(|r| corpus.signals(r, &[])).collect();
-    for unseen_weight in [0.5f32, 1.0, 3.0] {
-        for l2 in [0.001f32, 0.01, 0.05] {
-            let training = Training {
-                unseen_weight,
-                l2,
-                ..Training::default()
-            };
-            // Fitted once per training setting; the blend's weights only change the ranking.
-            let models: Vec<ReaderModel> = readers
-                .iter()
-                .zip(&signals)
-                .map(|(r, s)| corpus.fit(r, s, &training))
-                .collect();
-            for neighbours in [1usize, 2, 3] {
-                for linear in [0.0f32, 0.15, 0.3, 0.6, 1.2] {
-                    for popularity in [0.0f32, 0.02, 0.05, 0.1] {
-                        let weights = Weights {
-                            neighbours,
-                            linear,
-                            popularity,
-                            ..Weights::default()
-                        };
-                        let (mut r, mut m) = (0.0, 0.0);
-                        for ((reader, model), s) in readers.iter().zip(&models).zip(&signals) {
-                            let (a, b) = metrics(&corpus.rank_with(model, s, &weights), &reader.wanted);
-                            r += a;
-                            m += b;
+    for unseen_weight in [1.0f32, 3.0] {
+        let training = Training {
+            unseen_weight,
+            ..Training::default()
+        };
+        // Fitted once per training setting; the blend's weights only change the ranking.
+        let models: Vec<ReaderModel> = readers
+            .iter()
+            .zip(&signals)
+            .map(|(r, s)| corpus.fit(r, s, &training))
+            .collect();
+        for neighbours in [1usize, 2] {
+            for linear in [0.15f32, 0.3, 0.6] {
+                for popularity in [0.05f32, 0.1] {
+                    for keyword in [0.0f32, 0.25, 0.5, 1.0, 2.0] {
+                        for keyword_profile in [0.0f32, 0.25, 0.5, 1.0, 2.0] {
+                            let weights = Weights {
+                                neighbours,
+                                linear,
+                                popularity,
+                                keyword,
+                                keyword_profile,
+                                ..Weights::default()
+                            };
+                            let (mut r, mut m) = (0.0, 0.0);
+                            for ((reader, model), s) in readers.iter().zip(&models).zip(&signals) {
+                                let (a, b) = metrics(&corpus.rank_with(model, s, &weights), &reader.wanted);
+                                r += a;
+                                m += b;
+                            }
+                            let n = readers.len().max(1) as f64;
+                            let (r, m) = (r / n, m / n);
+                            results.push((
+                                r + m,
+                                format!("recall@20 {r:.3} MRR {m:.3}: unseen_weight {unseen_weight} neighbours {neighbours} linear {linear} popularity {popularity} keyword {keyword} keyword_profile {keyword_profile}"),
+                            ));
                         }
-                        let n = readers.len().max(1) as f64;
-                        let (r, m) = (r / n, m / n);
-                        results.push((
-                            r + m,
-                            format!("recall@20 {r:.3} MRR {m:.3}: unseen_weight {unseen_weight} l2 {l2} neighbours {neighbours} linear {linear} popularity {popularity}"),
-                        ));
                     }
                 }
             }

@@ -1,12 +1,16 @@
-//! The arxiv-sanity baseline: tf-idf over title and abstract, and a linear SVM per reader
-//! trained on every paper (the reader's as positives, all others as negatives) — as
-//! arxiv-sanity-lite does it: unigrams and bigrams, sublinear tf, l2-normalised rows, English
-//! stop words, rare and very common terms dropped, `LinearSVC(class_weight="balanced")`.
+//! The arxiv-sanity baseline: tf-idf over title, abstract and author names, and a linear SVM per
+//! reader trained on every paper (the reader's as positives, all others as negatives) — as
+//! arxiv-sanity-lite does it (its compute.py and serve.py): unigrams and bigrams, sublinear tf,
+//! l2-normalised rows, English stop words, rare and very common terms dropped,
+//! `LinearSVC(class_weight="balanced")`.
 //!
 //! The SVM is LIBLINEAR's default solver written out: dual coordinate descent for the L2-loss
 //! (squared hinge) linear SVM, with a constant feature for the intercept.
 
 use std::collections::HashMap;
+
+// The same English stop words as paperboy's own keyword part (a subset of scikit-learn's).
+use paperboy_recommend::STOP_WORDS;
 
 /// A sparse row: (term, weight), terms ascending.
 pub type Row = Vec<(u32, f32)>;
@@ -14,18 +18,6 @@ pub type Row = Vec<(u32, f32)>;
 const MIN_DF: usize = 3;
 const MAX_DF: f32 = 0.1;
 const MAX_FEATURES: usize = 20_000;
-
-const STOP_WORDS: &[&str] = &[
-    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-    "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do",
-    "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he",
-    "her", "here", "hers", "him", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself",
-    "just", "may", "me", "more", "most", "must", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only",
-    "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that",
-    "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "thus", "to", "too", "under",
-    "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
-    "why", "will", "with", "within", "without", "would", "you", "your",
-];
 
 /// tf-idf rows for `texts`.
 pub fn vectorise(texts: &[String]) -> Vec<Row> {

@@ -147,10 +147,12 @@ impl Digests<'_> {
             let entries = self.topic_entries(period, &key, &mut documents)?;
             by_topic.insert(key, entries);
         }
+        let models = Models::default();
         let for_you = if for_you {
             Some(Pool::between(
                 self.readers,
                 self.searcher,
+                &models,
                 period.from,
                 period.until,
                 FOR_YOU_CANDIDATES,
@@ -163,7 +165,7 @@ impl Digests<'_> {
             trending,
             by_topic,
             for_you,
-            models: Models::default(),
+            models,
         })
     }
 

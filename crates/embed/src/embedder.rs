@@ -11,6 +11,7 @@ use ort::tensor::TensorElementType;
 use ort::value::{Tensor, ValueType};
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
+use crate::priority::{lower_this_thread, BULK_NICE};
 use crate::{locate, EmbedError, EmbedOptions, Precision};
 
 /// How the work is spread over the CPU: `sessions` ONNX Runtime sessions run batches in
@@ -22,6 +23,10 @@ pub struct Tuning {
     pub sessions: usize,
     pub threads_per_session: usize,
     pub batch_size: usize,
+    /// How many nice steps below the caller bulk batches run (Linux; 0 = the caller's
+    /// priority): searches and pages come first while a backlog is embedded (see
+    /// [`crate::BULK_NICE`]). Queries always run at the caller's priority.
+    pub bulk_nice: i32,
 }
 
 impl Tuning {
@@ -38,6 +43,7 @@ impl Tuning {
             sessions: threads,
             threads_per_session: 1,
             batch_size: 1,
+            bulk_nice: BULK_NICE,
         }
     }
 }
@@ -49,7 +55,9 @@ impl Tuning {
 /// background); [`Embedder::embed_query`] is a person waiting. A query runs on a session of its
 /// own, so it never queues behind a bulk call's batches, and while any query is in flight the
 /// bulk workers start no new batch ([`QueryGate`]): the query shares the CPU with at most the
-/// batches already running (one text each by default), not with a whole backlog.
+/// batches already running (one text each by default), not with a whole backlog; and those
+/// run on threads of lower CPU priority ([`Tuning::bulk_nice`]), so the search's other work
+/// (keyword half, HTTP, rendering) gets a core before them too.
 pub struct Embedder {
     tokenizer: Tokenizer,
     sessions: Vec<Mutex<Session>>,
@@ -65,6 +73,7 @@ pub struct Embedder {
     model_id: String,
     precision: Precision,
     batch_size: usize,
+    bulk_nice: i32,
 }
 
 /// How many queries are being embedded; bulk batches wait for none before they start.
@@ -163,6 +172,7 @@ impl Embedder {
             ),
             precision,
             batch_size: tuning.batch_size.max(1),
+            bulk_nice: tuning.bulk_nice,
         })
     }
 
@@ -247,21 +257,31 @@ impl Embedder {
     }
 
     /// Runs the batches on all sessions at once; each session takes the next batch when free.
+    /// Always on threads of its own, whose priority is lowered: never the caller's, which may
+    /// serve requests afterwards.
     fn run_batches(&self, batches: &[&[usize]], encodings: &[Encoding]) -> Result<Vec<Vec<Vec<f32>>>, EmbedError> {
         if self.sessions.len() == 1 || batches.len() == 1 {
-            // Concurrent callers with a text each take whichever session is free.
-            let free = self.sessions.iter().find_map(|session| session.try_lock().ok());
-            let mut session = free.unwrap_or_else(|| self.sessions[0].lock().unwrap_or_else(PoisonError::into_inner));
-            return batches
-                .iter()
-                .map(|batch| self.run_bulk_batch(&mut session, batch, encodings))
-                .collect();
+            return std::thread::scope(|scope| {
+                let worker = scope.spawn(|| {
+                    lower_this_thread(self.bulk_nice);
+                    // Concurrent callers with a text each take whichever session is free.
+                    let free = self.sessions.iter().find_map(|session| session.try_lock().ok());
+                    let mut session =
+                        free.unwrap_or_else(|| self.sessions[0].lock().unwrap_or_else(PoisonError::into_inner));
+                    batches
+                        .iter()
+                        .map(|batch| self.run_bulk_batch(&mut session, batch, encodings))
+                        .collect::<Result<Vec<_>, EmbedError>>()
+                });
+                worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
         }
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<BatchResult>>> = Mutex::new((0..batches.len()).map(|_| None).collect());
         std::thread::scope(|scope| {
             for session in &self.sessions {
                 scope.spawn(|| {
+                    lower_this_thread(self.bulk_nice);
                     let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);

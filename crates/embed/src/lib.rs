@@ -34,10 +34,12 @@ mod download;
 mod embedder;
 mod error;
 pub mod locate;
+mod priority;
 
 pub use embedder::{Embedder, Tuning};
 pub use error::EmbedError;
 pub use locate::{project_default_dirs, ProjectDirs};
+pub use priority::BULK_NICE;
 
 use std::path::PathBuf;
 

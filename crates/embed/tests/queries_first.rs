@@ -36,6 +36,7 @@ fn a_query_is_embedded_while_a_background_batch_holds_its_session() {
         sessions: 1,
         threads_per_session: 1,
         batch_size: 1,
+        ..Tuning::for_threads(1)
     };
     let mut embedder = Embedder::load_tuned(&EmbedOptions::default(), tuning)
         .unwrap_or_else(|error| panic!("{error}\n(run scripts/setup for the model and ONNX Runtime)"));
@@ -77,4 +78,47 @@ fn a_query_is_embedded_while_a_background_batch_holds_its_session() {
     let bulk = embedder.embed(&["video generation with diffusion models"]).unwrap();
     let cosine: f32 = bulk[0].iter().zip(&query).map(|(a, b)| a * b).sum();
     assert!(cosine > 0.9999, "cosine {cosine}");
+}
+
+/// The nice value of the calling thread (Linux: field 19 of /proc/thread-self/stat).
+#[cfg(target_os = "linux")]
+fn this_threads_nice() -> i32 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // The command name (field 2) is in parentheses and may hold spaces; field 3 follows them.
+    let after_name = &stat[stat.rfind(')').unwrap() + 1..];
+    after_name.split_whitespace().nth(16).unwrap().parse().unwrap()
+}
+
+/// Bulk batches run below the caller's CPU priority, so a search's other work (its keyword
+/// half, HTTP, rendering) gets a core before the background does; the caller's own thread,
+/// which may serve requests next, keeps its priority. Both paths: one session, and batches
+/// spread over several.
+#[cfg(target_os = "linux")]
+#[test]
+fn background_batches_run_at_a_lower_priority_than_their_caller() {
+    for (sessions, texts) in [(1, 1), (2, 4)] {
+        let tuning = Tuning {
+            sessions,
+            threads_per_session: 1,
+            batch_size: 1,
+            bulk_nice: 3,
+        };
+        let mut embedder = Embedder::load_tuned(&EmbedOptions::default(), tuning)
+            .unwrap_or_else(|error| panic!("{error}\n(run scripts/setup for the model and ONNX Runtime)"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        embedder.on_bulk_batch(move || record.lock().unwrap().push(this_threads_nice()));
+
+        let caller = this_threads_nice();
+        let papers = ["graph neural networks", "robot learning", "protein folding", "speech"];
+        let vectors = embedder.embed(&papers[..texts]).unwrap();
+        assert_eq!(vectors.len(), texts);
+        let expected = (caller + 3).min(19);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![expected; texts],
+            "{sessions} session(s): every batch below the caller's nice {caller}"
+        );
+        assert_eq!(this_threads_nice(), caller, "the caller keeps its priority");
+    }
 }

@@ -123,6 +123,7 @@ fn matches_sentence_transformers_in_padded_batches() {
         sessions: 1,
         threads_per_session: 2,
         batch_size: 8,
+        ..Tuning::for_threads(1)
     });
     assert_matches_reference(&embedder, &reference());
 }

@@ -1,11 +1,11 @@
 //! The inputs of a reader's ranking: the window's papers, and the reader's signals with the
 //! vectors of the papers they name.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 use paperboy_domain::{ArxivId, PaperDocument};
-use paperboy_recommend::{Disliked, Liked, Liking, SavedSearch, Signals};
+use paperboy_recommend::{Disliked, Liked, Liking, SavedSearch, Signals, Weights};
 use paperboy_search::Searcher;
 use paperboy_store::{Backend, FollowKind, Page};
 
@@ -65,19 +65,19 @@ pub fn window(store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window
     })
 }
 
-/// The stored vector of each paper, by id; papers not embedded yet are left out.
-fn vectors(store: &dyn Backend, searcher: &Searcher, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>, ForYouError> {
-    let Some(model) = searcher.model_id() else {
-        return Ok(Vec::new());
-    };
-    let mut found = Vec::new();
-    for raw in ids {
-        let Ok(id) = ArxivId::parse(raw) else { continue };
-        if let Some(vector) = store.vector_of(model, &id)? {
-            found.push((raw.clone(), vector));
-        }
-    }
-    Ok(found)
+/// The vector of each paper, by id, from the search engine's in-memory index (not a store query
+/// per paper); papers not embedded yet are left out.
+fn vectors(searcher: &Searcher, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>, ForYouError> {
+    let raw: HashMap<ArxivId, &String> = ids
+        .iter()
+        .filter_map(|raw| Some((ArxivId::parse(raw).ok()?, raw)))
+        .collect();
+    let parsed: Vec<ArxivId> = ids.iter().filter_map(|raw| ArxivId::parse(raw).ok()).collect();
+    Ok(searcher
+        .vectors_of(&parsed)
+        .into_iter()
+        .filter_map(|(id, vector)| Some(((*raw.get(&id)?).clone(), vector)))
+        .collect())
 }
 
 /// What `reader` told paperboy, as the recommender takes it.
@@ -85,12 +85,14 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
     // `upvoted_by` is newest first; the recommender wants signals in the order they were given.
     let mut upvoted = store.upvoted_by(reader, MAX_LIKED)?;
     upvoted.reverse();
-    let mut liked: Vec<Liked> = vectors(store, searcher, &upvoted)?
+    let mut liked: Vec<Liked> = vectors(searcher, &upvoted)?
         .into_iter()
         .map(|(id, vector)| Liked {
             id,
             vector,
             how: Liking::Upvoted,
+            text: String::new(),
+            authors: Vec::new(),
         })
         .collect();
     // The library (saved and imported papers) counts as liked too, each paper once.
@@ -107,11 +109,18 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
         .filter(|id| !upvoted.contains(id))
         .collect();
     saved.reverse();
-    liked.extend(vectors(store, searcher, &saved)?.into_iter().map(|(id, vector)| Liked {
+    liked.extend(vectors(searcher, &saved)?.into_iter().map(|(id, vector)| Liked {
         id,
         vector,
         how: Liking::Saved,
+        text: String::new(),
+        authors: Vec::new(),
     }));
+    // Their words, for the keyword part: only the most recent ones are read by the ranking.
+    let recent = liked.len().saturating_sub(Weights::default().recent_liked);
+    for paper in &mut liked[recent..] {
+        (paper.text, paper.authors) = models.words_of(store, &paper.id)?;
+    }
     let mut marked: Vec<String> = store
         .not_interested(reader, MAX_DISLIKED)?
         .into_iter()
@@ -119,7 +128,7 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
         .collect();
     marked.reverse();
     let mut with_vectors: std::collections::HashMap<String, Vec<f32>> =
-        vectors(store, searcher, &marked)?.into_iter().collect();
+        vectors(searcher, &marked)?.into_iter().collect();
     let dim = searcher.embedding_dim().unwrap_or(crate::FALLBACK_DIM);
     // A paper not embedded yet is still left out of the list: a zero vector lowers nothing.
     let not_interested: Vec<Disliked> = marked

@@ -1,6 +1,7 @@
 //! A window's candidates with their vectors, loaded once, ranked for one reader or many.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use paperboy_domain::PaperDocument;
@@ -9,6 +10,7 @@ use paperboy_search::Searcher;
 use paperboy_store::{Backend, Page};
 
 use crate::gather::{self, Window};
+use crate::models::WindowWords;
 use crate::{ForYouError, Models, FALLBACK_DIM};
 
 /// The candidates of a window: its papers, the text saved-search terms are matched in, and the
@@ -19,7 +21,8 @@ pub struct Pool {
     /// Announcement days in the window that had papers.
     pub days: Vec<NaiveDate>,
     pub papers: Vec<PaperDocument>,
-    texts: Vec<String>,
+    /// The papers' texts and keyword analysis, shared by every pool of the same papers.
+    words: Arc<WindowWords>,
     vectors: HashMap<String, Vec<f32>>,
     zero: Vec<f32>,
     /// Whether papers are compared by meaning (an embedding model is loaded).
@@ -35,27 +38,25 @@ pub struct Ranking {
 }
 
 impl Pool {
-    /// The candidates of `window`, with the vectors of its announcement days.
-    pub fn new(searcher: &Searcher, window: Window) -> Pool {
+    /// The candidates of `window`, with the vectors of its announcement days (the keyword
+    /// analysis is `models`' if it has this window's, else made and kept there).
+    pub fn new(searcher: &Searcher, models: &Models, window: Window) -> Pool {
         let dim = searcher.embedding_dim().unwrap_or(FALLBACK_DIM);
         let vectors = searcher
             .vectors_between(window.from, window.until)
             .into_iter()
             .map(|(id, v)| (id.to_string(), v))
             .collect();
-        let texts = window
-            .papers
-            .iter()
-            .map(|d| format!("{} {}", d.paper.title, d.paper.abstract_text))
-            .collect();
+        let zero = vec![0.0; dim];
+        let words = models.window_words(&window.papers, &zero);
         Pool {
             from: window.from,
             until: window.until,
             days: window.days,
             papers: window.papers,
-            texts,
+            words,
             vectors,
-            zero: vec![0.0; dim],
+            zero,
             semantic: searcher.embedding_dim().is_some(),
         }
     }
@@ -66,6 +67,7 @@ impl Pool {
     pub fn between(
         store: &dyn Backend,
         searcher: &Searcher,
+        models: &Models,
         from: NaiveDate,
         until: NaiveDate,
         cap: usize,
@@ -98,6 +100,7 @@ impl Pool {
         }
         Ok(Pool::new(
             searcher,
+            models,
             Window {
                 from,
                 until,
@@ -110,18 +113,13 @@ impl Pool {
     fn candidates(&self) -> Vec<Candidate<'_>> {
         self.papers
             .iter()
-            .zip(&self.texts)
-            .map(|(doc, text)| Candidate {
-                id: doc.paper.id.as_str(),
-                vector: self
+            .zip(&self.words.texts)
+            .map(|(doc, text)| {
+                let vector = self
                     .vectors
                     .get(doc.paper.id.as_str())
-                    .map_or(self.zero.as_slice(), Vec::as_slice),
-                authors: &doc.paper.authors,
-                categories: &doc.paper.categories,
-                text,
-                day: doc.paper.announced.unwrap_or(self.until),
-                upvotes: doc.upvotes.max(0) as u64,
+                    .map_or(self.zero.as_slice(), Vec::as_slice);
+                candidate(doc, text, vector, doc.paper.announced.unwrap_or(self.until))
             })
             .collect()
     }
@@ -141,7 +139,8 @@ impl Pool {
         model
             .refit(&signals, &candidates, &Training::default())
             .map_err(ForYouError::Fit)?;
-        let order = rank(&model, &signals, &candidates, &Weights::default()).map_err(ForYouError::Rank)?;
+        let order =
+            rank(&model, &signals, &candidates, &self.words.lexicon, &Weights::default()).map_err(ForYouError::Rank)?;
         models.keep(reader, model);
         let cold = signals.liked.is_empty()
             && signals.authors.is_empty()
@@ -184,7 +183,7 @@ pub fn for_reader(
     days: u32,
     today: NaiveDate,
 ) -> Result<ForYou, ForYouError> {
-    let pool = Pool::new(searcher, gather::window(store, today, days)?);
+    let pool = Pool::new(searcher, models, gather::window(store, today, days)?);
     let Ranking { order, cold } = pool.rank(store, searcher, models, reader)?;
     let mut papers: Vec<Option<PaperDocument>> = pool.papers.into_iter().map(Some).collect();
     let picks = order
@@ -206,4 +205,17 @@ pub fn for_reader(
         semantic: pool.semantic,
         cold,
     })
+}
+
+/// A paper as the recommender takes it.
+pub(crate) fn candidate<'a>(doc: &'a PaperDocument, text: &'a str, vector: &'a [f32], day: NaiveDate) -> Candidate<'a> {
+    Candidate {
+        id: doc.paper.id.as_str(),
+        vector,
+        authors: &doc.paper.authors,
+        categories: &doc.paper.categories,
+        text,
+        day,
+        upvotes: doc.upvotes.max(0) as u64,
+    }
 }

@@ -1,7 +1,9 @@
-//! What can go wrong when a reader's model is fitted or used: vectors from another model.
+//! What can go wrong when a reader's model is fitted or used: vectors from another model, or a
+//! lexicon built for other candidates.
 
-/// Errors of this crate. Both mean an embedding that does not belong with the others, which
-/// happens when the embedding model changed and some vectors were not recomputed.
+/// Errors of this crate. The first two mean an embedding that does not belong with the others,
+/// which happens when the embedding model changed and some vectors were not recomputed; the
+/// last a caller's mistake.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum RecommendError {
     #[error("{what} {id} has a {found}-dimension embedding, the reader's model uses {expected}: re-embed it with the current model")]
@@ -13,6 +15,10 @@ pub enum RecommendError {
     },
     #[error("{what} {id} has an embedding with a value that is not a finite number: re-embed it")]
     NotFinite { what: &'static str, id: String },
+    #[error(
+        "the lexicon was built from {found} papers, but {expected} candidates are ranked: build it from the candidates"
+    )]
+    Lexicon { found: usize, expected: usize },
 }
 
 /// Checks one vector against the model's dimension.

@@ -23,6 +23,7 @@
 //! has its numbers.
 
 mod error;
+mod keywords;
 mod linear;
 mod rank;
 mod reason;
@@ -31,6 +32,7 @@ mod signals;
 mod vector;
 
 pub use error::RecommendError;
+pub use keywords::{Lexicon, STOP_WORDS};
 pub use linear::{FitReport, ReaderModel, Training};
 pub use rank::{rank, Ranked, Weights};
 pub use reason::Reason;

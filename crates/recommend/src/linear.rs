@@ -153,9 +153,10 @@ impl ReaderModel {
                 weight: training.dislike_weight,
             });
         }
+        let judged = signals.judged();
         let unseen: Vec<&Candidate<'_>> = pool
             .iter()
-            .filter(|c| c.vector.len() == self.dim && !signals.has_judged(c.id))
+            .filter(|c| c.vector.len() == self.dim && !judged.contains(c.id))
             .collect();
         let sample = indices(unseen.len(), training.unseen, self.seed);
         let each = training.unseen_weight * positive_weight / sample.len().max(1) as f32;

@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::error::check;
+use crate::keywords::{is_one_word, term_words, Row};
 use crate::linear::sigmoid;
 use crate::vector::dot;
-use crate::{Candidate, Liking, ReaderModel, Reason, RecommendError, Signals};
+use crate::{Candidate, Lexicon, Liking, ReaderModel, Reason, RecommendError, Signals};
 
 /// Surfaced papers (a followed author's, saved-search matches) get this on top of their score:
 /// more than any blend of the other parts can reach, so they rank above everything else.
@@ -22,6 +23,11 @@ pub struct Weights {
     /// …among the reader's most recent liked papers (older ones count through the linear model).
     pub recent_liked: usize,
     pub knn: f32,
+    /// Keywords: the tf-idf cosine (title, abstract, author names) to the nearest of the same
+    /// recent liked papers…
+    pub keyword: f32,
+    /// …and to all of them together (the sum of their tf-idf rows: the reader's vocabulary).
+    pub keyword_profile: f32,
     /// The linear model's probability.
     pub linear: f32,
     /// log10(1 + upvotes): the crowd's opinion, a tie-breaker for a reader with little history.
@@ -36,18 +42,20 @@ pub struct Weights {
     pub search: f32,
     /// A saved search without terms matches a paper at this cosine or more.
     pub search_match: f32,
-    /// Only this many candidates, the best by the cheap parts (linear, popularity, category,
-    /// surfaced), are scored in full; the rest follow in cheap order. 0 scores all in full.
+    /// Only this many candidates, the best by the cheap parts (keywords, linear, popularity,
+    /// category, surfaced), are scored in full; the rest follow in cheap order. 0 scores all in full.
     pub shortlist: usize,
 }
 
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            neighbours: 1,
+            neighbours: 2,
             recent_liked: 64,
             knn: 1.0,
-            linear: 0.3,
+            keyword: 0.5,
+            keyword_profile: 2.0,
+            linear: 0.15,
             popularity: 0.1,
             dislike: 1.0,
             dislike_floor: 0.55,
@@ -71,17 +79,27 @@ pub struct Ranked {
     pub reasons: Vec<Reason>,
 }
 
-/// Ranks `candidates` for the reader, best first. Papers the reader liked or marked "not
-/// interested" are left out. Deterministic: ties go to the later day, then the smaller id.
+/// Ranks `candidates` for the reader, best first. `lexicon` is built from these candidates
+/// ([`Lexicon::new`]; a caller keeps it while the window stays the same). Papers the reader
+/// liked or marked "not interested" are left out. Deterministic: ties go to the later day, then
+/// the smaller id.
 pub fn rank(
     model: &ReaderModel,
     signals: &Signals,
     candidates: &[Candidate<'_>],
+    lexicon: &Lexicon,
     weights: &Weights,
 ) -> Result<Vec<Ranked>, RecommendError> {
-    let refs = References::new(model, signals, weights)?;
-    // (index, cheap score, surfaced, the reasons that need no similarity), each computed once:
-    // matching saved-search terms lower-cases the paper's text, the costliest cheap part.
+    if lexicon.len() != candidates.len() {
+        return Err(RecommendError::Lexicon {
+            found: lexicon.len(),
+            expected: candidates.len(),
+        });
+    }
+    let refs = References::new(model, signals, lexicon, weights)?;
+    let words = refs.keyword_scores(candidates.len());
+    let judged = signals.judged();
+    // (index, cheap score, surfaced, the reasons that need no similarity), each computed once.
     let mut cheap: Vec<(usize, f32, bool, Vec<Reason>)> = Vec::with_capacity(candidates.len());
     for (index, c) in candidates.iter().enumerate() {
         // Only the length: checking every value of 10,000 vectors would cost as much as scoring.
@@ -93,14 +111,14 @@ pub fn rank(
                 expected: model.dim,
             });
         }
-        if signals.has_judged(c.id) {
+        if judged.contains(c.id) {
             continue;
         }
-        let reasons = refs.cheap_reasons(c);
+        let reasons = refs.cheap_reasons(index, c);
         let surfaced = reasons
             .iter()
             .any(|r| matches!(r, Reason::Author { .. } | Reason::SavedSearch { .. }));
-        let mut score = weights.popularity * (1.0 + c.upvotes as f32).log10();
+        let mut score = weights.popularity * (1.0 + c.upvotes as f32).log10() + words.score(index);
         if model.is_trained() {
             score += weights.linear * sigmoid(model.logit(c.vector));
         }
@@ -125,7 +143,9 @@ pub fn rank(
     let tail = cheap.split_off(full);
     let mut out: Vec<Ranked> = cheap
         .into_iter()
-        .map(|(index, score, surfaced, reasons)| refs.score_fully(index, &candidates[index], score, surfaced, reasons))
+        .map(|(index, score, surfaced, reasons)| {
+            refs.score_fully(index, &candidates[index], score, surfaced, reasons, &words)
+        })
         .collect();
     sort_by_score(&mut out, candidates, |r| r.index, |r| r.score);
     // The tail keeps its cheap order, scored no higher than the shortlist's last.
@@ -155,14 +175,42 @@ fn sort_by_score<T>(
     });
 }
 
+/// Each candidate's keyword part: its tf-idf cosine to the nearest recent liked paper (and
+/// which one), and to them all together.
+struct KeywordScores {
+    nearest: Vec<f32>,
+    nearest_liked: Vec<u32>,
+    profile: Vec<f32>,
+    weight: f32,
+    profile_weight: f32,
+}
+
+impl KeywordScores {
+    fn score(&self, index: usize) -> f32 {
+        self.nearest.get(index).map_or(0.0, |s| self.weight * s)
+            + self.profile.get(index).map_or(0.0, |s| self.profile_weight * s)
+    }
+}
+
+/// A saved-search term: its text (lower-case), its words' hashes, and whether it is one word
+/// (then the lexicon answers it without reading the text).
+struct Term {
+    text: String,
+    words: Vec<u64>,
+    one_word: bool,
+}
+
 /// The reader's signals, checked and prepared once per ranking.
 struct References<'s> {
     weights: &'s Weights,
+    lexicon: &'s Lexicon,
     liked: Vec<(&'s str, &'s [f32], Liking)>,
+    /// The same liked papers' tf-idf rows in the lexicon's terms (empty for one without text).
+    liked_rows: Vec<Row>,
     disliked: Vec<&'s [f32]>,
     search_vectors: Vec<&'s [f32]>,
-    /// Saved searches' names with their lower-case terms (those that have terms).
-    search_terms: Vec<(&'s str, Vec<String>)>,
+    /// Saved searches' names with their terms (those that have terms).
+    search_terms: Vec<(&'s str, Vec<Term>)>,
     /// Saved searches matched by vector: (name, query vector).
     search_by_vector: Vec<(&'s str, &'s [f32])>,
     /// Followed authors, folded (see [`fold`]).
@@ -171,12 +219,23 @@ struct References<'s> {
 }
 
 impl<'s> References<'s> {
-    fn new(model: &ReaderModel, signals: &'s Signals, weights: &'s Weights) -> Result<References<'s>, RecommendError> {
+    fn new(
+        model: &ReaderModel,
+        signals: &'s Signals,
+        lexicon: &'s Lexicon,
+        weights: &'s Weights,
+    ) -> Result<References<'s>, RecommendError> {
         let skip = signals.liked.len().saturating_sub(weights.recent_liked);
-        let mut liked = Vec::new();
+        let (mut liked, mut liked_rows) = (Vec::new(), Vec::new());
+        let with_words = weights.keyword != 0.0 || weights.keyword_profile != 0.0;
         for l in &signals.liked[skip..] {
             check("liked paper", &l.id, &l.vector, model.dim)?;
             liked.push((l.id.as_str(), l.vector.as_slice(), l.how));
+            liked_rows.push(if with_words {
+                lexicon.row(&l.text, &l.authors)
+            } else {
+                Row::new()
+            });
         }
         let mut disliked = Vec::new();
         for d in &signals.not_interested {
@@ -189,11 +248,16 @@ impl<'s> References<'s> {
                 check("saved search", &s.name, v, model.dim)?;
                 search_vectors.push(v.as_slice());
             }
-            let terms: Vec<String> = s
+            let terms: Vec<Term> = s
                 .terms
                 .iter()
                 .map(|t| t.trim().to_lowercase())
                 .filter(|t| !t.is_empty())
+                .map(|text| Term {
+                    words: term_words(&text),
+                    one_word: is_one_word(&text),
+                    text,
+                })
                 .collect();
             match (&s.vector, terms.is_empty()) {
                 (_, false) => search_terms.push((s.name.as_str(), terms)),
@@ -203,7 +267,9 @@ impl<'s> References<'s> {
         }
         Ok(References {
             weights,
+            lexicon,
             liked,
+            liked_rows,
             disliked,
             search_vectors,
             search_terms,
@@ -231,21 +297,62 @@ impl<'s> References<'s> {
             .find_map(|cat| self.categories.get(cat.as_str()).copied())
     }
 
-    fn matched_searches(&self, c: &Candidate<'_>) -> Vec<&'s str> {
+    /// Each candidate's keyword part, through the lexicon's postings of the liked papers' terms
+    /// (nothing when both weights are 0 or nothing liked has text).
+    fn keyword_scores(&self, candidates: usize) -> KeywordScores {
+        let mut scores = KeywordScores {
+            nearest: Vec::new(),
+            nearest_liked: Vec::new(),
+            profile: Vec::new(),
+            weight: self.weights.keyword,
+            profile_weight: self.weights.keyword_profile,
+        };
+        if self.liked_rows.iter().all(Vec::is_empty) {
+            return scores;
+        }
+        if self.weights.keyword != 0.0 {
+            let (mut nearest, mut which) = (vec![0f32; candidates], vec![0u32; candidates]);
+            let mut one = vec![0f32; candidates];
+            for (i, row) in self.liked_rows.iter().enumerate() {
+                if row.is_empty() {
+                    continue;
+                }
+                self.lexicon.accumulate(row, 1.0, &mut one);
+                for ((best, of), s) in nearest.iter_mut().zip(which.iter_mut()).zip(one.iter_mut()) {
+                    if *s > *best {
+                        (*best, *of) = (*s, i as u32);
+                    }
+                    *s = 0.0;
+                }
+            }
+            (scores.nearest, scores.nearest_liked) = (nearest, which);
+        }
+        if self.weights.keyword_profile != 0.0 {
+            let mut sum: std::collections::BTreeMap<u32, f32> = std::collections::BTreeMap::new();
+            for row in &self.liked_rows {
+                for &(id, w) in row {
+                    *sum.entry(id).or_default() += w;
+                }
+            }
+            let norm = sum.values().map(|w| w * w).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+            let profile: Row = sum.into_iter().map(|(id, w)| (id, w / norm)).collect();
+            scores.profile = vec![0f32; candidates];
+            self.lexicon.accumulate(&profile, 1.0, &mut scores.profile);
+        }
+        scores
+    }
+
+    fn matched_searches(&self, index: usize, c: &Candidate<'_>) -> Vec<&'s str> {
         let mut names = Vec::new();
-        // Lower-casing a whole abstract is the costliest step of a ranking: only done when a
-        // term is not ASCII (ASCII terms are compared ignoring ASCII case in place).
-        let lowered = self
-            .search_terms
-            .iter()
-            .any(|(_, terms)| !terms.iter().all(|t| t.is_ascii()))
-            .then(|| c.text.to_lowercase());
+        // The lexicon says which papers have each term's words; only a phrase found that way is
+        // looked for in the (lower-cased) text, to be sure its words stand together.
+        let mut lowered: Option<String> = None;
         for (name, terms) in &self.search_terms {
-            let found = |t: &String| match &lowered {
-                Some(text) => contains_words(text, t),
-                None => contains_ascii_words(c.text.as_bytes(), t.as_bytes()),
-            };
-            if terms.iter().all(found) {
+            let found = terms.iter().all(|t| {
+                self.lexicon.has_words(index, &t.words)
+                    && (t.one_word || contains_words(lowered.get_or_insert_with(|| c.text.to_lowercase()), &t.text))
+            });
+            if found {
                 names.push(*name);
             }
         }
@@ -258,14 +365,14 @@ impl<'s> References<'s> {
     }
 
     /// The reasons that need no similarity to liked papers: follows and saved searches.
-    fn cheap_reasons(&self, c: &Candidate<'_>) -> Vec<Reason> {
+    fn cheap_reasons(&self, index: usize, c: &Candidate<'_>) -> Vec<Reason> {
         let mut reasons: Vec<Reason> = self
             .followed_authors(c)
             .into_iter()
             .map(|name| Reason::Author { name: name.to_string() })
             .collect();
         reasons.extend(
-            self.matched_searches(c)
+            self.matched_searches(index, c)
                 .into_iter()
                 .map(|name| Reason::SavedSearch { name: name.to_string() }),
         );
@@ -284,6 +391,7 @@ impl<'s> References<'s> {
         cheap: f32,
         surfaced: bool,
         mut reasons: Vec<Reason>,
+        words: &KeywordScores,
     ) -> Ranked {
         let mut score = cheap;
         let mut nearest: Option<(f32, usize)> = None;
@@ -309,7 +417,13 @@ impl<'s> References<'s> {
         {
             score += self.weights.search * closest;
         }
-        if let Some((_, i)) = nearest {
+        if let Some((similarity, i)) = nearest {
+            // The liked paper that adds the most: the nearest by meaning, or by words.
+            let by_words = words.nearest.get(index).map_or(0.0, |s| self.weights.keyword * s);
+            let i = match words.nearest_liked.get(index) {
+                Some(&w) if by_words > self.weights.knn * similarity => w as usize,
+                _ => i,
+            };
             let (id, _, how) = self.liked[i];
             // Follows and searches say more than a likeness; they come first when present.
             reasons.push(Reason::Like {
@@ -345,25 +459,6 @@ fn same_name(folded: &str, name: &str) -> bool {
         && words.next().is_none()
 }
 
-/// [`contains_words`] for an ASCII `phrase` (lower-case) in any `text`, ignoring ASCII case.
-/// A byte of a non-ASCII character next to the phrase counts as a letter.
-fn contains_ascii_words(text: &[u8], phrase: &[u8]) -> bool {
-    let Some(&first) = phrase.first() else {
-        return true;
-    };
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || !b.is_ascii();
-    let last = match text.len().checked_sub(phrase.len()) {
-        Some(last) => last,
-        None => return false,
-    };
-    (0..=last).any(|start| {
-        text[start].to_ascii_lowercase() == first
-            && text[start..start + phrase.len()].eq_ignore_ascii_case(phrase)
-            && (start == 0 || !is_word(text[start - 1]))
-            && text.get(start + phrase.len()).is_none_or(|&b| !is_word(b))
-    })
-}
-
 /// Does `text` contain `phrase` as whole words (no letter or digit right before or after)?
 fn contains_words(text: &str, phrase: &str) -> bool {
     let mut from = 0;
@@ -385,13 +480,7 @@ mod tests {
     use super::contains_words;
 
     #[test]
-    fn ascii_terms_match_whole_words_in_any_case() {
-        use super::contains_ascii_words as words;
-        assert!(words(b"Video Diffusion models", b"diffusion"));
-        assert!(words(b"text-to-video DIFFUSION", b"video diffusion"));
-        assert!(!words(b"confusion and diffusions", b"diffusion"));
-        assert!(!words("caf\u{e9}diffusion".as_bytes(), b"diffusion"));
-        assert!(!words(b"", b"diffusion"));
+    fn followed_names_match_without_case_or_extra_spaces() {
         assert!(super::same_name("jane doe", "Jane  Doe") && !super::same_name("jane doe", "Jane Doe Jr"));
     }
 

@@ -11,12 +11,18 @@ pub enum Liking {
     Saved,
 }
 
-/// A paper the reader upvoted or saved, with its embedding.
+/// A paper the reader upvoted or saved, with its embedding, and its words for the keyword part
+/// of the score (empty when unknown: then only its embedding counts).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Liked {
     pub id: String,
     pub vector: Vec<f32>,
     pub how: Liking,
+    /// Title and abstract.
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub authors: Vec<String>,
 }
 
 /// A paper the reader marked "not interested", with its embedding.
@@ -57,6 +63,16 @@ impl Signals {
     pub fn has_judged(&self, id: &str) -> bool {
         self.liked.iter().any(|l| l.id == id) || self.not_interested.iter().any(|d| d.id == id)
     }
+
+    /// Every paper the reader liked or dismissed, for checking many candidates (a look-up each
+    /// instead of a pass over hundreds of signals).
+    pub fn judged(&self) -> std::collections::HashSet<&str> {
+        self.liked
+            .iter()
+            .map(|l| l.id.as_str())
+            .chain(self.not_interested.iter().map(|d| d.id.as_str()))
+            .collect()
+    }
 }
 
 /// A paper that may be recommended. Borrowed, so a caller ranks what it already holds (the
@@ -68,7 +84,7 @@ pub struct Candidate<'a> {
     pub vector: &'a [f32],
     pub authors: &'a [String],
     pub categories: &'a [String],
-    /// Title and abstract, for saved-search terms.
+    /// Title and abstract, for saved-search terms and keywords (see [`crate::Lexicon`]).
     pub text: &'a str,
     /// The announcement day (newer first among equal scores).
     pub day: NaiveDate,

@@ -6,8 +6,8 @@
 
 use chrono::NaiveDate;
 use paperboy_recommend::{
-    normalise, rank, Candidate, Disliked, Liked, Liking, Ranked, ReaderModel, Reason, RecommendError, SavedSearch,
-    Signals, Training, Weights,
+    normalise, rank, Candidate, Disliked, Lexicon, Liked, Liking, Ranked, ReaderModel, Reason, RecommendError,
+    SavedSearch, Signals, Training, Weights,
 };
 
 const DIM: usize = 16;
@@ -65,6 +65,8 @@ fn upvote(p: &Paper) -> Liked {
         id: p.id.clone(),
         vector: p.vector.clone(),
         how: Liking::Upvoted,
+        text: p.text.clone(),
+        authors: p.authors.clone(),
     }
 }
 
@@ -77,7 +79,15 @@ fn fitted(signals: &Signals, papers: &[Paper]) -> ReaderModel {
 }
 
 fn ranking(model: &ReaderModel, signals: &Signals, papers: &[Paper]) -> Vec<Ranked> {
-    rank(model, signals, &candidates(papers), &Weights::default()).expect("vectors of the model's dimension")
+    let candidates = candidates(papers);
+    rank(
+        model,
+        signals,
+        &candidates,
+        &Lexicon::new(&candidates),
+        &Weights::default(),
+    )
+    .expect("vectors of the model's dimension")
 }
 
 /// The mean position (0 = first) of a topic's papers in a ranking.
@@ -273,6 +283,8 @@ fn a_vector_of_another_dimension_is_refused_with_its_id() {
             id: "2605.99999".to_string(),
             vector: vec![0.5; DIM + 1],
             how: Liking::Saved,
+            text: String::new(),
+            authors: Vec::new(),
         }],
         ..Signals::default()
     };
@@ -290,4 +302,39 @@ fn a_vector_of_another_dimension_is_refused_with_its_id() {
     ));
     assert!(error.to_string().contains("2605.99999"));
     assert!(!model.is_trained(), "nothing learnt from a bad signal");
+}
+
+#[test]
+fn a_liked_papers_rare_words_lift_the_papers_that_share_them() {
+    let mut papers = corpus();
+    papers[0].text = "Zorblax: grasping with tactile gloves".to_string();
+    papers[25].text = "Zorblax grasping applied to images".to_string();
+    let with_words = Signals {
+        liked: vec![upvote(&papers[0])],
+        ..Signals::default()
+    };
+    // The same upvote without its words: the embedding alone ranks.
+    let mut without_words = with_words.clone();
+    without_words.liked[0].text.clear();
+    let model = fitted(&with_words, &papers);
+    let (before, after) = (
+        ranking(&model, &without_words, &papers),
+        ranking(&model, &with_words, &papers),
+    );
+    let (was, is) = (
+        position(&before, &papers, &papers[25].id).expect("ranked"),
+        position(&after, &papers, &papers[25].id).expect("ranked"),
+    );
+    assert!(
+        is + 5 < was,
+        "a vision paper sharing the method's name moved from {was} to {is}"
+    );
+    let shared = after.iter().find(|r| r.index == 25).expect("ranked");
+    assert_eq!(
+        shared.reasons,
+        vec![Reason::Like {
+            id: papers[0].id.clone(),
+            how: Liking::Upvoted
+        }]
+    );
 }

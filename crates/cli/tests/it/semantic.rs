@@ -61,6 +61,9 @@ fn embeddings_catch_up_then_semantic_search_and_similar_use_them() {
     };
     let plain = quiet_about_it(&["search", "video diffusion"]);
     assert!(!plain.contains("embedding model loaded"), "{plain}");
+    // No log line at all at the default level, the model's or the indexes' (a search on an
+    // up-to-date data folder has nothing to report).
+    assert!(!plain.contains("INFO") && !plain.contains("DEBUG"), "{plain}");
     let verbose = quiet_about_it(&["search", "-v", "video diffusion"]);
     assert!(verbose.contains("embedding model loaded"), "{verbose}");
 

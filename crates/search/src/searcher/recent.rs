@@ -1,5 +1,6 @@
 //! What a per-reader ranking ("For you") needs from the search engine besides search: the
-//! vectors of recent papers, and a short text embedded as a query.
+//! vectors of recent papers and of the papers a reader named, and a short text embedded as a
+//! query.
 
 use chrono::NaiveDate;
 use paperboy_domain::ArxivId;
@@ -18,12 +19,8 @@ impl Searcher {
         let Some(semantic) = &self.semantic else {
             return Ok(None);
         };
-        let vector = semantic
-            .embedder
-            .embed(&[text])
-            .map_err(SearchError::Embedding)?
-            .pop()
-            .ok_or_else(|| SearchError::Embedding("the model returned no vector".into()))?;
+        // A reader is waiting: ahead of any background embedding, as a search's query is.
+        let vector = semantic.embedder.embed_query(text).map_err(SearchError::Embedding)?;
         Ok(Some(vector))
     }
 
@@ -33,5 +30,13 @@ impl Searcher {
         self.semantic
             .as_ref()
             .map_or_else(Vec::new, |s| s.vectors.vectors_between(from, until))
+    }
+
+    /// The vectors of `ids` that the vector index holds (in memory: no store query), in the
+    /// order asked; empty without a model.
+    pub fn vectors_of(&self, ids: &[ArxivId]) -> Vec<(ArxivId, Vec<f32>)> {
+        self.semantic
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.vectors.vectors_of(ids))
     }
 }

@@ -186,6 +186,48 @@ fn filters_apply_to_semantic_results() {
 }
 
 #[test]
+fn vectors_are_looked_up_by_id_in_memory_also_after_a_reopen() {
+    let f = load();
+    let e = embedder();
+    let papers: Vec<ArxivId> = f
+        .store
+        .changed_since(0, 3)
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p.id)
+        .collect();
+    let unknown = ArxivId::parse("2601.99999").unwrap();
+    let asked = vec![papers[2].clone(), unknown, papers[0].clone()];
+    let check = |searcher: &Searcher| {
+        let found = searcher.vectors_of(&asked);
+        let ids: Vec<&ArxivId> = found.iter().map(|(id, _)| id).collect();
+        assert_eq!(
+            ids,
+            vec![&papers[2], &papers[0]],
+            "in the order asked, the unknown one left out"
+        );
+        for (id, vector) in &found {
+            let stored = f.store.vector_of(e.model_id(), id).unwrap().expect("stored");
+            // Unit length as stored, so that a dot product is the cosine.
+            let cosine: f32 = vector.iter().zip(&stored).map(|(a, b)| a * b).sum();
+            assert!(
+                cosine > 0.99,
+                "{id}: the index's (quantised) vector, unit length, is the stored one: {cosine}"
+            );
+        }
+    };
+    {
+        let searcher = open(&f, &e);
+        assert!(searcher.vectors_of(&asked).is_empty(), "nothing embedded yet");
+        searcher
+            .embed_pending(&f.store, None, &AtomicBool::new(false), true)
+            .unwrap();
+        check(&searcher);
+    }
+    check(&open(&f, &e));
+}
+
+#[test]
 fn the_vector_index_persists_and_a_damaged_one_is_rebuilt_not_trusted() {
     let f = load();
     let e = embedder();

@@ -156,13 +156,13 @@ struct NextField {
 
 /// The reader, or for a visitor who is not signed in (a page kept open since signing out, a
 /// form posted from elsewhere) the way to sign in and come back to the form's `next`.
-fn reader_or_sign_in(viewer: &Viewer, body: &[u8]) -> Result<User, Response> {
+fn reader_or_sign_in(viewer: &Viewer, body: &[u8]) -> Result<User, Redirect> {
     match &viewer.user {
         Some(user) => Ok(user.clone()),
         None => {
             let next = params::form::<NextField>(body).ok().and_then(|f| f.next);
             let back = next.as_deref().and_then(local_path).unwrap_or("/for-you");
-            Err(Redirect::to(&format!("/signin?next={}", percent_encode(back))).into_response())
+            Err(Redirect::to(&format!("/signin?next={}", percent_encode(back))))
         }
     }
 }
@@ -171,7 +171,7 @@ fn reader_or_sign_in(viewer: &Viewer, body: &[u8]) -> Result<User, Response> {
 pub async fn follow(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Result<Response, PageError> {
     let user = match reader_or_sign_in(&viewer, &body) {
         Ok(user) => user,
-        Err(sign_in) => return Ok(sign_in),
+        Err(sign_in) => return Ok(sign_in.into_response()),
     };
     let form: FollowForm = checked_form(&viewer, &body)?;
     let (kind, value) = match form.kind.as_str() {
@@ -222,7 +222,7 @@ pub struct SearchForm {
 pub async fn save_search(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Result<Response, PageError> {
     let user = match reader_or_sign_in(&viewer, &body) {
         Ok(user) => user,
-        Err(sign_in) => return Ok(sign_in),
+        Err(sign_in) => return Ok(sign_in.into_response()),
     };
     let form: SearchForm = checked_form(&viewer, &body)?;
     let new = checked_search(&form.name, &form.q, form.mode.as_deref())?;
