@@ -190,14 +190,70 @@ def linear_ranker(names, w):
 
 NAMES = ["lz", "sz", "cov", "cos", "both", "lz_ltop", "sz_stop"]
 
+# The gated model: each candidate's scores (keyword and semantic z-scores, coverage, cosine)
+# times each of the query's confidences (a constant, the keyword best's coverage, the semantic
+# best's cosine, each list's best z-score), plus "in both lists". Linear in its parameters, so a
+# pairwise logistic fit finds them; per query it is a weighted mix of the candidate's scores
+# whose weights follow how convincing each list is.
+CANDIDATE = ["lz", "sz", "cov", "cos"]
+QUERY = ["one", "ltopcov", "stopcos", "lt", "st"]
+
+def gated_features(q):
+    lex, sem = q["lexical"], q["semantic"]
+    lz, lf, lt = standardised(lex)
+    sz, sf, st = standardised(sem)
+    w = max(q.get("weight", 1.0), 1e-3)
+    bm = dict(lex); cs = dict(sem)
+    lfloor = (min(bm.values()) if len(lex) >= 100 else 0.0) if lex else 0.0
+    sfloor = min(cs.values()) if sem else 0.0
+    qf = {"one": 1.0, "ltopcov": (lex[0][1] / w if lex else 0.0), "stopcos": (sem[0][1] if sem else 0.0),
+          "lt": lt, "st": st}
+    ids = order_union(q)
+    rows = []
+    for i in ids:
+        c = {"lz": lz.get(i, lf), "sz": sz.get(i, sf), "cov": bm.get(i, lfloor) / w, "cos": cs.get(i, sfloor)}
+        row = [c[a] * qf[b] for a in CANDIDATE for b in QUERY]
+        row.append(1.0 if (i in bm and i in cs) else 0.0)
+        rows.append(row)
+    return ids, np.array(rows, dtype=float)
+
+GATED = [f"{a}*{b}" for a in CANDIDATE for b in QUERY] + ["both"]
+
+def gated_pairs(qs, kinds_weight=None):
+    X, W = [], []
+    for q in qs:
+        ids, F = gated_features(q)
+        rel = [k for k, i in enumerate(ids) if i in q["rel"]]
+        non = [k for k, i in enumerate(ids) if i not in q["rel"]]
+        if not rel or not non:
+            continue
+        D = (F[rel][:, None, :] - F[non][None, :, :]).reshape(-1, F.shape[1])
+        wq = (kinds_weight or {}).get(q["kind"], 1.0) / len(D)
+        X.append(D); W.append(np.full(len(D), wq))
+    return np.vstack(X), np.concatenate(W)
+
+def gated_ranker(w):
+    def r(q):
+        ids, F = gated_features(q)
+        s = F @ w
+        return [ids[k] for k in sorted(range(len(ids)), key=lambda k: (-s[k], k))]
+    return r
+
 def main(path):
     qs = load(path)
     tune = [q for q in qs if q["pos"] % 2 == 0]
     X, W = pairs(tune, NAMES)
     w = fit(X, W)
     print("coefficients:", ", ".join(f"{n} {c:.4f}" for n, c in zip(NAMES, w)))
+    l2 = float(__import__("os").environ.get("FUSION_L2", "1e-2"))
+    Xg, Wg = gated_pairs(tune)
+    wg = fit(Xg, Wg, l2=l2)
+    print("gated coefficients (l2 %g):" % l2)
+    for n, c in zip(GATED, wg):
+        print(f"  {n} {c:.5f}")
     rankers = [("keyword", lex_ranker), ("semantic", sem_ranker), ("even z", fused_ranker(fuse_even)),
-               ("confident", fused_ranker(fuse_confident)), ("learned", linear_ranker(NAMES, w))]
+               ("confident", fused_ranker(fuse_confident)), ("learned", linear_ranker(NAMES, w)),
+               ("gated", gated_ranker(wg))]
     for title, half in [("all", None), ("held-out (odd)", 1), ("tuning (even)", 0)]:
         print(f"\n{title}:")
         table(qs, rankers, half)

@@ -284,12 +284,35 @@ fn dump_candidates(
             .map(|h| serde_json::json!([h.id.as_str(), h.score]))
             .collect())
     };
+    let weight =
+        |text: &str| -> anyhow::Result<f32> { Ok(searcher.lexical.query_weight(&paperboy_search::parse(text)?)) };
+    // For the first three of each list, how much of the query's words the paper holds.
+    let texts: std::collections::HashMap<&str, String> = papers
+        .iter()
+        .map(|p| (p.id.as_str(), format!("{} {}", p.title, p.summary)))
+        .collect();
+    let shares = |text: &str, list: &serde_json::Value| -> anyhow::Result<serde_json::Value> {
+        let parsed = paperboy_search::parse(text)?;
+        Ok(list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .take(3)
+            .map(|hit| {
+                let id = hit[0].as_str().unwrap_or_default();
+                let paper = texts.get(id).map_or("", String::as_str);
+                serde_json::json!(searcher.lexical.matched_share(&parsed, paper))
+            })
+            .collect())
+    };
     let mut queries = Vec::new();
     for (kind, list) in known {
         for (text, id) in list.iter() {
+            let (lexical, semantic) = (ranked(text, Mode::Lexical)?, ranked(text, Mode::Semantic)?);
             queries.push(serde_json::json!({
-                "kind": kind, "text": text, "relevant": [id],
-                "lexical": ranked(text, Mode::Lexical)?, "semantic": ranked(text, Mode::Semantic)?,
+                "kind": kind, "text": text, "relevant": [id], "weight": weight(text)?,
+                "lexical_share": shares(text, &lexical)?, "semantic_share": shares(text, &semantic)?,
+                "lexical": lexical, "semantic": semantic,
             }));
         }
     }
@@ -299,9 +322,11 @@ fn dump_candidates(
             .filter(|p| p.categories.iter().any(|c| c == category))
             .map(|p| p.id.as_str())
             .collect();
+        let (lexical, semantic) = (ranked(topic, Mode::Lexical)?, ranked(topic, Mode::Semantic)?);
         queries.push(serde_json::json!({
-            "kind": "topic", "text": topic, "relevant": relevant,
-            "lexical": ranked(topic, Mode::Lexical)?, "semantic": ranked(topic, Mode::Semantic)?,
+            "kind": "topic", "text": topic, "relevant": relevant, "weight": weight(topic)?,
+            "lexical_share": shares(topic, &lexical)?, "semantic_share": shares(topic, &semantic)?,
+            "lexical": lexical, "semantic": semantic,
         }));
     }
     std::fs::write(path, serde_json::to_string(&queries)?)?;

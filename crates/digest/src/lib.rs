@@ -18,6 +18,7 @@
 
 pub mod address;
 pub mod compose;
+mod deliver;
 pub mod mail;
 pub mod outbox;
 pub mod period;

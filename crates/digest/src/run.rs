@@ -25,9 +25,10 @@ use paperboy_store::{
 };
 
 use crate::compose::{compose, matched_terms, topic_key, Entry, Trending, TOPIC_LIMIT};
+use crate::deliver::{Delivery, LedgerRow};
 use crate::mail::{
-    confirmation_message, digest_message, render_digest, MailSender, MailSettings, RenderedDigest, SendError,
-    SubscriberLinks, CONFIRM_LINK_HOURS, DIGEST_LINK_DAYS,
+    confirmation_message, render_digest, MailSender, MailSettings, RenderedDigest, SendError, SubscriberLinks,
+    CONFIRM_LINK_HOURS, DIGEST_LINK_DAYS,
 };
 use crate::period::{Period, Schedule};
 use crate::token::{Purpose, Secret};
@@ -472,54 +473,63 @@ impl Digests<'_> {
         lost: &AtomicBool,
     ) -> Result<(), DigestError> {
         let ledger_key = format!("{}-{key}", frequency.as_str());
+        let delivery = Delivery {
+            settings: self.settings,
+            sender,
+            retry,
+        };
         for (subscriber, rendered) in composed {
             if lost.load(Ordering::SeqCst) {
                 report.deferred += 1;
                 continue;
             }
+            let row = SubscriberRow {
+                store: self.subscribers,
+                id: subscriber.id,
+                frequency,
+                period: key,
+                for_you: &rendered.for_you,
+            };
             let message_id = self.settings.message_id("digest", subscriber.id, &ledger_key);
-            match self
-                .subscribers
-                .claim_delivery(subscriber.id, frequency, key, &message_id)?
-            {
-                Claim::AlreadySent => {
-                    report.already_sent += 1;
-                    continue;
-                }
-                Claim::PermanentlyFailed => {
-                    report.bounced += 1;
-                    continue;
-                }
-                Claim::Claimed { .. } => {}
-            }
-            let outcome = digest_message(self.settings, &rendered, &subscriber.email, message_id)
-                .and_then(|message| send_with_retry(sender, &message, retry));
-            match outcome {
-                Ok(()) => {
-                    self.subscribers
-                        .mark_sent(subscriber.id, frequency, key, &rendered.for_you)?;
-                    report.sent += 1;
-                }
-                Err(e) => {
-                    let permanent = matches!(e, SendError::Permanent(_));
-                    tracing::warn!(subscriber = subscriber.id, error = %e, "digest not delivered");
-                    self.subscribers.mark_failed(
-                        subscriber.id,
-                        frequency,
-                        key,
-                        &e.to_string(),
-                        permanent,
-                        PAUSE_AFTER_BOUNCES,
-                    )?;
-                    if permanent {
-                        report.bounced += 1;
-                    } else {
-                        report.deferred += 1;
-                    }
-                }
-            }
+            delivery.once(&row, &rendered, &subscriber.email, message_id, report)?;
         }
         Ok(())
+    }
+}
+
+/// A subscriber's row in the digest ledger; marking it sent also records the For you papers
+/// sent (never shown again) and clears the subscriber's bounce count.
+struct SubscriberRow<'a> {
+    store: &'a dyn DigestStore,
+    id: i64,
+    frequency: Frequency,
+    period: &'a str,
+    for_you: &'a [String],
+}
+
+impl LedgerRow for SubscriberRow<'_> {
+    fn claim(&self, message_id: &str) -> Result<Claim, StoreError> {
+        self.store
+            .claim_delivery(self.id, self.frequency, self.period, message_id)
+    }
+
+    fn mark_sent(&self) -> Result<(), StoreError> {
+        self.store.mark_sent(self.id, self.frequency, self.period, self.for_you)
+    }
+
+    fn mark_failed(&self, error: &str, permanent: bool) -> Result<(), StoreError> {
+        self.store.mark_failed(
+            self.id,
+            self.frequency,
+            self.period,
+            error,
+            permanent,
+            PAUSE_AFTER_BOUNCES,
+        )
+    }
+
+    fn recipient(&self) -> String {
+        format!("subscriber {}", self.id)
     }
 }
 

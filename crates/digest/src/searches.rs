@@ -8,14 +8,13 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use paperboy_search::{Filters, Mode, SearchError, SearchRequest};
-use paperboy_store::{Claim, Frequency, SearchDigest};
+use paperboy_store::{Backend, Claim, Frequency, SearchDigest, StoreError};
 
 use crate::compose::{matched_terms, Digest, Entry, TopicSection};
-use crate::mail::{
-    digest_message, render_digest, MailSender, RenderedDigest, SendError, SubscriberLinks, DIGEST_LINK_DAYS,
-};
+use crate::deliver::{Delivery, LedgerRow};
+use crate::mail::{render_digest, MailSender, RenderedDigest, SubscriberLinks, DIGEST_LINK_DAYS};
 use crate::period::Period;
-use crate::run::{send_with_retry, DigestError, Digests, Retry, RunReport};
+use crate::run::{DigestError, Digests, Retry, RunReport};
 use crate::token::Purpose;
 
 /// Papers in a saved search's digest at most.
@@ -47,11 +46,8 @@ impl Digests<'_> {
         let search = &digest.search;
         let request = SearchRequest {
             text: search.query.clone(),
-            mode: match search.mode.as_str() {
-                "lexical" => Mode::Lexical,
-                "semantic" => Mode::Semantic,
-                _ => Mode::Hybrid,
-            },
+            // Stored modes were checked when saved; an unknown one (an older spelling) is hybrid.
+            mode: Mode::parse(&search.mode).unwrap_or(Mode::Hybrid),
             filters: Filters {
                 from: Some(period.from),
                 until: Some(period.until),
@@ -171,42 +167,48 @@ impl Digests<'_> {
                 report.would_send += 1;
                 continue;
             };
-            let search = digest.search.id;
-            let message_id = self.settings.message_id("search-digest", search, &ledger_key);
-            match self
-                .readers
-                .claim_search_delivery(search, frequency, &key, &message_id)?
-            {
-                Claim::AlreadySent => {
-                    report.already_sent += 1;
-                    continue;
-                }
-                Claim::PermanentlyFailed => {
-                    report.bounced += 1;
-                    continue;
-                }
-                Claim::Claimed { .. } => {}
-            }
-            let outcome = digest_message(self.settings, &rendered, &digest.email, message_id)
-                .and_then(|message| send_with_retry(sender, &message, retry));
-            match outcome {
-                Ok(()) => {
-                    self.readers.mark_search_sent(search, frequency, &key)?;
-                    report.sent += 1;
-                }
-                Err(e) => {
-                    let permanent = matches!(e, SendError::Permanent(_));
-                    tracing::warn!(search, error = %e, "saved-search digest not delivered");
-                    self.readers
-                        .mark_search_failed(search, frequency, &key, &e.to_string(), permanent)?;
-                    if permanent {
-                        report.bounced += 1;
-                    } else {
-                        report.deferred += 1;
-                    }
-                }
-            }
+            let delivery = Delivery {
+                settings: self.settings,
+                sender,
+                retry,
+            };
+            let row = SearchRow {
+                store: self.readers,
+                id: digest.search.id,
+                frequency,
+                period: &key,
+            };
+            let message_id = self.settings.message_id("search-digest", digest.search.id, &ledger_key);
+            delivery.once(&row, &rendered, &digest.email, message_id, report)?;
         }
         Ok(())
+    }
+}
+
+/// A saved search's row in its own digest ledger.
+struct SearchRow<'a> {
+    store: &'a dyn Backend,
+    id: i64,
+    frequency: Frequency,
+    period: &'a str,
+}
+
+impl LedgerRow for SearchRow<'_> {
+    fn claim(&self, message_id: &str) -> Result<Claim, StoreError> {
+        self.store
+            .claim_search_delivery(self.id, self.frequency, self.period, message_id)
+    }
+
+    fn mark_sent(&self) -> Result<(), StoreError> {
+        self.store.mark_search_sent(self.id, self.frequency, self.period)
+    }
+
+    fn mark_failed(&self, error: &str, permanent: bool) -> Result<(), StoreError> {
+        self.store
+            .mark_search_failed(self.id, self.frequency, self.period, error, permanent)
+    }
+
+    fn recipient(&self) -> String {
+        format!("saved search {}", self.id)
     }
 }

@@ -34,6 +34,13 @@ impl Purpose {
             Purpose::StopSearch => "s",
         }
     }
+
+    /// Whether a token for this purpose stops working at its expiry. Links that only stop mail
+    /// keep working: a reader who finds an old digest must still be able to leave with one click
+    /// (RFC 8058, and the law in many places), and a leaked one can do no more than stop mail.
+    fn expires(self) -> bool {
+        !matches!(self, Purpose::Unsubscribe | Purpose::StopSearch)
+    }
 }
 
 /// Why a token was refused. Deliberately vague to the visitor (forged and mistyped look alike).
@@ -142,7 +149,8 @@ impl Secret {
     }
 
     /// The subscriber id a token was made for, when it is genuine, for `purpose`, and not
-    /// expired at `now`. The MAC is compared in constant time.
+    /// expired at `now` (unsubscribe links never expire: [`Purpose::expires`]). The MAC is
+    /// compared in constant time.
     pub fn verify(&self, token: &str, purpose: Purpose, now: DateTime<Utc>) -> Result<i64, TokenError> {
         let mut parts = token.trim().split('.');
         let (Some(id), Some(code), Some(expires), Some(tag), None) =
@@ -158,7 +166,7 @@ impl Secret {
             return Err(TokenError::Invalid);
         }
         let expires: i64 = expires.parse().map_err(|_| TokenError::Invalid)?;
-        if now.timestamp() > expires {
+        if purpose.expires() && now.timestamp() > expires {
             return Err(TokenError::Expired);
         }
         id.parse().map_err(|_| TokenError::Invalid)
@@ -202,6 +210,17 @@ mod tests {
         assert_eq!(secret().verify(&other, Purpose::Manage, now), Err(TokenError::Invalid));
         let other_key = Secret::from_bytes([8; 32]);
         assert_eq!(other_key.verify(&token, Purpose::Manage, now), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn links_that_only_stop_mail_work_after_their_expiry() {
+        let now = Utc::now();
+        for purpose in [Purpose::Unsubscribe, Purpose::StopSearch] {
+            let token = secret().sign(5, purpose, now - Duration::days(400));
+            assert_eq!(secret().verify(&token, purpose, now), Ok(5), "{purpose:?}");
+        }
+        let manage = secret().sign(5, Purpose::Manage, now - Duration::days(1));
+        assert_eq!(secret().verify(&manage, Purpose::Manage, now), Err(TokenError::Expired));
     }
 
     #[test]

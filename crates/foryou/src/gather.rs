@@ -151,7 +151,7 @@ pub fn signals(store: &dyn Backend, searcher: &Searcher, models: &Models, reader
             .into_iter()
             .map(|t| t.to_lowercase())
             .collect();
-        let vector = if saved.mode == "lexical" {
+        let vector = if paperboy_search::Mode::parse(&saved.mode) == Some(paperboy_search::Mode::Lexical) {
             None
         } else {
             models.query_vector(searcher, &saved.query)?

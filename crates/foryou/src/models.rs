@@ -18,17 +18,32 @@ pub struct Models {
     queries: Mutex<HashMap<String, Vec<f32>>>,
     /// Liked papers' words (title and abstract, authors), read from the store once.
     words: Mutex<HashMap<String, (String, Vec<String>)>>,
-    /// The last window's words, analysed: every reader ranks the same window.
-    window: Mutex<Option<Arc<WindowWords>>>,
+    /// The last window's papers analysed and their vectors: every reader ranks the same window.
+    window: Mutex<Option<Arc<WindowData>>>,
 }
 
-/// A window's papers analysed for keywords and saved searches (`Lexicon`: about 1 s of CPU for
-/// 10,000 papers), kept until the window's papers change.
-pub(crate) struct WindowWords {
+/// What every reader's ranking of a window shares, made once per window: the papers' texts
+/// and keyword analysis (`Lexicon`: about 1 s of CPU for 10,000 papers), kept until the
+/// window's papers change, and their vectors, read again only when the vector index has
+/// changed (a paper embedded since).
+pub(crate) struct WindowData {
     key: u64,
+    /// The vector index's sequence number when the vectors were read (`None` without a model).
+    vectors_seq: Option<i64>,
     /// Title and abstract of each paper, in the window's order.
-    pub(crate) texts: Vec<String>,
-    pub(crate) lexicon: Lexicon,
+    pub(crate) texts: Arc<Vec<String>>,
+    pub(crate) lexicon: Arc<Lexicon>,
+    /// Each paper's unit vector in the window's order, `dim` numbers each (zeros for a paper
+    /// not embedded yet: it ranks on the other parts).
+    vectors: Vec<f32>,
+    pub(crate) dim: usize,
+}
+
+impl WindowData {
+    /// The vector of the window's `index`th paper.
+    pub(crate) fn vector(&self, index: usize) -> &[f32] {
+        &self.vectors[index * self.dim..(index + 1) * self.dim]
+    }
 }
 
 /// What the model reads of a paper's text: its title and abstract.
@@ -94,11 +109,12 @@ impl Models {
         Ok(found)
     }
 
-    /// The words of `papers`, analysed once for all readers while the window's papers stay the
-    /// same (`zero`: a vector of the model's dimension, which the analysis does not read).
-    pub(crate) fn window_words(&self, papers: &[PaperDocument], zero: &[f32]) -> Arc<WindowWords> {
+    /// The shared part of ranking `papers` ([`WindowData`]): reused while the window's papers
+    /// stay the same, with its vectors read again when the vector index has moved on.
+    pub(crate) fn window_data(&self, searcher: &Searcher, papers: &[PaperDocument], dim: usize) -> Arc<WindowData> {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::hash::DefaultHasher::new();
+        dim.hash(&mut hasher);
         for doc in papers {
             let p = &doc.paper;
             (
@@ -111,21 +127,57 @@ impl Models {
                 .hash(&mut hasher);
         }
         let key = hasher.finish();
+        let seq = searcher.vectors_seq();
         let mut cached = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(words) = cached.as_ref().filter(|w| w.key == key) {
-            return Arc::clone(words);
+        let reuse = cached.as_ref().filter(|w| w.key == key);
+        if let Some(data) = reuse.filter(|w| w.vectors_seq == seq) {
+            return Arc::clone(data);
         }
-        let texts: Vec<String> = papers.iter().map(paper_text).collect();
-        let lexicon = {
-            let candidates: Vec<Candidate<'_>> = papers
-                .iter()
-                .zip(&texts)
-                .map(|(doc, text)| crate::pool::candidate(doc, text, zero, doc.paper.announced.unwrap_or_default()))
-                .collect();
-            Lexicon::new(&candidates)
+        let vectors = window_vectors(searcher, papers, dim);
+        let (texts, lexicon) = match reuse {
+            // New vectors for the same papers: the words stay as analysed.
+            Some(data) => (Arc::clone(&data.texts), Arc::clone(&data.lexicon)),
+            None => {
+                let texts: Vec<String> = papers.iter().map(paper_text).collect();
+                let zero = vec![0.0; dim];
+                let candidates: Vec<Candidate<'_>> = papers
+                    .iter()
+                    .zip(&texts)
+                    .map(|(doc, text)| {
+                        crate::pool::candidate(doc, text, &zero, doc.paper.announced.unwrap_or_default())
+                    })
+                    .collect();
+                let lexicon = Lexicon::new(&candidates);
+                (Arc::new(texts), Arc::new(lexicon))
+            }
         };
-        let words = Arc::new(WindowWords { key, texts, lexicon });
-        *cached = Some(Arc::clone(&words));
-        words
+        let data = Arc::new(WindowData {
+            key,
+            vectors_seq: seq,
+            texts,
+            lexicon,
+            vectors,
+            dim,
+        });
+        *cached = Some(Arc::clone(&data));
+        data
     }
+}
+
+/// The vectors of `papers` the search engine holds, flat in the papers' order (zeros for the
+/// others): one hash look-up each in the vector index, whatever its size.
+fn window_vectors(searcher: &Searcher, papers: &[PaperDocument], dim: usize) -> Vec<f32> {
+    let mut flat = vec![0.0; papers.len() * dim];
+    let ids: Vec<ArxivId> = papers.iter().map(|d| d.paper.id.clone()).collect();
+    let position: HashMap<&str, usize> = papers
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.paper.id.as_str(), i))
+        .collect();
+    for (id, vector) in searcher.vectors_of(&ids) {
+        if let (Some(&i), true) = (position.get(id.as_str()), vector.len() == dim) {
+            flat[i * dim..(i + 1) * dim].copy_from_slice(&vector);
+        }
+    }
+    flat
 }

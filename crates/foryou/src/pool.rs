@@ -1,6 +1,6 @@
 //! A window's candidates with their vectors, loaded once, ranked for one reader or many.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -10,7 +10,7 @@ use paperboy_search::Searcher;
 use paperboy_store::{Backend, Page};
 
 use crate::gather::{self, Window};
-use crate::models::WindowWords;
+use crate::models::WindowData;
 use crate::{ForYouError, Models, FALLBACK_DIM};
 
 /// The candidates of a window: its papers, the text saved-search terms are matched in, and the
@@ -21,10 +21,8 @@ pub struct Pool {
     /// Announcement days in the window that had papers.
     pub days: Vec<NaiveDate>,
     pub papers: Vec<PaperDocument>,
-    /// The papers' texts and keyword analysis, shared by every pool of the same papers.
-    words: Arc<WindowWords>,
-    vectors: HashMap<String, Vec<f32>>,
-    zero: Vec<f32>,
+    /// The papers' texts, keyword analysis and vectors, shared by every pool of the same papers.
+    data: Arc<WindowData>,
     /// Whether papers are compared by meaning (an embedding model is loaded).
     pub semantic: bool,
 }
@@ -38,25 +36,17 @@ pub struct Ranking {
 }
 
 impl Pool {
-    /// The candidates of `window`, with the vectors of its announcement days (the keyword
-    /// analysis is `models`' if it has this window's, else made and kept there).
+    /// The candidates of `window`, with their vectors and keyword analysis (`models`' if it
+    /// has this window's, else made and kept there).
     pub fn new(searcher: &Searcher, models: &Models, window: Window) -> Pool {
         let dim = searcher.embedding_dim().unwrap_or(FALLBACK_DIM);
-        let vectors = searcher
-            .vectors_between(window.from, window.until)
-            .into_iter()
-            .map(|(id, v)| (id.to_string(), v))
-            .collect();
-        let zero = vec![0.0; dim];
-        let words = models.window_words(&window.papers, &zero);
+        let data = models.window_data(searcher, &window.papers, dim);
         Pool {
             from: window.from,
             until: window.until,
             days: window.days,
             papers: window.papers,
-            words,
-            vectors,
-            zero,
+            data,
             semantic: searcher.embedding_dim().is_some(),
         }
     }
@@ -113,13 +103,15 @@ impl Pool {
     fn candidates(&self) -> Vec<Candidate<'_>> {
         self.papers
             .iter()
-            .zip(&self.words.texts)
-            .map(|(doc, text)| {
-                let vector = self
-                    .vectors
-                    .get(doc.paper.id.as_str())
-                    .map_or(self.zero.as_slice(), Vec::as_slice);
-                candidate(doc, text, vector, doc.paper.announced.unwrap_or(self.until))
+            .zip(self.data.texts.iter())
+            .enumerate()
+            .map(|(i, (doc, text))| {
+                candidate(
+                    doc,
+                    text,
+                    self.data.vector(i),
+                    doc.paper.announced.unwrap_or(self.until),
+                )
             })
             .collect()
     }
@@ -135,12 +127,12 @@ impl Pool {
     ) -> Result<Ranking, ForYouError> {
         let signals = gather::signals(store, searcher, models, reader)?;
         let candidates = self.candidates();
-        let mut model = models.take(reader, self.zero.len());
+        let mut model = models.take(reader, self.data.dim);
         model
             .refit(&signals, &candidates, &Training::default())
             .map_err(ForYouError::Fit)?;
         let order =
-            rank(&model, &signals, &candidates, &self.words.lexicon, &Weights::default()).map_err(ForYouError::Rank)?;
+            rank(&model, &signals, &candidates, &self.data.lexicon, &Weights::default()).map_err(ForYouError::Rank)?;
         models.keep(reader, model);
         let cold = signals.liked.is_empty()
             && signals.authors.is_empty()

@@ -1,5 +1,5 @@
-//! Fusing the keyword and the semantic ranking into one: per-query z-scores, each list weighted
-//! by how convincing its best candidate is.
+//! Fusing the keyword and the semantic ranking into one: per-query z-scores, mixed by a keyword
+//! share that is set per query from how convincing each list's evidence is.
 //!
 //! BM25 scores are unbounded and vary from query to query; cosine similarities are bounded but
 //! compressed into a narrow band. Each list's scores are therefore standardised (mean 0, standard
@@ -15,9 +15,10 @@
 //! Standardising alone forgets how good a list's best match is: every list's best gets a high
 //! z-score, even a keyword list where a query in other words than the paper's ("robots that learn
 //! to fold laundry from videos of people") matched a few common words in many papers about
-//! equally. An even mix then lets such a list's arbitrary first places outvote the embedding's
-//! clear first place. [`confident_fusion`] therefore gives the vote, query by query, mostly to
-//! the list whose best candidate stands out more from its pool ([`lexical_share`]).
+//! equally. [`gated_fusion`] therefore gives the vote, query by query, to the list whose evidence
+//! convinces ([`keyword_share`]): above all whether the keyword list's first paper holds the
+//! query's words (a remembered sentence, a title or a name: all of them; a layman's summary: one
+//! or two), and how close the embedding's first paper is.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -40,36 +41,61 @@ pub fn z_score_fusion<T: Clone + Eq + Hash>(
     weighted(&standardised(lexical, pool), &standardised(semantic, pool), w, 1.0 - w)
 }
 
-/// Fuses like [`z_score_fusion`], but with the keyword share of the vote set per query by
-/// [`lexical_share`]: by which list's best candidate stands out more from its pool. A keyword
-/// list whose best match does not stand out (a query in other words than the paper's, where a
-/// few common words match many papers about equally) then counts for little against an
-/// embedding that singles one paper out, and the other way round for a rare name.
-pub fn confident_fusion<T: Clone + Eq + Hash>(
+/// What a query's keyword side says besides its scores: the query's keyword weight
+/// (`LexicalIndex::query_weight`), and how much of the query's words (0 to 1,
+/// `LexicalIndex::matched_share`) the keyword list's first and third papers and the semantic
+/// list's first paper hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Evidence {
+    pub keyword_weight: f32,
+    pub keyword_first_holds: f32,
+    pub keyword_third_holds: f32,
+    pub semantic_first_holds: f32,
+}
+
+/// Fuses like [`z_score_fusion`], with the keyword share of the vote set per query by
+/// [`keyword_share`] from each list's best z-score, the semantic list's best cosine (`semantic`
+/// holds cosines) and `evidence`.
+pub fn gated_fusion<T: Clone + Eq + Hash>(
     lexical: &[(T, f32)],
     semantic: &[(T, f32)],
     pool: usize,
+    evidence: &Evidence,
 ) -> Vec<(T, f32)> {
+    let best_cosine = semantic.first().map_or(0.0, |(_, cosine)| *cosine);
     let lexical = standardised(lexical, pool);
     let semantic = standardised(semantic, pool);
-    let share = lexical_share(top(&lexical.0), top(&semantic.0));
+    let share = keyword_share(top(&lexical.0), top(&semantic.0), best_cosine, evidence);
     weighted(&lexical, &semantic, share, 1.0 - share)
 }
 
-/// How steeply the keyword share moves with the difference of the two best z-scores.
-pub const SHARPNESS: f32 = 4.0;
-/// How far the keyword list's best z-score must lead the semantic list's for an even vote:
-/// keyword lists stand out more easily (a single shared rare word does it), so they get less
-/// credit for the same lead.
-pub const LEXICAL_HANDICAP: f32 = 1.0;
-
-/// The keyword list's share of the vote, from each list's best z-score: a logistic function of
-/// their difference, 0.5 when the keyword best leads by [`LEXICAL_HANDICAP`], near 1 when it
-/// stands out far more than the semantic best (a title, a name, a remembered sentence), near 0
-/// when far less. Chosen on the even half of the quality benchmark's queries (docs/benchmarks.md).
-pub fn lexical_share(lexical_top_z: f32, semantic_top_z: f32) -> f32 {
-    1.0 / (1.0 + (-SHARPNESS * (lexical_top_z - semantic_top_z - LEXICAL_HANDICAP)).exp())
+/// The keyword list's share of the vote: a logistic function of what each side's evidence says.
+/// Fitted by `scripts/fit-fusion.py` on the even half of the quality benchmark's queries, every
+/// kind weighing the same and any kind falling below the better single method penalised
+/// (docs/benchmarks.md, "Fusion gated by the query's evidence"). In words: the keywords get the
+/// vote when their first paper holds the query's words (a remembered sentence, a title, a name)
+/// and the embedding's first paper is not close; a keyword first paper that holds few of them (a
+/// query in other words) hands the vote to the embedding.
+pub fn keyword_share(lexical_top_z: f32, semantic_top_z: f32, semantic_best_cosine: f32, evidence: &Evidence) -> f32 {
+    let logit = SHARE_BIAS
+        + SHARE_Z_LEAD * (lexical_top_z - semantic_top_z)
+        + SHARE_KEYWORD_FIRST_HOLDS * evidence.keyword_first_holds
+        + SHARE_SEMANTIC_BEST_COSINE * semantic_best_cosine
+        + SHARE_SEMANTIC_FIRST_HOLDS * evidence.semantic_first_holds
+        + SHARE_KEYWORD_FIRST_LEAD * (evidence.keyword_first_holds - evidence.keyword_third_holds)
+        + SHARE_KEYWORD_WEIGHT * evidence.keyword_weight / 100.0;
+    1.0 / (1.0 + (-logit).exp())
 }
+
+// The fitted coefficients of [`keyword_share`]'s logit.
+const SHARE_BIAS: f32 = -14.55;
+const SHARE_Z_LEAD: f32 = 0.687;
+const SHARE_KEYWORD_FIRST_HOLDS: f32 = 23.651;
+const SHARE_SEMANTIC_BEST_COSINE: f32 = -20.004;
+const SHARE_SEMANTIC_FIRST_HOLDS: f32 = -3.357;
+const SHARE_KEYWORD_FIRST_LEAD: f32 = -4.337;
+/// Per 100 of keyword weight: a long query wholly held by one paper is a sentence from it.
+const SHARE_KEYWORD_WEIGHT: f32 = 4.621;
 
 fn top<T>(list: &[(&T, f32)]) -> f32 {
     list.iter().map(|(_, z)| *z).fold(0.0, f32::max)
@@ -208,6 +234,23 @@ mod tests {
         (0..100).map(|i| (format!("l{i}"), 10.0 - 0.05 * i as f32)).collect()
     }
 
+    /// A query in other words than its paper's: the keyword list's first paper holds a fifth of
+    /// its words, about as much as the third.
+    const OTHER_WORDS: Evidence = Evidence {
+        keyword_weight: 250.0,
+        keyword_first_holds: 0.2,
+        keyword_third_holds: 0.18,
+        semantic_first_holds: 0.1,
+    };
+
+    /// A sentence remembered from a paper: the keyword list's first paper holds all its words.
+    const REMEMBERED: Evidence = Evidence {
+        keyword_weight: 450.0,
+        keyword_first_holds: 1.0,
+        keyword_third_holds: 0.3,
+        semantic_first_holds: 0.3,
+    };
+
     #[test]
     fn when_the_keywords_convince_nobody_the_semantic_first_hit_stays_first() {
         let lexical = flat_keywords();
@@ -215,7 +258,7 @@ mod tests {
         // runner-up is the keyword list's first.
         let mut semantic = vec![("target".to_string(), 0.60), ("l0".to_string(), 0.55)];
         semantic.extend((0..98).map(|i| (format!("s{i}"), 0.50 - 0.001 * i as f32)));
-        let fused = confident_fusion(&lexical, &semantic, 100);
+        let fused = gated_fusion(&lexical, &semantic, 100, &OTHER_WORDS);
         assert_eq!(fused[0].0, "target");
         assert_eq!(fused[1].0, "l0");
         // With even weights the keyword list's top z-score (1.7, no outlier) still carries
@@ -224,31 +267,71 @@ mod tests {
     }
 
     #[test]
+    fn a_paper_holding_a_remembered_sentence_is_first_though_the_embedding_misses_it() {
+        // A generic closing sentence ("code and data are released"): the embedding finds papers
+        // that say much the same, the keywords the one paper that says exactly this.
+        let mut lexical = vec![("source".to_string(), 14.0)];
+        lexical.extend(flat_keywords().into_iter().skip(1));
+        let semantic: Vec<(String, f32)> = (0..100).map(|i| (format!("s{i}"), 0.45 - 0.001 * i as f32)).collect();
+        assert_eq!(gated_fusion(&lexical, &semantic, 100, &REMEMBERED)[0].0, "source");
+        assert_ne!(gated_fusion(&lexical, &semantic, 100, &OTHER_WORDS)[0].0, "source");
+    }
+
+    #[test]
     fn when_both_lists_agree_their_choice_is_first() {
         let mut lexical = vec![("both".to_string(), 30.0)];
         lexical.extend(flat_keywords().into_iter().skip(1));
         let mut semantic = vec![("both".to_string(), 0.80)];
         semantic.extend((0..99).map(|i| (format!("s{i}"), 0.50 - 0.001 * i as f32)));
-        let fused = confident_fusion(&lexical, &semantic, 100);
-        assert_eq!(fused[0].0, "both");
-        // And it leads by far: it is first in whichever list gets the vote.
-        assert!(fused[0].1 > fused[1].1 + 3.0, "{:?}", &fused[..2]);
+        for evidence in [OTHER_WORDS, REMEMBERED] {
+            let fused = gated_fusion(&lexical, &semantic, 100, &evidence);
+            assert_eq!(fused[0].0, "both");
+            // And it leads by far: it is first in whichever list gets the vote.
+            assert!(fused[0].1 > fused[1].1 + 3.0, "{:?}", &fused[..2]);
+        }
     }
 
     #[test]
     fn a_convincing_lone_keyword_match_beats_a_mild_semantic_preference() {
-        // A rare name matches one paper; the embedding doesn't know the name.
+        // A rare name matches one paper, which holds it; the embedding doesn't know the name.
         let lexical = [("name".to_string(), 25.0)];
-        let semantic: Vec<(String, f32)> = (0..100).map(|i| (format!("s{i}"), 0.6 - 0.001 * i as f32)).collect();
-        assert_eq!(confident_fusion(&lexical, &semantic, 100)[0].0, "name");
+        let semantic: Vec<(String, f32)> = (0..100).map(|i| (format!("s{i}"), 0.3 - 0.001 * i as f32)).collect();
+        let name = Evidence {
+            keyword_weight: 32.0,
+            keyword_first_holds: 1.0,
+            keyword_third_holds: 0.0,
+            semantic_first_holds: 0.0,
+        };
+        assert_eq!(gated_fusion(&lexical, &semantic, 100, &name)[0].0, "name");
     }
 
     #[test]
-    fn the_keyword_share_follows_which_list_stands_out_more() {
-        assert!((lexical_share(4.0 + LEXICAL_HANDICAP, 4.0) - 0.5).abs() < 1e-6);
-        assert!(lexical_share(9.9, 3.0) > 0.999);
-        assert!(lexical_share(2.0, 5.0) < 0.001);
-        assert!(lexical_share(5.0, 4.0) < lexical_share(6.0, 4.0));
+    fn the_keyword_share_follows_the_evidence() {
+        let share = |base: Evidence, holds: f32, cosine: f32| {
+            let evidence = Evidence {
+                keyword_first_holds: holds,
+                ..base
+            };
+            keyword_share(5.0, 4.0, cosine, &evidence)
+        };
+        assert!(
+            share(REMEMBERED, 1.0, 0.45) > 0.99,
+            "a remembered sentence: the keywords decide"
+        );
+        assert!(
+            share(OTHER_WORDS, 0.2, 0.45) < 0.01,
+            "other words: the embedding decides"
+        );
+        for base in [OTHER_WORDS, REMEMBERED] {
+            assert!(
+                share(base, 0.6, 0.45) < share(base, 0.7, 0.45),
+                "more words held, more keyword vote"
+            );
+            assert!(
+                share(base, 0.7, 0.6) < share(base, 0.7, 0.4),
+                "a closer embedding match, less keyword vote"
+            );
+        }
     }
 
     #[test]

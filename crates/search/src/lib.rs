@@ -66,6 +66,29 @@ pub enum Mode {
     Semantic,
 }
 
+impl Mode {
+    /// The mode a name stands for, as URLs, forms, saved searches and the MCP tools spell it:
+    /// `hybrid`, `lexical` (or its alias `keyword`), `semantic`; case and surrounding space
+    /// do not matter. `None` for anything else.
+    pub fn parse(name: &str) -> Option<Mode> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "hybrid" => Some(Mode::Hybrid),
+            "lexical" | "keyword" => Some(Mode::Lexical),
+            "semantic" => Some(Mode::Semantic),
+            _ => None,
+        }
+    }
+
+    /// The mode's canonical name, the one [`Mode::parse`] reads and saved searches store.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Hybrid => "hybrid",
+            Mode::Lexical => "lexical",
+            Mode::Semantic => "semantic",
+        }
+    }
+}
+
 /// One result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
@@ -123,5 +146,20 @@ impl SearchError {
             path: path.to_path_buf(),
             message: error.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mode;
+
+    #[test]
+    fn every_mode_reads_back_from_its_name_and_keyword_is_lexical() {
+        for mode in [Mode::Hybrid, Mode::Lexical, Mode::Semantic] {
+            assert_eq!(Mode::parse(mode.name()), Some(mode));
+        }
+        assert_eq!(Mode::parse(" Keyword "), Some(Mode::Lexical));
+        assert_eq!(Mode::parse("fuzzy"), None);
+        assert_eq!(Mode::parse(""), None);
     }
 }

@@ -12,7 +12,7 @@ use paperboy_store::{PaperStore, Store};
 
 mod recent;
 
-use crate::fusion::confident_fusion;
+use crate::fusion::{gated_fusion, Evidence};
 use crate::query::{self, parse, ParsedQuery};
 use crate::semantic::{embed_pending, embed_pending_reporting, read_cursor, TextEmbedder, VectorIndex};
 use crate::{lexical_dir, vectors_dir, CatchUp, Filters, LexicalIndex, Mode, SearchError, SearchHit};
@@ -214,7 +214,9 @@ impl Searcher {
                         let lexical = lexical.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                         (lexical, vectors)
                     });
-                    fuse(&lexical?, &vectors?, request.offset, limit)
+                    let (lexical, vectors) = (lexical?, vectors?);
+                    let evidence = self.evidence(store, &parsed, &lexical, &vectors)?;
+                    fuse(&lexical, &vectors, request.offset, limit, &evidence)
                 };
                 (request.mode, with_titles(store, ranked)?)
             }
@@ -342,6 +344,34 @@ impl Searcher {
             .collect())
     }
 
+    /// What the fusion weighs besides the two lists' scores ([`Evidence`]): the query's keyword
+    /// weight, and how much of its words the first papers of each list hold (three store reads).
+    fn evidence(
+        &self,
+        store: &dyn Store,
+        parsed: &ParsedQuery,
+        lexical: &[SearchHit],
+        vectors: &[(ArxivId, f32)],
+    ) -> Result<Evidence, SearchError> {
+        let holds = |id: Option<&ArxivId>| -> Result<f32, SearchError> {
+            let Some(id) = id else {
+                return Ok(0.0);
+            };
+            Ok(match store.paper(id)? {
+                Some(doc) => self
+                    .lexical
+                    .matched_share(parsed, &format!("{} {}", doc.paper.title, doc.paper.abstract_text)),
+                None => 0.0,
+            })
+        };
+        Ok(Evidence {
+            keyword_weight: self.lexical.query_weight(parsed),
+            keyword_first_holds: holds(lexical.first().map(|h| &h.id))?,
+            keyword_third_holds: holds(lexical.get(2).map(|h| &h.id))?,
+            semantic_first_holds: holds(vectors.first().map(|(id, _)| id))?,
+        })
+    }
+
     /// Papers whose text matches the title of `hits[0]`, excluding it.
     fn related_to_first(&self, hits: &[SearchHit], filters: &Filters) -> Result<Vec<SearchHit>, SearchError> {
         let Some(first) = hits.first() else {
@@ -357,12 +387,18 @@ impl Searcher {
     }
 }
 
-/// One page of the confidence-weighted z-score fusion of keyword and vector rankings (each cut
-/// from a pool of `FUSION_DEPTH`, or of the page's end when deeper).
-fn fuse(lexical: &[SearchHit], vectors: &[(ArxivId, f32)], offset: usize, limit: usize) -> Vec<(ArxivId, f32)> {
+/// One page of the evidence-gated z-score fusion of keyword and vector rankings (each cut from a
+/// pool of `FUSION_DEPTH`, or of the page's end when deeper).
+fn fuse(
+    lexical: &[SearchHit],
+    vectors: &[(ArxivId, f32)],
+    offset: usize,
+    limit: usize,
+    evidence: &Evidence,
+) -> Vec<(ArxivId, f32)> {
     let lexical: Vec<(ArxivId, f32)> = lexical.iter().map(|h| (h.id.clone(), h.score)).collect();
     let pool = (offset + limit).max(FUSION_DEPTH);
-    confident_fusion(&lexical, vectors, pool)
+    gated_fusion(&lexical, vectors, pool, evidence)
         .into_iter()
         .skip(offset)
         .take(limit)

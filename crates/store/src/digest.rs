@@ -127,7 +127,7 @@ pub(crate) fn delivery_row(row: &impl RowRead, frequency: Frequency) -> Result<D
             _ => DeliveryState::Pending,
         },
         permanent: row.column(3)?,
-        attempts: attempts_count(row.column(4)?, subscriber_id, &period)?,
+        attempts: attempts_count(row.column(4)?, Ledger::Subscribers, subscriber_id, &period)?,
         last_error: row.column(5)?,
         message_id: row.column(6)?,
         period,
@@ -135,11 +135,47 @@ pub(crate) fn delivery_row(row: &impl RowRead, frequency: Frequency) -> Result<D
 }
 
 /// A stored count of attempts as the `u32` the ledger types use.
-pub(crate) fn attempts_count(attempts: i64, subscriber_id: i64, period: &str) -> Result<u32, StoreError> {
+pub(crate) fn attempts_count(attempts: i64, ledger: Ledger, id: i64, period: &str) -> Result<u32, StoreError> {
     u32::try_from(attempts).map_err(|_| StoreError::Corrupt {
-        id: format!("delivery of period {period} to subscriber {subscriber_id}"),
+        id: format!("delivery of period {period} to {} {id}", ledger.recipient()),
         message: format!("attempts {attempts}"),
     })
+}
+
+/// The delivery ledgers: one row per recipient, frequency and period, claimed before a send
+/// and marked after it, so that each recipient gets each period's mail once. Both backends run
+/// the same statements on either table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ledger {
+    /// The digest subscribers' (`digest_deliveries`, keyed by subscriber).
+    Subscribers,
+    /// The saved searches sent as their own digest (`search_digest_deliveries`, keyed by search).
+    SavedSearches,
+}
+
+impl Ledger {
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Ledger::Subscribers => "digest_deliveries",
+            Ledger::SavedSearches => "search_digest_deliveries",
+        }
+    }
+
+    /// The column naming the recipient.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Ledger::Subscribers => "subscriber_id",
+            Ledger::SavedSearches => "search_id",
+        }
+    }
+
+    /// The recipient, in words for errors.
+    pub(crate) fn recipient(self) -> &'static str {
+        match self {
+            Ledger::Subscribers => "subscriber",
+            Ledger::SavedSearches => "saved search",
+        }
+    }
 }
 
 /// What [`DigestStore::claim_delivery`] found.

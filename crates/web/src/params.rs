@@ -73,28 +73,22 @@ pub fn optional_day(value: Option<&str>) -> Result<Option<NaiveDate>, AppError> 
     }
 }
 
-/// The search mode; absent means hybrid.
+/// The search mode; absent (or empty) means hybrid.
 pub fn mode(value: Option<&str>) -> Result<paperboy_search::Mode, AppError> {
-    use paperboy_search::Mode;
     match value.map(str::trim) {
-        None | Some("") | Some("hybrid") => Ok(Mode::Hybrid),
-        Some("lexical") | Some("keyword") => Ok(Mode::Lexical),
-        Some("semantic") => Ok(Mode::Semantic),
-        Some(v) => Err(AppError::BadRequest(format!(
-            "mode {:?} is not one of hybrid, lexical (or keyword), semantic",
-            shorten(v)
-        ))),
+        None | Some("") => Ok(paperboy_search::Mode::Hybrid),
+        Some(v) => paperboy_search::Mode::parse(v).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "mode {:?} is not one of hybrid, lexical (or keyword), semantic",
+                shorten(v)
+            ))
+        }),
     }
 }
 
 /// How [`mode`] spells a mode (what saved searches and links keep).
 pub fn mode_name(mode: paperboy_search::Mode) -> &'static str {
-    use paperboy_search::Mode;
-    match mode {
-        Mode::Hybrid => "hybrid",
-        Mode::Lexical => "lexical",
-        Mode::Semantic => "semantic",
-    }
+    mode.name()
 }
 
 /// A result count from 1 to `max`; absent means `default`.

@@ -294,6 +294,19 @@ impl LexicalIndex {
     }
 }
 
+impl LexicalIndex {
+    /// The query's keyword weight in this index ([`query::weight`]): what its keyword scores
+    /// are measured against when fused with the semantic ranking.
+    pub fn query_weight(&self, parsed: &crate::ParsedQuery) -> f32 {
+        query::weight(&self.index, &self.reader.searcher(), &self.fields, parsed)
+    }
+
+    /// How much of the query's words `text` holds ([`query::matched_share`]), 0 to 1.
+    pub fn matched_share(&self, parsed: &crate::ParsedQuery, text: &str) -> f32 {
+        query::matched_share(&self.index, &self.reader.searcher(), &self.fields, parsed, text)
+    }
+}
+
 /// The day a paper is filed under for date filters: its announcement, else its first submission.
 pub fn paper_day(paper: &Paper) -> Option<NaiveDate> {
     paper.announced.or(paper.published.map(|t| t.date_naive()))

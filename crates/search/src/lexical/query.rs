@@ -101,6 +101,79 @@ pub fn build(index: &Index, fields: &Fields, parsed: &ParsedQuery, filters: &Fil
     Box::new(BooleanQuery::new(clauses))
 }
 
+/// What a paper matching every word of the query would score, roughly: the sum, over the
+/// clauses [`build`] makes of the query's words and phrases, of each term's BM25 idf times its
+/// field's boost. A keyword score divided by it is comparable across queries (how much of the
+/// query's rare words a paper matches), where the raw score grows with the query's length and
+/// rareness. Filters and `author:`/`cat:` add nothing: every match has them.
+pub fn weight(index: &Index, searcher: &tantivy::Searcher, fields: &Fields, parsed: &ParsedQuery) -> f32 {
+    let documents = searcher.num_docs() as f32;
+    let idf = |field: Field, token: &str| -> f32 {
+        let found = searcher.doc_freq(&Term::from_field_text(field, token)).unwrap_or(0) as f32;
+        (1.0 + (documents - found + 0.5) / (found + 0.5)).ln().max(0.0)
+    };
+    let analyze = |tokenizer: &str, text: &str| tokens(index, tokenizer, text);
+    let mut total = 0.0;
+    for word in content_words(&parsed.words) {
+        let english = analyze(ENGLISH, word);
+        let plain = analyze(PLAIN, word);
+        for (field, tokens, boost) in [
+            (fields.title, &english, TITLE_BOOST),
+            (fields.authors, &plain, AUTHORS_BOOST),
+            (fields.abstract_text, &english, 1.0),
+        ] {
+            total += tokens.iter().map(|t| boost * idf(field, t)).sum::<f32>();
+        }
+    }
+    for phrase in &parsed.phrases {
+        let english = analyze(ENGLISH, phrase);
+        // A phrase scores like its best field: the title's.
+        total += english.iter().map(|t| TITLE_BOOST * idf(fields.title, t)).sum::<f32>();
+    }
+    total
+}
+
+/// How much of the query's words `text` holds: the idf-weighted share (0 to 1) of the query's
+/// content-word tokens (stemmed as the index stems them) that occur in `text`. A known item's own
+/// abstract holds nearly all of a sentence remembered from it; a paper that merely shares two
+/// common words with a query in other words holds little. Phrases count by their words.
+pub fn matched_share(
+    index: &Index,
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    parsed: &ParsedQuery,
+    text: &str,
+) -> f32 {
+    let documents = searcher.num_docs() as f32;
+    let idf = |token: &str| -> f32 {
+        let found = searcher
+            .doc_freq(&Term::from_field_text(fields.abstract_text, token))
+            .unwrap_or(0) as f32;
+        (1.0 + (documents - found + 0.5) / (found + 0.5)).ln().max(0.0)
+    };
+    let present: std::collections::HashSet<String> = tokens(index, ENGLISH, text).into_iter().collect();
+    let mut asked: Vec<String> = content_words(&parsed.words)
+        .into_iter()
+        .chain(&parsed.phrases)
+        .flat_map(|w| tokens(index, ENGLISH, w))
+        .collect();
+    asked.sort();
+    asked.dedup();
+    let (mut held, mut total) = (0.0, 0.0);
+    for token in &asked {
+        let weight = idf(token);
+        total += weight;
+        if present.contains(token) {
+            held += weight;
+        }
+    }
+    if total > 0.0 {
+        held / total
+    } else {
+        0.0
+    }
+}
+
 /// English function words ("the", "of", "for"…): in nearly every abstract, so their postings
 /// are the longest in the index while their scores are next to nothing. Left out of word
 /// queries (they stay indexed: phrases still match them in place). Lucene's English set, less

@@ -2,7 +2,6 @@
 //! vectors of recent papers and of the papers a reader named, and a short text embedded as a
 //! query.
 
-use chrono::NaiveDate;
 use paperboy_domain::ArxivId;
 
 use super::Searcher;
@@ -24,12 +23,11 @@ impl Searcher {
         Ok(Some(vector))
     }
 
-    /// The vectors of the papers announced from `from` to `until` (inclusive) that the vector
-    /// index holds; empty without a model.
-    pub fn vectors_between(&self, from: NaiveDate, until: NaiveDate) -> Vec<(ArxivId, Vec<f32>)> {
-        self.semantic
-            .as_ref()
-            .map_or_else(Vec::new, |s| s.vectors.vectors_between(from, until))
+    /// Where the vector index is in the store's change sequence: it changes when vectors are
+    /// added, so a caller that keeps vectors knows when to read them again (`None` without a
+    /// model).
+    pub fn vectors_seq(&self) -> Option<i64> {
+        self.semantic.as_ref().map(|s| s.vectors.seq())
     }
 
     /// The vectors of `ids` that the vector index holds (in memory: no store query), in the

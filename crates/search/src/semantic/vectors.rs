@@ -281,36 +281,30 @@ impl VectorIndex {
         if limit > EXPANSION_SEARCH {
             inner.index.change_expansion_search(EXPANSION_SEARCH);
         }
-        Ok(matches
+        // The graph's distances on one-byte vectors are on a scale of usearch's choosing (raw
+        // integer products on some CPUs' kernels, not cosines), so each hit's similarity is
+        // computed again from its stored vector: a cosine in [-1, 1] whatever the CPU, which
+        // callers can show, compare across queries and hold to a threshold.
+        let query = unit(query.to_vec());
+        let mut stored = vec![0.0f32; self.dim];
+        let mut hits: Vec<VectorHit> = matches
             .keys
             .iter()
-            .zip(&matches.distances)
-            .filter_map(|(key, distance)| {
-                inner.entries.get(key).map(|entry| VectorHit {
+            .filter_map(|key| {
+                let entry = inner.entries.get(key)?;
+                let similarity = match inner.index.get(*key, &mut stored) {
+                    Ok(n) if n > 0 => cosine_to_unit(&stored, &query),
+                    _ => return None,
+                };
+                Some(VectorHit {
                     id: entry.id.clone(),
-                    similarity: 1.0 - distance,
+                    similarity,
                     day: entry.day,
                 })
             })
-            .collect())
-    }
-
-    /// The vectors of the papers whose day is from `from` to `until` (inclusive), as the
-    /// index holds them (reconstructed from its quantization and scaled to unit length: close
-    /// to, not exactly, the stored vectors). A scan of the in-memory entries: no graph search, so every paper is found.
-    pub fn vectors_between(&self, from: NaiveDate, until: NaiveDate) -> Vec<(ArxivId, Vec<f32>)> {
-        let inner = self.read();
-        let mut found = Vec::new();
-        for (key, entry) in &inner.entries {
-            if !entry.day.is_some_and(|day| day >= from && day <= until) {
-                continue;
-            }
-            let mut vector = vec![0.0f32; self.dim];
-            if matches!(inner.index.get(*key, &mut vector), Ok(n) if n > 0) {
-                found.push((entry.id.clone(), unit(vector)));
-            }
-        }
-        found
+            .collect();
+        hits.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+        Ok(hits)
     }
 
     /// The vectors of `ids` that the index holds, unit length, in the order asked (those it lacks
@@ -396,6 +390,19 @@ impl Inner {
 
 /// `vector` scaled to unit length, as it was stored: the index's one-byte copy comes back
 /// shorter (by about 5%), and "For you" compares these vectors with each other as cosines.
+/// The cosine between `vector` (any length) and `unit` (unit length).
+fn cosine_to_unit(vector: &[f32], unit: &[f32]) -> f32 {
+    let (dot, norm) = vector
+        .iter()
+        .zip(unit)
+        .fold((0.0f32, 0.0f32), |(dot, norm), (x, u)| (dot + x * u, norm + x * x));
+    if norm > 0.0 {
+        (dot / norm.sqrt()).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 fn unit(mut vector: Vec<f32>) -> Vec<f32> {
     let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm > 0.0 {

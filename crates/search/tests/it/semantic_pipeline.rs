@@ -158,6 +158,40 @@ fn semantic_and_hybrid_search_find_a_paper_by_its_words_and_report_the_mode() {
 }
 
 #[test]
+fn semantic_scores_are_the_cosines_of_query_and_paper() {
+    let f = load();
+    let e = embedder();
+    let searcher = open(&f, &e);
+    searcher
+        .embed_pending(&f.store, None, &AtomicBool::new(false), true)
+        .unwrap();
+    let target = any_paper(&f);
+    let query = &e.embed(&[target.title.as_str()]).unwrap()[0];
+    let results = searcher
+        .search(&f.store, &request(&target.title, Mode::Semantic))
+        .unwrap()
+        .results;
+    assert!(results.len() > 3, "{results:?}");
+    for hit in &results {
+        let stored = f.store.vector_of(e.model_id(), &hit.id).unwrap().expect("embedded");
+        let cosine: f32 = query.iter().zip(&stored).map(|(a, b)| a * b).sum();
+        // One byte a dimension in the index: close to the stored vector's cosine, not exact.
+        assert!(
+            (hit.score - cosine).abs() < 0.02,
+            "{}: score {} is not the cosine {cosine}",
+            hit.id,
+            hit.score
+        );
+    }
+    assert!(
+        results.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first: {results:?}"
+    );
+    let similar = searcher.similar(&f.store, &target.id, 5).unwrap();
+    assert!(similar.iter().all(|h| (-1.0..=1.0).contains(&h.score)), "{similar:?}");
+}
+
+#[test]
 fn filters_apply_to_semantic_results() {
     let f = load();
     let e = embedder();

@@ -11,7 +11,7 @@ use postgres::GenericClient;
 
 use super::{Params, PostgresStore};
 use crate::digest::{
-    attempts_count, delivery_row, subscriber_row, Claim, Delivery, DigestStore, Frequency, Subscriber,
+    attempts_count, delivery_row, subscriber_row, Claim, Delivery, DigestStore, Frequency, Ledger, Subscriber,
     SubscriberStatus, DELIVERY_COLUMNS,
 };
 use crate::StoreError;
@@ -166,50 +166,7 @@ impl DigestStore for PostgresStore {
         period: &str,
         message_id: &str,
     ) -> Result<Claim, StoreError> {
-        let now = Utc::now();
-        self.in_transaction(|tx| {
-            // A new row is the first attempt. A concurrent insert of the same row makes this one
-            // wait for it, then do nothing: the row is claimed below as an existing one.
-            let inserted = tx.execute(
-                "INSERT INTO digest_deliveries
-                 (subscriber_id, frequency, period, state, attempts, message_id, updated_at)
-                 VALUES ($1, $2, $3, 'pending', 1, $4, $5)
-                 ON CONFLICT (subscriber_id, frequency, period) DO NOTHING",
-                &[&subscriber_id, &frequency.as_str(), &period, &message_id, &now],
-            )?;
-            if inserted > 0 {
-                return Ok(Claim::Claimed { attempts: 1 });
-            }
-            // Locked until commit: a mark_sent in flight finishes first, and is seen.
-            let found = tx.query_opt(
-                "SELECT state, permanent, attempts FROM digest_deliveries
-                 WHERE subscriber_id = $1 AND frequency = $2 AND period = $3
-                 FOR UPDATE",
-                &[&subscriber_id, &frequency.as_str(), &period],
-            )?;
-            let Some(row) = found else {
-                // Deleted with its subscriber between the two statements.
-                return Err(StoreError::Other(format!(
-                    "subscriber {subscriber_id} was removed while its {} digest for {period} was being claimed",
-                    frequency.as_str()
-                )));
-            };
-            let (state, permanent, attempts): (String, bool, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            if state == "sent" {
-                return Ok(Claim::AlreadySent);
-            }
-            if permanent {
-                return Ok(Claim::PermanentlyFailed);
-            }
-            tx.execute(
-                "UPDATE digest_deliveries SET state = 'pending', attempts = attempts + 1, updated_at = $4
-                 WHERE subscriber_id = $1 AND frequency = $2 AND period = $3",
-                &[&subscriber_id, &frequency.as_str(), &period, &now],
-            )?;
-            Ok(Claim::Claimed {
-                attempts: attempts_count(attempts + 1, subscriber_id, period)?,
-            })
-        })
+        self.in_transaction(|tx| claim_row(tx, Ledger::Subscribers, subscriber_id, frequency, period, message_id))
     }
 
     fn mark_sent(
@@ -221,11 +178,7 @@ impl DigestStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let now = Utc::now();
         self.in_transaction(|tx| {
-            tx.execute(
-                "UPDATE digest_deliveries SET state = 'sent', last_error = NULL, updated_at = $4
-                 WHERE subscriber_id = $1 AND frequency = $2 AND period = $3",
-                &[&subscriber_id, &frequency.as_str(), &period, &now],
-            )?;
+            mark_row_sent(tx, Ledger::Subscribers, subscriber_id, frequency, period)?;
             if !papers.is_empty() {
                 tx.execute(
                     "INSERT INTO digest_papers_sent (subscriber_id, paper_id, period, sent_at)
@@ -253,17 +206,14 @@ impl DigestStore for PostgresStore {
         pause_after_bounces: u32,
     ) -> Result<(), StoreError> {
         self.in_transaction(|tx| {
-            tx.execute(
-                "UPDATE digest_deliveries SET state = 'failed', permanent = $4, last_error = $5, updated_at = $6
-                 WHERE subscriber_id = $1 AND frequency = $2 AND period = $3",
-                &[
-                    &subscriber_id,
-                    &frequency.as_str(),
-                    &period,
-                    &permanent,
-                    &error,
-                    &Utc::now(),
-                ],
+            mark_row_failed(
+                tx,
+                Ledger::Subscribers,
+                subscriber_id,
+                frequency,
+                period,
+                error,
+                permanent,
             )?;
             if permanent {
                 // The update locks the row, and its CASE reads the count it increments: two
@@ -292,4 +242,110 @@ impl DigestStore for PostgresStore {
             rows.iter().map(|row| delivery_row(row, frequency)).collect()
         })
     }
+}
+
+/// Claims `ledger`'s row of recipient `id` for `frequency` and `period` (see [`Claim`]), in the
+/// caller's transaction.
+pub(super) fn claim_row(
+    tx: &mut impl GenericClient,
+    ledger: Ledger,
+    id: i64,
+    frequency: Frequency,
+    period: &str,
+    message_id: &str,
+) -> Result<Claim, StoreError> {
+    let (table, key) = (ledger.table(), ledger.key());
+    let now = Utc::now();
+    // A new row is the first attempt. A concurrent insert of the same row makes this one wait
+    // for it, then do nothing: the row is claimed below as an existing one.
+    let inserted = tx.execute(
+        format!(
+            "INSERT INTO {table} ({key}, frequency, period, state, attempts, message_id, updated_at)
+             VALUES ($1, $2, $3, 'pending', 1, $4, $5)
+             ON CONFLICT ({key}, frequency, period) DO NOTHING"
+        )
+        .as_str(),
+        &[&id, &frequency.as_str(), &period, &message_id, &now],
+    )?;
+    if inserted > 0 {
+        return Ok(Claim::Claimed { attempts: 1 });
+    }
+    // Locked until commit: a mark_sent in flight finishes first, and is seen.
+    let found = tx.query_opt(
+        format!(
+            "SELECT state, permanent, attempts FROM {table}
+             WHERE {key} = $1 AND frequency = $2 AND period = $3
+             FOR UPDATE"
+        )
+        .as_str(),
+        &[&id, &frequency.as_str(), &period],
+    )?;
+    let Some(row) = found else {
+        // Deleted with its recipient between the two statements.
+        return Err(StoreError::Other(format!(
+            "{} {id} was removed while its {} digest for {period} was being claimed",
+            ledger.recipient(),
+            frequency.as_str()
+        )));
+    };
+    let (state, permanent, attempts): (String, bool, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    if state == "sent" {
+        return Ok(Claim::AlreadySent);
+    }
+    if permanent {
+        return Ok(Claim::PermanentlyFailed);
+    }
+    tx.execute(
+        format!(
+            "UPDATE {table} SET state = 'pending', attempts = attempts + 1, updated_at = $4
+             WHERE {key} = $1 AND frequency = $2 AND period = $3"
+        )
+        .as_str(),
+        &[&id, &frequency.as_str(), &period, &now],
+    )?;
+    Ok(Claim::Claimed {
+        attempts: attempts_count(attempts + 1, ledger, id, period)?,
+    })
+}
+
+/// Marks `ledger`'s row of recipient `id` sent.
+pub(super) fn mark_row_sent(
+    client: &mut impl GenericClient,
+    ledger: Ledger,
+    id: i64,
+    frequency: Frequency,
+    period: &str,
+) -> Result<(), StoreError> {
+    let (table, key) = (ledger.table(), ledger.key());
+    client.execute(
+        format!(
+            "UPDATE {table} SET state = 'sent', last_error = NULL, updated_at = $4
+             WHERE {key} = $1 AND frequency = $2 AND period = $3"
+        )
+        .as_str(),
+        &[&id, &frequency.as_str(), &period, &Utc::now()],
+    )?;
+    Ok(())
+}
+
+/// Marks `ledger`'s row of recipient `id` failed, for good when `permanent`.
+pub(super) fn mark_row_failed(
+    client: &mut impl GenericClient,
+    ledger: Ledger,
+    id: i64,
+    frequency: Frequency,
+    period: &str,
+    error: &str,
+    permanent: bool,
+) -> Result<(), StoreError> {
+    let (table, key) = (ledger.table(), ledger.key());
+    client.execute(
+        format!(
+            "UPDATE {table} SET state = 'failed', permanent = $4, last_error = $5, updated_at = $6
+             WHERE {key} = $1 AND frequency = $2 AND period = $3"
+        )
+        .as_str(),
+        &[&id, &frequency.as_str(), &period, &permanent, &error, &Utc::now()],
+    )?;
+    Ok(())
 }

@@ -1,10 +1,8 @@
 //! Saved-search digests and their ledger in PostgreSQL (as the SQLite implementation behaves;
 //! claims lock their row as the subscribers' ledger does).
 
-use chrono::Utc;
-
-use super::PostgresStore;
-use crate::digest::{attempts_count, Claim, Frequency};
+use super::{digest, PostgresStore};
+use crate::digest::{Claim, Frequency, Ledger};
 use crate::search_digest::{search_digest, SearchDigest, SearchDigestStore, SEARCH_DIGEST_SELECT};
 use crate::StoreError;
 
@@ -56,57 +54,11 @@ impl SearchDigestStore for PostgresStore {
         period: &str,
         message_id: &str,
     ) -> Result<Claim, StoreError> {
-        let now = Utc::now();
-        self.in_transaction(|tx| {
-            let inserted = tx.execute(
-                "INSERT INTO search_digest_deliveries
-                 (search_id, frequency, period, state, attempts, message_id, updated_at)
-                 VALUES ($1, $2, $3, 'pending', 1, $4, $5)
-                 ON CONFLICT (search_id, frequency, period) DO NOTHING",
-                &[&search_id, &frequency.as_str(), &period, &message_id, &now],
-            )?;
-            if inserted > 0 {
-                return Ok(Claim::Claimed { attempts: 1 });
-            }
-            let found = tx.query_opt(
-                "SELECT state, permanent, attempts FROM search_digest_deliveries
-                 WHERE search_id = $1 AND frequency = $2 AND period = $3
-                 FOR UPDATE",
-                &[&search_id, &frequency.as_str(), &period],
-            )?;
-            let Some(row) = found else {
-                return Err(StoreError::Other(format!(
-                    "saved search {search_id} was removed while its {} digest for {period} was being claimed",
-                    frequency.as_str()
-                )));
-            };
-            let (state, permanent, attempts): (String, bool, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            if state == "sent" {
-                return Ok(Claim::AlreadySent);
-            }
-            if permanent {
-                return Ok(Claim::PermanentlyFailed);
-            }
-            tx.execute(
-                "UPDATE search_digest_deliveries SET state = 'pending', attempts = attempts + 1, updated_at = $4
-                 WHERE search_id = $1 AND frequency = $2 AND period = $3",
-                &[&search_id, &frequency.as_str(), &period, &now],
-            )?;
-            Ok(Claim::Claimed {
-                attempts: attempts_count(attempts + 1, search_id, period)?,
-            })
-        })
+        self.in_transaction(|tx| digest::claim_row(tx, Ledger::SavedSearches, search_id, frequency, period, message_id))
     }
 
     fn mark_search_sent(&self, search_id: i64, frequency: Frequency, period: &str) -> Result<(), StoreError> {
-        self.with_client(|client| {
-            client.execute(
-                "UPDATE search_digest_deliveries SET state = 'sent', last_error = NULL, updated_at = $4
-                 WHERE search_id = $1 AND frequency = $2 AND period = $3",
-                &[&search_id, &frequency.as_str(), &period, &Utc::now()],
-            )?;
-            Ok(())
-        })
+        self.with_client(|client| digest::mark_row_sent(client, Ledger::SavedSearches, search_id, frequency, period))
     }
 
     fn mark_search_failed(
@@ -118,19 +70,15 @@ impl SearchDigestStore for PostgresStore {
         permanent: bool,
     ) -> Result<(), StoreError> {
         self.with_client(|client| {
-            client.execute(
-                "UPDATE search_digest_deliveries SET state = 'failed', permanent = $4, last_error = $5, updated_at = $6
-                 WHERE search_id = $1 AND frequency = $2 AND period = $3",
-                &[
-                    &search_id,
-                    &frequency.as_str(),
-                    &period,
-                    &permanent,
-                    &error,
-                    &Utc::now(),
-                ],
-            )?;
-            Ok(())
+            digest::mark_row_failed(
+                client,
+                Ledger::SavedSearches,
+                search_id,
+                frequency,
+                period,
+                error,
+                permanent,
+            )
         })
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{collect, SqliteStore};
 use crate::digest::{
-    delivery_row, subscriber_row, Claim, Delivery, DigestStore, Frequency, Subscriber, SubscriberStatus,
+    delivery_row, subscriber_row, Claim, Delivery, DigestStore, Frequency, Ledger, Subscriber, SubscriberStatus,
     DELIVERY_COLUMNS,
 };
 use crate::StoreError;
@@ -157,40 +157,7 @@ impl DigestStore for SqliteStore {
         period: &str,
         message_id: &str,
     ) -> Result<Claim, StoreError> {
-        self.write(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let found: Option<(String, bool, u32)> = tx
-                .query_row(
-                    "SELECT state, permanent, attempts FROM digest_deliveries
-                     WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
-                    params![subscriber_id, frequency.as_str(), period],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let claim = match found {
-                Some((state, _, _)) if state == "sent" => Claim::AlreadySent,
-                Some((_, true, _)) => Claim::PermanentlyFailed,
-                Some((_, false, attempts)) => {
-                    tx.execute(
-                        "UPDATE digest_deliveries SET state = 'pending', attempts = attempts + 1, updated_at = ?4
-                         WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
-                        params![subscriber_id, frequency.as_str(), period, now()],
-                    )?;
-                    Claim::Claimed { attempts: attempts + 1 }
-                }
-                None => {
-                    tx.execute(
-                        "INSERT INTO digest_deliveries
-                         (subscriber_id, frequency, period, state, attempts, message_id, updated_at)
-                         VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?5)",
-                        params![subscriber_id, frequency.as_str(), period, message_id, now()],
-                    )?;
-                    Claim::Claimed { attempts: 1 }
-                }
-            };
-            tx.commit()?;
-            Ok(claim)
-        })
+        self.write(|conn| claim_row(conn, Ledger::Subscribers, subscriber_id, frequency, period, message_id))
     }
 
     fn mark_sent(
@@ -202,11 +169,7 @@ impl DigestStore for SqliteStore {
     ) -> Result<(), StoreError> {
         self.write(|conn| {
             let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE digest_deliveries SET state = 'sent', last_error = NULL, updated_at = ?4
-                 WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
-                params![subscriber_id, frequency.as_str(), period, now()],
-            )?;
+            mark_row_sent(&tx, Ledger::Subscribers, subscriber_id, frequency, period)?;
             {
                 let mut record = tx.prepare_cached(
                     "INSERT INTO digest_papers_sent (subscriber_id, paper_id, period, sent_at)
@@ -235,10 +198,14 @@ impl DigestStore for SqliteStore {
     ) -> Result<(), StoreError> {
         self.write(|conn| {
             let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE digest_deliveries SET state = 'failed', permanent = ?4, last_error = ?5, updated_at = ?6
-                 WHERE subscriber_id = ?1 AND frequency = ?2 AND period = ?3",
-                params![subscriber_id, frequency.as_str(), period, permanent, error, now()],
+            mark_row_failed(
+                &tx,
+                Ledger::Subscribers,
+                subscriber_id,
+                frequency,
+                period,
+                error,
+                permanent,
             )?;
             if permanent {
                 tx.execute(
@@ -267,4 +234,93 @@ impl DigestStore for SqliteStore {
             )
         })
     }
+}
+
+/// Claims `ledger`'s row of recipient `id` for `frequency` and `period` (see [`Claim`]): a new
+/// row is the first attempt; the immediate transaction makes concurrent claims take turns.
+pub(super) fn claim_row(
+    conn: &mut Connection,
+    ledger: Ledger,
+    id: i64,
+    frequency: Frequency,
+    period: &str,
+    message_id: &str,
+) -> Result<Claim, StoreError> {
+    let (table, key) = (ledger.table(), ledger.key());
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: Option<(String, bool, u32)> = tx
+        .query_row(
+            &format!(
+                "SELECT state, permanent, attempts FROM {table} WHERE {key} = ?1 AND frequency = ?2 AND period = ?3"
+            ),
+            params![id, frequency.as_str(), period],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let claim = match found {
+        Some((state, _, _)) if state == "sent" => Claim::AlreadySent,
+        Some((_, true, _)) => Claim::PermanentlyFailed,
+        Some((_, false, attempts)) => {
+            tx.execute(
+                &format!(
+                    "UPDATE {table} SET state = 'pending', attempts = attempts + 1, updated_at = ?4
+                     WHERE {key} = ?1 AND frequency = ?2 AND period = ?3"
+                ),
+                params![id, frequency.as_str(), period, now()],
+            )?;
+            Claim::Claimed { attempts: attempts + 1 }
+        }
+        None => {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {table} ({key}, frequency, period, state, attempts, message_id, updated_at)
+                     VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?5)"
+                ),
+                params![id, frequency.as_str(), period, message_id, now()],
+            )?;
+            Claim::Claimed { attempts: 1 }
+        }
+    };
+    tx.commit()?;
+    Ok(claim)
+}
+
+/// Marks `ledger`'s row of recipient `id` sent (within the caller's transaction).
+pub(super) fn mark_row_sent(
+    conn: &Connection,
+    ledger: Ledger,
+    id: i64,
+    frequency: Frequency,
+    period: &str,
+) -> Result<(), StoreError> {
+    let (table, key) = (ledger.table(), ledger.key());
+    conn.execute(
+        &format!(
+            "UPDATE {table} SET state = 'sent', last_error = NULL, updated_at = ?4
+             WHERE {key} = ?1 AND frequency = ?2 AND period = ?3"
+        ),
+        params![id, frequency.as_str(), period, now()],
+    )?;
+    Ok(())
+}
+
+/// Marks `ledger`'s row of recipient `id` failed, for good when `permanent`.
+pub(super) fn mark_row_failed(
+    conn: &Connection,
+    ledger: Ledger,
+    id: i64,
+    frequency: Frequency,
+    period: &str,
+    error: &str,
+    permanent: bool,
+) -> Result<(), StoreError> {
+    let (table, key) = (ledger.table(), ledger.key());
+    conn.execute(
+        &format!(
+            "UPDATE {table} SET state = 'failed', permanent = ?4, last_error = ?5, updated_at = ?6
+             WHERE {key} = ?1 AND frequency = ?2 AND period = ?3"
+        ),
+        params![id, frequency.as_str(), period, permanent, error, now()],
+    )?;
+    Ok(())
 }

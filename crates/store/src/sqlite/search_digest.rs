@@ -1,10 +1,9 @@
 //! Saved-search digests and their ledger in SQLite (the subscribers' ledger, keyed by search).
 
-use chrono::Utc;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::params;
 
-use super::{collect, SqliteStore};
-use crate::digest::{Claim, Frequency};
+use super::{collect, digest, SqliteStore};
+use crate::digest::{Claim, Frequency, Ledger};
 use crate::search_digest::{search_digest, SearchDigest, SearchDigestStore, SEARCH_DIGEST_SELECT};
 use crate::StoreError;
 
@@ -60,51 +59,11 @@ impl SearchDigestStore for SqliteStore {
         period: &str,
         message_id: &str,
     ) -> Result<Claim, StoreError> {
-        self.write(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let found: Option<(String, bool, u32)> = tx
-                .query_row(
-                    "SELECT state, permanent, attempts FROM search_digest_deliveries
-                     WHERE search_id = ?1 AND frequency = ?2 AND period = ?3",
-                    params![search_id, frequency.as_str(), period],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let claim = match found {
-                Some((state, _, _)) if state == "sent" => Claim::AlreadySent,
-                Some((_, true, _)) => Claim::PermanentlyFailed,
-                Some((_, false, attempts)) => {
-                    tx.execute(
-                        "UPDATE search_digest_deliveries SET state = 'pending', attempts = attempts + 1, updated_at = ?4
-                         WHERE search_id = ?1 AND frequency = ?2 AND period = ?3",
-                        params![search_id, frequency.as_str(), period, Utc::now()],
-                    )?;
-                    Claim::Claimed { attempts: attempts + 1 }
-                }
-                None => {
-                    tx.execute(
-                        "INSERT INTO search_digest_deliveries
-                         (search_id, frequency, period, state, attempts, message_id, updated_at)
-                         VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?5)",
-                        params![search_id, frequency.as_str(), period, message_id, Utc::now()],
-                    )?;
-                    Claim::Claimed { attempts: 1 }
-                }
-            };
-            tx.commit()?;
-            Ok(claim)
-        })
+        self.write(|conn| digest::claim_row(conn, Ledger::SavedSearches, search_id, frequency, period, message_id))
     }
 
     fn mark_search_sent(&self, search_id: i64, frequency: Frequency, period: &str) -> Result<(), StoreError> {
-        self.write(|conn| {
-            conn.execute(
-                "UPDATE search_digest_deliveries SET state = 'sent', last_error = NULL, updated_at = ?4
-                 WHERE search_id = ?1 AND frequency = ?2 AND period = ?3",
-                params![search_id, frequency.as_str(), period, Utc::now()],
-            )?;
-            Ok(())
-        })
+        self.write(|conn| digest::mark_row_sent(conn, Ledger::SavedSearches, search_id, frequency, period))
     }
 
     fn mark_search_failed(
@@ -116,12 +75,15 @@ impl SearchDigestStore for SqliteStore {
         permanent: bool,
     ) -> Result<(), StoreError> {
         self.write(|conn| {
-            conn.execute(
-                "UPDATE search_digest_deliveries SET state = 'failed', permanent = ?4, last_error = ?5, updated_at = ?6
-                 WHERE search_id = ?1 AND frequency = ?2 AND period = ?3",
-                params![search_id, frequency.as_str(), period, permanent, error, Utc::now()],
-            )?;
-            Ok(())
+            digest::mark_row_failed(
+                conn,
+                Ledger::SavedSearches,
+                search_id,
+                frequency,
+                period,
+                error,
+                permanent,
+            )
         })
     }
 }

@@ -249,42 +249,107 @@ async fn manage_save(
     )
 }
 
-async fn unsubscribe_form(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Html<String>, PageError> {
+/// What a signed "stop this mail" link stops: a digest subscription, or one saved search's own
+/// digest. Both links work the same way: a GET shows a one-button page, a POST (the button, or
+/// a mail provider's RFC 8058 one-click request) stops the mail at once.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Subscription,
+    SavedSearch,
+}
+
+impl Stop {
+    fn path(self) -> &'static str {
+        match self {
+            Stop::Subscription => "/unsubscribe",
+            Stop::SavedSearch => "/unsubscribe/search",
+        }
+    }
+
+    /// What stops, in words for the confirmation page, once the token is checked.
+    fn describe(self, site: &DigestSite, token: &str) -> Result<String, AppError> {
+        match self {
+            Stop::Subscription => {
+                let subscriber = subscriber_for(site, token, Purpose::Unsubscribe)?;
+                Ok(format!("the paperboy digest to {}", subscriber.email))
+            }
+            Stop::SavedSearch => {
+                search_for(site, token)?;
+                Ok("this saved search's digest".into())
+            }
+        }
+    }
+
+    /// Stops the mail the token names; returns the notice's heading and message.
+    fn apply(
+        self,
+        site: &DigestSite,
+        store: &dyn paperboy_store::Backend,
+        token: &str,
+    ) -> Result<(&'static str, String), AppError> {
+        match self {
+            Stop::Subscription => {
+                let subscriber = subscriber_for(site, token, Purpose::Unsubscribe)?;
+                site.subscribers
+                    .set_subscriber_status(subscriber.id, SubscriberStatus::Unsubscribed)?;
+                Ok((
+                    "You're unsubscribed",
+                    format!(
+                        "No more digests will be sent to {}. You can subscribe again at any time.",
+                        subscriber.email
+                    ),
+                ))
+            }
+            Stop::SavedSearch => {
+                if !store.stop_search_digest(search_for(site, token)?)? {
+                    return Err(AppError::NotFound("This saved search no longer exists.".into()));
+                }
+                Ok((
+                    "Digest stopped",
+                    "No more mail is sent for this saved search. It stays saved; /settings/for-you can send it again."
+                        .into(),
+                ))
+            }
+        }
+    }
+}
+
+/// The confirmation page of a stop link (a GET: link scanners must not stop anything).
+async fn stop_form(state: AppState, stop: Stop, query: HashMap<String, String>) -> Result<Html<String>, PageError> {
     let site = site(&state)?;
     let token = token_param(&query)?;
     let page = with_site(site, move |site| {
-        let subscriber = subscriber_for(site, &token, Purpose::Unsubscribe)?;
         Ok(UnsubscribePage {
-            what: format!("the paperboy digest to {}", subscriber.email),
-            action: format!("/unsubscribe?token={token}"),
+            what: stop.describe(site, &token)?,
+            action: format!("{}?token={token}", stop.path()),
         })
     })
     .await?;
     Ok(render(&page)?)
 }
 
-/// Our button and RFC 8058 one-click POSTs alike; the body is not needed.
+/// Our button and RFC 8058 one-click POSTs alike; the body is not needed: the signed token in
+/// the URL is the authorisation.
+async fn stop_now(state: AppState, stop: Stop, query: HashMap<String, String>) -> Result<Html<String>, PageError> {
+    let site = site(&state)?;
+    let token = token_param(&query)?;
+    let store = Arc::clone(&state.store);
+    let (heading, message) = with_site(site, move |site| stop.apply(site, store.as_ref(), &token)).await?;
+    notice(heading, message, None)
+}
+
+async fn unsubscribe_form(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    stop_form(state, Stop::Subscription, query).await
+}
+
 async fn unsubscribe(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
-    let site = site(&state)?;
-    let token = token_param(&query)?;
-    let email = with_site(site, move |site| {
-        let subscriber = subscriber_for(site, &token, Purpose::Unsubscribe)?;
-        site.subscribers
-            .set_subscriber_status(subscriber.id, SubscriberStatus::Unsubscribed)?;
-        Ok(subscriber.email)
-    })
-    .await?;
-    notice(
-        "You're unsubscribed",
-        format!("No more digests will be sent to {email}. You can subscribe again at any time."),
-        None,
-    )
+    stop_now(state, Stop::Subscription, query).await
 }
 
 /// The saved search a signed "stop this saved search's digest" link names.
@@ -298,39 +363,12 @@ async fn stop_search_form(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
-    let site = site(&state)?;
-    let token = token_param(&query)?;
-    let page = with_site(site, move |site| {
-        search_for(site, &token)?;
-        Ok(UnsubscribePage {
-            what: "this saved search's digest".into(),
-            action: format!("/unsubscribe/search?token={token}"),
-        })
-    })
-    .await?;
-    Ok(render(&page)?)
+    stop_form(state, Stop::SavedSearch, query).await
 }
 
-/// Our button and RFC 8058 one-click POSTs alike, as for [`unsubscribe`]: the signed token
-/// names the saved search and is the authorisation.
 async fn stop_search(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
-    let site = site(&state)?;
-    let token = token_param(&query)?;
-    let store = Arc::clone(&state.store);
-    with_site(site, move |site| {
-        let search = search_for(site, &token)?;
-        if !store.stop_search_digest(search)? {
-            return Err(AppError::NotFound("This saved search no longer exists.".into()));
-        }
-        Ok(())
-    })
-    .await?;
-    notice(
-        "Digest stopped",
-        "No more mail is sent for this saved search. It stays saved; /settings/for-you can send it again.".into(),
-        None,
-    )
+    stop_now(state, Stop::SavedSearch, query).await
 }
