@@ -130,6 +130,14 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
     write_sync(&mut out, &sync, state.sync.as_deref());
     write_mail(&mut out, &mail, &state.mail);
     write_digest_ledgers(&mut out, &mail.digests);
+    if let Some(site) = &state.digests {
+        out.push_str(
+            "# HELP paperboy_digest_schedule_checks_total Times this process's digest scheduler looked for due digests.\n",
+        );
+        out.push_str("# TYPE paperboy_digest_schedule_checks_total counter\n");
+        let checks = site.schedule_checks.load(std::sync::atomic::Ordering::Relaxed);
+        let _ = writeln!(out, "paperboy_digest_schedule_checks_total {checks}");
+    }
     for (name, help, value) in [
         ("paperboy_papers", "Papers in the store.", stats.papers as i64),
         (

@@ -28,6 +28,7 @@ pub fn digest_site(config: &Config, store: Arc<dyn Backend>) -> anyhow::Result<O
         sender: smtp_sender(config)?,
         schedule: config.mail.schedule,
         retry: config.mail.retry,
+        schedule_checks: Arc::default(),
     }))
 }
 
@@ -38,6 +39,7 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
     let sender = Arc::clone(&site.sender);
     let schedule = site.schedule;
     let every = config.mail.digest_check;
+    let checks = Arc::clone(&site.schedule_checks);
     let spawned = std::thread::Builder::new()
         .name("digest-scheduler".into())
         .spawn(move || {
@@ -100,6 +102,7 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
                         Err(e) => tracing::warn!(error = %e, "digest run failed; retrying next minute"),
                     }
                 }
+                checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 std::thread::sleep(every);
             }
         });

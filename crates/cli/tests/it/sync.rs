@@ -553,16 +553,6 @@ fn fetch_page(url: &str) -> String {
     ureq::get(url).call().unwrap().body_mut().read_to_string().unwrap()
 }
 
-/// A counter or gauge from a server's `/metrics` (0 when absent).
-fn metric(base_url: &str, name: &str) -> u64 {
-    let text = fetch_page(&format!("{base_url}/metrics"));
-    text.lines()
-        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 /// Polls `/api/status` until `due` is complete in every followed category and the arXiv
 /// source's run has finished (its days are written before its status).
 fn wait_until_complete(base_url: &str, due: NaiveDate) -> Value {
@@ -670,7 +660,7 @@ fn instances_on_one_database_fetch_a_day_once() {
     wait_until_complete(&served_a.base_url, due);
     // Both schedules keep looking (a lease decides who fetches, and nothing is due any more):
     // after each has looked twice more, the feed was still asked for once.
-    let checks = |served: &support::Served| metric(&served.base_url, "paperboy_sync_checks_total");
+    let checks = |served: &support::Served| support::metric(&served.base_url, "paperboy_sync_checks_total");
     let (seen_a, seen_b) = (checks(&served_a), checks(&served_b));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while checks(&served_a) < seen_a + 2 || checks(&served_b) < seen_b + 2 {
@@ -684,7 +674,7 @@ fn instances_on_one_database_fetch_a_day_once() {
         .filter(|r| r.starts_with("/rss/"))
         .count();
     assert_eq!(feed_requests, 1, "one instance fetched the day, once");
-    let runs = |served: &support::Served| metric(&served.base_url, "paperboy_sync_runs_total");
+    let runs = |served: &support::Served| support::metric(&served.base_url, "paperboy_sync_runs_total");
     assert_eq!(runs(&served_a) + runs(&served_b), 1, "one run between them");
     // Both show it.
     wait_until_complete(&served_b.base_url, due);

@@ -31,19 +31,8 @@ pub fn build(index: &Index, fields: &Fields, parsed: &ParsedQuery, filters: &Fil
     if let Some(id) = &parsed.id {
         clauses.push((Occur::Must, term(fields.id, id.as_str())));
     }
-    for word in content_words(&parsed.words) {
-        let english = analyze(ENGLISH, word);
-        let plain = analyze(PLAIN, word);
-        // A word of several tokens ("label-noise") contributes each token on its own.
-        for (field, tokens, boost) in [
-            (fields.title, &english, TITLE_BOOST),
-            (fields.authors, &plain, AUTHORS_BOOST),
-            (fields.abstract_text, &english, 1.0),
-        ] {
-            for token in tokens {
-                clauses.push((Occur::Should, boosted_term(field, token, boost)));
-            }
-        }
+    for (field, token, boost) in word_terms(index, fields, parsed) {
+        clauses.push((Occur::Should, boosted_term(field, &token, boost)));
     }
     for phrase in &parsed.phrases {
         let english = analyze(ENGLISH, phrase);
@@ -112,25 +101,35 @@ pub fn weight(index: &Index, searcher: &tantivy::Searcher, fields: &Fields, pars
         let found = searcher.doc_freq(&Term::from_field_text(field, token)).unwrap_or(0) as f32;
         (1.0 + (documents - found + 0.5) / (found + 0.5)).ln().max(0.0)
     };
-    let analyze = |tokenizer: &str, text: &str| tokens(index, tokenizer, text);
-    let mut total = 0.0;
+    let mut total: f32 = word_terms(index, fields, parsed)
+        .into_iter()
+        .map(|(field, token, boost)| boost * idf(field, &token))
+        .sum();
+    for phrase in &parsed.phrases {
+        let english = tokens(index, ENGLISH, phrase);
+        // A phrase scores like its best field: the title's.
+        total += english.iter().map(|t| TITLE_BOOST * idf(fields.title, t)).sum::<f32>();
+    }
+    total
+}
+
+/// The term clauses of the query's words: every token of every content word in each field it is
+/// looked up in, with that field's boost. A word of several tokens ("label-noise") contributes
+/// each token on its own.
+fn word_terms(index: &Index, fields: &Fields, parsed: &ParsedQuery) -> Vec<(Field, String, f32)> {
+    let mut terms = Vec::new();
     for word in content_words(&parsed.words) {
-        let english = analyze(ENGLISH, word);
-        let plain = analyze(PLAIN, word);
+        let english = tokens(index, ENGLISH, word);
+        let plain = tokens(index, PLAIN, word);
         for (field, tokens, boost) in [
             (fields.title, &english, TITLE_BOOST),
             (fields.authors, &plain, AUTHORS_BOOST),
             (fields.abstract_text, &english, 1.0),
         ] {
-            total += tokens.iter().map(|t| boost * idf(field, t)).sum::<f32>();
+            terms.extend(tokens.iter().map(|t| (field, t.clone(), boost)));
         }
     }
-    for phrase in &parsed.phrases {
-        let english = analyze(ENGLISH, phrase);
-        // A phrase scores like its best field: the title's.
-        total += english.iter().map(|t| TITLE_BOOST * idf(fields.title, t)).sum::<f32>();
-    }
-    total
+    terms
 }
 
 /// How much of the query's words `text` holds: the idf-weighted share (0 to 1) of the query's

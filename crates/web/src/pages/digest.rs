@@ -37,6 +37,9 @@ pub struct DigestSite {
     pub schedule: Schedule,
     /// When the outbox tries failed mail again (account and subscription mail).
     pub retry: RetryPolicy,
+    /// How many times this process's digest scheduler has looked for due digests (`/metrics`:
+    /// shows it is alive, and lets a test wait for passes instead of for time).
+    pub schedule_checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub fn routes() -> Router<AppState> {

@@ -348,3 +348,18 @@ pub fn call_with_body(
     let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {text}"));
     (status, json)
 }
+
+/// A counter or gauge from a server's `/metrics` (0 when absent).
+pub fn metric(base_url: &str, name: &str) -> u64 {
+    let text = ureq::get(&format!("{base_url}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}

@@ -113,6 +113,7 @@ impl TestServer {
                 sender: Arc::new(sender),
                 schedule: Schedule::default(),
                 retry,
+                schedule_checks: Arc::default(),
             })
         })
     }
