@@ -424,9 +424,33 @@ impl Digests<'_> {
             outstanding.iter().flat_map(|s| s.topics.iter().map(String::as_str)),
             outstanding.iter().any(|s| s.like_upvoted),
         )?;
+        // Each subscriber's digest is composed on its own (their For you sections, a ranking
+        // each, are most of the work): the subscribers are shared out among the cores, and
+        // their digests kept in the subscribers' order.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, outstanding.len().max(1));
+        let share = outstanding.len().div_ceil(threads).max(1);
+        let rendered: Vec<Option<RenderedDigest>> = std::thread::scope(|scope| {
+            let parts: Vec<_> = outstanding
+                .chunks(share)
+                .map(|part| {
+                    let content = &content;
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|subscriber| self.render_for(content, subscriber))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
         let mut composed = Vec::with_capacity(outstanding.len());
-        for subscriber in outstanding {
-            match self.render_for(&content, subscriber) {
+        for (subscriber, rendered) in outstanding.iter().zip(rendered) {
+            match rendered {
                 Some(rendered) => {
                     report.for_you += usize::from(!rendered.for_you.is_empty());
                     composed.push((subscriber, rendered));

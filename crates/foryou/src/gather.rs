@@ -2,6 +2,7 @@
 //! vectors of the papers they name.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use paperboy_domain::{ArxivId, PaperDocument};
@@ -19,12 +20,14 @@ const MAX_DISLIKED: usize = 300;
 /// Calendar days looked back per announcement day asked for (weekends and holidays have none).
 const CALENDAR_SPAN: u64 = 4;
 
-/// The papers of a window of announcement days.
+/// The papers of a window of announcement days (shared: every reader's ranking of the same
+/// window reads the same documents).
+#[derive(Clone)]
 pub struct Window {
     pub from: NaiveDate,
     pub until: NaiveDate,
     pub days: Vec<NaiveDate>,
-    pub papers: Vec<PaperDocument>,
+    pub papers: Vec<Arc<PaperDocument>>,
 }
 
 /// The last `days` days with announcements (or daily lists) up to the latest such day on or
@@ -47,7 +50,7 @@ pub fn window(store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window
         }
         for doc in announced.into_iter().chain(listed) {
             if papers.len() < MAX_CANDIDATES && seen.insert(doc.paper.id.to_string()) {
-                papers.push(doc);
+                papers.push(Arc::new(doc));
             }
         }
         day = match day.pred_opt() {

@@ -2,12 +2,16 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
 
 use paperboy_domain::{ArxivId, PaperDocument};
 use paperboy_recommend::{Candidate, Lexicon, ReaderModel};
 use paperboy_search::Searcher;
 use paperboy_store::Backend;
 
+use crate::gather::{self, Window};
 use crate::ForYouError;
 
 /// Each reader's model, kept between requests so that a refit starts from the last weights.
@@ -20,7 +24,25 @@ pub struct Models {
     words: Mutex<HashMap<String, (String, Vec<String>)>>,
     /// The last window's papers analysed and their vectors: every reader ranks the same window.
     window: Mutex<Option<Arc<WindowData>>>,
+    /// The last window's papers as read from the store (see [`Models::window`]).
+    papers: Mutex<Option<CachedWindow>>,
 }
+
+/// A window read from the store, and what it was read for.
+struct CachedWindow {
+    today: NaiveDate,
+    days: u32,
+    /// The store's change sequence when it was read: a paper added or changed since means the
+    /// window is read again.
+    seq: i64,
+    read_at: Instant,
+    window: Window,
+}
+
+/// How long a window read from the store is reused while no paper changes: the papers'
+/// upvote counts and daily lists (which do not move the change sequence) show within this
+/// long, as on the site's other cached pages.
+const WINDOW_FRESH: Duration = Duration::from_secs(10);
 
 /// What every reader's ranking of a window shares, made once per window: the papers' texts
 /// and keyword analysis (`Lexicon`: about 1 s of CPU for 10,000 papers), kept until the
@@ -109,9 +131,38 @@ impl Models {
         Ok(found)
     }
 
+    /// The window of `days` announcement days up to `today` ([`gather::window`]), read from the
+    /// store at most every [`WINDOW_FRESH`] while no paper changes: reading 10,000 papers costs
+    /// more than ranking them, and every reader's request asks for the same window.
+    pub fn window(&self, store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window, ForYouError> {
+        let seq = store.change_seq()?;
+        {
+            let cached = self.papers.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = cached.as_ref() {
+                if c.today == today && c.days == days && c.seq == seq && c.read_at.elapsed() < WINDOW_FRESH {
+                    return Ok(c.window.clone());
+                }
+            }
+        }
+        let window = gather::window(store, today, days)?;
+        *self.papers.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedWindow {
+            today,
+            days,
+            seq,
+            read_at: Instant::now(),
+            window: window.clone(),
+        });
+        Ok(window)
+    }
+
     /// The shared part of ranking `papers` ([`WindowData`]): reused while the window's papers
     /// stay the same, with its vectors read again when the vector index has moved on.
-    pub(crate) fn window_data(&self, searcher: &Searcher, papers: &[PaperDocument], dim: usize) -> Arc<WindowData> {
+    pub(crate) fn window_data(
+        &self,
+        searcher: &Searcher,
+        papers: &[Arc<PaperDocument>],
+        dim: usize,
+    ) -> Arc<WindowData> {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::hash::DefaultHasher::new();
         dim.hash(&mut hasher);
@@ -138,7 +189,7 @@ impl Models {
             // New vectors for the same papers: the words stay as analysed.
             Some(data) => (Arc::clone(&data.texts), Arc::clone(&data.lexicon)),
             None => {
-                let texts: Vec<String> = papers.iter().map(paper_text).collect();
+                let texts: Vec<String> = papers.iter().map(|doc| paper_text(doc)).collect();
                 let zero = vec![0.0; dim];
                 let candidates: Vec<Candidate<'_>> = papers
                     .iter()
@@ -166,7 +217,7 @@ impl Models {
 
 /// The vectors of `papers` the search engine holds, flat in the papers' order (zeros for the
 /// others): one hash look-up each in the vector index, whatever its size.
-fn window_vectors(searcher: &Searcher, papers: &[PaperDocument], dim: usize) -> Vec<f32> {
+fn window_vectors(searcher: &Searcher, papers: &[Arc<PaperDocument>], dim: usize) -> Vec<f32> {
     let mut flat = vec![0.0; papers.len() * dim];
     let ids: Vec<ArxivId> = papers.iter().map(|d| d.paper.id.clone()).collect();
     let position: HashMap<&str, usize> = papers

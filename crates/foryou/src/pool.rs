@@ -20,7 +20,7 @@ pub struct Pool {
     pub until: NaiveDate,
     /// Announcement days in the window that had papers.
     pub days: Vec<NaiveDate>,
-    pub papers: Vec<PaperDocument>,
+    pub papers: Vec<Arc<PaperDocument>>,
     /// The papers' texts, keyword analysis and vectors, shared by every pool of the same papers.
     data: Arc<WindowData>,
     /// Whether papers are compared by meaning (an embedding model is loaded).
@@ -85,7 +85,7 @@ impl Pool {
         }
         for doc in listed.into_iter().chain(announced) {
             if papers.len() < cap && seen.insert(doc.paper.id.to_string()) {
-                papers.push(doc);
+                papers.push(Arc::new(doc));
             }
         }
         Ok(Pool::new(
@@ -145,7 +145,7 @@ impl Pool {
 
 /// One ranked paper.
 pub struct Pick {
-    pub doc: PaperDocument,
+    pub doc: Arc<PaperDocument>,
     pub score: f32,
     /// A followed author's paper or a saved-search match.
     pub surfaced: bool,
@@ -175,18 +175,15 @@ pub fn for_reader(
     days: u32,
     today: NaiveDate,
 ) -> Result<ForYou, ForYouError> {
-    let pool = Pool::new(searcher, models, gather::window(store, today, days)?);
+    let pool = Pool::new(searcher, models, models.window(store, today, days)?);
     let Ranking { order, cold } = pool.rank(store, searcher, models, reader)?;
-    let mut papers: Vec<Option<PaperDocument>> = pool.papers.into_iter().map(Some).collect();
     let picks = order
         .into_iter()
-        .filter_map(|r| {
-            papers[r.index].take().map(|doc| Pick {
-                doc,
-                score: r.score,
-                surfaced: r.surfaced,
-                reasons: r.reasons,
-            })
+        .map(|r| Pick {
+            doc: Arc::clone(&pool.papers[r.index]),
+            score: r.score,
+            surfaced: r.surfaced,
+            reasons: r.reasons,
         })
         .collect();
     Ok(ForYou {

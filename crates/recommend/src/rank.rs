@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::error::check;
 use crate::keywords::{is_one_word, term_words, Row};
 use crate::linear::sigmoid;
-use crate::vector::dot;
+use crate::vector::{dot, dots};
 use crate::{Candidate, Lexicon, Liking, ReaderModel, Reason, RecommendError, Signals};
 
 /// Surfaced papers (a followed author's, saved-search matches) get this on top of their score:
@@ -205,6 +205,8 @@ struct References<'s> {
     weights: &'s Weights,
     lexicon: &'s Lexicon,
     liked: Vec<(&'s str, &'s [f32], Liking)>,
+    /// The same liked papers' vectors alone, for [`dots`].
+    liked_vectors: Vec<&'s [f32]>,
     /// The same liked papers' tf-idf rows in the lexicon's terms (empty for one without text).
     liked_rows: Vec<Row>,
     disliked: Vec<&'s [f32]>,
@@ -268,6 +270,7 @@ impl<'s> References<'s> {
         Ok(References {
             weights,
             lexicon,
+            liked_vectors: liked.iter().map(|(_, v, _)| *v).collect(),
             liked,
             liked_rows,
             disliked,
@@ -396,7 +399,8 @@ impl<'s> References<'s> {
         let mut score = cheap;
         let mut nearest: Option<(f32, usize)> = None;
         if !self.liked.is_empty() {
-            let mut sims: Vec<f32> = self.liked.iter().map(|(_, v, _)| dot(v, c.vector)).collect();
+            let mut sims = Vec::with_capacity(self.liked_vectors.len());
+            dots(c.vector, &self.liked_vectors, &mut sims);
             nearest = sims
                 .iter()
                 .enumerate()
@@ -406,7 +410,9 @@ impl<'s> References<'s> {
             sims.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
             score += self.weights.knn * sims[..k].iter().sum::<f32>() / k as f32;
         }
-        if let Some(closest) = self.disliked.iter().map(|v| dot(v, c.vector)).max_by(f32::total_cmp) {
+        let mut dismissed = Vec::with_capacity(self.disliked.len());
+        dots(c.vector, &self.disliked, &mut dismissed);
+        if let Some(closest) = dismissed.into_iter().max_by(f32::total_cmp) {
             score -= self.weights.dislike * (closest - self.weights.dislike_floor).max(0.0);
         }
         if let Some(closest) = self

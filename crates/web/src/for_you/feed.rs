@@ -48,8 +48,12 @@ pub async fn show(
         super::MAX_DAYS as usize,
     )? as u32;
     let ranked = for_reader(&state, user.id, days).await?;
-    let entries: Vec<(&PaperDocument, Option<chrono::NaiveDate>)> =
-        ranked.picks.iter().take(FEED_ENTRIES).map(|p| (&p.doc, None)).collect();
+    let entries: Vec<(&PaperDocument, Option<chrono::NaiveDate>)> = ranked
+        .picks
+        .iter()
+        .take(FEED_ENTRIES)
+        .map(|p| (p.doc.as_ref(), None))
+        .collect();
     Ok(answer(
         &uri,
         &headers,

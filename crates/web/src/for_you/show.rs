@@ -61,7 +61,7 @@ pub async fn api(
         .skip(page * limit)
         .take(limit)
         .map(|pick| {
-            let mut paper = serde_json::to_value(&pick.doc).unwrap_or_else(|_| json!({}));
+            let mut paper = serde_json::to_value(pick.doc.as_ref()).unwrap_or_else(|_| json!({}));
             if let Value::Object(fields) = &mut paper {
                 fields.insert("score".into(), json!(pick.score));
                 fields.insert("surfaced".into(), json!(pick.surfaced));
