@@ -1,6 +1,7 @@
 //! Each reader's model kept between rankings, and saved-search queries embedded once.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,8 +25,10 @@ pub struct Models {
     words: Mutex<HashMap<String, (String, Vec<String>)>>,
     /// The last window's papers analysed and their vectors: every reader ranks the same window.
     window: Mutex<Option<Arc<WindowData>>>,
-    /// The last window's papers as read from the store (see [`Models::window`]).
-    papers: Mutex<Option<CachedWindow>>,
+    /// The last window's papers as read from the store (see [`Models::window`]), and whether
+    /// a background read of it is under way.
+    papers: Arc<Mutex<Option<CachedWindow>>>,
+    refreshing: Arc<AtomicBool>,
 }
 
 /// A window read from the store, and what it was read for.
@@ -39,9 +42,9 @@ struct CachedWindow {
     window: Window,
 }
 
-/// How long a window read from the store is reused while no paper changes: the papers'
-/// upvote counts and daily lists (which do not move the change sequence) show within this
-/// long, as on the site's other cached pages.
+/// How old a window read from the store may be before it is read again in the background:
+/// the papers' upvote counts and daily lists (which do not move the change sequence) show
+/// within about this long, as on the site's other cached pages.
 const WINDOW_FRESH: Duration = Duration::from_secs(10);
 
 /// What every reader's ranking of a window shares, made once per window: the papers' texts
@@ -131,28 +134,51 @@ impl Models {
         Ok(found)
     }
 
-    /// The window of `days` announcement days up to `today` ([`gather::window`]), read from the
-    /// store at most every [`WINDOW_FRESH`] while no paper changes: reading 10,000 papers costs
-    /// more than ranking them, and every reader's request asks for the same window.
-    pub fn window(&self, store: &dyn Backend, today: NaiveDate, days: u32) -> Result<Window, ForYouError> {
+    /// The window of `days` announcement days up to `today` ([`gather::window`]). Reading
+    /// 10,000 papers from the store costs more than ranking them, and every reader asks for the
+    /// same window, so the last one read is kept: read again at once when a paper was added or
+    /// changed (the store's change sequence moved) or the day or the number of days differ; and
+    /// when only older than [`WINDOW_FRESH`], served as it is while a background thread reads
+    /// it again (for the upvote counts), so that no request waits for that.
+    pub fn window(&self, store: &Arc<dyn Backend>, today: NaiveDate, days: u32) -> Result<Window, ForYouError> {
         let seq = store.change_seq()?;
         {
             let cached = self.papers.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(c) = cached.as_ref() {
-                if c.today == today && c.days == days && c.seq == seq && c.read_at.elapsed() < WINDOW_FRESH {
-                    return Ok(c.window.clone());
+            if let Some(c) = cached
+                .as_ref()
+                .filter(|c| c.today == today && c.days == days && c.seq == seq)
+            {
+                if c.read_at.elapsed() >= WINDOW_FRESH && !self.refreshing.swap(true, Ordering::SeqCst) {
+                    self.refresh_in_background(store, today, days, seq);
                 }
+                return Ok(c.window.clone());
             }
         }
-        let window = gather::window(store, today, days)?;
-        *self.papers.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedWindow {
-            today,
-            days,
-            seq,
-            read_at: Instant::now(),
-            window: window.clone(),
-        });
+        let window = gather::window(store.as_ref(), today, days)?;
+        keep_window(&self.papers, today, days, seq, &window);
         Ok(window)
+    }
+
+    fn refresh_in_background(&self, store: &Arc<dyn Backend>, today: NaiveDate, days: u32, seq: i64) {
+        let (store, papers, refreshing) = (
+            Arc::clone(store),
+            Arc::clone(&self.papers),
+            Arc::clone(&self.refreshing),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("for-you-window".into())
+            .spawn(move || {
+                match gather::window(store.as_ref(), today, days) {
+                    Ok(window) => keep_window(&papers, today, days, seq, &window),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not read the For you window again; keeping the last one")
+                    }
+                }
+                refreshing.store(false, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            self.refreshing.store(false, Ordering::SeqCst);
+        }
     }
 
     /// The shared part of ranking `papers` ([`WindowData`]): reused while the window's papers
@@ -231,4 +257,19 @@ fn window_vectors(searcher: &Searcher, papers: &[Arc<PaperDocument>], dim: usize
         }
     }
     flat
+}
+
+/// Keeps `window` as the last one read, unless a newer read for other papers came first.
+fn keep_window(cache: &Mutex<Option<CachedWindow>>, today: NaiveDate, days: u32, seq: i64, window: &Window) {
+    let mut cached = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if cached.as_ref().is_some_and(|c| c.seq > seq) {
+        return;
+    }
+    *cached = Some(CachedWindow {
+        today,
+        days,
+        seq,
+        read_at: Instant::now(),
+        window: window.clone(),
+    });
 }

@@ -168,7 +168,7 @@ pub struct ForYou {
 
 /// The window of `days` announcement days up to `today`, ranked for `reader`.
 pub fn for_reader(
-    store: &dyn Backend,
+    store: &Arc<dyn Backend>,
     searcher: &Searcher,
     models: &Models,
     reader: i64,
@@ -176,7 +176,7 @@ pub fn for_reader(
     today: NaiveDate,
 ) -> Result<ForYou, ForYouError> {
     let pool = Pool::new(searcher, models, models.window(store, today, days)?);
-    let Ranking { order, cold } = pool.rank(store, searcher, models, reader)?;
+    let Ranking { order, cold } = pool.rank(store.as_ref(), searcher, models, reader)?;
     let picks = order
         .into_iter()
         .map(|r| Pick {

@@ -49,7 +49,7 @@ pub async fn for_reader(state: &AppState, reader: i64, days: u32) -> Result<ForY
     );
     crate::kit::blocking(move || {
         let today = chrono::Utc::now().date_naive();
-        paperboy_foryou::for_reader(store.as_ref(), &searcher, &models, reader, days, today)
+        paperboy_foryou::for_reader(&store, &searcher, &models, reader, days, today)
     })
     .await
 }
