@@ -13,7 +13,8 @@ pub(super) fn tag_line(line: &str) -> Option<(&str, &str)> {
     let tag_ok = bytes.len() >= 5
         && bytes[0].is_ascii_uppercase()
         && (bytes[1].is_ascii_uppercase() || bytes[1].is_ascii_digit())
-        && &line[2..4] == "  "
+        // Compared as bytes: a line of other text may have a multi-byte character there.
+        && &bytes[2..4] == b"  "
         && bytes[4] == b'-';
     tag_ok.then(|| (&line[..2], line[5..].trim()))
 }

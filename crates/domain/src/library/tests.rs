@@ -137,6 +137,14 @@ fn broken_ris_records_are_named() {
 }
 
 #[test]
+fn a_line_with_a_wide_character_where_a_tag_would_end_is_text_not_a_panic() {
+    // Found by `any_bytes_are_read_without_panicking`: "۵" is two bytes, the second where a
+    // tag's two spaces would start.
+    let parsed = parse("JVr۵<%\nTY  - JOUR\nTI  - A Title Long Enough\nER  - \n".as_bytes()).unwrap();
+    assert_eq!(parsed.entries.len(), 1);
+}
+
+#[test]
 fn csl_json_from_zotero() {
     let text = r#"[
       {"id": "http://zotero.org/users/1/items/ABC", "type": "article", "title": "Attention Is All You Need",
