@@ -1,6 +1,6 @@
-//! `serve` runs the digest schedule itself: a background thread wakes each minute and runs
-//! the due digests. The delivery ledger makes that idempotent, also alongside a cron job
-//! running `paperboy digest run`.
+//! `serve` runs the digest schedule itself: a background thread wakes each minute (the first
+//! time a minute after the start) and runs the due digests. The delivery ledger makes that
+//! idempotent, also alongside a cron job running `paperboy digest run`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,6 +48,10 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
             let mut handled: HashMap<Frequency, (String, Vec<i64>)> = HashMap::new();
             let mut handled_searches: HashMap<Frequency, (String, Vec<i64>)> = HashMap::new();
             loop {
+                // First a pause, then a pass: a server just started (or restarted) sends what is
+                // due within one check interval, and one started for a few requests (a test, a
+                // second instance behind a load balancer) does not race them with a digest.
+                std::thread::sleep(every);
                 let digests = Digests {
                     papers: store.as_ref(),
                     subscribers: store.as_ref(),
@@ -103,7 +107,6 @@ pub fn spawn(config: &Config, store: Arc<dyn Backend>, searcher: Arc<Searcher>, 
                     }
                 }
                 checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                std::thread::sleep(every);
             }
         });
     if let Err(e) = spawned {
