@@ -53,6 +53,9 @@ const WINDOW_FRESH: Duration = Duration::from_secs(10);
 /// changed (a paper embedded since).
 pub(crate) struct WindowData {
     key: u64,
+    /// The documents it was made for: the same window served again (the same `Arc`s) is
+    /// recognised by address, without hashing its papers.
+    documents: Vec<Arc<PaperDocument>>,
     /// The vector index's sequence number when the vectors were read (`None` without a model).
     vectors_seq: Option<i64>,
     /// Title and abstract of each paper, in the window's order.
@@ -189,6 +192,18 @@ impl Models {
         papers: &[Arc<PaperDocument>],
         dim: usize,
     ) -> Arc<WindowData> {
+        let seq = searcher.vectors_seq();
+        {
+            let cached = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(data) = cached.as_ref().filter(|w| {
+                w.dim == dim
+                    && w.vectors_seq == seq
+                    && w.documents.len() == papers.len()
+                    && w.documents.iter().zip(papers).all(|(a, b)| Arc::ptr_eq(a, b))
+            }) {
+                return Arc::clone(data);
+            }
+        }
         use std::hash::{Hash, Hasher};
         let mut hasher = std::hash::DefaultHasher::new();
         dim.hash(&mut hasher);
@@ -204,13 +219,14 @@ impl Models {
                 .hash(&mut hasher);
         }
         let key = hasher.finish();
-        let seq = searcher.vectors_seq();
         let mut cached = self.window.lock().unwrap_or_else(|p| p.into_inner());
         let reuse = cached.as_ref().filter(|w| w.key == key);
-        if let Some(data) = reuse.filter(|w| w.vectors_seq == seq) {
-            return Arc::clone(data);
-        }
-        let vectors = window_vectors(searcher, papers, dim);
+        // The same papers read again (their upvote counts may differ): the same words, and the
+        // vectors too when the index has not moved; kept for the new documents.
+        let vectors = match reuse.filter(|w| w.vectors_seq == seq) {
+            Some(data) => data.vectors.clone(),
+            None => window_vectors(searcher, papers, dim),
+        };
         let (texts, lexicon) = match reuse {
             // New vectors for the same papers: the words stay as analysed.
             Some(data) => (Arc::clone(&data.texts), Arc::clone(&data.lexicon)),
@@ -230,6 +246,7 @@ impl Models {
         };
         let data = Arc::new(WindowData {
             key,
+            documents: papers.to_vec(),
             vectors_seq: seq,
             texts,
             lexicon,
