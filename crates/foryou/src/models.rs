@@ -24,7 +24,7 @@ pub struct Models {
     /// Liked papers' words (title and abstract, authors), read from the store once.
     words: Mutex<HashMap<String, (String, Vec<String>)>>,
     /// The last window's papers analysed and their vectors: every reader ranks the same window.
-    window: Mutex<Option<Arc<WindowData>>>,
+    analysis: Mutex<Option<Arc<WindowData>>>,
     /// The last window's papers as read from the store (see [`Models::window`]), and whether
     /// a background read of it is under way.
     papers: Arc<Mutex<Option<CachedWindow>>>,
@@ -63,7 +63,7 @@ pub(crate) struct WindowData {
     pub(crate) lexicon: Arc<Lexicon>,
     /// Each paper's unit vector in the window's order, `dim` numbers each (zeros for a paper
     /// not embedded yet: it ranks on the other parts).
-    vectors: Vec<f32>,
+    vectors: Arc<Vec<f32>>,
     pub(crate) dim: usize,
 }
 
@@ -194,7 +194,7 @@ impl Models {
     ) -> Arc<WindowData> {
         let seq = searcher.vectors_seq();
         {
-            let cached = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            let cached = self.analysis.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(data) = cached.as_ref().filter(|w| {
                 w.dim == dim
                     && w.vectors_seq == seq
@@ -219,13 +219,13 @@ impl Models {
                 .hash(&mut hasher);
         }
         let key = hasher.finish();
-        let mut cached = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cached = self.analysis.lock().unwrap_or_else(|p| p.into_inner());
         let reuse = cached.as_ref().filter(|w| w.key == key);
         // The same papers read again (their upvote counts may differ): the same words, and the
         // vectors too when the index has not moved; kept for the new documents.
         let vectors = match reuse.filter(|w| w.vectors_seq == seq) {
-            Some(data) => data.vectors.clone(),
-            None => window_vectors(searcher, papers, dim),
+            Some(data) => Arc::clone(&data.vectors),
+            None => Arc::new(window_vectors(searcher, papers, dim)),
         };
         let (texts, lexicon) = match reuse {
             // New vectors for the same papers: the words stay as analysed.
@@ -263,14 +263,14 @@ impl Models {
 fn window_vectors(searcher: &Searcher, papers: &[Arc<PaperDocument>], dim: usize) -> Vec<f32> {
     let mut flat = vec![0.0; papers.len() * dim];
     let ids: Vec<ArxivId> = papers.iter().map(|d| d.paper.id.clone()).collect();
-    let position: HashMap<&str, usize> = papers
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.paper.id.as_str(), i))
-        .collect();
+    // `vectors_of` answers in the order asked, leaving out papers it lacks: walk both at once.
+    let mut position = 0;
     for (id, vector) in searcher.vectors_of(&ids) {
-        if let (Some(&i), true) = (position.get(id.as_str()), vector.len() == dim) {
-            flat[i * dim..(i + 1) * dim].copy_from_slice(&vector);
+        while position < ids.len() && ids[position] != id {
+            position += 1;
+        }
+        if position < ids.len() && vector.len() == dim {
+            flat[position * dim..(position + 1) * dim].copy_from_slice(&vector);
         }
     }
     flat

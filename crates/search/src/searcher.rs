@@ -364,11 +364,20 @@ impl Searcher {
                 None => 0.0,
             })
         };
+        let keyword_first = lexical.first().map(|h| &h.id);
+        let keyword_first_holds = holds(keyword_first)?;
+        let semantic_first = vectors.first().map(|(id, _)| id);
+        // Often the same paper: read it once.
+        let semantic_first_holds = if semantic_first.is_some() && semantic_first == keyword_first {
+            keyword_first_holds
+        } else {
+            holds(semantic_first)?
+        };
         Ok(Evidence {
             keyword_weight: self.lexical.query_weight(parsed),
-            keyword_first_holds: holds(lexical.first().map(|h| &h.id))?,
+            keyword_first_holds,
             keyword_third_holds: holds(lexical.get(2).map(|h| &h.id))?,
-            semantic_first_holds: holds(vectors.first().map(|(id, _)| id))?,
+            semantic_first_holds,
         })
     }
 

@@ -96,11 +96,7 @@ pub fn build(index: &Index, fields: &Fields, parsed: &ParsedQuery, filters: &Fil
 /// query's rare words a paper matches), where the raw score grows with the query's length and
 /// rareness. Filters and `author:`/`cat:` add nothing: every match has them.
 pub fn weight(index: &Index, searcher: &tantivy::Searcher, fields: &Fields, parsed: &ParsedQuery) -> f32 {
-    let documents = searcher.num_docs() as f32;
-    let idf = |field: Field, token: &str| -> f32 {
-        let found = searcher.doc_freq(&Term::from_field_text(field, token)).unwrap_or(0) as f32;
-        (1.0 + (documents - found + 0.5) / (found + 0.5)).ln().max(0.0)
-    };
+    let idf = |field: Field, token: &str| idf(searcher, field, token);
     let mut total: f32 = word_terms(index, fields, parsed)
         .into_iter()
         .map(|(field, token, boost)| boost * idf(field, &token))
@@ -143,13 +139,7 @@ pub fn matched_share(
     parsed: &ParsedQuery,
     text: &str,
 ) -> f32 {
-    let documents = searcher.num_docs() as f32;
-    let idf = |token: &str| -> f32 {
-        let found = searcher
-            .doc_freq(&Term::from_field_text(fields.abstract_text, token))
-            .unwrap_or(0) as f32;
-        (1.0 + (documents - found + 0.5) / (found + 0.5)).ln().max(0.0)
-    };
+    let idf = |token: &str| idf(searcher, fields.abstract_text, token);
     let present: std::collections::HashSet<String> = tokens(index, ENGLISH, text).into_iter().collect();
     let mut asked: Vec<String> = content_words(&parsed.words)
         .into_iter()
@@ -171,6 +161,13 @@ pub fn matched_share(
     } else {
         0.0
     }
+}
+
+/// A term's BM25 idf in `field`, as tantivy scores it (0 for a term in every paper).
+fn idf(searcher: &tantivy::Searcher, field: Field, token: &str) -> f32 {
+    let documents = searcher.num_docs() as f32;
+    let found = searcher.doc_freq(&Term::from_field_text(field, token)).unwrap_or(0) as f32;
+    (1.0 + (documents - found + 0.5) / (found + 0.5)).ln().max(0.0)
 }
 
 /// English function words ("the", "of", "for"…): in nearly every abstract, so their postings

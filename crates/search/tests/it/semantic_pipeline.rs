@@ -74,6 +74,15 @@ fn open(f: &Fixture, e: &Arc<HashedWords>) -> Searcher {
     searcher
 }
 
+/// A searcher over the fixture with every paper embedded.
+fn open_embedded(f: &Fixture, e: &Arc<HashedWords>) -> Searcher {
+    let searcher = open(f, e);
+    searcher
+        .embed_pending(&f.store, None, &AtomicBool::new(false), true)
+        .unwrap();
+    searcher
+}
+
 fn request(text: &str, mode: Mode) -> SearchRequest {
     SearchRequest {
         text: text.into(),
@@ -142,10 +151,7 @@ fn catch_up_embeds_each_paper_once_resumes_after_a_stop_and_skips_unchanged_text
 fn semantic_and_hybrid_search_find_a_paper_by_its_words_and_report_the_mode() {
     let f = load();
     let e = embedder();
-    let searcher = open(&f, &e);
-    searcher
-        .embed_pending(&f.store, None, &AtomicBool::new(false), true)
-        .unwrap();
+    let searcher = open_embedded(&f, &e);
     let target = any_paper(&f);
 
     for mode in [Mode::Semantic, Mode::Hybrid] {
@@ -161,10 +167,7 @@ fn semantic_and_hybrid_search_find_a_paper_by_its_words_and_report_the_mode() {
 fn semantic_scores_are_the_cosines_of_query_and_paper() {
     let f = load();
     let e = embedder();
-    let searcher = open(&f, &e);
-    searcher
-        .embed_pending(&f.store, None, &AtomicBool::new(false), true)
-        .unwrap();
+    let searcher = open_embedded(&f, &e);
     let target = any_paper(&f);
     let query = &e.embed(&[target.title.as_str()]).unwrap()[0];
     let results = searcher
@@ -195,10 +198,7 @@ fn semantic_scores_are_the_cosines_of_query_and_paper() {
 fn filters_apply_to_semantic_results() {
     let f = load();
     let e = embedder();
-    let searcher = open(&f, &e);
-    searcher
-        .embed_pending(&f.store, None, &AtomicBool::new(false), true)
-        .unwrap();
+    let searcher = open_embedded(&f, &e);
     let target = any_paper(&f);
     let other_category = "q-bio.zz";
     let mut req = request(&target.title, Mode::Semantic);
