@@ -6,12 +6,16 @@
 //! them (on the benchmark's readers, arxiv-sanity's tf-idf SVM beat the embedding alone).
 //!
 //! Why once per window: scanning 10,000 abstracts for every ranking was most of its cost. A
-//! [`Lexicon`] holds each paper's words (hashes, sorted) for saved searches, and an inverted
-//! index (term → the papers it occurs in, with its tf-idf weight) so that comparing a reader's
-//! liked papers with every candidate costs the length of their terms' postings, not a pass over
-//! the text. The caller builds it when the window changes and keeps it (the web layer caches it).
+//! [`Lexicon`] holds two inverted indexes: word → the papers that have it, for saved searches,
+//! and term → the papers it occurs in with its tf-idf weight, so that comparing a reader's liked
+//! papers with every candidate costs the length of their terms' postings, not a pass over the
+//! text. The caller builds it when the window changes and keeps it (the web layer caches it),
+//! and the rows of the liked papers it is asked for are kept in it: a reader's liked papers come
+//! back with every ranking.
 
-use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
 
 use crate::Candidate;
 
@@ -20,6 +24,7 @@ use crate::Candidate;
 const MAX_DF: f32 = 0.1;
 
 /// English function words left out of the tf-idf terms (a saved search still matches them).
+/// Sorted: looked up by binary search.
 pub const STOP_WORDS: &[&str] = &[
     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at",
     "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do",
@@ -36,35 +41,62 @@ pub const STOP_WORDS: &[&str] = &[
 /// (those the window lacks count in the length, as they would in arxiv-sanity's).
 pub(crate) type Row = Vec<(u32, f32)>;
 
+/// Rows of outside papers a lexicon keeps (see [`Lexicon::row`]) before it starts over.
+const MAX_KEPT_ROWS: usize = 20_000;
+
 /// A window's papers, analysed: built from the candidates of a ranking, in their order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Lexicon {
+    /// Papers analysed.
+    papers: usize,
     /// Term hash → term id.
-    ids: HashMap<u64, u32>,
+    ids: FxHashMap<u64, u32>,
     /// Per term id: its idf, 0 for terms too common to count.
     idf: Vec<f32>,
     /// Per term id, `postings[offsets[t]..offsets[t + 1]]`: (paper, weight in its unit row).
     offsets: Vec<u32>,
     postings: Vec<(u32, f32)>,
-    /// Per paper, `words[word_offsets[p]..word_offsets[p + 1]]`: its words' hashes, sorted.
-    word_offsets: Vec<u32>,
-    words: Vec<u64>,
+    /// Every word (stop words and numbers too) and author name (as [`author_term`]) →
+    /// `word_papers[range]`: the papers that have it, ascending.
+    word_ranges: FxHashMap<u64, (u32, u32)>,
+    word_papers: Vec<u32>,
+    /// Rows made for outside papers, by the hash of their text and authors.
+    rows: Mutex<FxHashMap<u64, Arc<Row>>>,
+}
+
+impl Clone for Lexicon {
+    fn clone(&self) -> Lexicon {
+        Lexicon {
+            papers: self.papers,
+            ids: self.ids.clone(),
+            idf: self.idf.clone(),
+            offsets: self.offsets.clone(),
+            postings: self.postings.clone(),
+            word_ranges: self.word_ranges.clone(),
+            word_papers: self.word_papers.clone(),
+            rows: Mutex::default(),
+        }
+    }
 }
 
 impl Lexicon {
     /// Analyses the candidates' text (title and abstract) and author names.
     pub fn new(candidates: &[Candidate<'_>]) -> Lexicon {
-        let mut ids: HashMap<u64, u32> = HashMap::new();
+        let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
         let mut df: Vec<u32> = Vec::new();
         let mut rows: Vec<Vec<(u32, f32)>> = Vec::with_capacity(candidates.len());
-        let (mut word_offsets, mut words) = (vec![0u32], Vec::new());
-        for c in candidates {
-            let mut own: Vec<u64> = Vec::new();
-            let counts = term_counts(c.text, c.authors, |w| own.push(hash(w.as_bytes())));
+        // (word, paper), each once: sorted, they are the word index.
+        let mut word_pairs: Vec<(u64, u32)> = Vec::new();
+        for (paper, c) in candidates.iter().enumerate() {
+            let first = word_pairs.len();
+            let counts = term_counts(c.text, c.authors, |w| {
+                word_pairs.push((hash(w.as_bytes()), paper as u32))
+            });
+            word_pairs.extend(c.authors.iter().map(|a| (author_term(a), paper as u32)));
+            let own = &mut word_pairs[first..];
             own.sort_unstable();
-            own.dedup();
-            words.extend_from_slice(&own);
-            word_offsets.push(words.len() as u32);
+            let distinct = dedup_in_place(own);
+            word_pairs.truncate(first + distinct);
             let row: Vec<(u32, f32)> = counts
                 .into_iter()
                 .map(|(term, count)| {
@@ -111,35 +143,88 @@ impl Lexicon {
                 fill[id as usize] += 1;
             }
         }
+        // Sorted by word, then paper: each word's papers are a run, ascending.
+        word_pairs.sort_unstable();
+        let mut word_ranges: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+        let mut start = 0;
+        for (i, pair) in word_pairs.iter().enumerate() {
+            if word_pairs.get(i + 1).is_none_or(|next| next.0 != pair.0) {
+                word_ranges.insert(pair.0, (start as u32, i as u32 + 1));
+                start = i + 1;
+            }
+        }
         Lexicon {
+            papers: candidates.len(),
             ids,
             idf,
             offsets,
             postings,
-            word_offsets,
-            words,
+            word_ranges,
+            word_papers: word_pairs.into_iter().map(|(_, paper)| paper).collect(),
+            rows: Mutex::default(),
         }
     }
 
     /// Papers analysed.
     pub fn len(&self) -> usize {
-        self.word_offsets.len().saturating_sub(1)
+        self.papers
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Does paper `index` have every word of `term` (lower-case), as whole words? A phrase of
-    /// one word is answered exactly; for a longer one a `false` is exact and a `true` means
-    /// "maybe" (the words may be apart), to be checked in the text.
-    pub(crate) fn has_words(&self, index: usize, term_words: &[u64]) -> bool {
-        let own = &self.words[self.word_offsets[index] as usize..self.word_offsets[index + 1] as usize];
-        term_words.iter().all(|w| own.binary_search(w).is_ok())
+    /// Which papers have every word of `term` (lower-case), as whole words: one flag per paper.
+    /// A phrase of one word is answered exactly; for a longer one a `false` is exact and a
+    /// `true` means "maybe" (the words may be apart), to be checked in the text.
+    pub(crate) fn papers_with_words(&self, term_words: &[u64]) -> Vec<bool> {
+        let mut lists: Vec<&[u32]> = Vec::with_capacity(term_words.len());
+        for word in term_words {
+            match self.word_ranges.get(word) {
+                Some(&(from, to)) => lists.push(&self.word_papers[from as usize..to as usize]),
+                None => return vec![false; self.papers],
+            }
+        }
+        let mut found = vec![false; self.papers];
+        // The rarest word's papers, kept when every other word's list has them too.
+        lists.sort_by_key(|l| l.len());
+        if let Some((rarest, others)) = lists.split_first() {
+            for &paper in *rarest {
+                if others.iter().all(|l| l.binary_search(&paper).is_ok()) {
+                    found[paper as usize] = true;
+                }
+            }
+        }
+        found
     }
 
-    /// The tf-idf row of a paper outside the window (a liked one), in this window's terms.
-    pub(crate) fn row(&self, text: &str, authors: &[String]) -> Row {
+    /// The papers by an author of this name (without case, punctuation or repeated spaces:
+    /// "jane  DOE" finds Jane Doe's), ascending.
+    pub(crate) fn papers_by_author(&self, name: &str) -> &[u32] {
+        self.word_ranges
+            .get(&author_term(name))
+            .map_or(&[], |&(from, to)| &self.word_papers[from as usize..to as usize])
+    }
+
+    /// The tf-idf row of a paper outside the window (a liked one), in this window's terms; kept,
+    /// so that the same paper asked for again (the same reader's next ranking) costs a look-up.
+    pub(crate) fn row(&self, text: &str, authors: &[String]) -> Arc<Row> {
+        let key = authors.iter().fold(hash(text.as_bytes()), |h, a| {
+            hash_more(hash_more(h, b"\n"), a.as_bytes())
+        });
+        if let Some(row) = self.rows.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Arc::clone(row);
+        }
+        let row = Arc::new(self.make_row(text, authors));
+        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        if rows.len() >= MAX_KEPT_ROWS {
+            rows.clear();
+        }
+        rows.insert(key, Arc::clone(&row));
+        row
+    }
+
+    fn make_row(&self, text: &str, authors: &[String]) -> Row {
         // A term the window lacks matches nothing but still counts in the length: it was as
         // rare as can be, and gets the highest idf.
         let unseen = smoothed_idf(self.len() as f32, 0);
@@ -208,11 +293,11 @@ fn weigh(row: &mut Vec<(u32, f32)>, idf: impl Fn(u32) -> f32) {
 /// bigrams of neighbouring kept words, and each author's whole name. `each_word` sees every
 /// word (lower-case), stop words and numbers included: saved searches match those.
 fn term_counts(text: &str, authors: &[String], mut each_word: impl FnMut(&str)) -> Vec<(u64, f32)> {
-    let mut counts: HashMap<u64, f32> = HashMap::new();
+    let mut counts: FxHashMap<u64, f32> = FxHashMap::default();
     let mut previous: Option<u64> = None;
     for_each_word(text, |w| {
         each_word(w);
-        let kept = w.len() >= 2 && w.starts_with(char::is_alphabetic) && !STOP_WORDS.contains(&w);
+        let kept = w.len() >= 2 && w.starts_with(char::is_alphabetic) && STOP_WORDS.binary_search(&w).is_err();
         if !kept {
             previous = None;
             return;
@@ -225,13 +310,18 @@ fn term_counts(text: &str, authors: &[String], mut each_word: impl FnMut(&str)) 
         previous = Some(h);
     });
     for author in authors {
-        let mut h = hash(b"author:");
-        for_each_word(author, |w| h = hash_more(hash_more(h, w.as_bytes()), b" "));
-        *counts.entry(h).or_default() += 1.0;
+        *counts.entry(author_term(author)).or_default() += 1.0;
     }
     let mut counts: Vec<(u64, f32)> = counts.into_iter().collect();
     counts.sort_unstable_by_key(|e| e.0);
     counts
+}
+
+/// An author's whole name as one term: its words, lower-case, in a hash space of their own.
+fn author_term(author: &str) -> u64 {
+    let mut h = hash(b"author:");
+    for_each_word(author, |w| h = hash_more(hash_more(h, w.as_bytes()), b" "));
+    h
 }
 
 /// Calls `f` with each word of `text`, lower-case: the maximal runs of letters and digits.
@@ -245,6 +335,18 @@ fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .for_each(&mut f);
+}
+
+/// Removes repeats from sorted `items` by moving the distinct ones to the front; their count.
+fn dedup_in_place<T: PartialEq + Copy>(items: &mut [T]) -> usize {
+    let mut kept = 0;
+    for i in 0..items.len() {
+        if kept == 0 || items[kept - 1] != items[i] {
+            items[kept] = items[i];
+            kept += 1;
+        }
+    }
+    kept
 }
 
 /// FNV-1a, 64 bits: stable across runs and machines, and fast on short words.
@@ -289,12 +391,34 @@ mod tests {
         let authors = vec![Vec::new(), Vec::new()];
         let lexicon = Lexicon::new(&candidates(&texts, &authors));
         assert_eq!(lexicon.len(), 2);
-        assert!(lexicon.has_words(0, &term_words("diffusion")));
-        assert!(lexicon.has_words(0, &term_words("text-to-video")));
-        assert!(!lexicon.has_words(0, &term_words("fusion")));
-        assert!(lexicon.has_words(1, &term_words("caf\u{e9}")));
-        assert!(!lexicon.has_words(1, &term_words("diffusion")));
+        let papers = |term: &str| lexicon.papers_with_words(&term_words(term));
+        assert_eq!(papers("diffusion"), [true, false]);
+        assert_eq!(papers("text-to-video"), [true, false]);
+        assert_eq!(papers("video diffusion text"), [true, false]);
+        assert_eq!(papers("fusion"), [false, false]);
+        assert_eq!(papers("caf\u{e9}"), [false, true]);
+        assert_eq!(papers("diffusion caf\u{e9}"), [false, false]);
         assert!(is_one_word("diffusion") && !is_one_word("video diffusion") && !is_one_word("text-to-video"));
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_their_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_row_asked_for_again_is_the_same_row() {
+        let texts = vec!["graphs and trees".to_string(), "trees".to_string()];
+        let authors = vec![Vec::new(), Vec::new()];
+        let lexicon = Lexicon::new(&candidates(&texts, &authors));
+        let first = lexicon.row("graphs", &[]);
+        assert!(Arc::ptr_eq(&first, &lexicon.row("graphs", &[])));
+        assert_eq!(*first, lexicon.make_row("graphs", &[]));
+        assert_ne!(
+            *lexicon.row("graphs", &["Jane Doe".to_string()]),
+            *first,
+            "authors are terms"
+        );
     }
 
     #[test]
@@ -326,5 +450,11 @@ mod tests {
         let mut sims = vec![0.0; 3];
         lexicon.accumulate(&lexicon.row("delta", &["jane  DOE".to_string()]), 1.0, &mut sims);
         assert!(sims[0] > 0.0 && sims[1] == 0.0 && sims[2] == 0.0, "{sims:?}");
+        assert_eq!(lexicon.papers_by_author("jane  DOE"), [0]);
+        assert_eq!(
+            lexicon.papers_by_author("Doe"),
+            [] as [u32; 0],
+            "a whole name, not a word of it"
+        );
     }
 }

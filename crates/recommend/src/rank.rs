@@ -1,6 +1,7 @@
 //! Ranking candidates for one reader: the blended score, what always surfaces, and the reasons.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -192,11 +193,11 @@ impl KeywordScores {
     }
 }
 
-/// A saved-search term: its text (lower-case), its words' hashes, and whether it is one word
-/// (then the lexicon answers it without reading the text).
+/// A saved-search term: its text (lower-case), which candidates have all its words (by the
+/// lexicon), and whether it is one word (then that answer is exact, without reading the text).
 struct Term {
     text: String,
-    words: Vec<u64>,
+    papers: Vec<bool>,
     one_word: bool,
 }
 
@@ -208,7 +209,7 @@ struct References<'s> {
     /// The same liked papers' vectors alone, for [`dots`].
     liked_vectors: Vec<&'s [f32]>,
     /// The same liked papers' tf-idf rows in the lexicon's terms (empty for one without text).
-    liked_rows: Vec<Row>,
+    liked_rows: Vec<Arc<Row>>,
     disliked: Vec<&'s [f32]>,
     search_vectors: Vec<&'s [f32]>,
     /// Saved searches' names with their terms (those that have terms).
@@ -217,6 +218,9 @@ struct References<'s> {
     search_by_vector: Vec<(&'s str, &'s [f32])>,
     /// Followed authors, folded (see [`fold`]).
     authors: HashSet<String>,
+    /// Per candidate: is it by an author of a followed name, by the lexicon's author index (a
+    /// look-up per name instead of comparing every candidate's authors)?
+    by_followed: Vec<bool>,
     categories: HashSet<&'s str>,
 }
 
@@ -236,7 +240,7 @@ impl<'s> References<'s> {
             liked_rows.push(if with_words {
                 lexicon.row(&l.text, &l.authors)
             } else {
-                Row::new()
+                Arc::default()
             });
         }
         let mut disliked = Vec::new();
@@ -256,7 +260,7 @@ impl<'s> References<'s> {
                 .map(|t| t.trim().to_lowercase())
                 .filter(|t| !t.is_empty())
                 .map(|text| Term {
-                    words: term_words(&text),
+                    papers: lexicon.papers_with_words(&term_words(&text)),
                     one_word: is_one_word(&text),
                     text,
                 })
@@ -278,13 +282,25 @@ impl<'s> References<'s> {
             search_terms,
             search_by_vector,
             authors: signals.authors.iter().map(|a| fold(a)).collect(),
+            by_followed: {
+                let mut by = vec![false; lexicon.len()];
+                for name in &signals.authors {
+                    lexicon
+                        .papers_by_author(name)
+                        .iter()
+                        .for_each(|&p| by[p as usize] = true);
+                }
+                by
+            },
             categories: signals.categories.iter().map(String::as_str).collect(),
         })
     }
 
     /// The paper's authors the reader follows, as the paper spells them.
-    fn followed_authors<'c>(&self, c: &Candidate<'c>) -> Vec<&'c str> {
-        if self.authors.is_empty() {
+    fn followed_authors<'c>(&self, index: usize, c: &Candidate<'c>) -> Vec<&'c str> {
+        // The lexicon's index is looser than `same_name` (it ignores punctuation too): only the
+        // papers it finds can match.
+        if !self.by_followed[index] {
             return Vec::new();
         }
         c.authors
@@ -310,7 +326,7 @@ impl<'s> References<'s> {
             weight: self.weights.keyword,
             profile_weight: self.weights.keyword_profile,
         };
-        if self.liked_rows.iter().all(Vec::is_empty) {
+        if self.liked_rows.iter().all(|row| row.is_empty()) {
             return scores;
         }
         if self.weights.keyword != 0.0 {
@@ -333,7 +349,7 @@ impl<'s> References<'s> {
         if self.weights.keyword_profile != 0.0 {
             let mut sum: std::collections::BTreeMap<u32, f32> = std::collections::BTreeMap::new();
             for row in &self.liked_rows {
-                for &(id, w) in row {
+                for &(id, w) in row.iter() {
                     *sum.entry(id).or_default() += w;
                 }
             }
@@ -352,7 +368,7 @@ impl<'s> References<'s> {
         let mut lowered: Option<String> = None;
         for (name, terms) in &self.search_terms {
             let found = terms.iter().all(|t| {
-                self.lexicon.has_words(index, &t.words)
+                t.papers[index]
                     && (t.one_word || contains_words(lowered.get_or_insert_with(|| c.text.to_lowercase()), &t.text))
             });
             if found {
@@ -370,7 +386,7 @@ impl<'s> References<'s> {
     /// The reasons that need no similarity to liked papers: follows and saved searches.
     fn cheap_reasons(&self, index: usize, c: &Candidate<'_>) -> Vec<Reason> {
         let mut reasons: Vec<Reason> = self
-            .followed_authors(c)
+            .followed_authors(index, c)
             .into_iter()
             .map(|name| Reason::Author { name: name.to_string() })
             .collect();

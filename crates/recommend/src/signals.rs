@@ -65,8 +65,8 @@ impl Signals {
     }
 
     /// Every paper the reader liked or dismissed, for checking many candidates (a look-up each
-    /// instead of a pass over hundreds of signals).
-    pub fn judged(&self) -> std::collections::HashSet<&str> {
+    /// instead of a pass over hundreds of signals; with a fast hash, as it is made per ranking).
+    pub fn judged(&self) -> rustc_hash::FxHashSet<&str> {
         self.liked
             .iter()
             .map(|l| l.id.as_str())
