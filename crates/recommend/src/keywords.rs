@@ -260,6 +260,26 @@ impl Lexicon {
             }
         }
     }
+
+    /// The cosine of every paper to `row` added into `into`, which must be all zeros, and
+    /// `touched` set to the papers given a value (the others stay 0).
+    pub(crate) fn accumulate_touched(&self, row: &[(u32, f32)], into: &mut [f32], touched: &mut Vec<u32>) {
+        touched.clear();
+        for &(id, w) in row {
+            let (from, to) = (
+                self.offsets[id as usize] as usize,
+                self.offsets[id as usize + 1] as usize,
+            );
+            for &(paper, x) in &self.postings[from..to] {
+                let slot = &mut into[paper as usize];
+                // Weights are positive: a paper's first share is what makes it non-zero.
+                if *slot == 0.0 {
+                    touched.push(paper);
+                }
+                *slot += w * x;
+            }
+        }
+    }
 }
 
 /// The hashes of the words of a saved-search term, as [`Lexicon::has_words`] takes them.
@@ -440,6 +460,11 @@ mod tests {
         let mut own = vec![0.0; lexicon.len()];
         lexicon.accumulate(&itself, 1.0, &mut own);
         assert!((own[3] - 1.0).abs() < 1e-4, "a paper is its own nearest: {own:?}");
+        let (mut sparse, mut touched) = (vec![0.0; lexicon.len()], Vec::new());
+        lexicon.accumulate_touched(&liked, &mut sparse, &mut touched);
+        touched.sort_unstable();
+        assert_eq!(sparse, sims, "the same cosines");
+        assert_eq!(touched, [3, 4, 5], "the papers sharing a counted term, each once");
     }
 
     #[test]

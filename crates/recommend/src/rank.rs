@@ -311,6 +311,9 @@ impl<'s> References<'s> {
     }
 
     fn in_followed_category(&self, c: &Candidate<'_>) -> Option<&'s str> {
+        if self.categories.is_empty() {
+            return None;
+        }
         c.categories
             .iter()
             .find_map(|cat| self.categories.get(cat.as_str()).copied())
@@ -331,17 +334,15 @@ impl<'s> References<'s> {
         }
         if self.weights.keyword != 0.0 {
             let (mut nearest, mut which) = (vec![0f32; candidates], vec![0u32; candidates]);
-            let mut one = vec![0f32; candidates];
+            let (mut one, mut touched) = (vec![0f32; candidates], Vec::new());
             for (i, row) in self.liked_rows.iter().enumerate() {
-                if row.is_empty() {
-                    continue;
-                }
-                self.lexicon.accumulate(row, 1.0, &mut one);
-                for ((best, of), s) in nearest.iter_mut().zip(which.iter_mut()).zip(one.iter_mut()) {
-                    if *s > *best {
-                        (*best, *of) = (*s, i as u32);
+                // Only the candidates sharing a term with this paper: usually a few hundred.
+                self.lexicon.accumulate_touched(row, &mut one, &mut touched);
+                for &paper in &touched {
+                    let (s, paper) = (std::mem::take(&mut one[paper as usize]), paper as usize);
+                    if s > nearest[paper] {
+                        (nearest[paper], which[paper]) = (s, i as u32);
                     }
-                    *s = 0.0;
                 }
             }
             (scores.nearest, scores.nearest_liked) = (nearest, which);
