@@ -19,7 +19,7 @@ pub mod semantic;
 
 pub use lexical::{content_words, CatchUp, LexicalIndex};
 pub use query::{parse, ParsedQuery, QueryError};
-pub use searcher::{follow_store, AlwaysEmbed, EmbedTurn, Searcher};
+pub use searcher::{follow_store, AlwaysEmbed, EmbedTurn, Searcher, MAX_LAG_COUNTED};
 
 /// The terms of a query that can say why a paper matched it: its phrases, then its words less
 /// stop words (the index's own list: "for" or "the" explain nothing). A query that does not
@@ -120,8 +120,8 @@ pub struct SearchResponse {
     pub notices: Vec<String>,
     /// Store changes not yet in the keyword index.
     pub index_lag: i64,
-    /// Papers whose embedding is not computed yet (semantic results can't include them);
-    /// absent when no model is loaded.
+    /// Papers whose embedding is not computed yet (semantic results can't include them),
+    /// counted up to [`MAX_LAG_COUNTED`]; absent when no model is loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embedding_lag: Option<u64>,
 }

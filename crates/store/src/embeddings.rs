@@ -114,8 +114,9 @@ pub trait EmbeddingStore: Send + Sync {
     /// How many papers have an embedding by `model`, and the highest `seq` among them.
     fn embedding_count(&self, model: &str) -> Result<(u64, i64), StoreError>;
 
-    /// How many papers changed after store change sequence `after_seq` (the embedding backlog).
-    fn papers_changed_after(&self, after_seq: i64) -> Result<u64, StoreError>;
+    /// How many papers changed after store change sequence `after_seq` (the embedding backlog),
+    /// counted up to `at_most`: counting costs the count, and a search asks on every query.
+    fn papers_changed_after(&self, after_seq: i64, at_most: u64) -> Result<u64, StoreError>;
 }
 
 /// A stable 64-bit hash (FNV-1a) of the text a paper's embedding is made from. Stable across

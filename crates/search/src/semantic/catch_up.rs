@@ -64,7 +64,8 @@ pub fn embed_pending_reporting(
         cursor: read_cursor(store, model)?,
         ..EmbedProgress::default()
     };
-    let backlog = store.papers_changed_after(progress.cursor)?;
+    // A budgeted round needs no count beyond its budget (the follower asks every round).
+    let backlog = store.papers_changed_after(progress.cursor, budget.map_or(u64::MAX, |b| b as u64))?;
     shown.start(
         "embedding papers",
         Some(budget.map_or(backlog, |b| backlog.min(b as u64))),

@@ -121,10 +121,14 @@ impl EmbeddingStore for PostgresStore {
         })
     }
 
-    fn papers_changed_after(&self, after_seq: i64) -> Result<u64, StoreError> {
+    fn papers_changed_after(&self, after_seq: i64, at_most: u64) -> Result<u64, StoreError> {
+        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
         self.with_client(|client| {
             let count: i64 = client
-                .query_one("SELECT COUNT(*) FROM papers WHERE change_seq > $1", &[&after_seq])?
+                .query_one(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM papers WHERE change_seq > $1 LIMIT $2) AS pending",
+                    &[&after_seq, &at_most],
+                )?
                 .try_get(0)?;
             Ok(count as u64)
         })

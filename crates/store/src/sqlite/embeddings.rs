@@ -132,11 +132,14 @@ impl EmbeddingStore for SqliteStore {
         })
     }
 
-    fn papers_changed_after(&self, after_seq: i64) -> Result<u64, StoreError> {
+    fn papers_changed_after(&self, after_seq: i64, at_most: u64) -> Result<u64, StoreError> {
+        let at_most = i64::try_from(at_most).unwrap_or(i64::MAX);
         self.read(|conn| {
-            let count: i64 = conn.query_row("SELECT COUNT(*) FROM papers WHERE change_seq > ?1", [after_seq], |r| {
-                r.get(0)
-            })?;
+            let count: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM papers WHERE change_seq > ?1 LIMIT ?2)",
+                [after_seq, at_most],
+                |r| r.get(0),
+            )?;
             Ok(count as u64)
         })
     }

@@ -217,7 +217,13 @@ fn the_backlog_counts_papers_changed_after_a_sequence_number() {
     for b in backends_with(&["2601.00001", "2601.00002", "2601.00003"]) {
         let store = &*b.store;
         let seq = store.change_seq().unwrap();
-        assert_eq!(store.papers_changed_after(0).unwrap(), 3, "{}", b.name);
-        assert_eq!(store.papers_changed_after(seq).unwrap(), 0, "{}", b.name);
+        assert_eq!(store.papers_changed_after(0, u64::MAX).unwrap(), 3, "{}", b.name);
+        assert_eq!(
+            store.papers_changed_after(0, 2).unwrap(),
+            2,
+            "counted up to the cap: {}",
+            b.name
+        );
+        assert_eq!(store.papers_changed_after(seq, u64::MAX).unwrap(), 0, "{}", b.name);
     }
 }
