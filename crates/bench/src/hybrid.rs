@@ -23,7 +23,7 @@ use paperboy_domain::ArxivId;
 use paperboy_embed::{paper_text, EmbedOptions, Embedder};
 use paperboy_ingest::{ingest, IngestOptions, IngestReport};
 use paperboy_search::semantic::{cursor_key, TextEmbedder};
-use paperboy_search::{Filters, Mode, SearchRequest, Searcher};
+use paperboy_search::{Mode, SearchRequest, Searcher};
 use paperboy_store::embeddings::text_hash;
 use paperboy_store::{EmbeddingStore, EmbeddingWrite, PaperStore, SqliteStore};
 
@@ -106,14 +106,10 @@ fn main() -> anyhow::Result<()> {
     println!("| ---: | --- | ---: | ---: | ---: | ---: |");
     for mode in [Mode::Lexical, Mode::Semantic, Mode::Hybrid] {
         let timings = timed(&sample, |text| {
-            let request = SearchRequest {
-                text: text.to_string(),
-                mode,
-                filters: Filters::default(),
-                offset: 0,
-                limit: 10,
-            };
-            searcher.search(&store, &request).map(drop).map_err(anyhow::Error::from)
+            searcher
+                .search(&store, &SearchRequest::top(text, mode, 10))
+                .map(drop)
+                .map_err(anyhow::Error::from)
         })?;
         print_row(&format!("{total} | {mode:?}"), &timings);
     }

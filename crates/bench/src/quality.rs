@@ -35,7 +35,7 @@ use anyhow::{bail, Context};
 use paperboy_embed::{EmbedOptions, Embedder};
 use paperboy_ingest::{ingest, IngestOptions, IngestReport};
 use paperboy_search::semantic::TextEmbedder;
-use paperboy_search::{Filters, Mode, SearchRequest, Searcher};
+use paperboy_search::{Mode, SearchRequest, Searcher};
 use paperboy_store::SqliteStore;
 
 /// Hand-written paraphrase queries (id, tab, query), in the repository beside this benchmark.
@@ -270,13 +270,7 @@ fn dump_candidates(
     path: &str,
 ) -> anyhow::Result<()> {
     let ranked = |text: &str, mode: Mode| -> anyhow::Result<serde_json::Value> {
-        let request = SearchRequest {
-            text: text.to_string(),
-            mode,
-            filters: Filters::default(),
-            offset: 0,
-            limit: 100,
-        };
+        let request = SearchRequest::top(text, mode, 100);
         let response = searcher.search(store, &request)?;
         Ok(response
             .results
@@ -335,13 +329,7 @@ fn dump_candidates(
 }
 
 fn search(searcher: &Searcher, store: &SqliteStore, text: &str, mode: Mode) -> anyhow::Result<Vec<String>> {
-    let request = SearchRequest {
-        text: text.to_string(),
-        mode,
-        filters: Filters::default(),
-        offset: 0,
-        limit: 10,
-    };
+    let request = SearchRequest::top(text, mode, 10);
     let response = searcher.search(store, &request)?;
     Ok(response.results.iter().map(|h| h.id.as_str().to_string()).collect())
 }

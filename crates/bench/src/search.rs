@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use paperboy_search::{Filters, Mode, SearchRequest, Searcher};
+use paperboy_search::{Mode, SearchRequest, Searcher};
 use paperboy_store::SqliteStore;
 
 mod corpus;
@@ -65,13 +65,7 @@ fn main() -> anyhow::Result<()> {
         for (kind, queries) in query_sets(&papers) {
             let mut timings = Vec::with_capacity(queries.len());
             for (round, text) in queries.iter().cycle().take(queries.len() * 2).enumerate() {
-                let request = SearchRequest {
-                    text: text.clone(),
-                    mode: Mode::Lexical,
-                    filters: Filters::default(),
-                    offset: 0,
-                    limit: 10,
-                };
+                let request = SearchRequest::top(text.clone(), Mode::Lexical, 10);
                 let started = Instant::now();
                 searcher.search(&store, &request)?;
                 if round >= queries.len() {

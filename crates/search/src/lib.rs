@@ -109,6 +109,19 @@ pub struct SearchRequest {
     pub limit: usize,
 }
 
+impl SearchRequest {
+    /// The first `limit` results for `text`, without filters.
+    pub fn top(text: impl Into<String>, mode: Mode, limit: usize) -> SearchRequest {
+        SearchRequest {
+            text: text.into(),
+            mode,
+            filters: Filters::default(),
+            offset: 0,
+            limit,
+        }
+    }
+}
+
 /// A search's answer. `mode` is the mode that ran, which differs from the one asked for when
 /// semantic search is unavailable; `notices` say why, in words for the user.
 #[derive(Debug, Clone, Serialize)]

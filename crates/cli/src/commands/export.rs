@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::ValueEnum;
 use paperboy_domain::cite::Format;
 use paperboy_domain::PaperDocument;
-use paperboy_search::{Filters, SearchRequest};
+use paperboy_search::SearchRequest;
 use paperboy_store::{Backend, Page, StoreError};
 
 use super::{open_full_search, open_store};
@@ -97,13 +97,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
 /// The best matches of `q`, best first.
 fn searched(config: &Config, store: &dyn Backend, q: &str, limit: usize) -> anyhow::Result<Vec<PaperDocument>> {
     let searcher = open_full_search(config, store)?;
-    let request = SearchRequest {
-        text: q.to_string(),
-        mode: paperboy_search::Mode::Hybrid,
-        filters: Filters::default(),
-        offset: 0,
-        limit,
-    };
+    let request = SearchRequest::top(q, paperboy_search::Mode::Hybrid, limit);
     let response = searcher.search(store, &request)?;
     for notice in &response.notices {
         eprintln!("note: {notice}");

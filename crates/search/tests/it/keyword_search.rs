@@ -33,13 +33,7 @@ fn load(days: &str) -> Option<Fixture> {
 }
 
 fn request(text: &str) -> SearchRequest {
-    SearchRequest {
-        text: text.into(),
-        mode: Mode::Lexical,
-        filters: Filters::default(),
-        offset: 0,
-        limit: 10,
-    }
+    SearchRequest::top(text, Mode::Lexical, 10)
 }
 
 fn ids(f: &Fixture, req: &SearchRequest) -> Vec<String> {

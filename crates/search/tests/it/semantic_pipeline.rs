@@ -9,7 +9,7 @@ use std::sync::Arc;
 use paperboy_domain::ArxivId;
 use paperboy_ingest::{ingest, IngestOptions, IngestReport};
 use paperboy_search::semantic::{embed_pending, TextEmbedder};
-use paperboy_search::{vectors_dir, Filters, Mode, SearchRequest, Searcher};
+use paperboy_search::{vectors_dir, Mode, SearchRequest, Searcher};
 use paperboy_store::{EmbeddingStore, PaperStore, SqliteStore, Upsert};
 use paperboy_testkit::shared_data;
 
@@ -84,13 +84,7 @@ fn open_embedded(f: &Fixture, e: &Arc<HashedWords>) -> Searcher {
 }
 
 fn request(text: &str, mode: Mode) -> SearchRequest {
-    SearchRequest {
-        text: text.into(),
-        mode,
-        filters: Filters::default(),
-        offset: 0,
-        limit: 10,
-    }
+    SearchRequest::top(text, mode, 10)
 }
 
 fn any_paper(f: &Fixture) -> paperboy_domain::Paper {

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::Utc;
 use paperboy_domain::PaperDocument;
-use paperboy_search::{Filters, SearchRequest};
+use paperboy_search::SearchRequest;
 use paperboy_store::{TokenKind, User};
 
 use super::{for_reader, DEFAULT_DAYS};
@@ -89,13 +89,7 @@ async fn saved_search(
         .into_iter()
         .find(|s| s.id == id)
         .ok_or_else(|| AppError::NotFound(format!("you have no saved search {id}")))?;
-    let request = SearchRequest {
-        text: saved.query.clone(),
-        mode: params::mode(Some(&saved.mode))?,
-        filters: Filters::default(),
-        offset: 0,
-        limit: FEED_ENTRIES,
-    };
+    let request = SearchRequest::top(saved.query.clone(), params::mode(Some(&saved.mode))?, FEED_ENTRIES);
     let mut docs = searched_papers(state, request).await?;
     // A feed reader shows what is new: the newest matches first.
     docs.sort_by_key(|d| std::cmp::Reverse(d.paper.announced));
