@@ -15,10 +15,12 @@
 pub mod gather;
 mod models;
 mod pool;
+mod warm;
 
 pub use gather::{window, Window, MAX_CANDIDATES};
 pub use models::Models;
 pub use pool::{for_reader, ForYou, Pick, Pool, Ranking};
+pub use warm::keep_warm;
 
 use paperboy_recommend::RecommendError;
 use paperboy_search::SearchError;

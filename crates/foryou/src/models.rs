@@ -1,7 +1,7 @@
 //! Each reader's model kept between rankings, and saved-search queries embedded once.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,8 @@ pub struct Models {
     /// a background read of it is under way.
     papers: Arc<Mutex<Option<CachedWindow>>>,
     refreshing: Arc<AtomicBool>,
+    /// Windows whose words were analysed (a `Lexicon` made): what a reader may have waited for.
+    analysed: AtomicU64,
 }
 
 /// A window read from the store, and what it was read for.
@@ -83,6 +85,11 @@ pub(crate) fn paper_text(doc: &PaperDocument) -> String {
 const MAX_CACHED: usize = 10_000;
 
 impl Models {
+    /// Windows analysed so far (see [`crate::keep_warm`], which makes them before a reader asks).
+    pub fn windows_analysed(&self) -> u64 {
+        self.analysed.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn take(&self, reader: i64, dim: usize) -> ReaderModel {
         let mut models = self.by_reader.lock().unwrap_or_else(|p| p.into_inner());
         match models.remove(&reader) {
@@ -241,6 +248,7 @@ impl Models {
                     })
                     .collect();
                 let lexicon = Lexicon::new(&candidates);
+                self.analysed.fetch_add(1, Ordering::Relaxed);
                 (Arc::new(texts), Arc::new(lexicon))
             }
         };

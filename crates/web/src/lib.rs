@@ -46,6 +46,7 @@ mod view;
 
 pub use edge::{serve_until, EdgeLimits};
 pub use error::AppError;
+pub use for_you::keep_warm as keep_for_you_warm;
 pub use pages::digest::DigestSite;
 pub use participation::PaperFetcher;
 pub use settings::CommunitySettings;

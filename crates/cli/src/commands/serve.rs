@@ -29,6 +29,10 @@ fn community_help() -> String {
     })
 }
 
+/// How often the For you warmer looks whether the store changed (a window is made once the
+/// store has held still this long).
+const FOR_YOU_WARM_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let listen = args.listen.unwrap_or(config.listen);
     let (store, shared_limits) = open_store_for_serving(config)?;
@@ -65,6 +69,8 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         super::schedule::spawn(config, store.clone(), searcher.clone(), &site);
         state = state.with_digests(site);
     }
+    // The For you window is made ready ahead of its first reader (detached: it only reads).
+    let _ = paperboy_web::keep_for_you_warm(&state, FOR_YOU_WARM_EVERY, Arc::clone(&stop));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -40,6 +40,24 @@ pub fn settings_routes() -> axum::Router<AppState> {
         .route("/settings/for-you/forget", post(settings::forget))
 }
 
+/// Keeps the default window ([`DEFAULT_DAYS`]) read and analysed in the background, looking
+/// every `every` ([`paperboy_foryou::keep_warm`]): the first reader after an announcement or a
+/// restart does not wait about a second for it. Ends when `stop` is set.
+pub fn keep_warm(
+    state: &AppState,
+    every: std::time::Duration,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Option<std::thread::JoinHandle<()>> {
+    paperboy_foryou::keep_warm(
+        Arc::clone(&state.store),
+        Arc::clone(&state.searcher),
+        Arc::clone(&state.for_you),
+        DEFAULT_DAYS,
+        every,
+        stop,
+    )
+}
+
 /// Ranks the window of `days` announcement days for `reader`, on a blocking thread.
 pub async fn for_reader(state: &AppState, reader: i64, days: u32) -> Result<ForYou, AppError> {
     let (store, searcher, models) = (

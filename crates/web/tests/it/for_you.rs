@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use support::browser::Browser;
 
 use crate::community::{account, api_token, bearer};
-use crate::support::{self, shared_data, TestServer};
+use crate::support::{self, metric, shared_data, wait_for_metric, TestServer};
 
 /// The day the papers are announced on (the test's window).
 const DAY: &str = "2026-05-05";
@@ -242,4 +242,32 @@ fn the_page_lists_reasons_and_its_not_interested_button_works_without_script() {
     assert_eq!(signed_out.status, 401, "{}", signed_out.body);
     let forged = ana.post("/for-you/not-interested", &[("csrf", "forged"), ("id", &first)]);
     assert_eq!(forged.status, 403, "{}", forged.body);
+}
+
+#[test]
+fn the_default_window_is_made_before_its_first_reader_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((file, robotics)) = papers(dir.path()) else {
+        return;
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let warmer_stop = std::sync::Arc::clone(&stop);
+    let server = TestServer::with_searcher_and(
+        &[file],
+        |dir, _| paperboy_search::Searcher::open(dir).unwrap(),
+        move |state, _| {
+            paperboy_web::keep_for_you_warm(&state, std::time::Duration::from_millis(100), warmer_stop);
+            state
+        },
+    );
+    const ANALYSED: &str = "paperboy_for_you_windows_analysed_total";
+    wait_for_metric(&server, ANALYSED, |made| made >= 1);
+    let made = metric(&server, ANALYSED);
+    // The first reader's request (the default window) finds it ready: nothing is analysed again.
+    let mut ana = bearer(&server, &api_token(&server, account(&server, "ana_w", false)));
+    let reply = ana.get("/api/for-you");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["total"], robotics.len() + 30, "{}", reply.body);
+    assert_eq!(metric(&server, ANALYSED), made, "the request analysed the window again");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
 }

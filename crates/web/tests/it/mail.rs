@@ -10,7 +10,7 @@ use paperboy_testkit::{free_port, SmtpSink};
 
 use crate::community::PASSWORD;
 use crate::support::browser::Browser;
-use crate::support::{shared_data, TestServer};
+use crate::support::{metric, shared_data, wait_for_metric, TestServer};
 
 /// Retries every fraction of a second, so that a test sees the server come back quickly.
 fn quick_retries() -> RetryPolicy {
@@ -44,29 +44,6 @@ fn wait_for_mail_status(
         assert!(Instant::now() < deadline, "waited in vain for {what}: {mail}");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Waits (up to a minute) until the metric `name` satisfies `done`.
-fn wait_for_metric(server: &TestServer, name: &str, done: impl Fn(i64) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let value = metric(server, name);
-        if done(value) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "waited in vain for {name}: {value}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn metric(server: &TestServer, name: &str) -> i64 {
-    let metrics = Browser::new(&server.base_url).get("/metrics").body;
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
-        .parse()
-        .unwrap()
 }
 
 fn subscribe(visitor: &mut Browser, email: &str) -> u16 {

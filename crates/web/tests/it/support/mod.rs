@@ -278,3 +278,30 @@ pub fn top_paper(raw: &serde_json::Value) -> (String, String) {
         top["paper"]["title"].as_str().unwrap().into(),
     )
 }
+
+/// Waits (up to a minute) until the metric `name` satisfies `done`.
+pub fn wait_for_metric(server: &TestServer, name: &str, done: impl Fn(i64) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let value = metric(server, name);
+        if done(value) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited in vain for {name}: {value}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The value of the counter or gauge `name` on the server's `/metrics`.
+pub fn metric(server: &TestServer, name: &str) -> i64 {
+    let metrics = browser::Browser::new(&server.base_url).get("/metrics").body;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
+        .parse()
+        .unwrap()
+}
