@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use paperboy_search::Searcher;
+use paperboy_search::{sleep_unless_stopped, Searcher};
 use paperboy_store::Backend;
 
 use crate::{Models, Pool};
@@ -77,11 +77,4 @@ fn make(
         "For you window ready"
     );
     Ok(())
-}
-
-fn sleep_unless_stopped(duration: Duration, stop: &AtomicBool) {
-    let until = Instant::now() + duration;
-    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(100).min(duration));
-    }
 }

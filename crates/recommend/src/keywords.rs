@@ -64,21 +64,6 @@ pub struct Lexicon {
     rows: Mutex<FxHashMap<u64, Arc<Row>>>,
 }
 
-impl Clone for Lexicon {
-    fn clone(&self) -> Lexicon {
-        Lexicon {
-            papers: self.papers,
-            ids: self.ids.clone(),
-            idf: self.idf.clone(),
-            offsets: self.offsets.clone(),
-            postings: self.postings.clone(),
-            word_ranges: self.word_ranges.clone(),
-            word_papers: self.word_papers.clone(),
-            rows: Mutex::default(),
-        }
-    }
-}
-
 impl Lexicon {
     /// Analyses the candidates' text (title and abstract) and author names.
     pub fn new(candidates: &[Candidate<'_>]) -> Lexicon {
@@ -86,17 +71,14 @@ impl Lexicon {
         let mut df: Vec<u32> = Vec::new();
         let mut rows: Vec<Vec<(u32, f32)>> = Vec::with_capacity(candidates.len());
         // (word, paper), each once: sorted, they are the word index.
-        let mut word_pairs: Vec<(u64, u32)> = Vec::new();
+        let (mut word_pairs, mut own): (Vec<(u64, u32)>, Vec<u64>) = (Vec::new(), Vec::new());
         for (paper, c) in candidates.iter().enumerate() {
-            let first = word_pairs.len();
-            let counts = term_counts(c.text, c.authors, |w| {
-                word_pairs.push((hash(w.as_bytes()), paper as u32))
-            });
-            word_pairs.extend(c.authors.iter().map(|a| (author_term(a), paper as u32)));
-            let own = &mut word_pairs[first..];
+            own.clear();
+            let counts = term_counts(c.text, c.authors, |w| own.push(hash(w.as_bytes())));
+            own.extend(c.authors.iter().map(|a| author_term(a)));
             own.sort_unstable();
-            let distinct = dedup_in_place(own);
-            word_pairs.truncate(first + distinct);
+            own.dedup();
+            word_pairs.extend(own.iter().map(|&word| (word, paper as u32)));
             let row: Vec<(u32, f32)> = counts
                 .into_iter()
                 .map(|(term, count)| {
@@ -251,14 +233,15 @@ impl Lexicon {
     /// through the postings of the row's terms only.
     pub(crate) fn accumulate(&self, row: &[(u32, f32)], scale: f32, into: &mut [f32]) {
         for &(id, w) in row {
-            let (from, to) = (
-                self.offsets[id as usize] as usize,
-                self.offsets[id as usize + 1] as usize,
-            );
-            for &(paper, x) in &self.postings[from..to] {
+            for &(paper, x) in self.postings_of(id) {
                 into[paper as usize] += scale * w * x;
             }
         }
+    }
+
+    /// Term `id`'s postings: (paper, weight in its unit row).
+    fn postings_of(&self, id: u32) -> &[(u32, f32)] {
+        &self.postings[self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize]
     }
 
     /// The cosine of every paper to `row` added into `into`, which must be all zeros, and
@@ -266,11 +249,7 @@ impl Lexicon {
     pub(crate) fn accumulate_touched(&self, row: &[(u32, f32)], into: &mut [f32], touched: &mut Vec<u32>) {
         touched.clear();
         for &(id, w) in row {
-            let (from, to) = (
-                self.offsets[id as usize] as usize,
-                self.offsets[id as usize + 1] as usize,
-            );
-            for &(paper, x) in &self.postings[from..to] {
+            for &(paper, x) in self.postings_of(id) {
                 let slot = &mut into[paper as usize];
                 // Weights are positive: a paper's first share is what makes it non-zero.
                 if *slot == 0.0 {
@@ -282,7 +261,7 @@ impl Lexicon {
     }
 }
 
-/// The hashes of the words of a saved-search term, as [`Lexicon::has_words`] takes them.
+/// The hashes of the words of a saved-search term, as [`Lexicon::papers_with_words`] takes them.
 pub(crate) fn term_words(term: &str) -> Vec<u64> {
     let mut out = Vec::new();
     for_each_word(term, |w| out.push(hash(w.as_bytes())));
@@ -355,18 +334,6 @@ fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .for_each(&mut f);
-}
-
-/// Removes repeats from sorted `items` by moving the distinct ones to the front; their count.
-fn dedup_in_place<T: PartialEq + Copy>(items: &mut [T]) -> usize {
-    let mut kept = 0;
-    for i in 0..items.len() {
-        if kept == 0 || items[kept - 1] != items[i] {
-            items[kept] = items[i];
-            kept += 1;
-        }
-    }
-    kept
 }
 
 /// FNV-1a, 64 bits: stable across runs and machines, and fast on short words.

@@ -19,7 +19,7 @@ pub mod semantic;
 
 pub use lexical::{content_words, CatchUp, LexicalIndex};
 pub use query::{parse, ParsedQuery, QueryError};
-pub use searcher::{follow_store, AlwaysEmbed, EmbedTurn, Searcher, MAX_LAG_COUNTED};
+pub use searcher::{follow_store, sleep_unless_stopped, AlwaysEmbed, EmbedTurn, Searcher, MAX_LAG_COUNTED};
 
 /// The terms of a query that can say why a paper matched it: its phrases, then its words less
 /// stop words (the index's own list: "for" or "the" explain nothing). A query that does not

@@ -234,16 +234,7 @@ impl Searcher {
             Some(semantic) if mode != Mode::Lexical => {
                 let cursor = read_cursor(store, semantic.embedder.model_id())?;
                 let lag = store.papers_changed_after(cursor, MAX_LAG_COUNTED)?;
-                if lag > 0 {
-                    let count = if lag >= MAX_LAG_COUNTED {
-                        format!("{lag} or more")
-                    } else {
-                        lag.to_string()
-                    };
-                    notices.push(format!(
-                        "{count} papers are not embedded yet; semantic results leave them out until they are"
-                    ));
-                }
+                notices.extend(backlog_notice(lag));
                 Some(lag)
             }
             _ => None,
@@ -405,6 +396,18 @@ impl Searcher {
     }
 }
 
+/// What a search says about `lag` papers not embedded yet (counted up to [`MAX_LAG_COUNTED`]).
+fn backlog_notice(lag: u64) -> Option<String> {
+    let count = match lag {
+        0 => return None,
+        n if n >= MAX_LAG_COUNTED => format!("{n} or more"),
+        n => n.to_string(),
+    };
+    Some(format!(
+        "{count} papers are not embedded yet; semantic results leave them out until they are"
+    ))
+}
+
 /// One page of the evidence-gated z-score fusion of keyword and vector rankings (each cut from a
 /// pool of `FUSION_DEPTH`, or of the page's end when deeper).
 fn fuse(
@@ -533,9 +536,24 @@ pub fn follow_store(
     }
 }
 
-fn sleep_unless_stopped(duration: Duration, stop: &AtomicBool) {
+/// Sleeps for `duration`, waking within 100 ms when `stop` is set: the pause of a background
+/// loop that must end promptly at shutdown (the index follower here, For you's warmer).
+pub fn sleep_unless_stopped(duration: Duration, stop: &AtomicBool) {
     let until = Instant::now() + duration;
     while Instant::now() < until && !stop.load(std::sync::atomic::Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100).min(duration));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{backlog_notice, MAX_LAG_COUNTED};
+
+    #[test]
+    fn a_backlog_counted_to_its_cap_is_said_to_be_at_least_that() {
+        assert_eq!(backlog_notice(0), None);
+        assert!(backlog_notice(3).unwrap().starts_with("3 papers are not embedded yet"));
+        let capped = backlog_notice(MAX_LAG_COUNTED).unwrap();
+        assert!(capped.starts_with("10000 or more papers"), "{capped}");
     }
 }

@@ -138,15 +138,6 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
         let checks = site.schedule_checks.load(std::sync::atomic::Ordering::Relaxed);
         let _ = writeln!(out, "paperboy_digest_schedule_checks_total {checks}");
     }
-    out.push_str(
-        "# HELP paperboy_for_you_windows_analysed_total For you windows whose papers' words were analysed (made once per window, ahead of readers when possible).\n",
-    );
-    out.push_str("# TYPE paperboy_for_you_windows_analysed_total counter\n");
-    let _ = writeln!(
-        out,
-        "paperboy_for_you_windows_analysed_total {}",
-        state.for_you.windows_analysed()
-    );
     for (name, help, value) in [
         ("paperboy_papers", "Papers in the store.", stats.papers as i64),
         (
@@ -197,6 +188,11 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, PageError> 
             "paperboy_search_cache_misses_total",
             "Search result pages rendered afresh.",
             state.searches.misses.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+        (
+            "paperboy_for_you_windows_analysed_total",
+            "For you windows whose papers' words were analysed (once per window, ahead of readers when possible).",
+            state.for_you.windows_analysed(),
         ),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");

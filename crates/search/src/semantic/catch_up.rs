@@ -66,10 +66,7 @@ pub fn embed_pending_reporting(
     };
     // A budgeted round needs no count beyond its budget (the follower asks every round).
     let backlog = store.papers_changed_after(progress.cursor, budget.map_or(u64::MAX, |b| b as u64))?;
-    shown.start(
-        "embedding papers",
-        Some(budget.map_or(backlog, |b| backlog.min(b as u64))),
-    );
+    shown.start("embedding papers", Some(backlog));
     while !stop.load(Ordering::Relaxed) && budget.is_none_or(|b| progress.embedded < b) {
         let changed = store.changed_since(progress.cursor, BATCH)?;
         let Some((last_seq, _)) = changed.last() else {
